@@ -1,0 +1,328 @@
+"""What a connector is: the contract between the core and one platform.
+
+A connector speaks its platform and nothing else. It never touches the store, the router or
+the scheduler; the core hands it an `httpx.AsyncClient` (so tests pass respx routes or the
+sandbox) and a small `StateBox` for what it must remember (a refreshed token, a webhook id).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Flag, StrEnum, auto
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+
+from hub.errors import ConfigError, WebhookRejected
+from hub.events import Attachment, Event
+
+
+class Shape(StrEnum):
+    """What kind of place an endpoint is; decides how items convert (DESIGN §4)."""
+
+    CHAT = "chat"
+    BOARD = "board"
+    CALENDAR = "calendar"
+    FILES = "files"
+
+
+class Capability(Flag):
+    """What a connector can do; each flag promises one method (checked by the conformance kit)."""
+
+    NONE = 0
+    POLL = auto()
+    WEBHOOK = auto()
+    SEND = auto()
+    UPDATE = auto()
+    DELETE = auto()
+    DOWNLOAD = auto()
+    UPLOAD = auto()
+
+
+class Form(StrEnum):
+    """What the hub asks a target to create (DESIGN §4 conversion table)."""
+
+    MESSAGE = "message"
+    REPLY = "reply"
+    POST = "post"
+    COMMENT = "comment"
+    CALENDAR = "calendar"
+    FILE = "file"
+    REACTION = "reaction"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """An endpoint's address, `connection/kind/id`; the id may itself contain slashes."""
+
+    connection: str
+    kind: str
+    id: str
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        parts = text.strip().split("/", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ConfigError(
+                f'endpoint "{text}": expected "connection/kind/id", '
+                'for example "lisbon-slack/chat/C0123ABC"'
+            )
+        return cls(*parts)
+
+    @property
+    def endpoint(self) -> str:
+        """The part inside the connection, as in `Ref.endpoint`."""
+        return f"{self.kind}/{self.id}"
+
+    def __str__(self) -> str:
+        return f"{self.connection}/{self.kind}/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a delivery goes, with the bridge's options for that endpoint."""
+
+    address: Address
+    shape: Shape
+    language: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """An attachment downloaded to a temporary file, ready to upload elsewhere."""
+
+    path: Path
+    name: str
+    mime_type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What a target connector is asked to show: already translated and ready to render.
+
+    `body` is canonical markup (hub.markup); the connector turns it into its platform's markup.
+    `reply_to` is the native id, on the target, of the item this replies to or comments on.
+    `idempotency_key` stays the same across retries of one delivery, so a connector that can
+    tag what it creates (Slack metadata, WhatsApp callback data) can recognise its own work.
+    """
+
+    form: Form
+    event: Event
+    title: str | None
+    body: str
+    idempotency_key: str
+    reply_to: str | None = None
+    files: tuple[LocalFile, ...] = ()
+
+    @property
+    def author(self) -> str:
+        """The visible author line, e.g. `Ana Souza (WhatsApp)`."""
+        return f"{self.event.actor.name} ({self.event.source.platform.capitalize()})"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a target made: its native id, so edits, deletes and echoes can be traced.
+
+    `notice` is canonical markup the hub posts back, as a reply to the origin item, on the
+    bridge's other endpoints (a Zoom meeting's join link going back to the calendar entry).
+    """
+
+    native_id: str
+    notice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """Events found by a poll, oldest first, and the cursor to resume from (None: unchanged)."""
+
+    events: Sequence[Event]
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    """A platform's report on something the hub sent (WhatsApp `statuses[]`, for example)."""
+
+    native_id: str
+    state: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """An inbound HTTP request, as received: the raw body is what signatures cover."""
+
+    method: str
+    path: str
+    query: Sequence[tuple[str, str]]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    received_at: datetime
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def query_value(self, name: str) -> str | None:
+        return next((value for key, value in self.query if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAnswer:
+    """A reply the connector gives itself, for handshakes (challenges, URL validation)."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """What a verified webhook carried: content events and reports on the hub's own sends."""
+
+    events: Sequence[Event] = ()
+    statuses: Sequence[DeliveryStatus] = ()
+
+
+class StateBox(Protocol):
+    """Small durable memory of one connection (tokens, webhook ids); backed by the store."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class ConnectionSettings(BaseModel):
+    """Settings every connection has; each connector's `settings_model` extends it.
+
+    Secrets are `SecretStr` fields in the subclass. Each may also be given as `<name>_file`, a path
+    whose content is the secret (see hub.settings).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    base_url: str | None = Field(
+        default=None, description="API base URL; set only to point at a sandbox or a proxy"
+    )
+    rate_per_second: PositiveFloat | None = Field(
+        default=None, description="at most this many calls a second to the platform"
+    )
+    own_identities: list[str] = Field(
+        default_factory=list,
+        description="native ids of the hub's own accounts: what they post is never mirrored",
+    )
+    poll_interval_seconds: PositiveFloat | None = Field(
+        default=None, description="overrides [scheduler].poll_interval_seconds for this connection"
+    )
+
+
+class Connector(ABC):  # noqa: B024 - every method is optional; capabilities say which exist
+    """One platform. Subclasses set the class attributes and implement what they promise.
+
+    Errors: raise only hub.errors (use hub.http.raise_for_status for HTTP statuses).
+    """
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capability] = Capability.NONE
+    settings_model: ClassVar[type[ConnectionSettings]] = ConnectionSettings
+    endpoint_kinds: ClassVar[Mapping[str, Shape]] = {shape.value: shape for shape in Shape}
+    default_base_url: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        connection: str,
+        settings: ConnectionSettings,
+        http: httpx.AsyncClient,
+        state: StateBox,
+    ) -> None:
+        self.connection = connection
+        self.settings = settings
+        self.http = http
+        self.state = state
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url or self.default_base_url
+
+    def shape_of(self, address: Address) -> Shape:
+        """The shape of an endpoint of this connector, or ConfigError naming the fix."""
+        try:
+            return self.endpoint_kinds[address.kind]
+        except KeyError:
+            kinds = ", ".join(sorted(self.endpoint_kinds))
+            raise ConfigError(
+                f'endpoint "{address}": a {self.name} connection has no "{address.kind}" '
+                f"endpoints; use one of: {kinds}"
+            ) from None
+
+    def is_own(self, native_actor_id: str) -> bool:
+        """True when an actor is the hub itself on this platform."""
+        return native_actor_id in self.settings.own_identities
+
+    async def check(self, *, online: bool) -> list[str]:
+        """Confirm the connection works; return lines for the admin. Offline: settings only."""
+        return []
+
+    async def poll(self, address: Address, cursor: str | None) -> PollResult:
+        """New events of one endpoint since `cursor`, oldest first. Needs Capability.POLL."""
+        raise NotImplementedError
+
+    async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """Raise WebhookRejected for a bad request; answer handshakes; None lets it through."""
+        raise NotImplementedError
+
+    async def receive(self, request: WebhookRequest) -> Inbound:
+        """Turn a verified webhook into events; the default parses its JSON body."""
+        try:
+            payload = json.loads(request.body)
+        except ValueError as exc:
+            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
+        return Inbound(events=self.parse(payload))
+
+    def parse(self, payload: Any) -> list[Event]:
+        """Pure: one raw platform payload to canonical events (also `passerelle normalize`)."""
+        raise NotImplementedError
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        """Create an item on the target. Needs Capability.SEND (and UPLOAD for files)."""
+        raise NotImplementedError
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        """Change an item the hub made. Needs Capability.UPDATE."""
+        raise NotImplementedError
+
+    async def delete(self, target: Target, native_id: str) -> None:
+        """Remove an item the hub made. Needs Capability.DELETE."""
+        raise NotImplementedError
+
+    async def download(self, attachment: Attachment) -> LocalFile:
+        """Fetch an attachment into a temporary file via hub.files. Needs Capability.DOWNLOAD."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release what the connector holds; the HTTP client belongs to the core."""
+
+
+CAPABILITY_METHODS: Mapping[Capability, str] = {
+    Capability.POLL: "poll",
+    Capability.WEBHOOK: "verify_webhook",
+    Capability.SEND: "send",
+    Capability.UPDATE: "update",
+    Capability.DELETE: "delete",
+    Capability.DOWNLOAD: "download",
+}

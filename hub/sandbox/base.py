@@ -1,0 +1,187 @@
+"""What every emulator shares: serving on loopback, injected faults, firing webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected failure for the next matching request.
+
+    `status` answers with that status (and `Retry-After` when `retry_after` is set); `delay`
+    waits first; `drop` performs the request and then closes the connection without a
+    response, the ambiguous outcome every sender must survive.
+    """
+
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    drop: bool = False
+    body: Mapping[str, Any] | None = None
+
+
+class Faults:
+    """A queue of faults per path prefix, consumed one per matching request."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, deque[Fault]] = {}
+
+    def inject(self, path_prefix: str, *faults: Fault) -> None:
+        self._queues.setdefault(path_prefix, deque()).extend(faults)
+
+    def take(self, path: str) -> Fault | None:
+        for prefix, queue in self._queues.items():
+            if path.startswith(prefix) and queue:
+                return queue.popleft()
+        return None
+
+    def clear(self) -> None:
+        self._queues.clear()
+
+
+class FaultMiddleware:
+    """ASGI middleware that applies `Faults` before (or, for `drop`, after) the app."""
+
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fault = self.faults.take(scope["path"])
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.drop:
+            async def swallow(message: Any) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            raise ConnectionAbortedError("sandbox dropped the response on purpose")
+        if fault.status is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(int(fault.retry_after))
+            response = JSONResponse(dict(fault.body or {"error": "injected"}),
+                                    status_code=fault.status, headers=headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class Emulator:
+    """Base of the four emulators: a Starlette app, faults, ids, and webhook firing.
+
+    Subclasses add their routes in `routes()` and keep their state as plain attributes.
+    """
+
+    platform: str = ""
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.webhook_url: str | None = None  # where to fire webhooks (the hub's route)
+        self.base_url: str = ""  # set when served
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every API call
+        self._ids = itertools.count(1)
+        self._http = httpx.AsyncClient(timeout=10.0)
+        self.app: ASGIApp = FaultMiddleware(self._recording(Starlette(routes=self.routes())),
+                                            self.faults)
+
+    def routes(self) -> list[Any]:
+        raise NotImplementedError
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def _recording(self, app: ASGIApp) -> ASGIApp:
+        async def recorded(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                self.requests.append((scope["method"], scope["path"]))
+            await app(scope, receive, send)
+
+        return recorded
+
+    async def fire(
+        self, payload: Mapping[str, Any] | bytes, headers: Mapping[str, str] | None = None,
+        *, url: str | None = None,
+    ) -> httpx.Response:
+        """POST a webhook to the hub, as the platform would."""
+        target = url or self.webhook_url
+        if target is None:
+            raise RuntimeError(f"{self.platform} sandbox has no webhook_url to fire at")
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return await self._http.post(
+            target, content=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def json_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+               ) -> JSONResponse:
+    return JSONResponse(dict(body), status_code=status, headers=dict(headers or {}))
+
+
+async def read_json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"{}")
+    except ValueError:
+        return None
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@contextlib.asynccontextmanager
+async def serve(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
+    """Serve an ASGI app on loopback in this event loop; yields its base URL."""
+    config = uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning",
+                            lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+        await asyncio.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{LOOPBACK}:{bound}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def serve_emulator(emulator: Emulator, port: int = 0) -> AsyncIterator[Emulator]:
+    """Serve an emulator on loopback; its `base_url` is set while it runs."""
+    async with serve(emulator.app, port) as url:
+        emulator.base_url = url
+        try:
+            yield emulator
+        finally:
+            await emulator.aclose()

@@ -1,0 +1,232 @@
+"""Settings: one TOML file, overridden by `HUB_*` environment variables.
+
+The file is `--config`, else `$PASSERELLE_CONFIG`, else `config/passerelle.toml` when it
+exists, else none (the embedded defaults). Nested keys use `__` in the environment:
+`HUB_STORE__URL`, `HUB_CONNECTIONS__LISBON_SLACK__BOT_TOKEN` (a connection's name matches
+whatever its case and whether it spells `-` or `_`). Any key `<name>_file` is replaced by the
+content of that file, the usual way to hand a secret to a container.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hub.errors import ConfigError
+from hub.events import Kind
+from hub.translate.settings import TranslationSettings
+
+DEFAULT_CONFIG = Path("config/passerelle.toml")
+CONFIG_ENV = "PASSERELLE_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Direction(StrEnum):
+    """Which way content flows between an endpoint and its bridge."""
+
+    IN = "in"  # the endpoint feeds the bridge, receives nothing
+    OUT = "out"  # the endpoint receives from the bridge, feeds nothing
+    BOTH = "both"
+
+    @property
+    def feeds(self) -> bool:
+        return self is not Direction.OUT
+
+    @property
+    def receives(self) -> bool:
+        return self is not Direction.IN
+
+
+class Render(StrEnum):
+    """How translated text is shown on an endpoint."""
+
+    TRANSLATED = "translated"  # the translation, naming the original language
+    BOTH = "both"  # the translation followed by the original
+    ORIGINAL = "original"  # never translated
+
+
+class EndpointSettings(_Section):
+    at: str = Field(description='"connection/kind/id"')
+    direction: Direction = Direction.BOTH
+    kinds: list[Kind] | None = Field(default=None, description="event kinds that pass; all if unset")
+    language: str | None = Field(default=None, description="BCP-47 language its people read")
+    render: Render = Render.TRANSLATED
+    options: dict[str, Any] = Field(default_factory=dict, description="connector-specific")
+
+
+class BridgeSettings(_Section):
+    translate: bool = True
+    endpoints: list[EndpointSettings] = Field(default_factory=list)
+
+
+class StoreSettings(_Section):
+    url: str = Field(default="sqlite:///passerelle.db", description="SQLAlchemy URL")
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8470, ge=0, le=65535)
+    public_url: str | None = Field(default=None, description="how platforms reach this hub")
+    max_body_bytes: PositiveInt = 1_048_576
+    admin_token: SecretStr | None = Field(
+        default=None, description="bearer token required by /api when set"
+    )
+
+
+class SchedulerSettings(_Section):
+    poll_interval_seconds: PositiveFloat = 60.0
+    poll_jitter_seconds: NonNegativeFloat = 5.0
+    delivery_interval_seconds: PositiveFloat = 0.5
+    route_batch: PositiveInt = 500
+
+
+class DeliverySettings(_Section):
+    max_attempts: PositiveInt = 10
+    max_age_seconds: PositiveFloat = 86_400.0
+    backoff_base_seconds: PositiveFloat = 2.0
+    backoff_cap_seconds: PositiveFloat = 900.0
+    lease_seconds: PositiveFloat = 300.0
+    batch: PositiveInt = 100
+    concurrency: PositiveInt = 8
+
+
+class FilesSettings(_Section):
+    max_bytes: PositiveInt = 100 * 1024 * 1024
+    temp_dir: Path | None = None
+
+
+class PluginsSettings(_Section):
+    allow: list[str] | None = Field(default=None, description="load only these plugins")
+    block: list[str] = Field(default_factory=list, description="never load these plugins")
+
+
+class HubSettings(BaseSettings):
+    """Everything an admin configures."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    files: FilesSettings = Field(default_factory=FilesSettings)
+    plugins: PluginsSettings = Field(default_factory=PluginsSettings)
+    translation: TranslationSettings = Field(default_factory=TranslationSettings)
+    # Each connection is validated by its connector's settings model (hub.network).
+    connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    bridges: dict[str, BridgeSettings] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment must win over them.
+        return (env_settings, init_settings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = _read_secret_files(data)
+            if isinstance(data.get("connections"), dict):
+                data["connections"] = _merge_connection_spellings(data["connections"])
+        return data
+
+
+def config_path(explicit: Path | None = None) -> Path | None:
+    """The file to read: --config, else $PASSERELLE_CONFIG, else the default if it exists."""
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_settings(explicit: Path | None = None) -> HubSettings:
+    """Read and validate the settings, or raise ConfigError saying what to fix."""
+    path = config_path(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist; pass --config PATH") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        return HubSettings(**data)
+    except ValidationError as exc:
+        where = f"config {path}" if path else "settings"
+        raise ConfigError([f"{where}: {line}" for line in describe_validation(exc)]) from None
+
+
+def describe_validation(exc: ValidationError) -> list[str]:
+    """Pydantic's errors as one readable line each, never echoing the input (it may be secret)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"{location}: {error['msg']}")
+    return lines
+
+
+def _read_secret_files(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            result[key] = _read_secret_files(value)
+        elif key.endswith("_file") and isinstance(value, str) and key[:-5] not in data:
+            try:
+                result[key[:-5]] = Path(value).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{key}: cannot read secret file {value} ({exc.strerror}); "
+                    "check the path and its permissions"
+                ) from None
+        else:
+            result[key] = value
+    return result
+
+
+def _spelling(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+def _merge_connection_spellings(connections: dict[str, Any]) -> dict[str, Any]:
+    """Fold `HUB_CONNECTIONS__LISBON_SLACK__X` into the file's `lisbon-slack` table."""
+    by_spelling: dict[str, str] = {}
+    merged: dict[str, Any] = {}
+    # Names that carry a `type` came from the file: they keep their spelling.
+    for name in sorted(connections, key=lambda n: "type" not in (connections[n] or {})):
+        value = connections[name]
+        canonical = by_spelling.setdefault(_spelling(name), name)
+        if canonical == name:
+            merged[name] = dict(value) if isinstance(value, dict) else value
+        elif isinstance(value, dict) and isinstance(merged[canonical], dict):
+            merged[canonical].update(value)
+    return merged

@@ -1,0 +1,36 @@
+"""Schema versions. A new database gets the current schema at once; an older one is brought
+forward step by step. A shipped table is never edited in place: add a step here instead."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, func, inspect, select
+
+from hub.errors import StoreError
+from hub.store.schema import metadata, schema_version
+
+Step = Callable[[Connection], None]
+
+# STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.
+STEPS: list[Step] = []
+CURRENT = 1 + len(STEPS)
+
+
+def migrate(conn: Connection) -> int:
+    """Create or upgrade the schema inside the caller's transaction; return the version."""
+    if not inspect(conn).has_table(schema_version.name):
+        metadata.create_all(conn)
+        conn.execute(schema_version.insert().values(version=CURRENT, applied_at=time.time()))
+        return CURRENT
+    version = conn.execute(select(func.max(schema_version.c.version))).scalar_one() or 0
+    if version > CURRENT:
+        raise StoreError(
+            f"the store is at schema version {version}, newer than this Passerelle knows "
+            f"({CURRENT}); upgrade Passerelle"
+        )
+    for number in range(version, CURRENT):
+        STEPS[number - 1](conn)
+        conn.execute(schema_version.insert().values(version=number + 1, applied_at=time.time()))
+    return CURRENT

@@ -1,0 +1,73 @@
+"""Plain records that go in and out of the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.connector import Action, Form
+from hub.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event with its position in the log."""
+
+    seq: int
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDelivery:
+    """What the router decides: this event goes to that endpoint, in this form."""
+
+    event_seq: int
+    bridge: str
+    target: str  # an Address, as text
+    form: Form
+    action: Action
+    ordering_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A row of the outbox."""
+
+    id: int
+    event_seq: int
+    bridge: str
+    target: str
+    form: Form
+    action: Action
+    ordering_key: str
+    status: str
+    attempts: int
+    created_at: float
+    age_from: float
+    next_attempt_at: float
+    last_error: str | None
+    native_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A native item the hub made (`connection`, `endpoint`, `native_id`) for an origin item."""
+
+    origin_connection: str
+    origin_endpoint: str
+    origin_native_id: str
+    connection: str
+    endpoint: str
+    native_id: str
+    role: str = "copy"  # copy: the mirror itself; notice: a reply the hub added about it
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Someone who follows an endpoint through a platform (a WhatsApp circle member)."""
+
+    connection: str
+    endpoint: str
+    native_id: str
+    name: str
+    state: str
+    last_inbound_at: float | None

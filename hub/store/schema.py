@@ -1,0 +1,160 @@
+"""The store's tables (DESIGN §6). One schema serves SQLite and PostgreSQL.
+
+Times that the hub compares (due, leases, ages) are epoch seconds as floats: portable,
+timezone-free and cheap to index. Events themselves keep their aware datetimes in `body`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid, so the big type is PostgreSQL's.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Float, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("connection", String(200), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("native_id", String(500), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("revision", String(200), nullable=False),
+    Column("parent_connection", String(200)),
+    Column("parent_native_id", String(500)),
+    Column("stored_at", Float, nullable=False),
+    Column("body", Text, nullable=False),  # the canonical event as JSON
+    UniqueConstraint("connection", "native_id", "kind", "revision", name="events_dedupe"),
+)
+Index("events_by_item", events.c.connection, events.c.native_id)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("connection", String(200), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("connection", "endpoint"),
+)
+
+tracking = Table(
+    "tracking",
+    metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("position", SeqType, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("event_seq", SeqType, nullable=False),
+    Column("bridge", String(200), nullable=False),
+    Column("target", String(700), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("ordering_key", String(1500), nullable=False),
+    Column("status", String(20), nullable=False),  # pending, done, dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("age_from", Float, nullable=False),  # reset by a replay, so max_age starts again
+    Column("next_attempt_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=False, default=0.0),
+    Column("finished_at", Float),
+    Column("last_error", Text),
+    Column("native_id", String(500)),
+    Column("platform_state", String(40)),  # what the platform reported later (read, failed)
+    UniqueConstraint("event_seq", "target", name="deliveries_once"),
+)
+Index("deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+Index("deliveries_ordering", deliveries.c.ordering_key, deliveries.c.status, deliveries.c.id)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("origin_connection", String(200), nullable=False),
+    Column("origin_endpoint", String(500), nullable=False),
+    Column("origin_native_id", String(500), nullable=False),
+    Column("connection", String(200), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("native_id", String(500), nullable=False),
+    Column("role", String(20), nullable=False),  # copy: the mirror of the item; notice: a reply
+    Column("delivery_id", SeqType),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("connection", "native_id", name="links_made_once"),
+)
+Index(
+    "links_by_origin",
+    links.c.origin_connection,
+    links.c.origin_native_id,
+    links.c.connection,
+    links.c.endpoint,
+)
+
+translations = Table(
+    "translations",
+    metadata,
+    Column("key", String(64), primary_key=True),  # sha256 of text, languages, provider, glossary
+    Column("provider", String(100), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("target", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+translation_usage = Table(
+    "translation_usage",
+    metadata,
+    Column("provider", String(100), nullable=False),
+    Column("month", String(7), nullable=False),  # YYYY-MM, UTC
+    Column("characters", BigInteger, nullable=False),
+    PrimaryKeyConstraint("provider", "month"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("connection", String(200), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("native_id", String(500), nullable=False),
+    Column("name", String(500), nullable=False, default=""),
+    Column("state", String(40), nullable=False),  # e.g. active, opted_out
+    Column("last_inbound_at", Float),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("connection", "endpoint", "native_id"),
+)
+
+# Per-connection memory: refreshed tokens, webhook ids, and the status an admin sees.
+connection_state = Table(
+    "connection_state",
+    metadata,
+    Column("connection", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("connection", "key"),
+)

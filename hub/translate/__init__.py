@@ -1,0 +1,1 @@
+"""Translation: detection, protected spans, providers, cache and budget (DESIGN §8)."""

@@ -1,0 +1,1 @@
+"""The Zoom connector."""
