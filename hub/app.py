@@ -1,0 +1,167 @@
+"""The running hub: store, network, router, delivery worker, poller and web app together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+import pluggy
+
+from hub.connector import Address
+from hub.delivery import DeliveryWorker, Localise, Settled
+from hub.events import Event
+from hub.http import make_client
+from hub.limits import RetryPolicy
+from hub.metrics import Metrics
+from hub.network import Network
+from hub.plugins import Registry, make_plugin_manager
+from hub.polling import Poller
+from hub.router import plan
+from hub.settings import HubSettings
+from hub.store import PENDING, Store, StoredEvent
+from hub.store.statebox import StoreStateBox
+
+log = logging.getLogger(__name__)
+ROUTER = "router"
+
+
+@dataclass
+class Hub:
+    """Everything one `passerelle run` holds. Build it with `Hub.start`."""
+
+    settings: HubSettings
+    plugins: pluggy.PluginManager
+    registry: Registry
+    store: Store
+    network: Network
+    http: httpx.AsyncClient
+    metrics: Metrics
+    worker: DeliveryWorker
+    poller: Poller
+    url: str = ""
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(
+        cls,
+        settings: HubSettings,
+        *,
+        extra_plugins: Mapping[str, object] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        serve_web: bool = True,
+        localise: Localise | None = None,
+    ) -> AsyncIterator[Hub]:
+        """Open the store, build the network and (optionally) serve the web app on its port."""
+        plugins = make_plugin_manager(allow=settings.plugins.allow, block=settings.plugins.block,
+                                      extra=extra_plugins)
+        registry = Registry.collect(plugins)
+        store = Store.open(settings.store.url)
+        http = make_client(transport=transport)
+        try:
+            network = Network.build(settings, registry, http,
+                                    lambda name: StoreStateBox(store, name))
+            if not store.is_postgres:
+                # One process owns a SQLite store: leases left by a crash are void.
+                store.release_claims()
+            metrics = Metrics()
+            d = settings.delivery
+            worker = DeliveryWorker(
+                store, network,
+                RetryPolicy(d.backoff_base_seconds, d.backoff_cap_seconds, d.max_attempts,
+                            d.max_age_seconds),
+                batch=d.batch, concurrency=d.concurrency, lease=d.lease_seconds,
+                localise=localise,
+                on_settled=lambda s: metrics.deliveries.labels(s.target_connection,
+                                                                s.outcome).inc(),
+            )
+            hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
+                      Poller(lambda events, cursor: hub.ingest(events, cursor)))
+            if serve_web:
+                from hub.sandbox.base import serve  # uvicorn in this loop
+                from hub.web import make_app
+
+                async with serve(make_app(hub), settings.web.port) as url:
+                    hub.url = url
+                    yield hub
+                    await worker.drain()
+            else:
+                yield hub
+                await worker.drain()
+        finally:
+            await http.aclose()
+            store.close()
+
+    async def ingest(self, events: Sequence[Event],
+                     cursor: tuple[str, str, str] | None = None) -> list[StoredEvent]:
+        """Store events (and a poll cursor) in one transaction; announce what was new."""
+        stored = await self.store.run(self.store.append, list(events), cursor)
+        for item in stored:
+            self.metrics.events.labels(item.event.source.connection).inc()
+            try:
+                self.plugins.hook.hub_event_stored(event=item.event, seq=item.seq)
+            except Exception:  # noqa: BLE001 - the event is safe; a plugin's fault stays its own
+                log.exception("a hub_event_stored hook failed for event %s", item.event.id)
+        if stored:
+            self._wake.set()
+        return stored
+
+    async def route(self) -> int:
+        """Plan deliveries for every new event; returns how many events were read."""
+        bridges = self.network.bridges
+        own = self.network.own_identities()
+        total = 0
+        while True:
+            count = await self.store.run(
+                self.store.route, ROUTER,
+                lambda batch, copies: plan(batch, bridges, copies, own),
+                self.settings.scheduler.route_batch,
+            )
+            total += count
+            if count == 0:
+                return total
+
+    async def tick(self) -> int:
+        """Route what is new and start what is due; the scheduler calls this."""
+        routed = await self.route()
+        return routed + await self.worker.pump()
+
+    async def poll(self, address: Address) -> int:
+        connector = self.network.connector(address.connection)
+        cursor = await self.store.run(self.store.cursor, address.connection, address.endpoint)
+        stored = await self.poller.poll(connector, address, cursor)
+        self.metrics.polls.labels(address.connection, "ok" if stored >= 0 else "failed").inc()
+        return stored
+
+    async def poll_all(self) -> int:
+        counts = [await self.poll(address) for address in self.network.polled_endpoints()]
+        return sum(c for c in counts if c > 0)
+
+    async def settle(self, timeout: float = 30.0, horizon: float = 10.0) -> None:
+        """Route and deliver until nothing is left that is due within `horizon` seconds.
+
+        For tests and the demo: a retry due later than the horizon is left for the scheduler.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            await self.tick()
+            await self.worker.drain()
+            if not await self._due_within(horizon):
+                if await self.route() == 0:
+                    return
+            else:
+                await asyncio.sleep(0.05)
+        raise TimeoutError(f"the hub did not settle within {timeout} s")
+
+    async def _due_within(self, horizon: float) -> bool:
+        limit = time.time() + horizon
+        pending = await self.store.run(self.store.deliveries, PENDING, 1000)
+        return any(d.next_attempt_at <= limit for d in pending)
+
+    def on_settled(self, settled: Settled) -> None:
+        self.metrics.deliveries.labels(settled.target_connection, settled.outcome).inc()

@@ -1,0 +1,293 @@
+"""The delivery worker: takes due rows from the outbox and makes them real on the targets.
+
+Per (source conversation → target) order comes from the claim (one head per ordering key);
+replies wait for their parent's link; each connection has its own limiter, so a paused or slow
+platform never holds up another; failures back off, then land in the dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.connector import (
+    Action, Address, Capability, Connector, Form, LocalFile, Outgoing, Target,
+)
+from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
+from hub.events import Actor, Event, Kind, Ref
+from hub.limits import RateLimiter, RetryPolicy
+from hub.markup import first_line
+from hub.network import Network
+from hub.router import Bridge, BridgeEndpoint, anchor
+from hub.store import Delivery, Link, Store
+
+log = logging.getLogger(__name__)
+
+# Renders a body for one endpoint: (canonical body, source language, bridge, endpoint) -> body.
+Localise = Callable[[str, str | None, Bridge, BridgeEndpoint], Awaitable[str]]
+WAIT_FOR_PARENT = 1.0  # seconds between looks for a parent still on its way
+LONG_PAUSE = 1.0  # a connection paused longer than this releases the row instead of sleeping
+
+
+class Deferred(Exception):
+    """Not now, and not a failure: retry at `delay` without counting an attempt."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How a delivery ended this time, for metrics."""
+
+    outcome: str  # done, retry, dead, deferred
+    target_connection: str
+
+
+class DeliveryWorker:
+    """Claims due deliveries and runs each in its own task."""
+
+    def __init__(self, store: Store, network: Network, policy: RetryPolicy, *,
+                 batch: int = 100, concurrency: int = 8, lease: float = 300.0,
+                 localise: Localise | None = None,
+                 on_settled: Callable[[Settled], None] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.network = network
+        self.policy = policy
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease
+        self.localise = localise
+        self.on_settled = on_settled
+        self.clock = clock
+        self.limiters = {
+            name: RateLimiter(connector.settings.rate_per_second)
+            for name, connector in network.connectors.items()
+        }
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._failing: set[str] = set()  # connections whose last failure needed an admin
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._inflight)
+
+    async def pump(self) -> int:
+        """Claim what is due (within free concurrency) and start delivering it."""
+        room = self.concurrency - len(self._inflight)
+        if room <= 0:
+            return 0
+        claimed = await self.store.run(self.store.claim, self.clock(), min(room, self.batch),
+                                       self.lease)
+        for delivery in claimed:
+            task = asyncio.create_task(self._run(delivery), name=f"delivery-{delivery.id}")
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return len(claimed)
+
+    async def drain(self) -> None:
+        """Wait for every started delivery to finish."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def _run(self, delivery: Delivery) -> None:
+        target_connection = Address.parse(delivery.target).connection
+        try:
+            outcome = await self._attempt(delivery)
+        except Exception:  # a fault of ours must not kill the worker, nor lose the row
+            log.exception("delivery %s to %s crashed; it will be retried", delivery.id,
+                          delivery.target)
+            outcome = await self._failed(delivery, TransientError("internal error (see log)"))
+        if self.on_settled is not None:
+            self.on_settled(Settled(outcome, target_connection))
+
+    async def _attempt(self, delivery: Delivery) -> str:
+        try:
+            await self._deliver(delivery)
+        except Deferred as wait:
+            await self.store.run(self.store.reschedule, delivery.id, self.clock() + wait.delay,
+                                 str(wait), count_attempt=False)
+            return "deferred"
+        except ConnectorError as exc:
+            return await self._failed(delivery, exc)
+        return "done"
+
+    async def _failed(self, delivery: Delivery, exc: ConnectorError) -> str:
+        now = self.clock()
+        attempts = delivery.attempts + 1
+        reason = f"{type(exc).__name__}: {exc}"
+        connection = Address.parse(delivery.target).connection
+        if isinstance(exc, AuthError):
+            self._failing.add(connection)
+            await self.store.run(self.store.state_set, connection, "status", f"failing: {exc}")
+        if isinstance(exc, TransientError) and exc.retry_after and connection in self.limiters:
+            self.limiters[connection].pause(exc.retry_after)
+        if isinstance(exc, PermanentError) or self.policy.exhausted(attempts,
+                                                                     now - delivery.age_from):
+            log.warning("delivery %s to %s is dead after %d attempt(s): %s", delivery.id,
+                        delivery.target, attempts, reason)
+            await self.store.run(self.store.bury, delivery.id, now, reason)
+            return "dead"
+        delay = self.policy.delay(attempts, exc.retry_after)
+        log.info("delivery %s to %s failed (%s); retry %d in %.1fs", delivery.id,
+                 delivery.target, reason, attempts, delay)
+        await self.store.run(self.store.reschedule, delivery.id, now + delay, reason)
+        return "retry"
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        stored = await self.store.run(self.store.event, delivery.event_seq)
+        membership = self.network.endpoint(delivery.target)
+        if stored is None or membership is None:
+            raise PermanentError(f"{delivery.target} is no longer in any bridge")
+        event = stored.event
+        bridge, member = membership
+        connector = self.network.connector(member.address.connection)
+        # A copy the hub made is never mirrored, even if it was routed before its link existed.
+        if await self.store.run(self.store.origin_of, event.source.connection,
+                                event.source.native_id):
+            await self._complete(delivery, None, ())
+            return
+        target = Target(member.address, member.shape, member.language,
+                        {**member.options, "bridge_languages": bridge.languages})
+        form = delivery.form
+        if delivery.action is Action.CREATE:
+            hang_under = anchor(event, form)
+            if not _is_notice(event, form):
+                existing = await self._copy_on(event.source, delivery.target, member.address)
+                if existing is not None:
+                    await self._complete(delivery, existing, ())  # made already, link kept
+                    return
+            reply_to = None
+            if hang_under is not None:
+                reply_to = await self._resolve_or_wait(hang_under, delivery.target, member.address)
+                if reply_to is None:  # its parent never came here: stand on its own
+                    form = Form.MESSAGE if form is Form.REPLY else Form.POST
+            await self._create(delivery, event, bridge, member, connector, target, form, reply_to)
+            return
+        native_id = await self._resolve_or_wait(event.source, delivery.target, member.address)
+        if native_id is None:
+            await self._complete(delivery, None, ())  # nothing of it was ever mirrored here
+            return
+        await self._acquire(connector)
+        if delivery.action is Action.DELETE:
+            await connector.delete(target, native_id)
+        else:
+            outgoing = await self._outgoing(delivery, event, bridge, member, form, None, ())
+            await connector.update(outgoing, target, native_id)
+        await self._complete(delivery, native_id, ())
+
+    async def _create(self, delivery: Delivery, event: Event, bridge: Bridge,
+                      member: BridgeEndpoint, connector: Connector, target: Target, form: Form,
+                      reply_to: str | None) -> None:
+        files = await self._download(event, connector)
+        try:
+            outgoing = await self._outgoing(delivery, event, bridge, member, form, reply_to, files)
+            await self._acquire(connector)
+            receipt = await connector.send(outgoing, target)
+        finally:
+            for file in files:
+                Path(file.path).unlink(missing_ok=True)
+        origin = await self._origin(event.source)
+        role = "notice" if _is_notice(event, form) else "copy"
+        link = Link(origin.connection, origin.endpoint, origin.native_id,
+                    member.address.connection, member.address.endpoint, receipt.native_id, role)
+        await self._complete(delivery, receipt.native_id, (link,))
+        if receipt.notice:
+            await self._post_notice(event, member, receipt.native_id, receipt.notice)
+
+    async def _outgoing(self, delivery: Delivery, event: Event, bridge: Bridge,
+                        member: BridgeEndpoint, form: Form, reply_to: str | None,
+                        files: tuple[LocalFile, ...]) -> Outgoing:
+        body, title = event.body, event.title
+        if self.localise is not None and bridge.translate:
+            body = await self.localise(body, event.language, bridge, member)
+            if title:
+                title = await self.localise(title, event.language, bridge, member)
+        if form is Form.POST and not title:
+            title = first_line(body) or event.actor.name
+        return Outgoing(form=form, event=event, title=title, body=body,
+                        idempotency_key=f"passerelle-{delivery.id}", reply_to=reply_to,
+                        files=files)
+
+    async def _download(self, event: Event, target: Connector) -> tuple[LocalFile, ...]:
+        if not event.attachments or Capability.UPLOAD not in target.capabilities:
+            return ()
+        source = self.network.connectors.get(event.source.connection)
+        if source is None or Capability.DOWNLOAD not in source.capabilities:
+            return ()
+        files: list[LocalFile] = []
+        try:
+            for attachment in event.attachments:
+                files.append(await source.download(attachment))
+        except BaseException:
+            for file in files:
+                Path(file.path).unlink(missing_ok=True)
+            raise
+        return tuple(files)
+
+    async def _acquire(self, connector: Connector) -> None:
+        limiter = self.limiters[connector.connection]
+        wait = limiter.wait_time()
+        if wait > LONG_PAUSE:
+            raise Deferred(f"{connector.connection} is paused by the platform", wait)
+        await limiter.acquire()
+
+    async def _origin(self, ref: Ref) -> Ref:
+        link = await self.store.run(self.store.origin_of, ref.connection, ref.native_id)
+        if link is None:
+            return ref
+        return Ref(platform=ref.platform, connection=link.origin_connection,
+                   endpoint=link.origin_endpoint, native_id=link.origin_native_id)
+
+    async def _copy_on(self, ref: Ref, target_text: str, address: Address) -> str | None:
+        origin = await self._origin(ref)
+        if origin.connection == address.connection and origin.endpoint == address.endpoint:
+            return origin.native_id
+        return await self.store.run(self.store.copy_on, origin.connection, origin.native_id,
+                                    address.connection, address.endpoint)
+
+    async def _resolve_or_wait(self, ref: Ref, target_text: str, address: Address) -> str | None:
+        """The native id of `ref`'s item on the target; waits while its delivery is pending."""
+        found = await self._copy_on(ref, target_text, address)
+        if found is not None:
+            return found
+        origin = await self._origin(ref)
+        if await self.store.run(self.store.has_pending, origin.connection, origin.native_id,
+                                target_text):
+            raise Deferred(f"waiting for {origin.native_id} to reach {target_text}",
+                           WAIT_FOR_PARENT)
+        return None
+
+    async def _complete(self, delivery: Delivery, native_id: str | None,
+                        links: tuple[Link, ...]) -> None:
+        await self.store.run(self.store.complete, delivery.id, self.clock(), native_id, links)
+        connection = Address.parse(delivery.target).connection
+        if connection in self._failing:
+            self._failing.discard(connection)
+            log.info("connection %s recovered", connection)
+            await self.store.run(self.store.state_set, connection, "status", "ok")
+
+    async def _post_notice(self, event: Event, member: BridgeEndpoint, native_id: str,
+                           notice: str) -> None:
+        """A target's answer (a join link) told back, as a reply to the origin item."""
+        origin = await self._origin(event.source)
+        connector = self.network.connector(member.address.connection)
+        notice_event = Event(
+            kind=Kind.MESSAGE_CREATED,
+            source=Ref(platform=connector.name, connection=member.address.connection,
+                       endpoint=member.address.endpoint, native_id=f"{native_id}#notice"),
+            parent=origin,
+            actor=Actor(platform=connector.name, native_id="passerelle", name="Passerelle"),
+            occurred_at=event.occurred_at, body=notice, language=None,
+        )
+        await self.store.run(self.store.append, [notice_event])
+
+
+def _is_notice(event: Event, form: Form) -> bool:
+    """A calendar change told as a reply: an addition under the item, not the item's copy."""
+    return event.kind.noun == "event" and form in (Form.REPLY, Form.COMMENT)

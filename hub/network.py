@@ -1,0 +1,179 @@
+"""The configured network: connectors built for each connection, bridges resolved and checked.
+
+Every problem is collected before anything runs, so `passerelle check` lists them all at once,
+each naming the culprit and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+from pydantic import ValidationError
+
+from hub.connector import Address, Capability, ConnectionSettings, Connector, StateBox
+from hub.errors import ConfigError
+from hub.plugins import Registry
+from hub.router import Bridge, BridgeEndpoint, kinds_received
+from hub.settings import BridgeSettings, HubSettings, describe_validation
+
+StateFactory = Callable[[str], StateBox]
+
+
+@dataclass
+class Network:
+    """Connections and bridges, ready to run."""
+
+    connectors: dict[str, Connector]
+    bridges: tuple[Bridge, ...]
+
+    @classmethod
+    def build(cls, settings: HubSettings, registry: Registry, http: httpx.AsyncClient,
+              state: StateFactory) -> Network:
+        problems: list[str] = []
+        connectors: dict[str, Connector] = {}
+        for name, table in settings.connections.items():
+            connector = _connector(name, table, registry, http, state, problems)
+            if connector is not None:
+                connectors[name] = connector
+        bridges = tuple(
+            bridge for name, bridge_settings in settings.bridges.items()
+            if (bridge := _bridge(name, bridge_settings, settings, connectors, problems))
+        )
+        if problems:
+            raise ConfigError(problems)
+        return cls(connectors, bridges)
+
+    def connector(self, connection: str) -> Connector:
+        return self.connectors[connection]
+
+    def endpoint(self, address: str) -> tuple[Bridge, BridgeEndpoint] | None:
+        """The first bridge membership of an endpoint (its language and options)."""
+        for bridge in self.bridges:
+            for member in bridge.endpoints:
+                if str(member.address) == address:
+                    return bridge, member
+        return None
+
+    def own_identities(self) -> dict[str, frozenset[str]]:
+        return {name: frozenset(c.settings.own_identities) for name, c in self.connectors.items()}
+
+    def polled_endpoints(self) -> list[Address]:
+        """Feeding endpoints whose connector polls, each once."""
+        seen: dict[str, Address] = {}
+        for bridge in self.bridges:
+            for member in bridge.endpoints:
+                connector = self.connectors[member.address.connection]
+                if member.direction.feeds and Capability.POLL in connector.capabilities:
+                    seen.setdefault(str(member.address), member.address)
+        return list(seen.values())
+
+    async def aclose(self) -> None:
+        for connector in self.connectors.values():
+            await connector.aclose()
+
+
+def validate_connection(name: str, table: Mapping[str, object], connector_cls: type[Connector]
+                        ) -> ConnectionSettings:
+    try:
+        return connector_cls.settings_model.model_validate(dict(table))
+    except ValidationError as exc:
+        raise ConfigError([f'connection "{name}" ({connector_cls.name}): {line}'
+                           for line in describe_validation(exc)]) from None
+
+
+def _connector(name: str, table: Mapping[str, object], registry: Registry,
+               http: httpx.AsyncClient, state: StateFactory, problems: list[str]
+               ) -> Connector | None:
+    kind = table.get("type")
+    known = ", ".join(sorted(registry.connectors)) or "none"
+    if not isinstance(kind, str):
+        problems.append(f'connection "{name}": no type; set type = one of: {known}')
+        return None
+    connector_cls = registry.connectors.get(kind)
+    if connector_cls is None:
+        problems.append(f'connection "{name}": unknown type "{kind}"; installed connector types: '
+                        f'{known} (install the plugin that provides "{kind}", or fix the type)')
+        return None
+    try:
+        settings = validate_connection(name, table, connector_cls)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+    return connector_cls(name, settings, http, state(name))
+
+
+def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
+            connectors: Mapping[str, Connector], problems: list[str]) -> Bridge | None:
+    members: list[BridgeEndpoint] = []
+    before = len(problems)
+    for entry in bridge.endpoints:
+        try:
+            address = Address.parse(entry.at)
+        except ConfigError as exc:
+            problems.append(f'bridge "{name}": {exc}')
+            continue
+        connector = connectors.get(address.connection)
+        if connector is None:
+            if address.connection not in settings.connections:
+                known = ", ".join(sorted(settings.connections)) or "none"
+                problems.append(
+                    f'bridge "{name}": endpoint "{entry.at}" is on no connection; add '
+                    f'[connections.{address.connection}] or fix the name (known: {known})')
+            continue  # a broken connection was reported already
+        try:
+            shape = connector.shape_of(address)
+        except ConfigError as exc:
+            problems.append(f'bridge "{name}": {exc}')
+            continue
+        if any(m.address == address for m in members):
+            problems.append(f'bridge "{name}": endpoint "{entry.at}" is listed twice; remove one')
+            continue
+        member = BridgeEndpoint(
+            address=address, shape=shape, direction=entry.direction,
+            kinds=frozenset(entry.kinds) if entry.kinds is not None else None,
+            language=entry.language, render=entry.render, options=dict(entry.options))
+        problems.extend(_capability_problems(name, member, connector))
+        members.append(member)
+    if len(bridge.endpoints) < 2:
+        problems.append(f'bridge "{name}" has {len(bridge.endpoints)} endpoint(s); a bridge '
+                        "mirrors between two or more: add another endpoint or remove the bridge")
+    if len(problems) > before:
+        return None
+    problems.extend(_flow_problems(name, members))
+    return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate)
+
+
+def _capability_problems(bridge: str, member: BridgeEndpoint, connector: Connector) -> list[str]:
+    found = []
+    caps = connector.capabilities
+    label = f'bridge "{bridge}": endpoint "{member.address}"'
+    if member.direction.receives and Capability.SEND not in caps:
+        found.append(f'{label}: a {connector.name} connection cannot send; set direction = "in"')
+    if member.direction.feeds and not caps & (Capability.POLL | Capability.WEBHOOK):
+        found.append(f'{label}: a {connector.name} connection cannot receive; '
+                     'set direction = "out"')
+    return found
+
+
+def _flow_problems(bridge: str, members: list[BridgeEndpoint]) -> list[str]:
+    found = []
+    for target in members:
+        if not target.direction.receives:
+            continue
+        feeders = [m for m in members if m is not target and m.direction.feeds]
+        if not feeders:
+            found.append(f'bridge "{bridge}": nothing feeds endpoint "{target.address}"; give '
+                         'another endpoint direction = "in" or "both"')
+            continue
+        possible = {kind for kind in kinds_received(target)
+                    if any(f.passes(kind) for f in feeders)}
+        if not possible:
+            found.append(
+                f'bridge "{bridge}": endpoint "{target.address}" ({target.shape.value}) can receive '
+                "none of the kinds the others send; widen its kinds or remove it")
+    if not any(m.direction.receives for m in members):
+        found.append(f'bridge "{bridge}": no endpoint receives; set direction = "out" or "both" '
+                     "on one")
+    return found

@@ -1,0 +1,28 @@
+"""APScheduler wiring, and nothing else: the jobs call the hub, which holds the logic."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from hub.app import Hub
+
+
+def make_scheduler(hub: Hub) -> AsyncIOScheduler:
+    """One poll job per polled endpoint and one job that routes and delivers."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    settings = hub.settings.scheduler
+    for address in hub.network.polled_endpoints():
+        connector = hub.network.connector(address.connection)
+        interval = connector.settings.poll_interval_seconds or settings.poll_interval_seconds
+        scheduler.add_job(
+            hub.poll, "interval", args=[address], seconds=interval,
+            jitter=settings.poll_jitter_seconds, id=f"poll:{address}", name=f"poll {address}",
+            max_instances=1, coalesce=True, misfire_grace_time=int(interval),
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        hub.tick, "interval", seconds=settings.delivery_interval_seconds, id="deliver",
+        name="route and deliver", max_instances=1, coalesce=True, misfire_grace_time=5,
+        replace_existing=True,
+    )
+    return scheduler

@@ -1,0 +1,165 @@
+"""The HTTP face of the hub: webhooks in, health, metrics, and the event stream API.
+
+A webhook is acknowledged only after its events are committed; a request that fails
+verification or is malformed is refused with 4xx and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from hub.connector import Capability, WebhookRequest
+from hub.errors import HubError, StoreError, WebhookRejected
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+log = logging.getLogger(__name__)
+STREAM_POLL_SECONDS = 1.0
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_capped(request: Request, cap: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def make_app(hub: Hub) -> Starlette:
+    """The ASGI app for one hub."""
+
+    async def webhook(request: Request) -> Response:
+        name = request.path_params["connection"]
+        connector = hub.network.connectors.get(name)
+        counter = hub.metrics.webhooks
+        if connector is None or Capability.WEBHOOK not in connector.capabilities:
+            counter.labels("unknown", "unknown_connection").inc()
+            return PlainTextResponse("no such webhook\n", status_code=404)
+        try:
+            body = await _read_capped(request, hub.settings.web.max_body_bytes)
+        except BodyTooLarge:
+            counter.labels(name, "too_large").inc()
+            return PlainTextResponse("body too large\n", status_code=413)
+        inbound_request = WebhookRequest(
+            method=request.method, path=request.path_params.get("path", ""),
+            query=list(request.query_params.multi_items()),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body, received_at=datetime.now(UTC),
+        )
+        try:
+            answer = await connector.verify_webhook(inbound_request)
+            if answer is not None:
+                counter.labels(name, "handshake").inc()
+                return Response(answer.body, status_code=answer.status,
+                                media_type=answer.content_type)
+            inbound = await connector.receive(inbound_request)
+        except WebhookRejected as exc:
+            counter.labels(name, "rejected").inc()
+            log.info("webhook for %s refused: %s", name, exc)
+            return PlainTextResponse(f"{exc}\n", status_code=exc.status)
+        except HubError as exc:
+            # The platform will retry: nothing was stored, so nothing is lost.
+            counter.labels(name, "unavailable").inc()
+            log.warning("webhook for %s could not be read now: %s", name, exc)
+            return PlainTextResponse("try again later\n", status_code=503)
+        try:
+            await hub.ingest(list(inbound.events))
+            for status in inbound.statuses:
+                await hub.store.run(hub.store.record_platform_state, name, status.native_id,
+                                    status.state, status.error)
+        except StoreError as exc:
+            counter.labels(name, "store_error").inc()
+            log.error("webhook for %s not stored: %s", name, exc)
+            return PlainTextResponse("try again later\n", status_code=503)
+        counter.labels(name, "accepted").inc()
+        return PlainTextResponse("ok\n")
+
+    async def healthz(_: Request) -> Response:
+        try:
+            await hub.store.run(hub.store.ping)
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and says why
+            return JSONResponse({"status": "unhealthy", "store": type(exc).__name__},
+                                status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def metrics(_: Request) -> Response:
+        return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    def authorised(request: Request) -> bool:
+        token = hub.settings.web.admin_token
+        if token is None:
+            return True
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+
+    def cursor_arg(request: Request) -> int:
+        raw = request.query_params.get("after", "0")
+        if not raw.isdigit():
+            raise ValueError("after must be a non-negative integer")
+        return int(raw)
+
+    async def events(request: Request) -> Response:
+        if not authorised(request):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        try:
+            after = cursor_arg(request)
+            limit = min(int(request.query_params.get("limit", "100")), 1000)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        batch = await hub.store.run(hub.store.events_after, after, max(limit, 1))
+        return JSONResponse({
+            "events": [{"seq": s.seq, "event": s.event.model_dump(mode="json")} for s in batch],
+            "last": batch[-1].seq if batch else after,
+        })
+
+    async def stream(request: Request) -> Response:
+        if not authorised(request):
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        try:
+            after = cursor_arg(request)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+        async def lines() -> AsyncIterator[str]:
+            position = after
+            while not await request.is_disconnected():
+                batch = await hub.store.run(hub.store.events_after, position, 100)
+                for item in batch:
+                    position = item.seq
+                    data = json.dumps(item.event.model_dump(mode="json"))
+                    yield f"id: {item.seq}\nevent: {item.event.kind.value}\ndata: {data}\n\n"
+                if not batch:
+                    yield ": keep-alive\n\n"
+                    await asyncio.sleep(STREAM_POLL_SECONDS)
+
+        return StreamingResponse(lines(), media_type="text/event-stream")
+
+    return Starlette(routes=[
+        Route("/webhooks/{connection}", webhook, methods=["GET", "POST"]),
+        Route("/webhooks/{connection}/{path:path}", webhook, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        Route("/api/events", events),
+        Route("/api/events/stream", stream),
+    ])

@@ -1,0 +1,353 @@
+"""Pure mapping: Cloud API webhook deliveries → canonical events, and canonical markup ⇄
+WhatsApp text formatting. No I/O and no clock: everything comes in as arguments.
+
+A 1:1 message lands on the endpoint `member/<id>` (the conversation with that person); the
+connector moves it onto the member's circle, which needs its durable memory. A group message
+lands on `group/<group_id>`.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub import markup
+from hub.connector import DeliveryStatus
+from hub.events import Actor, Attachment, Event, Kind, Ref
+
+PLATFORM = "whatsapp"
+MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+class PayloadError(ValueError):
+    """The payload is not a WhatsApp Cloud API webhook delivery."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A WhatsApp user: `key` is the phone number (wa_id) or, without one, the BSUID."""
+
+    key: str
+    name: str
+    wa_id: str | None = None
+    user_id: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One message of a delivery: its event (None when it carries no content) and context."""
+
+    event: Event | None
+    sender: Sender
+    text: str  # what the person typed, for keywords; "" for anything but plain text
+    group_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One `statuses[]` entry: the platform's report on a message the hub sent."""
+
+    status: DeliveryStatus
+    recipient: str | None
+    error_code: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    received: tuple[Received, ...] = ()
+    reports: tuple[Report, ...] = ()
+    problems: tuple[str, ...] = ()  # value-level `errors[]`, worth a log line
+
+
+def is_handshake_rendering(payload: Any) -> bool:
+    """A GET verification request written down as JSON: it carries no events."""
+    return (isinstance(payload, Mapping) and payload.get("method") == "GET"
+            and isinstance(payload.get("query"), Mapping) and "hub.mode" in payload["query"])
+
+
+def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None) -> Delivery:
+    """Every message and status of every entry and change that belongs to our number."""
+    if not isinstance(payload, Mapping) or payload.get("object") != "whatsapp_business_account":
+        raise PayloadError(
+            'expected a WhatsApp webhook delivery ({"object": "whatsapp_business_account", '
+            '"entry": [...]}); check that the file or request comes from the Cloud API'
+        )
+    received: list[Received] = []
+    reports: list[Report] = []
+    problems: list[str] = []
+    for entry in _list(payload.get("entry")):
+        for change in _list(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") != "messages" or not isinstance(value, Mapping):
+                continue
+            metadata = value.get("metadata") or {}
+            if phone_number_id and str(metadata.get("phone_number_id")) != phone_number_id:
+                continue
+            contacts = _list(value.get("contacts"))
+            for message in _list(value.get("messages")):
+                received.append(_received(message, contacts, metadata, connection))
+            reports.extend(_report(status) for status in _list(value.get("statuses")))
+            problems.extend(_describe_error(error) for error in _list(value.get("errors")))
+    return Delivery(tuple(received), tuple(reports), tuple(problems))
+
+
+def _list(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _describe_error(error: Mapping[str, Any]) -> str:
+    details = (error.get("error_data") or {}).get("details") or error.get("message") or ""
+    return f"{error.get('code')}: {error.get('title', '')} {details}".strip()
+
+
+def _report(status: Mapping[str, Any]) -> Report:
+    errors = _list(status.get("errors"))
+    code = errors[0].get("code") if errors else None
+    return Report(
+        DeliveryStatus(
+            native_id=str(status.get("id", "")),
+            state=str(status.get("status", "")),
+            error="; ".join(_describe_error(error) for error in errors) or None,
+        ),
+        recipient=status.get("recipient_id") or status.get("recipient_user_id"),
+        error_code=code if isinstance(code, int) else None,
+    )
+
+
+def sender_of(message: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> Sender:
+    """Who sent a message: wa_id when WhatsApp shares it, else the business-scoped user id."""
+    wa_id = message.get("from") or None
+    user_id = message.get("from_user_id") or None
+    contact = next((c for c in contacts if (wa_id and c.get("wa_id") == wa_id)
+                    or (user_id and c.get("user_id") == user_id)), None)
+    if contact is None and len(contacts) == 1 and not message.get("group_id"):
+        contact = contacts[0]
+    profile = (contact or {}).get("profile") or {}
+    wa_id = wa_id or (contact or {}).get("wa_id")
+    user_id = user_id or (contact or {}).get("user_id")
+    key = wa_id or user_id
+    if not key:
+        raise PayloadError(f"message {message.get('id')!r} names no sender (no from, no user_id)")
+    username = profile.get("username")
+    name = profile.get("name") or username or (f"+{wa_id}" if wa_id else key)
+    return Sender(str(key), str(name), wa_id, user_id, username)
+
+
+def _received(message: Mapping[str, Any], contacts: list[Mapping[str, Any]],
+              metadata: Mapping[str, Any], connection: str) -> Received:
+    sender = sender_of(message, contacts)
+    native_id = message.get("id")
+    if not native_id:
+        raise PayloadError("a message without an id cannot be deduplicated; refusing it")
+    at = datetime.fromtimestamp(int(message.get("timestamp", 0)), UTC)
+    group_id = message.get("group_id")
+    endpoint = f"group/{group_id}" if group_id else f"member/{sender.key}"
+    actor = Actor(platform=PLATFORM, native_id=sender.key, name=sender.name)
+    contact = [c for c in contacts if c.get("wa_id") == sender.wa_id] or contacts[:1]
+    raw = {"metadata": dict(metadata), "contacts": contact, "messages": [dict(message)]}
+
+    def ref(item_id: str) -> Ref:
+        return Ref(platform=PLATFORM, connection=connection, endpoint=endpoint, native_id=item_id)
+
+    kind, target, revision = Kind.MESSAGE_CREATED, str(native_id), ""
+    content: Mapping[str, Any] = message
+    kind_name = str(message.get("type", ""))
+    parent = None
+    if kind_name == "edit":
+        edit = message.get("edit") or {}
+        kind, target, revision = Kind.MESSAGE_UPDATED, str(edit.get("original_message_id")), target
+        content = edit.get("message") or {}
+    elif kind_name == "revoke":
+        original = str((message.get("revoke") or {}).get("original_message_id"))
+        event = Event(kind=Kind.MESSAGE_DELETED, source=ref(original), actor=actor,
+                      occurred_at=at, revision=target, raw=raw)
+        return Received(event, sender, "", group_id, at)
+    elif kind_name == "reaction":
+        reaction = message.get("reaction") or {}
+        emoji = str(reaction.get("emoji") or "")
+        event = Event(kind=Kind.REACTION_ADDED if emoji else Kind.REACTION_REMOVED,
+                      source=ref(target), parent=ref(str(reaction.get("message_id"))),
+                      actor=actor, occurred_at=at, body=markup.escape(emoji), raw=raw)
+        return Received(event, sender, "", group_id, at)
+    elif kind_name in ("system", "request_welcome"):
+        return Received(None, sender, "", group_id, at)
+    context = content.get("context") or message.get("context") or {}
+    if context.get("id"):
+        parent = ref(str(context["id"]))
+    body, attachments = content_of(content)
+    if context.get("forwarded") or context.get("frequently_forwarded"):
+        body = "_Forwarded_" + ("\n" + body if body else "")
+    text = str((content.get("text") or {}).get("body", "")) if content.get("type") == "text" else ""
+    event = Event(kind=kind, source=ref(target), parent=parent, actor=actor, occurred_at=at,
+                  body=body, attachments=attachments, revision=revision, raw=raw)
+    return Received(event, sender, text if kind is Kind.MESSAGE_CREATED else "", group_id, at)
+
+
+def content_of(message: Mapping[str, Any]) -> tuple[str, tuple[Attachment, ...]]:
+    """The canonical body and attachments of one message, whatever its type."""
+    kind = str(message.get("type", ""))
+    part = message.get(kind) or {}
+    if kind == "text":
+        return from_whatsapp(str(part.get("body", ""))), ()
+    if kind in MEDIA_TYPES:
+        caption = from_whatsapp(str(part.get("caption", "")))
+        return caption, (media_attachment(kind, part),)
+    if kind == "location":
+        lines = [markup.escape(str(part[key])) for key in ("name", "address") if part.get(key)]
+        lat, lon = part.get("latitude"), part.get("longitude")
+        lines.append(f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}")
+        return "📍 " + "\n".join(lines), ()
+    if kind == "contacts":
+        return "\n".join(_contact_line(contact) for contact in _list(part)), ()
+    if kind == "interactive":
+        reply = part.get(part.get("type", "")) or {}
+        words = [str(reply[key]) for key in ("title", "description", "body") if reply.get(key)]
+        return markup.escape("\n".join(words)), ()
+    if kind == "button":
+        return markup.escape(str(part.get("text", ""))), ()
+    if kind == "order":
+        items = _list(part.get("product_items"))
+        lines = [f"{i.get('quantity')} × {i.get('product_retailer_id')}" for i in items]
+        return markup.escape("\n".join(["🛒 Order", *lines, str(part.get("text") or "")]).strip()), ()
+    note = f"A WhatsApp {kind or 'unknown'} message the hub cannot show"
+    return f"_{markup.escape(note)}_", ()
+
+
+def _contact_line(contact: Mapping[str, Any]) -> str:
+    name = (contact.get("name") or {}).get("formatted_name") or "Contact"
+    phones = [str(p.get("phone")) for p in _list(contact.get("phones")) if p.get("phone")]
+    return markup.escape(f"👤 {name}" + (": " + ", ".join(phones) if phones else ""))
+
+
+def media_attachment(kind: str, part: Mapping[str, Any]) -> Attachment:
+    """An attachment whose `native_id` is the media id (download goes through GET /{id})."""
+    mime = str(part.get("mime_type") or "application/octet-stream").split(";")[0].strip()
+    media_id = str(part.get("id", ""))
+    name = part.get("filename") or f"{kind}-{media_id}{mimetypes.guess_extension(mime) or ''}"
+    return Attachment(name=str(name), mime_type=mime, url=part.get("url"), native_id=media_id)
+
+
+# -- markup -------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?'\")\]]")
+_STYLES = {"*": "**", "_": "_", "~": "~~"}
+_LIST = re.compile(r"^[-*•] ")
+
+
+def from_whatsapp(text: str) -> str:
+    """WhatsApp formatting as canonical markup; everything else stays literal."""
+    out: list[str] = []
+    lines = text.replace("\r\n", "\n").split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("```") and "```" not in line[3:]:
+            end = next((j for j in range(index + 1, len(lines)) if "```" in lines[j]), None)
+            if end is not None:
+                inner = [line[3:], *lines[index + 1 : end], lines[end].split("```", 1)[0]]
+                out += ["```", "\n".join(part for part in inner if part), "```"]
+                index = end + 1
+                continue
+        if line.startswith("> "):
+            out.append("> " + _inline(line[2:]))
+        elif _LIST.match(line):
+            out.append("- " + _inline(line[2:]))
+        else:
+            out.append(_inline(line))
+        index += 1
+    return "\n".join(out)
+
+
+def _inline(text: str) -> str:
+    return "".join(_inline_parts(text))
+
+
+def _inline_parts(text: str) -> Iterator[str]:
+    i = 0
+    while i < len(text):
+        char = text[i]
+        boundary = i == 0 or not text[i - 1].isalnum()
+        if char == "h" and boundary and (url := _URL.match(text, i)):
+            yield url.group(0)
+            i = url.end()
+            continue
+        if text.startswith("```", i) and (end := text.find("```", i + 3)) > i + 3:
+            yield "`" + text[i + 3 : end].replace("`", "'") + "`"
+            i = end + 3
+            continue
+        if char == "`" and (end := text.find("`", i + 1)) > i + 1:
+            yield text[i : end + 1]
+            i = end + 1
+            continue
+        if char in _STYLES and boundary and (end := _closing(text, i)) > 0:
+            yield _STYLES[char] + _inline(text[i + 1 : end]) + _STYLES[char]
+            i = end + 1
+            continue
+        escaped = char in "\\`*_~[]<" or (i == 0 and char in ">-#")
+        yield "\\" + char if escaped else char
+        i += 1
+
+
+def _closing(text: str, start: int) -> int:
+    delim = text[start]
+    if start + 1 >= len(text) or text[start + 1].isspace():
+        return -1
+    end = text.find(delim, start + 2)
+    while end > 0:
+        after = end + 1 >= len(text) or not text[end + 1].isalnum()
+        if not text[end - 1].isspace() and after:
+            return end
+        end = text.find(delim, end + 1)
+    return -1
+
+
+def to_whatsapp(body: str) -> str:
+    """Canonical markup as WhatsApp text: `*bold*`, `_italic_`, `~strike~`, monospace."""
+    return "\n\n".join(_block(block) for block in markup.parse(body))
+
+
+def _block(block: markup.Block) -> str:
+    if isinstance(block, markup.Paragraph):
+        return _render(block.inlines)
+    if isinstance(block, markup.CodeBlock):
+        return f"```{block.text}```"
+    if isinstance(block, markup.Quote):
+        inner = "\n\n".join(_block(b) for b in block.blocks)
+        return "\n".join("> " + line for line in inner.split("\n"))
+    return "\n".join("- " + _render(item) for item in block.items)
+
+
+_MARKS = {"bold": "*", "italic": "_", "strike": "~"}
+
+
+def _render(inlines: tuple[markup.Inline, ...]) -> str:
+    out: list[str] = []
+    for node in inlines:
+        if isinstance(node, markup.Text):
+            out.append(node.text)
+        elif isinstance(node, markup.Styled):
+            mark = _MARKS[node.style]
+            out.append(mark + _render(node.children) + mark)
+        elif isinstance(node, markup.Code):
+            out.append(f"`{node.text}`")
+        elif isinstance(node, markup.Link):
+            label = _render(node.children)
+            out.append(f"{label} ({node.url})" if label and label != node.url else node.url)
+        elif isinstance(node, markup.Mention):
+            out.append(f"@{node.native_id}")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to a platform limit, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
