@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from hub.connector import Capability, Connector
+from hub.connector import Capability, Connector, MemoryStateBox
 from hub.errors import ConfigError, HubError
 from hub.events import Event
 from hub.http import make_client
@@ -58,19 +58,6 @@ def _registry(settings: HubSettings | None = None) -> Registry:
 
 def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-class _MemoryState:
-    """A StateBox for commands that run without a store (normalize)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def set(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 def _offline_transport(request: httpx.Request) -> httpx.Response:
@@ -120,7 +107,7 @@ def check(config: ConfigOption = None,
 async def _check(settings: HubSettings, registry: Registry, online: bool) -> bool:
     async with make_client() as http:
         try:
-            network = Network.build(settings, registry, http, lambda name: _MemoryState())
+            network = Network.build(settings, registry, http, lambda name: MemoryStateBox())
         except ConfigError as exc:
             raise _fail("configuration refused:\n" + "\n".join(f"  - {p}" for p in exc.problems))
         failed = False
@@ -187,7 +174,7 @@ def normalize(
     failed = False
     # parse is pure; the client exists only to satisfy the constructor and refuses every call.
     http = httpx.AsyncClient(transport=httpx.MockTransport(_offline_transport))
-    connector = cls(platform, settings, http, _MemoryState())
+    connector = cls(platform, settings, http, MemoryStateBox())
     for path in files:
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))

@@ -206,6 +206,19 @@ class StateBox(Protocol):
     async def set(self, key: str, value: str) -> None: ...
 
 
+class MemoryStateBox:
+    """A StateBox kept in memory: for commands that run without a store, and for tests."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
 class ConnectionSettings(BaseModel):
     """Settings every connection has; each connector's `settings_model` extends it.
 

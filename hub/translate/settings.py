@@ -1,12 +1,89 @@
-"""Settings of the translation chain (the `[translation]` table)."""
+"""Settings of the translation chain (the `[translation]` table) and of each built-in provider.
+
+```toml
+[translation]
+providers = ["deepl", "apertium"]        # tried in this order
+glossary = ["Passerelle", "Kigali"]      # never translated: organisation and city names
+
+[translation.deepl]
+auth_key = "…"                           # or HUB_TRANSLATION__DEEPL__AUTH_KEY
+monthly_budget = 500000                  # characters; warn at 80 %, stop at 100 %
+```
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import hashlib
+from typing import Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+)
+
+from hub.errors import ConfigError
+
+
+class ProviderSettings(BaseModel):
+    """What every provider accepts: a spending limit and a time limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    monthly_budget: PositiveInt | None = Field(
+        default=None, description="characters per calendar month (UTC); unlimited if unset"
+    )
+    timeout_seconds: PositiveFloat = Field(
+        default=15.0, description="a call taking longer is abandoned and the original delivered"
+    )
+
+
+class ApertiumSettings(ProviderSettings):
+    """Apertium: an APy server when `apy_url` is set, else the `apertium` command."""
+
+    apy_url: AnyHttpUrl | None = Field(default=None, description="e.g. http://127.0.0.1:2737")
+    command: str = Field(default="apertium", description="the apertium program")
+    data_dir: str | None = Field(default=None, description="apertium -d: where the pairs live")
+
+
+class LibreTranslateSettings(ProviderSettings):
+    url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5000"))
+    api_key: SecretStr | None = None
+
+
+class DeepLSettings(ProviderSettings):
+    auth_key: SecretStr = Field(description="DeepL API key; keys ending in :fx are Free keys")
+    url: AnyHttpUrl | None = Field(
+        default=None, description="default: api-free.deepl.com for :fx keys, else api.deepl.com"
+    )
+    formality: Literal["default", "prefer_more", "prefer_less"] = "prefer_less"
+    context: str | None = Field(
+        default="Chat message in an international network of cities",
+        description="helps DeepL choose words; not billed",
+    )
+
+
+class GoogleSettings(ProviderSettings):
+    api_key: SecretStr = Field(description="Cloud Translation API key (basic edition, v2)")
+    url: AnyHttpUrl = Field(default=AnyHttpUrl("https://translation.googleapis.com"))
+
+
+class AzureSettings(ProviderSettings):
+    key: SecretStr = Field(description="Ocp-Apim-Subscription-Key of the Translator resource")
+    region: str | None = Field(default=None, description="resource region, for regional keys")
+    url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.cognitive.microsofttranslator.com"))
+
+
+BUILT_IN = ("apertium", "libretranslate", "deepl", "google", "azure")
 
 
 class TranslationSettings(BaseModel):
-    """Which providers to try, in order, and what they may spend."""
+    """Which providers to try, in order, what they may spend, and what is never translated."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -14,3 +91,46 @@ class TranslationSettings(BaseModel):
     providers: list[str] = Field(
         default_factory=lambda: ["apertium"], description="tried in this order"
     )
+    glossary: list[str] = Field(
+        default_factory=list,
+        description="terms never translated (organisation, programme and city names)",
+    )
+    min_confidence: float = Field(
+        default=0.5, ge=0.0, le=1.0,
+        description="below this detection confidence the endpoint's language is assumed",
+    )
+    apertium: ApertiumSettings = Field(default_factory=ApertiumSettings)
+    libretranslate: LibreTranslateSettings = Field(default_factory=LibreTranslateSettings)
+    deepl: DeepLSettings | None = None
+    google: GoogleSettings | None = None
+    azure: AzureSettings | None = None
+    # Tables of providers from other plugins, validated by their own settings model.
+    other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False)
+
+    @property
+    def glossary_version(self) -> str:
+        """Changes whenever the glossary does, so cached translations made without a term
+        are not served once it is protected."""
+        terms = "\n".join(sorted(set(self.glossary)))
+        return hashlib.sha256(terms.encode()).hexdigest()[:12]
+
+    def provider_settings(self, name: str, model: type[ProviderSettings]) -> ProviderSettings:
+        """The settings of provider `name`, or ConfigError saying which table to fill."""
+        if name in BUILT_IN:
+            value = getattr(self, name)
+            if value is None:
+                raise ConfigError(
+                    f'translation provider "{name}" is listed in [translation].providers but '
+                    f"[translation.{name}] is missing; add it with its key (see "
+                    f"config/passerelle.example.toml) or remove \"{name}\" from the list"
+                )
+            if not isinstance(value, model):
+                raise ConfigError(f'translation provider "{name}" expects {model.__name__}')
+            return value
+        try:
+            return model.model_validate(self.other.get(name, {}))
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            raise ConfigError(
+                f"[translation.other.{name}] is not valid ({fields}); fix these keys"
+            ) from None

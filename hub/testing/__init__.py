@@ -1,0 +1,1 @@
+"""Test kits shipped with the hub: every connector and every store must pass them."""
