@@ -36,9 +36,10 @@ LONG_PAUSE = 1.0  # a connection paused longer than this releases the row instea
 class Deferred(Exception):
     """Not now, and not a failure: retry at `delay` without counting an attempt."""
 
-    def __init__(self, reason: str, delay: float) -> None:
+    def __init__(self, reason: str, delay: float, *, park: bool = False) -> None:
         super().__init__(reason)
         self.delay = delay
+        self.park = park
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class DeliveryWorker:
             await self._deliver(delivery)
         except Deferred as wait:
             await self.store.run(self.store.reschedule, delivery.id, self.clock() + wait.delay,
-                                 str(wait), count_attempt=False)
+                                 str(wait), count_attempt=False, park=wait.park)
             return "deferred"
         except ConnectorError as exc:
             return await self._failed(delivery, exc)
@@ -260,7 +261,7 @@ class DeliveryWorker:
         if await self.store.run(self.store.has_pending, origin.connection, origin.native_id,
                                 target_text):
             raise Deferred(f"waiting for {origin.native_id} to reach {target_text}",
-                           WAIT_FOR_PARENT)
+                           WAIT_FOR_PARENT, park=True)
         return None
 
     async def _complete(self, delivery: Delivery, native_id: str | None,

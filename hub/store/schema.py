@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -83,6 +84,8 @@ deliveries = Table(
     Column("age_from", Float, nullable=False),  # reset by a replay, so max_age starts again
     Column("next_attempt_at", Float, nullable=False),
     Column("claimed_until", Float, nullable=False, default=0.0),
+    # A parked row waits for something else (its parent's copy) and lets later rows pass.
+    Column("parked", Boolean, nullable=False, default=False),
     Column("finished_at", Float),
     Column("last_error", Text),
     Column("native_id", String(500)),

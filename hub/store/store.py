@@ -174,6 +174,7 @@ class Store:
                         form=plan.form.value, action=plan.action.value,
                         ordering_key=plan.ordering_key, status=PENDING, attempts=0,
                         created_at=now, age_from=now, next_attempt_at=now, claimed_until=0.0,
+                        parked=False,
                     )
                     .on_conflict_do_nothing()
                 )
@@ -212,6 +213,7 @@ class Store:
                 ~exists().where(
                     earlier.c.ordering_key == d.c.ordering_key,
                     earlier.c.status == PENDING,
+                    earlier.c.parked.is_(False),
                     earlier.c.id < d.c.id,
                 ),
             )
@@ -253,14 +255,15 @@ class Store:
             conn.execute(
                 update(t.deliveries).where(t.deliveries.c.id == delivery_id)
                 .values(status=DONE, finished_at=now, native_id=native_id, claimed_until=0.0,
-                        last_error=None)
+                        last_error=None, parked=False)
             )
 
-    def reschedule(
-        self, delivery_id: int, at: float, error: str | None, *, count_attempt: bool = True
-    ) -> None:
+    def reschedule(self, delivery_id: int, at: float, error: str, *,
+                   count_attempt: bool = True, park: bool = False) -> None:
+        """Try again at `at`. A failure counts an attempt and keeps its place in the order;
+        a parked row (waiting for its parent) lets later rows of its order pass meanwhile."""
         values: dict[str, Any] = {"next_attempt_at": at, "claimed_until": 0.0,
-                                  "last_error": error}
+                                  "last_error": error, "parked": park}
         if count_attempt:
             values["attempts"] = t.deliveries.c.attempts + 1
         with self._tx() as conn:
@@ -292,7 +295,7 @@ class Store:
             result = conn.execute(
                 update(t.deliveries).where(condition)
                 .values(status=PENDING, attempts=0, age_from=now, next_attempt_at=now,
-                        claimed_until=0.0, finished_at=None)
+                        claimed_until=0.0, finished_at=None, parked=False)
             )
         return int(result.rowcount)
 

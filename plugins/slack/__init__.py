@@ -1,1 +1,2 @@
-"""The Slack connector."""
+"""The Slack connector: Events API in; messages, threads, edits, deletes, files and reactions
+out (see README.md for the app manifest an admin installs)."""

@@ -7,9 +7,12 @@ same string names a message whether it came from an event, a history page or a r
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub import markup
@@ -363,3 +366,89 @@ def _inlines(nodes: tuple[markup.Inline, ...]) -> str:
         else:
             out.append("\n")
     return "".join(out)
+
+
+# --- reactions ----------------------------------------------------------------------------
+
+_EMOJI_NAMES = {"👍": "+1", "👎": "-1", "❤️": "heart", "❤": "heart", "😂": "joy",
+                "🎉": "tada", "👀": "eyes", "🙏": "pray", "😮": "open_mouth", "😢": "cry",
+                "🔥": "fire", "✅": "white_check_mark", "👏": "clap", "😀": "grinning"}
+_SHORTCODE = re.compile(r":?([a-z0-9_+'-]+)(?:::skin-tone-\d)?:?")
+
+
+def reaction_name(body: str) -> str | None:
+    """Slack's emoji name for a reaction given as `:name:` or as a common emoji character."""
+    text = markup.plain_text(body).strip()
+    if text in _EMOJI_NAMES:
+        return _EMOJI_NAMES[text]
+    found = _SHORTCODE.fullmatch(text)
+    return found.group(1) if found else None
+
+
+# --- catch-up cursor ----------------------------------------------------------------------
+
+def ts_key(ts: str) -> Decimal:
+    try:
+        return Decimal(ts)
+    except InvalidOperation:
+        return Decimal(0)
+
+
+@dataclass(frozen=True)
+class HistoryCursor:
+    """Where a channel's catch-up stands: everything after `oldest` is being read.
+
+    A catch-up reads history pages (newest first, `page` is Slack's next_cursor), then the
+    threads with new replies; only when all are read does `oldest` move to the newest
+    channel message seen (`high`). Thread replies are never used for `high`: a channel
+    message posted while threads were read could be older than a reply.
+    """
+
+    oldest: str
+    page: str | None = None
+    history_done: bool = False
+    high: str = ""
+    threads: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, text: str | None) -> HistoryCursor | None:
+        if not text:
+            return None
+        if not text.startswith("{"):
+            return cls(oldest=text)
+        data = json.loads(text)
+        return cls(oldest=str(data["oldest"]), page=data.get("page"),
+                   history_done=bool(data.get("history_done")), high=str(data.get("high", "")),
+                   threads=tuple(str(t) for t in data.get("threads", ())))
+
+    def dump(self) -> str:
+        if self.page is None and not self.history_done and not self.threads and not self.high:
+            return self.oldest
+        return json.dumps({"oldest": self.oldest, "page": self.page,
+                           "history_done": self.history_done, "high": self.high,
+                           "threads": list(self.threads)}, separators=(",", ":"))
+
+    def page_read(self, messages: Iterable[Mapping[str, Any]], next_page: str | None
+                  ) -> HistoryCursor:
+        """After one history page: its newest ts, its threads with replies after `oldest`."""
+        threads = list(self.threads)
+        high = self.high
+        for message in messages:
+            ts = str(message.get("ts", ""))
+            if ts_key(ts) > ts_key(high or self.oldest):
+                high = ts
+            latest = str(message.get("latest_reply") or "")
+            if message.get("reply_count") and ts_key(latest) > ts_key(self.oldest) \
+                    and ts not in threads:
+                threads.append(ts)
+        return replace(self, page=next_page, history_done=next_page is None, high=high,
+                       threads=tuple(threads))
+
+    def thread_done(self, thread: str) -> HistoryCursor:
+        return replace(self, threads=tuple(t for t in self.threads if t != thread))
+
+    def settled(self) -> HistoryCursor:
+        """The cursor to store: moved forward once history and threads are all read."""
+        if self.history_done and not self.threads:
+            return HistoryCursor(oldest=max(self.oldest, self.high or self.oldest, key=ts_key))
+        return self

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hub import hookimpl
+from hub.connector import Connector
+from plugins.slack.connector import SlackConnector
 
 
 @hookimpl
-def hub_register_connectors() -> list[Any]:
-    return []
+def hub_register_connectors() -> list[type[Connector]]:
+    return [SlackConnector]

@@ -1,1 +1,1 @@
-"""The Whatsapp connector."""
+"""The WhatsApp connector: the official WhatsApp Cloud API (Meta Graph API)."""

@@ -9,8 +9,7 @@ lands on `group/<group_id>`.
 from __future__ import annotations
 
 import mimetypes
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +17,10 @@ from typing import Any
 from hub import markup
 from hub.connector import DeliveryStatus
 from hub.events import Actor, Attachment, Event, Kind, Ref
+from plugins.whatsapp.formatting import CAPTION_LIMIT, TEXT_LIMIT, clip, from_whatsapp, to_whatsapp
 
 PLATFORM = "whatsapp"
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 
 
 class PayloadError(ValueError):
@@ -216,7 +214,8 @@ def content_of(message: Mapping[str, Any]) -> tuple[str, tuple[Attachment, ...]]
     if kind == "order":
         items = _list(part.get("product_items"))
         lines = [f"{i.get('quantity')} × {i.get('product_retailer_id')}" for i in items]
-        return markup.escape("\n".join(["🛒 Order", *lines, str(part.get("text") or "")]).strip()), ()
+        summary = "\n".join(["🛒 Order", *lines, str(part.get("text") or "")]).strip()
+        return markup.escape(summary), ()
     note = f"A WhatsApp {kind or 'unknown'} message the hub cannot show"
     return f"_{markup.escape(note)}_", ()
 
@@ -235,119 +234,70 @@ def media_attachment(kind: str, part: Mapping[str, Any]) -> Attachment:
     return Attachment(name=str(name), mime_type=mime, url=part.get("url"), native_id=media_id)
 
 
-# -- markup -------------------------------------------------------------------------------
+# -- outbound messages (the body of POST /{phone-number-id}/messages, without recipient) -----
 
-_URL = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?'\")\]]")
-_STYLES = {"*": "**", "_": "_", "~": "~~"}
-_LIST = re.compile(r"^[-*•] ")
-
-
-def from_whatsapp(text: str) -> str:
-    """WhatsApp formatting as canonical markup; everything else stays literal."""
-    out: list[str] = []
-    lines = text.replace("\r\n", "\n").split("\n")
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line.startswith("```") and "```" not in line[3:]:
-            end = next((j for j in range(index + 1, len(lines)) if "```" in lines[j]), None)
-            if end is not None:
-                inner = [line[3:], *lines[index + 1 : end], lines[end].split("```", 1)[0]]
-                out += ["```", "\n".join(part for part in inner if part), "```"]
-                index = end + 1
-                continue
-        if line.startswith("> "):
-            out.append("> " + _inline(line[2:]))
-        elif _LIST.match(line):
-            out.append("- " + _inline(line[2:]))
-        else:
-            out.append(_inline(line))
-        index += 1
-    return "\n".join(out)
+#: Meta's per-type size limits; anything else travels as a document (up to 100 MB).
+MEDIA_LIMITS = {"image": 5 * 2**20, "video": 16 * 2**20, "audio": 16 * 2**20,
+                "document": 100 * 2**20}
+_MEDIA_MIMES = {
+    "image": {"image/jpeg", "image/png"},
+    "video": {"video/mp4", "video/3gpp"},
+    "audio": {"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"},
+}
 
 
-def _inline(text: str) -> str:
-    return "".join(_inline_parts(text))
+def media_kind(mime_type: str, size: int) -> str | None:
+    """The message type a file travels as, or None when WhatsApp cannot carry it at all."""
+    for kind, mimes in _MEDIA_MIMES.items():
+        if mime_type in mimes and size <= MEDIA_LIMITS[kind]:
+            return kind
+    return "document" if size <= MEDIA_LIMITS["document"] else None
 
 
-def _inline_parts(text: str) -> Iterator[str]:
-    i = 0
-    while i < len(text):
-        char = text[i]
-        boundary = i == 0 or not text[i - 1].isalnum()
-        if char == "h" and boundary and (url := _URL.match(text, i)):
-            yield url.group(0)
-            i = url.end()
-            continue
-        if text.startswith("```", i) and (end := text.find("```", i + 3)) > i + 3:
-            yield "`" + text[i + 3 : end].replace("`", "'") + "`"
-            i = end + 3
-            continue
-        if char == "`" and (end := text.find("`", i + 1)) > i + 1:
-            yield text[i : end + 1]
-            i = end + 1
-            continue
-        if char in _STYLES and boundary and (end := _closing(text, i)) > 0:
-            yield _STYLES[char] + _inline(text[i + 1 : end]) + _STYLES[char]
-            i = end + 1
-            continue
-        escaped = char in "\\`*_~[]<" or (i == 0 and char in ">-#")
-        yield "\\" + char if escaped else char
-        i += 1
+def compose_text(author: str, title: str | None, body: str) -> str:
+    """The text a WhatsApp member reads: the author in bold, the title, then the body."""
+    head = [f"*{author}*"] + ([f"*{title.strip()}*"] if title and title.strip() else [])
+    rendered = to_whatsapp(body).strip()
+    return "\n".join(head + ([rendered] if rendered else []))
 
 
-def _closing(text: str, start: int) -> int:
-    delim = text[start]
-    if start + 1 >= len(text) or text[start + 1].isspace():
-        return -1
-    end = text.find(delim, start + 2)
-    while end > 0:
-        after = end + 1 >= len(text) or not text[end + 1].isalnum()
-        if not text[end - 1].isspace() and after:
-            return end
-        end = text.find(delim, end + 1)
-    return -1
+def text_message(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": {"body": clip(text, TEXT_LIMIT), "preview_url": False}}
 
 
-def to_whatsapp(body: str) -> str:
-    """Canonical markup as WhatsApp text: `*bold*`, `_italic_`, `~strike~`, monospace."""
-    return "\n\n".join(_block(block) for block in markup.parse(body))
+def media_message(kind: str, media_id: str, *, caption: str = "", filename: str = ""
+                  ) -> dict[str, Any]:
+    content: dict[str, Any] = {"id": media_id}
+    if caption and kind in ("image", "video", "document"):
+        content["caption"] = clip(caption, CAPTION_LIMIT)
+    if filename and kind == "document":
+        content["filename"] = filename
+    return {"type": kind, kind: content}
 
 
-def _block(block: markup.Block) -> str:
-    if isinstance(block, markup.Paragraph):
-        return _render(block.inlines)
-    if isinstance(block, markup.CodeBlock):
-        return f"```{block.text}```"
-    if isinstance(block, markup.Quote):
-        inner = "\n\n".join(_block(b) for b in block.blocks)
-        return "\n".join("> " + line for line in inner.split("\n"))
-    return "\n".join("- " + _render(item) for item in block.items)
+def reaction_message(message_id: str, emoji: str) -> dict[str, Any]:
+    """A reaction; an empty emoji takes the reaction back."""
+    return {"type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}}
 
 
-_MARKS = {"bold": "*", "italic": "_", "strike": "~"}
+def template_message(name: str, language: str, parameters: list[str] | dict[str, str],
+                     values: Mapping[str, str]) -> dict[str, Any]:
+    """An approved template whose body parameters quote the item (positional or named)."""
+
+    def text(pattern: str) -> str:
+        filled = pattern.format_map({key: values.get(key, "") for key in _FIELDS})
+        # Meta refuses parameters with new lines, tabs or runs of spaces.
+        return clip(" ".join(filled.split()) or "-", CAPTION_LIMIT)
+
+    if isinstance(parameters, dict):
+        params = [{"type": "text", "parameter_name": key, "text": text(value)}
+                  for key, value in parameters.items()]
+    else:
+        params = [{"type": "text", "text": text(value)} for value in parameters]
+    template: dict[str, Any] = {"name": name, "language": {"code": language}}
+    if params:
+        template["components"] = [{"type": "body", "parameters": params}]
+    return {"type": "template", "template": template}
 
 
-def _render(inlines: tuple[markup.Inline, ...]) -> str:
-    out: list[str] = []
-    for node in inlines:
-        if isinstance(node, markup.Text):
-            out.append(node.text)
-        elif isinstance(node, markup.Styled):
-            mark = _MARKS[node.style]
-            out.append(mark + _render(node.children) + mark)
-        elif isinstance(node, markup.Code):
-            out.append(f"`{node.text}`")
-        elif isinstance(node, markup.Link):
-            label = _render(node.children)
-            out.append(f"{label} ({node.url})" if label and label != node.url else node.url)
-        elif isinstance(node, markup.Mention):
-            out.append(f"@{node.native_id}")
-        else:
-            out.append("\n")
-    return "".join(out)
-
-
-def clip(text: str, limit: int) -> str:
-    """Text cut to a platform limit, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+_FIELDS = ("author", "preview", "title", "circle", "platform")

@@ -1,0 +1,1 @@
+"""The built-in translation providers (registered by hub.translate.plugin)."""

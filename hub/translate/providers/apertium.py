@@ -1,0 +1,204 @@
+"""Apertium: rule-based, offline and free; an APy server when configured, else the command.
+
+The pairs are what the installation says (`apertium -l`, or APy's `GET /listPairs`). A pair
+with no direct mode goes through a third language, the shortest way the installed pairs allow
+(French → Spanish → English with apertium-fr-es and apertium-eng-spa). Unknown words are never
+marked (`-u`, APy `markUnknown=no`), and text travels in Apertium's html format so the
+placeholders pass through as markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import httpx
+
+from hub.errors import PermanentError, TransientError
+from hub.translate.languages import normalize, primary
+from hub.translate.provider import Translator
+from hub.translate.providers._http import call_json, shape_error
+from hub.translate.settings import ApertiumSettings, ProviderSettings
+
+# Several segments may be translated at once; each is a short-lived process.
+PROCESSES = 4
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One installed direction: hub language codes and the engine's own name for it."""
+
+    source: str
+    target: str
+    native: str  # CLI mode ("fr-es") or APy langpair ("fra|spa")
+
+
+def _mode_hop(mode: str) -> Hop | None:
+    parts = mode.strip().split("-")
+    if len(parts) != 2 or not all(parts):
+        return None  # e.g. "eco-es-fr", a variant of another kind
+    return Hop(normalize(parts[0]), normalize(parts[1]), mode.strip())
+
+
+def route(hops: Sequence[Hop], source: str, target: str) -> list[Hop] | None:
+    """The shortest chain of installed directions from `source` to `target`, preferring a last
+    hop into exactly the asked variant (en over en-US), or None."""
+    start = primary(source)
+    best: list[Hop] | None = None
+    queue: deque[tuple[str, list[Hop]]] = deque([(start, [])])
+    seen = {start}
+    while queue:
+        language, path = queue.popleft()
+        if best is not None and len(path) >= len(best):
+            break
+        for hop in hops:
+            if primary(hop.source) != language:
+                continue
+            chain = [*path, hop]
+            if primary(hop.target) == primary(target):
+                exact = normalize(hop.target) == normalize(target)
+                if best is None or (exact and normalize(best[-1].target) != normalize(target)):
+                    best = chain
+                continue
+            if primary(hop.target) not in seen:
+                seen.add(primary(hop.target))
+                queue.append((primary(hop.target), chain))
+    return best
+
+
+class ApertiumTranslator(Translator):
+    """Apertium through APy (`apy_url`) or the `apertium` command."""
+
+    name: ClassVar[str] = "apertium"
+    settings_model: ClassVar[type[ProviderSettings]] = ApertiumSettings
+    auto_detects: ClassVar[bool] = False
+
+    def __init__(self, settings: ProviderSettings, http: httpx.AsyncClient) -> None:
+        super().__init__(settings, http)
+        assert isinstance(settings, ApertiumSettings)
+        self.options = settings
+        self.apy = str(settings.apy_url).rstrip("/") if settings.apy_url else None
+        self._hops: list[Hop] | None = None
+        self._slots = asyncio.Semaphore(PROCESSES)
+
+    async def hops(self) -> list[Hop]:
+        """The installed directions, asked once."""
+        if self._hops is None:
+            self._hops = await (self._apy_hops() if self.apy else self._cli_hops())
+        return self._hops
+
+    async def pairs(self) -> frozenset[tuple[str, str]] | None:
+        """The directions installed here (direct ones; `supports` also finds pivots)."""
+        return frozenset((hop.source, hop.target) for hop in await self.hops())
+
+    async def supports(self, source: str | None, target: str) -> bool:
+        """Whether installed pairs lead from `source` to `target`, directly or by a pivot."""
+        return source is not None and route(await self.hops(), source, target) is not None
+
+    async def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
+        """Translate along the shortest route, hop by hop."""
+        if source is None:
+            raise PermanentError("Apertium needs the source language", connection=self.name)
+        chain = route(await self.hops(), source, target)
+        if chain is None:
+            raise PermanentError(
+                f"no installed Apertium pair leads from {source} to {target}; install one "
+                "(apt-get install apertium-…)", connection=self.name,
+            )
+        current = list(texts)
+        for hop in chain:
+            current = list(await asyncio.gather(*(self._one(hop, text) for text in current)))
+        return current
+
+    async def _one(self, hop: Hop, text: str) -> str:
+        # Apertium trims the edges; keep the segment's own spacing around its words.
+        core = text.strip()
+        if not core:
+            return text
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()) :]
+        translated = await (self._apy(hop, core) if self.apy else self._cli(hop, core))
+        return lead + translated.strip() + trail
+
+    # -- the command -------------------------------------------------------------------
+
+    def _argv(self, *args: str) -> list[str]:
+        command = shutil.which(self.options.command)
+        if command is None:
+            raise PermanentError(
+                f'the "{self.options.command}" command is not installed; apt-get install '
+                "apertium and a pair such as apertium-eng-spa, or set [translation.apertium]"
+                ".apy_url", connection=self.name,
+            )
+        data = ["-d", self.options.data_dir] if self.options.data_dir else []
+        return [command, *data, *args]
+
+    async def _run(self, argv: list[str], text: str) -> str:
+        async with self._slots:
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                out, err = await process.communicate(text.encode("utf-8"))
+            except asyncio.CancelledError:
+                process.kill()
+                await process.wait()
+                raise
+        if process.returncode != 0:
+            reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            raise TransientError(
+                f"apertium {argv[-1]} exited with {process.returncode}: {reason[0][:200]}",
+                connection=self.name,
+            )
+        return out.decode("utf-8")
+
+    async def _cli_hops(self) -> list[Hop]:
+        try:
+            argv = self._argv("-l")
+        except PermanentError:
+            return []  # not installed: serves nothing, and says so through `supports`
+        listing = await self._run(argv, "")
+        return [hop for line in listing.splitlines() if (hop := _mode_hop(line))]
+
+    async def _cli(self, hop: Hop, text: str) -> str:
+        return await self._run(self._argv("-u", "-f", "html", hop.native), text)
+
+    # -- APy -------------------------------------------------------------------------
+
+    async def _apy_hops(self) -> list[Hop]:
+        request = self.http.build_request("GET", f"{self.apy}/listPairs")
+        data = await call_json(
+            self.http, request, provider=self.name, what="APy listPairs", on_error=_no_mapping
+        )
+        try:
+            items = data["responseData"]
+            return [
+                Hop(normalize(i["sourceLanguage"]), normalize(i["targetLanguage"]),
+                    f"{i['sourceLanguage']}|{i['targetLanguage']}")
+                for i in items
+            ]
+        except (KeyError, TypeError) as exc:
+            raise shape_error(self.name, "APy listPairs", "no responseData pairs") from exc
+
+    async def _apy(self, hop: Hop, text: str) -> str:
+        request = self.http.build_request(
+            "POST", f"{self.apy}/translate",
+            data={"langpair": hop.native, "q": text, "markUnknown": "no", "format": "html"},
+        )
+        data = await call_json(
+            self.http, request, provider=self.name, what="APy translate", on_error=_no_mapping
+        )
+        try:
+            return str(data["responseData"]["translatedText"])
+        except (KeyError, TypeError) as exc:
+            raise shape_error(self.name, "APy translate", "no translatedText") from exc
+
+
+def _no_mapping(response: httpx.Response) -> None:
+    # APy answers plain HTTP statuses ({"status": "error", "code", "explanation"}).
+    return None

@@ -1,0 +1,349 @@
+"""A typed wrapper of the Basecamp 4 API and of Launchpad's token endpoint.
+
+It sends what Basecamp requires on every call (a User-Agent naming a contact, JSON with a
+charset), keeps ETags so unchanged lists cost a 304, follows pagination only through `Link`
+headers, and renews the OAuth token before it expires and once after a 401. Failed responses
+are handed to the connector's error mapper: this module decides nothing about what they mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from hub.connector import LocalFile, StateBox
+from hub.errors import AuthError, ConnectorError, TransientError
+from hub.http import transport_error
+
+JSON_TYPE = "application/json; charset=utf-8"
+REFRESH_MARGIN = timedelta(days=1)
+ETAG_ENTRIES = 512
+CHUNK = 64 * 1024
+# Flat routes of the recordings the hub mirrors (the `/buckets/<id>/…` forms are legacy).
+RECORDING_PATHS: Mapping[str, str] = {
+    "Message": "messages",
+    "Comment": "comments",
+    "Schedule::Entry": "schedule_entries",
+    "Upload": "uploads",
+}
+
+ErrorMapper = Callable[[httpx.Response, str], Awaitable[ConnectorError]]
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class OAuthTokens:
+    """The access token in use: the configured one, or a newer one renewed through Launchpad.
+
+    Renewed tokens are kept in the connection's StateBox with the fingerprint of the configured
+    token they descend from, so an admin who pastes a fresh token is obeyed at once.
+    """
+
+    ACCESS, REFRESH, EXPIRES, ORIGIN = ("oauth.access_token", "oauth.refresh_token",
+                                        "oauth.expires_at", "oauth.origin")
+
+    def __init__(self, *, access_token: str | None, refresh_token: str | None,
+                 client_id: str | None, client_secret: str | None, token_url: str,
+                 state: StateBox, http: httpx.AsyncClient, user_agent: str, connection: str,
+                 clock: Clock = _utcnow) -> None:
+        self._configured = access_token
+        self._configured_refresh = refresh_token
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._state = state
+        self._http = http
+        self._user_agent = user_agent
+        self._connection = connection
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._loaded = False
+        self._access: str | None = None
+        self._refresh: str | None = None
+        self._expires_at: datetime | None = None
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self._client_id and self._client_secret and
+                    (self._refresh or self._configured_refresh))
+
+    async def _load(self) -> None:
+        if self._loaded:
+            return
+        self._access, self._refresh = self._configured, self._configured_refresh
+        origin = _fingerprint(self._configured) if self._configured else ""
+        if await self._state.get(self.ORIGIN) == origin:
+            self._access = await self._state.get(self.ACCESS) or self._access
+            self._refresh = await self._state.get(self.REFRESH) or self._refresh
+            expires = await self._state.get(self.EXPIRES)
+            self._expires_at = datetime.fromisoformat(expires) if expires else None
+        self._loaded = True
+
+    async def current(self) -> str:
+        """A token good for the next call, renewed first when it expires within a day."""
+        async with self._lock:
+            await self._load()
+            if (self._expires_at is not None and self.can_refresh
+                    and self._clock() >= self._expires_at - REFRESH_MARGIN):
+                await self._renew()
+            if not self._access:
+                raise AuthError("no access_token: authorise the integration through Launchpad "
+                                "and set access_token (see the Basecamp README)",
+                                connection=self._connection)
+            return self._access
+
+    async def renew_after_rejection(self, rejected: str) -> bool:
+        """Renew after Basecamp refused `rejected`; False when renewing is not possible."""
+        async with self._lock:
+            await self._load()
+            if self._access != rejected:
+                return True  # another call renewed it meanwhile
+            if not self.can_refresh:
+                return False
+            await self._renew()
+            return True
+
+    async def _renew(self) -> None:
+        data = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh or self._configured_refresh or "",
+            "client_id": self._client_id or "",
+            "client_secret": self._client_secret or "",
+        }
+        try:
+            response = await self._http.post(
+                self._token_url, data=data,
+                headers={"User-Agent": self._user_agent, "Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise transport_error(exc, connection=self._connection) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(f"Launchpad token renewal answered {response.status_code}",
+                                 connection=self._connection)
+        body = _json_object(response)
+        token = body.get("access_token") if body else None
+        if response.status_code != 200 or not isinstance(token, str):
+            raise AuthError(
+                f"Launchpad refused to renew the access token ({response.status_code}): the "
+                "refresh token was revoked or the client_id/client_secret are wrong; authorise "
+                "the integration again and set new tokens", connection=self._connection)
+        self._access = token
+        if isinstance(body.get("refresh_token"), str):
+            self._refresh = body["refresh_token"]
+        lifetime = body.get("expires_in")
+        self._expires_at = (self._clock() + timedelta(seconds=float(lifetime))
+                            if isinstance(lifetime, int | float) else None)
+        origin = _fingerprint(self._configured) if self._configured else ""
+        await self._state.set(self.ACCESS, token)
+        await self._state.set(self.REFRESH, self._refresh or "")
+        await self._state.set(self.EXPIRES, self._expires_at.isoformat() if self._expires_at
+                              else "")
+        await self._state.set(self.ORIGIN, origin)
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items, the next page's URL (from `Link`), and whether it came
+    from the ETag cache (304)."""
+
+    items: list[dict[str, Any]]
+    next_url: str | None
+    not_modified: bool = False
+
+
+class BasecampClient:
+    """Calls to one Basecamp account (`api_url` is `https://3.basecampapi.com/<account>`)."""
+
+    def __init__(self, http: httpx.AsyncClient, *, api_url: str, user_agent: str,
+                 tokens: OAuthTokens, on_error: ErrorMapper, connection: str) -> None:
+        self.http = http
+        self.api_url = api_url.rstrip("/")
+        self.user_agent = user_agent
+        self.tokens = tokens
+        self.on_error = on_error
+        self.connection = connection
+        self._etags: OrderedDict[str, tuple[str | None, str | None, Any]] = OrderedDict()
+        self._origin = urlsplit(self.api_url)[:2]
+
+    def url(self, path: str) -> str:
+        return f"{self.api_url}/{path.lstrip('/')}"
+
+    async def request(
+        self, method: str, url: str, *, what: str, json: Any = None,
+        params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+        file: LocalFile | None = None, authenticated: bool = True,
+    ) -> httpx.Response:
+        """One call, renewed and repeated once on a 401; a failure becomes the mapper's error."""
+        for attempt in (1, 2):
+            sent = {"User-Agent": self.user_agent, "Accept": "application/json",
+                    **(headers or {})}
+            token = await self.tokens.current() if authenticated else None
+            if token:
+                sent["Authorization"] = f"Bearer {token}"
+            content: Any = None
+            if json is not None:
+                sent["Content-Type"] = JSON_TYPE
+            if file is not None:
+                sent["Content-Type"] = file.mime_type
+                sent["Content-Length"] = str(file.size)
+                content = _stream(file.path)
+            try:
+                response = await self.http.request(method, url, json=json, params=params,
+                                                   headers=sent, content=content)
+            except httpx.TransportError as exc:
+                raise transport_error(exc, connection=self.connection) from exc
+            if (response.status_code == 401 and token and attempt == 1
+                    and await self.tokens.renew_after_rejection(token)):
+                continue
+            if response.status_code >= 400:
+                raise await self.on_error(response, what)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def get_json(self, path_or_url: str, *, what: str,
+                       params: Mapping[str, str] | None = None) -> Any:
+        url = path_or_url if "://" in path_or_url else self.url(path_or_url)
+        return (await self.request("GET", url, what=what, params=params)).json()
+
+    async def send_json(self, method: str, path: str, body: Any, *, what: str) -> Any:
+        response = await self.request(method, self.url(path), what=what, json=body)
+        return response.json() if response.content else None
+
+    async def page(self, url: str, *, what: str, params: Mapping[str, str] | None = None
+                   ) -> Page:
+        """One page, revalidated with the ETag/Last-Modified of its previous fetch."""
+        key = str(httpx.URL(url, params=params))
+        cached = self._etags.get(key)
+        headers = {}
+        if cached:
+            if cached[0]:
+                headers["If-None-Match"] = cached[0]
+            if cached[1]:
+                headers["If-Modified-Since"] = cached[1]
+        response = await self.request("GET", url, what=what, params=params, headers=headers)
+        if response.status_code == 304 and cached is not None:
+            self._etags.move_to_end(key)
+            body, not_modified = cached[2], True
+        else:
+            body, not_modified = response.json(), False
+            etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+            if etag or modified:
+                self._etags[key] = (etag, modified, body)
+                self._etags.move_to_end(key)
+                while len(self._etags) > ETAG_ENTRIES:
+                    self._etags.popitem(last=False)
+        items = [item for item in body if isinstance(item, dict)] if isinstance(body, list) else []
+        return Page(items, self._next(response), not_modified)
+
+    def _next(self, response: httpx.Response) -> str | None:
+        # 304s carry no Link: the cache holds the first page only, whose next link is stale
+        # anyway; the caller then stops, which is right since nothing changed.
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        if urlsplit(link)[:2] != self._origin:
+            raise TransientError(f"pagination pointed off the API host ({urlsplit(link).netloc})"
+                                 ": refusing to send the token there", connection=self.connection)
+        return str(link)
+
+    async def pages(self, path: str, *, what: str, params: Mapping[str, str] | None = None,
+                    max_pages: int = 20) -> AsyncIterator[Page]:
+        """The pages of a list, following `Link: <…>; rel="next"` and nothing else."""
+        page = await self.page(self.url(path), what=what, params=params)
+        yield page
+        for _ in range(max_pages - 1):
+            if page.next_url is None:
+                return
+            page = await self.page(page.next_url, what=what)
+            yield page
+
+    async def all_items(self, path: str, *, what: str, params: Mapping[str, str] | None = None,
+                        max_pages: int = 20) -> list[dict[str, Any]]:
+        return [item async for page in self.pages(path, what=what, params=params,
+                                                  max_pages=max_pages) for item in page.items]
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def profile(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.get_json("my/profile.json", what="reading the profile")
+        return result
+
+    async def projects(self) -> list[dict[str, Any]]:
+        return await self.all_items("projects.json", what="listing projects")
+
+    async def project(self, project_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.get_json(f"projects/{project_id}.json",
+                                                     what=f"reading project {project_id}")
+        return result
+
+    async def recording(self, recording_type: str, recording_id: str) -> dict[str, Any]:
+        path = RECORDING_PATHS[recording_type]
+        result: dict[str, Any] = await self.get_json(
+            f"{path}/{recording_id}.json", what=f"reading {recording_type} {recording_id}")
+        return result
+
+    async def person(self, person_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.get_json(f"people/{person_id}.json",
+                                                     what=f"reading person {person_id}")
+        return result
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def create_attachment(self, file: LocalFile) -> str:
+        """Upload bytes once for one destination; returns the `attachable_sgid`."""
+        response = await self.request("POST", self.url("attachments.json"), file=file,
+                                      params={"name": file.name},
+                                      what=f"uploading {file.name!r}")
+        sgid = _json_object(response).get("attachable_sgid")
+        if not isinstance(sgid, str):
+            raise TransientError("Basecamp accepted an attachment but returned no "
+                                 "attachable_sgid", connection=self.connection)
+        return sgid
+
+    async def chat_upload(self, chat_id: str, file: LocalFile) -> dict[str, Any]:
+        response = await self.request("POST", self.url(f"chats/{chat_id}/uploads.json"),
+                                      file=file, params={"name": file.name},
+                                      what=f"uploading {file.name!r} to Campfire {chat_id}")
+        return _json_object(response)
+
+    async def chatbot_line(self, key: str, project_id: str, chat_id: str, content: str
+                           ) -> dict[str, Any]:
+        # The key in the URL is the credential: no OAuth token goes with it.
+        url = self.url(f"integrations/{key}/buckets/{project_id}/chats/{chat_id}/lines.json")
+        response = await self.request("POST", url, json={"content": content},
+                                      authenticated=False,
+                                      what=f"posting as the chatbot to Campfire {chat_id}")
+        return _json_object(response)
+
+    async def trash(self, recording_id: str) -> None:
+        await self.request("PUT", self.url(f"recordings/{recording_id}/status/trashed.json"),
+                           what=f"trashing recording {recording_id}")
+
+
+async def _stream(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := await asyncio.to_thread(handle.read, CHUNK):
+            yield chunk

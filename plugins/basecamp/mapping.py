@@ -1,0 +1,329 @@
+"""Basecamp payloads to canonical events. Pure: no I/O, no clock.
+
+Endpoints are addressed by project (bucket) id, which every payload carries: `board/<project>`
+(message board), `chat/<project>` (Campfire), `calendar/<project>` (schedule) and
+`files/<project>` (Docs & Files). A comment lives on the endpoint of what it comments on.
+
+Webhook kinds are read as `<type prefix>_<change>`: the documented `_updated` and the observed
+`_changed` spellings both mean an edit; only created, edited and trashed items are mirrored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
+from plugins.basecamp import richtext
+
+PLATFORM = "basecamp"
+
+
+class PayloadError(ValueError):
+    """A payload that is not a Basecamp webhook or recording the hub can read."""
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    TRASHED = "trashed"
+
+
+# Recording type -> (webhook kind prefix, shape of the endpoint it lives on, event noun).
+RECORDING_TYPES: Mapping[str, tuple[str, str]] = {
+    "Message": ("message_", "board"),
+    "Comment": ("comment_", ""),  # the shape of what it comments on
+    "Schedule::Entry": ("schedule_entry_", "calendar"),
+    "Upload": ("upload_", "files"),
+}
+CHAT_LINE_PREFIX = "Chat::Lines::"
+_COMMENTABLE = {"Message": "board", "Schedule::Entry": "calendar", "Upload": "files"}
+_KINDS: Mapping[tuple[str, Change], Kind] = {
+    ("board", Change.CREATED): Kind.MESSAGE_CREATED,
+    ("board", Change.UPDATED): Kind.MESSAGE_UPDATED,
+    ("board", Change.TRASHED): Kind.MESSAGE_DELETED,
+    ("calendar", Change.CREATED): Kind.EVENT_CREATED,
+    ("calendar", Change.UPDATED): Kind.EVENT_UPDATED,
+    ("calendar", Change.TRASHED): Kind.EVENT_CANCELLED,
+    ("files", Change.CREATED): Kind.FILE_CREATED,
+    ("files", Change.TRASHED): Kind.FILE_DELETED,
+}
+_CREATED = {"created", "active"}
+_TRASHED = {"trashed", "deleted"}
+# Edits of who follows an item, not of what it says.
+_NOT_EDITS = {"subscribers_changed"}
+
+
+def classify(kind: str, recording_type: str) -> Change | None:
+    """What a webhook `kind` means for a recording of `recording_type`; None: not mirrored."""
+    known = RECORDING_TYPES.get(recording_type)
+    if known is None or not kind.startswith(known[0]):
+        return None
+    suffix = kind[len(known[0]):]
+    if suffix in _CREATED:
+        return Change.CREATED
+    if suffix in _TRASHED:
+        return Change.TRASHED
+    if suffix.endswith(("_updated", "_changed")) and suffix not in _NOT_EDITS:
+        return Change.UPDATED
+    return None
+
+
+def parse_time(value: Any) -> datetime:
+    """A Basecamp timestamp (ISO 8601 with an offset) in UTC."""
+    if not isinstance(value, str):
+        raise PayloadError(f"expected a timestamp, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"timestamp {value!r} is not ISO 8601") from None
+    if parsed.tzinfo is None:
+        raise PayloadError(f"timestamp {value!r} has no offset")
+    return parsed.astimezone(UTC)
+
+
+def _bucket(recording: Mapping[str, Any]) -> str:
+    bucket = recording.get("bucket")
+    if not isinstance(bucket, Mapping) or "id" not in bucket:
+        raise PayloadError(f"recording {recording.get('id')} has no bucket (project)")
+    return str(bucket["id"])
+
+
+def endpoint_of(recording: Mapping[str, Any]) -> str | None:
+    """`<shape>/<project id>` of a recording; None for recordings the hub does not mirror."""
+    rtype = str(recording.get("type", ""))
+    if rtype.startswith(CHAT_LINE_PREFIX):
+        return f"chat/{_bucket(recording)}"
+    if rtype == "Comment":
+        parent = recording.get("parent")
+        shape = _COMMENTABLE.get(str(parent.get("type"))) if isinstance(parent, Mapping) else None
+    else:
+        shape = RECORDING_TYPES.get(rtype, ("", ""))[1] or None
+    return f"{shape}/{_bucket(recording)}" if shape else None
+
+
+def actor_of(person: Any) -> Actor:
+    if not isinstance(person, Mapping) or "id" not in person:
+        raise PayloadError("payload has no creator")
+    return Actor(
+        platform=PLATFORM,
+        native_id=str(person["id"]),
+        name=str(person.get("name") or person.get("email_address") or person["id"]),
+        email=person.get("email_address") or None,
+        avatar_url=person.get("avatar_url") or None,
+    )
+
+
+def _files(recording: Mapping[str, Any], field: str, found: Iterable[Attachment]
+           ) -> tuple[Attachment, ...]:
+    # `*_attachments` lists downloadable files without parsing HTML; older payloads lack it.
+    listed = recording.get(f"{field}_attachments")
+    if not isinstance(listed, list):
+        return tuple(found)
+    return tuple(
+        Attachment(
+            name=str(item.get("filename") or "file"),
+            mime_type=str(item.get("content_type") or "application/octet-stream"),
+            size=item.get("byte_size") if isinstance(item.get("byte_size"), int) else None,
+            url=item.get("download_url"),
+            native_id=str(item["id"]) if item.get("id") is not None else None,
+        )
+        for item in listed if isinstance(item, Mapping)
+    )
+
+
+def _content(recording: Mapping[str, Any]) -> tuple[str | None, str, tuple[Attachment, ...]]:
+    """Title, canonical body and files of any mirrored recording."""
+    rtype = str(recording.get("type", ""))
+    if rtype == "Chat::Lines::Text":
+        return None, richtext.plain_to_canonical(recording.get("content")), ()
+    if rtype.startswith(CHAT_LINE_PREFIX):
+        rich = richtext.to_canonical(recording.get("content"))
+        files = tuple(
+            Attachment(name=str(a.get("filename") or "file"),
+                       mime_type=str(a.get("content_type") or "application/octet-stream"),
+                       size=a.get("byte_size") if isinstance(a.get("byte_size"), int) else None,
+                       url=a.get("download_url"))
+            for a in recording.get("attachments") or [] if isinstance(a, Mapping)
+        )
+        return None, rich.body, files + rich.files
+    if rtype == "Upload":
+        rich = richtext.to_canonical(recording.get("description"))
+        upload = Attachment(
+            name=str(recording.get("filename") or recording.get("title") or "file"),
+            mime_type=str(recording.get("content_type") or "application/octet-stream"),
+            size=recording.get("byte_size") if isinstance(recording.get("byte_size"), int)
+            else None,
+            url=recording.get("download_url"),
+            native_id=str(recording["id"]),
+        )
+        return str(recording.get("title") or upload.name), rich.body, (upload,)
+    if rtype == "Schedule::Entry":
+        rich = richtext.to_canonical(recording.get("description"))
+        title = recording.get("summary") or recording.get("title")
+        return title, rich.body, _files(recording, "description", rich.files)
+    rich = richtext.to_canonical(recording.get("content"))
+    title = recording.get("subject") or recording.get("title") if rtype == "Message" else None
+    return title, rich.body, _files(recording, "content", rich.files)
+
+
+def _schedule(recording: Mapping[str, Any]) -> Schedule | None:
+    if recording.get("starts_at") is None:
+        return None  # a webhook's generic recording block carries no times
+    ends = recording.get("ends_at")
+    return Schedule(
+        starts_at=parse_time(recording["starts_at"]),
+        ends_at=parse_time(ends) if ends else None,
+        all_day=bool(recording.get("all_day")),
+    )
+
+
+def content_digest(title: str | None, body: str, attachments: Iterable[Attachment]) -> str:
+    """The revision of an edit: what the item says, not when it was touched.
+
+    `updated_at` also moves when subscribers change or comments arrive; a digest makes the
+    webhook and the poll agree on one edit and keeps those touches from looking like edits.
+    """
+    digest = hashlib.sha256()
+    for part in (title or "", body, *(f"{a.name}\0{a.url}" for a in attachments)):
+        digest.update(part.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:20]
+
+
+def recording_event(
+    recording: Mapping[str, Any],
+    change: Change,
+    connection: str,
+    *,
+    actor: Actor | None = None,
+    occurred_at: datetime | None = None,
+    raw: Mapping[str, Any] | None = None,
+) -> Event | None:
+    """The event of one change to one recording; None when the hub does not mirror it."""
+    if "id" not in recording:
+        raise PayloadError("recording has no id")
+    endpoint = endpoint_of(recording)
+    if endpoint is None:
+        return None
+    shape = endpoint.split("/", 1)[0]
+    kind = Kind.MESSAGE_CREATED if shape == "chat" and change is Change.CREATED else None
+    if shape != "chat":
+        noun_shape = "board" if recording.get("type") == "Comment" else shape
+        kind = _KINDS.get((noun_shape, change))
+    if kind is None:
+        return None
+    title, body, files = _content(recording)
+    parent = None
+    if recording.get("type") == "Comment":
+        parent_block = recording["parent"]
+        parent = Ref(platform=PLATFORM, connection=connection, endpoint=endpoint,
+                     native_id=str(parent_block["id"]))
+        title = None
+    when = occurred_at or parse_time(
+        recording.get("created_at") if change is Change.CREATED else recording.get("updated_at"))
+    try:
+        return Event(
+            kind=kind,
+            source=Ref(platform=PLATFORM, connection=connection, endpoint=endpoint,
+                       native_id=str(recording["id"])),
+            parent=parent,
+            actor=actor or actor_of(recording.get("creator")),
+            occurred_at=when,
+            title=title if change is not Change.TRASHED else None,
+            body=body if change is not Change.TRASHED else "",
+            attachments=files if change is not Change.TRASHED else (),
+            schedule=_schedule(recording) if kind.noun == "event" and not kind.removes else None,
+            revision=content_digest(title, body, files) if change is Change.UPDATED else "",
+            raw=dict(raw if raw is not None else recording),
+        )
+    except ValidationError as exc:
+        raise PayloadError(f"recording {recording['id']}: {exc.error_count()} invalid field(s): "
+                           + "; ".join(e["msg"] for e in exc.errors(include_input=False))) from None
+
+
+def webhook_events(payload: Mapping[str, Any], connection: str,
+                   recording: Mapping[str, Any] | None = None) -> list[Event]:
+    """The events of one webhook delivery.
+
+    `recording` is the item as fetched from the API after the hook arrived (the payload is
+    only a hint); without it the payload's own recording block is used.
+    """
+    hint = payload.get("recording")
+    if not isinstance(hint, Mapping) or not isinstance(payload.get("kind"), str):
+        raise PayloadError("a webhook payload has a kind and a recording")
+    change = classify(payload["kind"], str(hint.get("type", "")))
+    if change is None:
+        return []
+    current = recording if recording is not None else hint
+    # Who made the change: for an edit or a trashing, that is not the item's author.
+    actor = actor_of(payload["creator"]) if change is not Change.CREATED and isinstance(
+        payload.get("creator"), Mapping) else None
+    occurred_at = parse_time(payload["created_at"]) if change is Change.TRASHED and (
+        payload.get("created_at")) else None
+    event = recording_event(current, change, connection, actor=actor, occurred_at=occurred_at,
+                            raw={**payload, "recording": dict(current)})
+    return [event] if event is not None else []
+
+
+def polled_events(recording: Mapping[str, Any], connection: str, since: datetime) -> list[Event]:
+    """The events a poll reads from one recording changed at or after `since`.
+
+    Active: created (when it was created in the window) and its current edit when it changed
+    after creation; trashed: deleted. The store keeps only what it has not seen.
+    """
+    status = recording.get("status")
+    if status == "trashed":
+        event = recording_event(recording, Change.TRASHED, connection)
+        return [event] if event else []
+    if status != "active":
+        return []
+    events = []
+    created = parse_time(recording.get("created_at"))
+    updated = parse_time(recording.get("updated_at", recording.get("created_at")))
+    if created >= since:
+        event = recording_event(recording, Change.CREATED, connection)
+        if event is not None:
+            events.append(event)
+    if updated > created and updated >= since:
+        event = recording_event(recording, Change.UPDATED, connection)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def parse_payload(payload: Any, connection: str) -> list[Event]:
+    """Any Basecamp payload the hub reads, as events: a webhook delivery, a recording, a list
+    of recordings, or a webhook with its `recent_deliveries`."""
+    if isinstance(payload, list):
+        return sorted((e for item in payload for e in parse_payload(item, connection)),
+                      key=lambda e: e.occurred_at)
+    if not isinstance(payload, Mapping):
+        raise PayloadError(f"expected a JSON object or array, got {type(payload).__name__}")
+    if isinstance(payload.get("recent_deliveries"), list):
+        bodies = [d.get("request", {}).get("body") for d in payload["recent_deliveries"]
+                  if isinstance(d, Mapping)]
+        return parse_payload([b for b in bodies if isinstance(b, Mapping)], connection)
+    if "kind" in payload and "recording" in payload:
+        return webhook_events(payload, connection)
+    if "command" in payload and "callback_url" in payload:
+        raise PayloadError("this is a chatbot command (POSTed to a chatbot's command_url), not "
+                           "a Campfire line; the hub reads Campfire lines by polling "
+                           "/chats/<id>/lines.json")
+    if "attachable_sgid" in payload and "type" not in payload:
+        raise PayloadError("this is an attachment upload receipt (POST /attachments.json), "
+                           "not a recording; it becomes one once embedded or made an upload")
+    rtype = payload.get("type")
+    if not isinstance(rtype, str):
+        raise PayloadError("not a Basecamp webhook or recording: it has neither `kind` nor "
+                           "`type`")
+    if rtype not in RECORDING_TYPES and not rtype.startswith(CHAT_LINE_PREFIX):
+        return []
+    change = Change.TRASHED if payload.get("status") == "trashed" else Change.CREATED
+    event = recording_event(payload, change, connection)
+    return [event] if event is not None else []

@@ -1,0 +1,372 @@
+"""The WhatsApp connector: Cloud API webhooks in, messages out to groups, members and circles.
+
+This module is glue (client + mapping + circle rules) and the one place where Graph API
+errors become hub errors. Circle membership, opt-outs and each member's 24-hour window live
+in the connection's StateBox, never in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NoReturn, TypeVar, cast
+
+import httpx
+
+from hub.connector import (
+    Capability,
+    Connector,
+    DeliveryStatus,
+    Inbound,
+    LocalFile,
+    Outgoing,
+    Receipt,
+    Shape,
+    StateBox,
+    Target,
+    WebhookAnswer,
+    WebhookRequest,
+)
+from hub.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    WebhookRejected,
+)
+from hub.events import Attachment, Event
+from hub.files import DownloadPolicy, fetch
+from hub.http import parse_retry_after, raise_for_status, transport_error
+from plugins.whatsapp import circles, mapping
+from plugins.whatsapp.circles import Member
+from plugins.whatsapp.client import GraphClient, GraphError
+from plugins.whatsapp.fanout import Fanout, WindowClosedError
+from plugins.whatsapp.settings import WhatsAppSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Graph error codes that mean "slow down": throughput, pair rate, app and WABA call limits.
+RATE_LIMITS = {130429: 6.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 131048: 60.0, 133016: 60.0}
+#: Temporary failures on Meta's side.
+TEMPORARY = {1, 2, 131000, 131016, 133004}
+#: The token is invalid or lacks a permission: an admin must act.
+AUTH = {0, 3, 10, 190, 200, 368, 131031, 131005}
+WINDOW_CLOSED = 131047
+_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class WhatsAppConnector(Connector):
+    """WhatsApp Cloud API: one business phone number, its groups and its circles."""
+
+    name: ClassVar[str] = "whatsapp"
+    capabilities: ClassVar[Capability] = (
+        Capability.WEBHOOK | Capability.SEND | Capability.DOWNLOAD | Capability.UPLOAD
+    )
+    settings_model: ClassVar[type[WhatsAppSettings]] = WhatsAppSettings
+    endpoint_kinds: ClassVar[dict[str, Shape]] = {
+        "circle": Shape.CHAT, "group": Shape.CHAT, "member": Shape.CHAT,
+    }
+    default_base_url: ClassVar[str] = "https://graph.facebook.com"
+
+    def __init__(self, connection: str, settings: WhatsAppSettings, http: httpx.AsyncClient,
+                 state: StateBox, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(connection, settings, http, state)
+        self.settings: WhatsAppSettings = settings
+        self.graph = GraphClient(http, base_url=self.base_url, api_version=settings.api_version,
+                                 token=settings.access_token,
+                                 phone_number_id=settings.phone_number_id)
+        self.now = clock or (lambda: datetime.now(UTC))
+        # State changes are read-modify-write of small JSON records: one writer at a time.
+        self.lock = asyncio.Lock()
+
+    # -- admin -----------------------------------------------------------------------------
+
+    async def check(self, *, online: bool) -> list[str]:
+        """Settings summary; online, the number's name and quality rating from Graph."""
+        self._require_number()
+        circles_text = ", ".join(
+            f"{name} ({len(c.members)} configured)" for name, c in self.settings.circles.items()
+        ) or "none"
+        lines = [f"phone number id {self.settings.phone_number_id}", f"circles: {circles_text}"]
+        if self.settings.template is None:
+            lines.append("no template: members outside the 24-hour window receive nothing; "
+                         "set [connections.<name>.template]")
+        if online:
+            info = await self._graph(self.graph.phone_number())
+            lines.append(f"number {info.get('display_phone_number', '?')} "
+                         f"({info.get('verified_name', '?')}), quality "
+                         f"{info.get('quality_rating', 'unknown')}")
+        return lines
+
+    def _require_number(self) -> None:
+        if not self.settings.phone_number_id:
+            raise ConfigError(
+                f'connection "{self.connection}": phone_number_id is not set; copy it from '
+                "WhatsApp Manager → Phone numbers (or the app's WhatsApp → API Setup page)"
+            )
+
+    # -- inbound ---------------------------------------------------------------------------
+
+    async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """GET: Meta's subscription handshake. POST: `X-Hub-Signature-256` over the raw body."""
+        if request.method == "GET":
+            mode = request.query_value("hub.mode")
+            token = request.query_value("hub.verify_token") or ""
+            challenge = request.query_value("hub.challenge") or ""
+            expected = self.settings.verify_token.get_secret_value()
+            if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
+                raise WebhookRejected("verification handshake with a wrong mode or verify "
+                                      "token; type the connection's verify_token in the app's "
+                                      "webhook settings", status=403)
+            if not _CHALLENGE.match(challenge):
+                raise WebhookRejected("verification handshake without a usable hub.challenge",
+                                      status=400)
+            return WebhookAnswer(200, challenge.encode(), "text/plain")
+        if request.method != "POST":
+            raise WebhookRejected(f"{request.method} is not a webhook method", status=405)
+        header = request.header("x-hub-signature-256") or ""
+        if not header.startswith("sha256="):
+            raise WebhookRejected("missing X-Hub-Signature-256 header")
+        key = self.settings.app_secret.get_secret_value().encode()
+        expected_sig = hmac.new(key, request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(header[7:].strip().lower().encode(), expected_sig.encode()):
+            raise WebhookRejected("X-Hub-Signature-256 does not match the body; check that "
+                                  "app_secret is the secret of the app that sends webhooks")
+        return None
+
+    def parse(self, payload: Any) -> list[Event]:
+        """A delivery's content events, as WhatsApp shows them (1:1 chats on `member/<id>`).
+
+        Statuses and opt-in/opt-out keywords are not content; a verification request
+        written down as JSON carries no events.
+        """
+        if mapping.is_handshake_rendering(payload):
+            return []
+        delivery = self._read(payload)
+        return [item.event for item in delivery.received
+                if item.event is not None
+                and (item.group_id or circles.read_keyword(self.settings, item.text) is None)]
+
+    def _read(self, payload: Any) -> mapping.Delivery:
+        try:
+            return mapping.read_delivery(payload, connection=self.connection,
+                                         phone_number_id=self.settings.phone_number_id)
+        except mapping.PayloadError as exc:
+            raise WebhookRejected(f'connection "{self.connection}": {exc}', status=400) from exc
+
+    async def receive(self, request: WebhookRequest) -> Inbound:
+        """Events moved onto each sender's circle, keywords applied, statuses reported."""
+        try:
+            payload = json.loads(request.body)
+        except ValueError as exc:
+            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
+        delivery = self._read(payload)
+        for problem in delivery.problems:
+            log.warning('connection "%s": WhatsApp reported %s', self.connection, problem)
+        events: list[Event] = []
+        async with self.lock:
+            for item in delivery.received:
+                event = await self._admit(item)
+                if event is not None:
+                    events.append(event)
+            statuses = [await self._report(report) for report in delivery.reports]
+        return Inbound(events=events, statuses=statuses)
+
+    async def _admit(self, item: mapping.Received) -> Event | None:
+        if item.group_id:
+            return item.event
+        member = await self.load_member(item.sender.key, item.sender.user_id)
+        if member is None:
+            member = Member(key=item.sender.key)
+        latest = max(item.at, member.last_inbound or item.at)
+        member = replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
+                         user_id=item.sender.user_id or member.user_id, name=item.sender.name)
+        keyword = circles.read_keyword(self.settings, item.text)
+        if keyword is not None:
+            member = circles.apply_keyword(self.settings, member, keyword, item.at)
+            await self.save_member(member)
+            return None
+        event = item.event
+        circle = circles.circle_of(self.settings, member.key, member)
+        if event is not None and circle is not None:
+            member = member.remember(circles.Entry(circles.INBOUND, event.source.native_id,
+                                                   event.source.native_id))
+            event = _rehome(event, f"circle/{circle}", member)
+        await self.save_member(member)
+        return event
+
+    async def _report(self, report: mapping.Report) -> DeliveryStatus:
+        if not report.recipient:
+            return report.status
+        member = await self.load_member(report.recipient, report.recipient)
+        if member is None:
+            return report.status
+        if report.error_code == WINDOW_CLOSED:
+            await self.save_member(member.closed())
+        own = report.status.native_id
+        representative = member.representative_of(own)
+        if representative == own:
+            return report.status
+        return DeliveryStatus(representative, report.status.state, report.status.error)
+
+    # -- durable memory --------------------------------------------------------------------
+
+    async def load_member(self, key: str, user_id: str | None = None) -> Member | None:
+        """A member's record, found by phone number or, failing that, by BSUID alias."""
+        found = Member.from_json(key, await self.state.get(f"member:{key}"))
+        if found is None and user_id:
+            alias = await self.state.get(f"alias:{user_id}")
+            if alias:
+                found = Member.from_json(alias, await self.state.get(f"member:{alias}"))
+        return found
+
+    async def save_member(self, member: Member) -> None:
+        await self.state.set(f"member:{member.key}", member.to_json())
+        if member.user_id and member.user_id != member.key:
+            await self.state.set(f"alias:{member.user_id}", member.key)
+        if member.circle:
+            joined = await self.joined(member.circle)
+            if member.key not in joined:
+                await self.state.set(f"circle:{member.circle}", json.dumps([*joined, member.key]))
+
+    async def joined(self, circle: str) -> list[str]:
+        """Members who joined a circle by keyword (configured members come from settings)."""
+        text = await self.state.get(f"circle:{circle}")
+        return cast(list[str], json.loads(text)) if text else []
+
+    async def circle_members(self, circle: str) -> list[Member]:
+        """The opted-in members of a circle, in a stable order."""
+        if circle not in self.settings.circles:
+            raise ConfigError(
+                f'endpoint "{self.connection}/circle/{circle}": no such circle; add '
+                f"[connections.{self.connection}.circles.{circle}] with its members"
+            )
+        members = []
+        for key in circles.candidates(self.settings, circle, await self.joined(circle)):
+            record = await self.load_member(key)
+            if circles.circle_of(self.settings, key, record) == circle:
+                members.append(record or Member(key=key))
+        return members
+
+    # -- outbound --------------------------------------------------------------------------
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        """Text, media (uploaded once, sent by id), quote-replies and reactions.
+
+        A circle fans out to each member; outside a member's 24-hour window the configured
+        template goes instead. The receipt names the first member's wamid.
+        """
+        self._require_number()
+        address = target.address
+        self.shape_of(address)
+        fanout = Fanout(self, outgoing, address)
+        if address.kind == "group":
+            return Receipt(await fanout.to_group(address.id))
+        if address.kind == "member":
+            key = address.id
+            members = [await self.load_member(key) or Member(key=key)]
+        else:
+            members = await self.circle_members(address.id)
+        return Receipt(await fanout.to_members(members))
+
+    async def send_one(self, recipient: dict[str, str], message: dict[str, Any]) -> str:
+        """One message to one recipient; Graph errors mapped to hub errors."""
+        return await self._graph(self.graph.send_message({**recipient, **message}))
+
+    async def upload(self, file: LocalFile) -> str:
+        """Upload a file once; its media id serves every member of a circle for 30 days."""
+        return await self._graph(
+            self.graph.upload_media(file.path, name=file.name, mime_type=file.mime_type))
+
+    # -- media -----------------------------------------------------------------------------
+
+    async def download(self, attachment: Attachment) -> LocalFile:
+        """`GET /{media-id}`, then its short-lived URL with the bearer token, size-capped."""
+        if not attachment.native_id:
+            raise PermanentError(f"attachment {attachment.name!r} has no media id",
+                                 connection=self.connection)
+        policy = DownloadPolicy.build(self.settings.media_hosts, base_url=self.settings.base_url,
+                                      max_bytes=self.settings.max_media_bytes)
+        for attempt in range(2):
+            info = await self._graph(self.graph.media_info(attachment.native_id))
+            try:
+                local = await fetch(self.http, info.url, policy, name=attachment.name,
+                                    mime_type=attachment.mime_type or info.mime_type,
+                                    headers=self.graph.auth, connection=self.connection)
+            except (AuthError, PermanentError):
+                # The URL lives about five minutes; a fresh one is one lookup away.
+                if attempt:
+                    raise
+                continue
+            _check_sha256(local, info.sha256, self.connection)
+            return local
+        raise AssertionError("unreachable")
+
+    # -- errors ----------------------------------------------------------------------------
+
+    async def _graph(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except GraphError as exc:
+            self.raise_graph_error(exc)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, connection=self.connection) from exc
+
+    def raise_graph_error(self, exc: GraphError) -> NoReturn:
+        """The one mapping of Graph error envelopes to hub errors."""
+        detail = f"{exc.what}: WhatsApp error {exc.code}"
+        if exc.message:
+            detail += f" ({exc.message})"
+        if exc.details:
+            detail += f": {exc.details}"
+        retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+        if exc.code == WINDOW_CLOSED:
+            raise WindowClosedError(detail, connection=self.connection)
+        if exc.code in RATE_LIMITS:
+            raise TransientError(detail, connection=self.connection,
+                                 retry_after=retry_after or RATE_LIMITS[exc.code])
+        if exc.code in TEMPORARY:
+            raise TransientError(detail, connection=self.connection, retry_after=retry_after)
+        if exc.code in AUTH or exc.response.status_code in (401, 403):
+            raise AuthError(detail + "; renew the system-user token or grant it "
+                            "whatsapp_business_messaging", connection=self.connection)
+        try:
+            raise_for_status(exc.response, connection=self.connection, what=exc.what)
+        except ConnectorError as mapped:
+            raise type(mapped)(detail, connection=self.connection,
+                               retry_after=mapped.retry_after) from None
+        raise PermanentError(detail, connection=self.connection)
+
+
+def _rehome(event: Event, endpoint: str, member: Member) -> Event:
+    """An event moved from the member's chat onto their circle, with quote-replies pointing
+    at the hub's id for the quoted message."""
+    source = event.source.model_copy(update={"endpoint": endpoint})
+    parent = None
+    if event.parent is not None:
+        parent = event.parent.model_copy(update={
+            "endpoint": endpoint, "native_id": member.representative_of(event.parent.native_id)})
+    return event.model_copy(update={"source": source, "parent": parent})
+
+
+def _check_sha256(local: LocalFile, expected: str | None, connection: str) -> None:
+    if not expected or not re.fullmatch(r"[0-9a-f]{64}", expected):
+        return
+    digest = hashlib.sha256()
+    with local.path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        local.path.unlink(missing_ok=True)
+        raise TransientError(f"media {local.name!r} arrived damaged (sha256 mismatch)",
+                             connection=connection)
+

@@ -1,0 +1,161 @@
+"""One delivery to WhatsApp: to a group, or fanned out to members with the 24-hour rule.
+
+Each member's part is remembered under the delivery's idempotency key as soon as it is
+sent, so a retried delivery (after a rate limit, say) continues with the members not yet
+served instead of sending twice. Files are uploaded once and sent by media id to everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from hub import markup
+from hub.connector import Address, Form, Outgoing
+from hub.errors import PermanentError
+from plugins.whatsapp import circles, mapping
+from plugins.whatsapp.circles import Entry, Member
+from plugins.whatsapp.formatting import CAPTION_LIMIT
+
+if TYPE_CHECKING:
+    from plugins.whatsapp.connector import WhatsAppConnector
+
+log = logging.getLogger(__name__)
+_CAPTIONED = ("image", "video", "document")
+
+
+class WindowClosedError(PermanentError):
+    """Free-form message refused: the member's 24-hour window is closed (error 131047)."""
+
+
+class Fanout:
+    """What one Outgoing becomes on one WhatsApp endpoint."""
+
+    def __init__(self, connector: WhatsAppConnector, outgoing: Outgoing, address: Address
+                 ) -> None:
+        self.connector = connector
+        self.outgoing = outgoing
+        self.address = address
+        self._parts: list[dict[str, Any]] | None = None
+
+    @property
+    def is_reaction(self) -> bool:
+        return self.outgoing.form is Form.REACTION
+
+    async def parts(self) -> list[dict[str, Any]]:
+        """The messages everyone receives, in order; files uploaded on first use only."""
+        if self._parts is not None:
+            return self._parts
+        out = self.outgoing
+        text = mapping.compose_text(out.author, out.title, out.body)
+        media: list[tuple[str, str, str]] = []
+        for file in out.files:
+            kind = mapping.media_kind(file.mime_type, file.size)
+            if kind is None or file.size > self.connector.settings.max_media_bytes:
+                text += f"\n📎 {file.name} ({file.size / 2**20:.1f} MB) is too large for WhatsApp"
+                continue
+            media.append((kind, await self.connector.upload(file), file.name))
+        parts: list[dict[str, Any]] = []
+        if media and media[0][0] in _CAPTIONED and len(text) <= CAPTION_LIMIT:
+            kind, media_id, name = media.pop(0)
+            parts.append(mapping.media_message(kind, media_id, caption=text, filename=name))
+        else:
+            parts.append(mapping.text_message(text))
+        parts += [mapping.media_message(kind, media_id, filename=name)
+                  for kind, media_id, name in media]
+        self._parts = parts
+        return parts
+
+    async def _send_parts(self, recipient: dict[str, str], reply_to: str | None) -> str:
+        first: str | None = None
+        for index, part in enumerate(await self.parts()):
+            message = dict(part)
+            if index == 0 and reply_to:
+                message["context"] = {"message_id": reply_to}
+            wamid = await self.connector.send_one(recipient, message)
+            first = first or wamid
+        assert first is not None  # parts() always yields at least the text
+        return first
+
+    async def to_group(self, group_id: str) -> str:
+        """A Cloud API group: no window rule, but no reactions either (Meta's Groups API)."""
+        recipient = {"recipient_type": "group", "to": group_id}
+        if self.is_reaction:
+            raise PermanentError(
+                f'endpoint "{self.address}": WhatsApp groups do not accept reactions; '
+                'leave "reaction.added" out of this endpoint\'s kinds',
+                connection=self.connector.connection)
+        return await self._send_parts(recipient, self.outgoing.reply_to)
+
+    async def to_members(self, members: list[Member]) -> str:
+        """Each member in turn; returns the representative wamid (the first member's)."""
+        if not members:
+            raise PermanentError(
+                f'endpoint "{self.address}" has no opted-in members; nothing was sent',
+                connection=self.connector.connection)
+        key = self.outgoing.idempotency_key
+        representative = next((entry.representative for member in members
+                               if (entry := member.done(key))), None)
+        failures: list[str] = []
+        for member in members:
+            if member.done(key):
+                continue
+            try:
+                own = await self._to_member(member)
+            except PermanentError as exc:
+                failures.append(f"member …{member.key[-4:]}: {exc}")
+                log.warning("%s", failures[-1])
+                continue
+            if own is None:
+                continue
+            representative = representative or own
+            async with self.connector.lock:
+                fresh = await self.connector.load_member(member.key) or member
+                await self.connector.save_member(fresh.remember(Entry(key, representative, own)))
+        if representative is None:
+            reason = "; ".join(failures[:3]) or "no member has the message this reacts to"
+            raise PermanentError(f'endpoint "{self.address}": nothing was sent: {reason}',
+                                 connection=self.connector.connection)
+        return representative
+
+    async def _to_member(self, member: Member) -> str | None:
+        reply = self.outgoing.reply_to
+        own_reply = member.own_id(reply) if reply else None
+        if reply and own_reply is None and self.address.kind == "member":
+            own_reply = reply  # a 1:1 chat: the hub's id is the member's own wamid
+        is_open = circles.window_open(member, self.connector.now())
+        if self.is_reaction:
+            if own_reply is None or not is_open:
+                return None  # nothing to react to in this chat, or no free-form allowed
+            emoji = markup.plain_text(self.outgoing.body).strip()
+            return await self.connector.send_one(member.address,
+                                                 mapping.reaction_message(own_reply, emoji))
+        if not is_open:
+            return await self._template(member)
+        try:
+            return await self._send_parts(member.address, own_reply)
+        except WindowClosedError:
+            async with self.connector.lock:
+                fresh = await self.connector.load_member(member.key) or member
+                await self.connector.save_member(fresh.closed())
+            return await self._template(member)
+
+    async def _template(self, member: Member) -> str:
+        template = self.connector.settings.template
+        if template is None:
+            raise PermanentError(
+                f"member …{member.key[-4:]} has not written in 24 hours, so WhatsApp only "
+                "accepts an approved template; set [connections."
+                f"{self.connector.connection}.template] (name, language, parameters)",
+                connection=self.connector.connection)
+        out = self.outgoing
+        preview = (markup.first_line(out.body) or (out.title or "")
+                   or ", ".join(file.name for file in out.files))
+        values = {
+            "author": out.author, "preview": preview, "title": out.title or "",
+            "circle": self.address.id if self.address.kind == "circle" else "",
+            "platform": out.event.source.platform.capitalize(),
+        }
+        message = mapping.template_message(template.name, template.language,
+                                           template.parameters, values)
+        return await self.connector.send_one(member.address, message)

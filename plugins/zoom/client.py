@@ -1,0 +1,184 @@
+"""A typed wrapper of the Zoom API calls the connector makes, over the hub's httpx client.
+
+Authentication is Server-to-Server OAuth: `POST {oauth_url}/oauth/token?grant_type=
+account_credentials&account_id=…` with HTTP Basic `client_id:client_secret` gives a bearer
+token for one hour (no refresh token: a new one is minted) and the `api_url` of the account's
+region. The token is kept in memory only, renewed a few minutes before it expires, and minted
+again once when the API answers 401 (revoked or rotated credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import SecretStr
+
+RENEW_MARGIN = 300.0  # seconds before expiry when a token is replaced
+API_PREFIX = "/v2"
+
+
+class ZoomApiError(Exception):
+    """Zoom answered with an error status; the connector maps it to the hub's errors."""
+
+    def __init__(self, response: httpx.Response, *, oauth: bool = False) -> None:
+        self.response = response
+        self.oauth = oauth
+        super().__init__(f"{response.request.method} {response.request.url.path} answered "
+                         f"{response.status_code}")
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def body(self) -> Mapping[str, Any]:
+        """Zoom's error envelope, `{"code", "message"}` (or OAuth's `{"reason", "error"}`)."""
+        try:
+            data = self.response.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, Mapping) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    value: str
+    expires_at: float  # seconds since the epoch
+    api_url: str
+    scope: str
+
+
+class ZoomClient:
+    """The calls the connector needs; never creates an HTTP client, it is handed one."""
+
+    def __init__(self, http: httpx.AsyncClient, *, account_id: str, client_id: str,
+                 client_secret: SecretStr, oauth_url: str, api_url: str | None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._http = http
+        self._account_id = account_id
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._oauth_url = oauth_url.rstrip("/")
+        self._api_url = api_url.rstrip("/") if api_url else None  # a sandbox or proxy wins
+        self._clock = clock
+        self._token: AccessToken | None = None
+        self._lock = asyncio.Lock()
+
+    # -- authentication
+
+    async def token(self) -> AccessToken:
+        """A bearer token good for at least a few more minutes."""
+        async with self._lock:
+            token = self._token
+            if token is None or token.expires_at - self._clock() < RENEW_MARGIN:
+                token = self._token = await self._mint()
+            return token
+
+    def forget_token(self) -> None:
+        self._token = None
+
+    async def _mint(self) -> AccessToken:
+        response = await self._http.post(
+            f"{self._oauth_url}/oauth/token",
+            params={"grant_type": "account_credentials", "account_id": self._account_id},
+            auth=(self._client_id, self._client_secret.get_secret_value()),
+        )
+        if response.status_code != 200:
+            raise ZoomApiError(response, oauth=True)
+        data = response.json()
+        return AccessToken(
+            value=str(data["access_token"]),
+            expires_at=self._clock() + float(data.get("expires_in", 3600)),
+            api_url=str(data.get("api_url") or "https://api.zoom.us").rstrip("/"),
+            scope=str(data.get("scope") or ""),
+        )
+
+    # -- the one request path
+
+    async def request(self, method: str, path: str, *, json: Any = None,
+                      params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """Call `/v2{path}`; on 401 mint a new token and try once more."""
+        for attempt in (1, 2):
+            token = await self.token()
+            base = self._api_url or token.api_url
+            response = await self._http.request(
+                method, f"{base}{API_PREFIX}{path}", json=json,
+                params={k: v for k, v in (params or {}).items() if v is not None},
+                headers={"Authorization": f"Bearer {token.value}"},
+            )
+            if response.status_code == 401 and attempt == 1:
+                await response.aread()
+                self.forget_token()
+                continue
+            if response.status_code >= 400:
+                await response.aread()
+                raise ZoomApiError(response)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self.request(method, path, **kwargs)
+        data = response.json() if response.content else {}
+        return data if isinstance(data, dict) else {}
+
+    # -- users
+
+    async def get_user(self, user_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"/users/{_segment(user_id)}")
+
+    # -- meetings
+
+    async def create_meeting(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._json("POST", f"/users/{_segment(user_id)}/meetings", json=body)
+
+    async def get_meeting(self, meeting_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"/meetings/{_segment(meeting_id)}")
+
+    async def update_meeting(self, meeting_id: str, body: Mapping[str, Any]) -> None:
+        await self.request("PATCH", f"/meetings/{_segment(meeting_id)}", json=body)
+
+    async def delete_meeting(self, meeting_id: str) -> None:
+        await self.request("DELETE", f"/meetings/{_segment(meeting_id)}")
+
+    async def list_meetings(self, user_id: str, *, kind: str = "upcoming",
+                            page_token: str | None = None) -> dict[str, Any]:
+        return await self._json("GET", f"/users/{_segment(user_id)}/meetings", params={
+            "type": kind, "page_size": 300, "next_page_token": page_token})
+
+    async def list_recordings(self, user_id: str, *, start: str, end: str,
+                              page_token: str | None = None) -> dict[str, Any]:
+        return await self._json("GET", f"/users/{_segment(user_id)}/recordings", params={
+            "from": start, "to": end, "page_size": 300, "next_page_token": page_token})
+
+    # -- Team Chat
+
+    async def send_chat(self, user_id: str, body: Mapping[str, Any]) -> str:
+        data = await self._json("POST", f"/chat/users/{_segment(user_id)}/messages", json=body)
+        return str(data["id"])
+
+    async def edit_chat(self, user_id: str, message_id: str, body: Mapping[str, Any]) -> None:
+        await self.request("PUT", f"/chat/users/{_segment(user_id)}/messages/"
+                                  f"{_segment(message_id)}", json=body)
+
+    async def delete_chat(self, user_id: str, message_id: str, channel: str) -> None:
+        await self.request("DELETE", f"/chat/users/{_segment(user_id)}/messages/"
+                                     f"{_segment(message_id)}", params={"to_channel": channel})
+
+    async def list_chat(self, user_id: str, channel: str, *, start: str, end: str,
+                        page_token: str | None = None) -> dict[str, Any]:
+        return await self._json("GET", f"/chat/users/{_segment(user_id)}/messages", params={
+            "to_channel": channel, "from": start, "to": end, "page_size": 50,
+            "next_page_token": page_token})
+
+
+def _segment(value: str) -> str:
+    """One path segment. Meeting UUIDs that start with `/` or hold `//` must be encoded twice
+    (Zoom decodes once before routing)."""
+    once = quote(value, safe="")
+    return quote(once, safe="") if value.startswith("/") or "//" in value else once

@@ -1,0 +1,581 @@
+"""Zoom payloads ⇄ canonical events, and Team Chat text ⇄ canonical markup. Pure: no I/O, no clock.
+
+Zoom webhooks are `{event, event_ts, payload: {account_id, operator?, operator_id?, object,
+old_object?}}`. Meetings live on `calendar/<host id>`, their recordings on `files/<host id>`
+(each file a `file.created` whose parent is the meeting), Team Chat messages on
+`chat/<channel id>`. Team Chat text is plain with `rich_text` spans and `at_items` mentions
+at character positions; the canonical body is markup, so both directions rebuild one from the
+other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hub import markup
+from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
+from plugins.zoom.settings import INTERPRETATION_LANGUAGES, Interpreter, primary_language
+
+PLATFORM = "zoom"
+MESSAGE_LIMIT = 1024  # Team Chat refuses longer messages
+TOPIC_LIMIT = 200
+AGENDA_LIMIT = 2000
+MIME_TYPES = {
+    "MP4": "video/mp4", "M4A": "audio/mp4", "TRANSCRIPT": "text/vtt", "VTT": "text/vtt",
+    "CC": "text/vtt", "CHAT": "text/plain", "TXT": "text/plain", "CSV": "text/csv",
+    "JSON": "application/json", "TIMELINE": "application/json", "SUMMARY": "application/json",
+}
+_STYLES = {"Bold": "bold", "Italic": "italic", "Strikethrough": "strike"}
+_FORMATS = {style: name for name, style in _STYLES.items()}
+
+
+class NotAZoomEvent(ValueError):
+    """A payload that is not something Zoom sends; the message says what it looks like."""
+
+
+# ---------------------------------------------------------------- webhooks → events
+
+
+def parse_payload(payload: Any, connection: str) -> list[Event]:
+    """Events of one Zoom payload: a webhook, or a meeting as the API returns it.
+
+    Handshakes and events the hub does not mirror give no event; what Zoom never sends is a
+    `NotAZoomEvent` saying what the payload looks like instead.
+    """
+    if not isinstance(payload, Mapping):
+        raise NotAZoomEvent(f"a Zoom payload is a JSON object, not {type(payload).__name__}")
+    name = payload.get("event")
+    if name is None:
+        if "plainToken" in payload:
+            raise NotAZoomEvent("this is the answer to an endpoint.url_validation handshake "
+                                "(plainToken, encryptedToken), not something Zoom sends")
+        if "topic" in payload:
+            return [_bare_meeting(payload, connection)]
+        raise NotAZoomEvent('not a Zoom webhook: it has no "event" field')
+    handler = _HANDLERS.get(str(name))
+    return handler(payload, connection) if handler is not None else []
+
+
+def _bare_meeting(meeting: Mapping[str, Any], connection: str) -> Event:
+    if "id" not in meeting:
+        raise NotAZoomEvent("a meeting without an id: this is a create-meeting request body "
+                            "(what would be made), not a meeting that exists")
+    when = _iso(meeting.get("created_at")) or _iso(meeting.get("start_time"))
+    if when is None:
+        raise NotAZoomEvent(f"meeting {meeting['id']} has neither created_at nor start_time")
+    return meeting_event(meeting, connection, Kind.EVENT_CREATED, when, host_actor(meeting),
+                         raw=dict(meeting))
+
+
+def _envelope(payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    inner = payload.get("payload")
+    obj = inner.get("object") if isinstance(inner, Mapping) else None
+    if not isinstance(inner, Mapping) or not isinstance(obj, Mapping):
+        raise NotAZoomEvent(f'{payload.get("event")}: no payload.object in the webhook')
+    return inner, obj
+
+
+def _meeting_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
+    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+        inner, obj = _envelope(payload)
+        meeting: Mapping[str, Any] = obj
+        revision = ""
+        if kind is Kind.EVENT_UPDATED:
+            # `object` holds only what changed; the connector re-fetches the meeting, and a
+            # payload read alone falls back on the previous state for the rest.
+            old = inner.get("old_object")
+            meeting = {**(old if isinstance(old, Mapping) else {}), **obj}
+            revision = str(payload.get("event_ts") or inner.get("time_stamp") or "")
+        when = occurred_at(payload, obj)
+        return [meeting_event(meeting, connection, kind, when, operator_actor(inner, meeting),
+                              revision=revision, raw=dict(payload))]
+
+    return parse
+
+
+def _meeting_moment(moment: str) -> Callable[[Mapping[str, Any], str], list[Event]]:
+    """meeting.started / meeting.ended: a short reply under the meeting, not a change of it."""
+
+    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+        inner, obj = _envelope(payload)
+        meeting_id = _meeting_id(obj)
+        topic = str(obj.get("topic") or meeting_id)
+        # Older payloads have no delivery stamp; the meeting's own end time says more then.
+        ended = _iso(obj.get("end_time")) if moment == "ended" else None
+        when = _ms(payload.get("event_ts")) or ended or occurred_at(payload, obj)
+        host = str(obj.get("host_id") or "")
+        return [Event(
+            kind=Kind.MESSAGE_CREATED,
+            source=Ref(platform=PLATFORM, connection=connection, endpoint=f"calendar/{host}",
+                       native_id=f"{meeting_id}/{moment}/{obj.get('uuid') or ''}"),
+            parent=Ref(platform=PLATFORM, connection=connection, endpoint=f"calendar/{host}",
+                       native_id=meeting_id),
+            actor=operator_actor(inner, obj), occurred_at=when,
+            body=f"{markup.escape(topic)}: the meeting has {moment}.", raw=dict(payload),
+        )]
+
+    return parse
+
+
+def meeting_event(meeting: Mapping[str, Any], connection: str, kind: Kind, when: datetime,
+                  actor: Actor, *, revision: str = "", raw: dict[str, Any] | None = None
+                  ) -> Event:
+    """A calendar event for a Zoom meeting (webhook object, API resource or list item)."""
+    host = str(meeting.get("host_id") or actor.native_id)
+    return Event(
+        kind=kind,
+        source=Ref(platform=PLATFORM, connection=connection, endpoint=f"calendar/{host}",
+                   native_id=_meeting_id(meeting)),
+        actor=actor, occurred_at=when,
+        title=str(meeting.get("topic") or "") or None,
+        body=markup.escape(str(meeting.get("agenda") or "")),
+        schedule=schedule_of(meeting), revision=revision, raw=raw or {},
+    )
+
+
+def schedule_of(meeting: Mapping[str, Any]) -> Schedule | None:
+    """When a meeting takes place; None for instant and no-fixed-time recurring meetings."""
+    start = _iso(meeting.get("start_time"))
+    if start is None:
+        return None
+    duration = meeting.get("duration")
+    ends = start + timedelta(minutes=duration) if isinstance(duration, int) else None
+    return Schedule(starts_at=start, ends_at=ends, timezone=meeting.get("timezone") or None,
+                    join_url=meeting.get("join_url") or None)
+
+
+def meeting_fingerprint(meeting: Mapping[str, Any]) -> str:
+    """What a poll compares to notice that a meeting changed (the list has no updated_at)."""
+    keys = ("topic", "start_time", "duration", "timezone", "agenda", "join_url")
+    text = json.dumps([meeting.get(key) for key in keys], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _recordings(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
+    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+        inner, obj = _envelope(payload)
+        # The download token is a credential: it goes to the connector's state, not the log.
+        raw = {key: value for key, value in payload.items() if key != "download_token"}
+        return recording_events(obj, connection, kind, occurred_at(payload, obj),
+                                operator_actor(inner, obj), raw=raw)
+
+    return parse
+
+
+def recording_events(meeting: Mapping[str, Any], connection: str, kind: Kind, when: datetime,
+                     actor: Actor, *, raw: dict[str, Any] | None = None) -> list[Event]:
+    """One file event per finished recording file, each under its meeting."""
+    meeting_id = _meeting_id(meeting)
+    host = str(meeting.get("host_id") or actor.native_id)
+    parent = Ref(platform=PLATFORM, connection=connection, endpoint=f"calendar/{host}",
+                 native_id=meeting_id)
+    topic = str(meeting.get("topic") or meeting_id)
+    events = []
+    for item in meeting.get("recording_files") or ():
+        if not isinstance(item, Mapping) or not item.get("download_url"):
+            continue
+        if kind is Kind.FILE_CREATED and item.get("status", "completed") != "completed":
+            continue  # still processing: a later recording.completed or poll brings it
+        file_id = recording_file_id(meeting, item)
+        attachment = Attachment(
+            name=recording_file_name(topic, item),
+            mime_type=MIME_TYPES.get(str(item.get("file_type") or "").upper(),
+                                     "application/octet-stream"),
+            size=item.get("file_size") if isinstance(item.get("file_size"), int) else None,
+            url=str(item["download_url"]), native_id=file_id,
+        )
+        events.append(Event(
+            kind=kind,
+            source=Ref(platform=PLATFORM, connection=connection, endpoint=f"files/{host}",
+                       native_id=file_id),
+            parent=parent, actor=actor,
+            occurred_at=when,
+            title=topic, attachments=(attachment,), raw=raw or dict(item),
+        ))
+    return events
+
+
+def recording_file_id(meeting: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """A file's id; older payloads leave it out of some files (TIMELINE)."""
+    if item.get("id"):
+        return str(item["id"])
+    return f"{meeting.get('uuid') or _meeting_id(meeting)}/{item.get('file_type')}"
+
+
+def recording_file_name(topic: str, item: Mapping[str, Any]) -> str:
+    extension = str(item.get("file_extension") or item.get("file_type") or "bin").lower()
+    label = str(item.get("recording_type") or item.get("file_type") or "recording")
+    return f"{topic} - {label}.{extension}"
+
+
+def _chat_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
+    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+        inner, obj = _envelope(payload)
+        if obj.get("type") not in (None, "to_channel") or not obj.get("channel_id"):
+            return []  # direct messages are not bridged
+        revision = ""
+        if kind is Kind.MESSAGE_UPDATED:
+            revision = str(payload.get("event_ts") or obj.get("timestamp") or "")
+        return [chat_event(
+            obj, connection, kind, occurred_at(payload, obj),
+            Actor(platform=PLATFORM,
+                  native_id=str(inner.get("operator_id") or inner.get("operator") or "unknown"),
+                  name=str(obj.get("sender_display_name") or inner.get("operator") or "Zoom user"),
+                  email=_email(inner.get("operator"))),
+            revision=revision, raw=dict(payload),
+        )]
+
+    return parse
+
+
+def chat_event(message: Mapping[str, Any], connection: str, kind: Kind, when: datetime,
+               actor: Actor, *, channel: str | None = None, revision: str = "",
+               raw: dict[str, Any] | None = None) -> Event:
+    """A Team Chat channel message (webhook object or history item) as a canonical message."""
+    native_id = str(message.get("message_id") or message.get("id") or "")
+    if not native_id:
+        raise NotAZoomEvent("a Team Chat message without message_id")
+    channel_id = str(channel or message.get("channel_id"))
+    endpoint = f"chat/{channel_id}"
+    main = message.get("reply_main_message_id")
+    parent = (Ref(platform=PLATFORM, connection=connection, endpoint=endpoint,
+                  native_id=str(main)) if main and str(main) != native_id else None)
+    files = tuple(
+        Attachment(name=str(f.get("file_name") or f.get("file_id")),
+                   size=f.get("file_size") if isinstance(f.get("file_size"), int) else None,
+                   url=f.get("download_url") or None, native_id=str(f.get("file_id") or ""))
+        for f in message.get("files") or () if isinstance(f, Mapping)
+    )
+    body = "" if kind is Kind.MESSAGE_DELETED else to_canonical(
+        str(message.get("message") or ""), message.get("rich_text"), message.get("at_items"))
+    return Event(kind=kind, source=Ref(platform=PLATFORM, connection=connection,
+                                       endpoint=endpoint, native_id=native_id),
+                 parent=parent, actor=actor, occurred_at=when, body=body, attachments=files,
+                 revision=revision, raw=raw or dict(message))
+
+
+_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], list[Event]]] = {
+    "meeting.created": _meeting_webhook(Kind.EVENT_CREATED),
+    "meeting.updated": _meeting_webhook(Kind.EVENT_UPDATED),
+    "meeting.deleted": _meeting_webhook(Kind.EVENT_CANCELLED),
+    "meeting.started": _meeting_moment("started"),
+    "meeting.ended": _meeting_moment("ended"),
+    "recording.completed": _recordings(Kind.FILE_CREATED),
+    "recording.deleted": _recordings(Kind.FILE_DELETED),
+    "recording.trashed": _recordings(Kind.FILE_DELETED),
+    "team_chat.channel_message_posted": _chat_webhook(Kind.MESSAGE_CREATED),
+    "team_chat.channel_message_updated": _chat_webhook(Kind.MESSAGE_UPDATED),
+    "team_chat.channel_message_deleted": _chat_webhook(Kind.MESSAGE_DELETED),
+    # The older chat_message.* events carry the same object, with `id` for `message_id`.
+    "chat_message.sent": _chat_webhook(Kind.MESSAGE_CREATED),
+    "chat_message.replied": _chat_webhook(Kind.MESSAGE_CREATED),
+    "chat_message.updated": _chat_webhook(Kind.MESSAGE_UPDATED),
+    "chat_message.deleted": _chat_webhook(Kind.MESSAGE_DELETED),
+}
+SUPPORTED_EVENTS = frozenset(_HANDLERS)
+
+
+# ---------------------------------------------------------------- small readers
+
+
+def _meeting_id(obj: Mapping[str, Any]) -> str:
+    # A number in meeting.created, a string in meeting.started: one spelling for both.
+    try:
+        return str(int(obj["id"]))
+    except (KeyError, TypeError, ValueError):
+        raise NotAZoomEvent(f"meeting id {obj.get('id')!r} is not a number") from None
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None
+
+
+def _ms(value: Any) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if isinstance(value, str) and value.isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    return None
+
+
+def occurred_at(payload: Mapping[str, Any], obj: Mapping[str, Any]) -> datetime:
+    """When it happened: the delivery stamp, else the object's own times (older payloads)."""
+    inner = payload.get("payload")
+    stamp = inner.get("time_stamp") if isinstance(inner, Mapping) else None
+    found = (_ms(payload.get("event_ts")) or _ms(stamp) or _ms(obj.get("timestamp"))
+             or _iso(obj.get("date_time")) or _iso(obj.get("created_at"))
+             or _iso(obj.get("start_time")))
+    if found is None:
+        raise NotAZoomEvent(f"{payload.get('event')}: no time in the payload")
+    return found
+
+
+def _email(value: Any) -> str | None:
+    return value if isinstance(value, str) and "@" in value else None
+
+
+def operator_actor(inner: Mapping[str, Any], obj: Mapping[str, Any]) -> Actor:
+    """Who did it: the operator when Zoom names one, else the meeting's host."""
+    native = inner.get("operator_id") or obj.get("host_id") or inner.get("account_id")
+    name = inner.get("operator") or obj.get("host_email") or native
+    email = _email(inner.get("operator")) or _email(obj.get("host_email"))
+    return Actor(platform=PLATFORM, native_id=str(native or "unknown"),
+                 name=str(name or "Zoom"), email=email)
+
+
+def host_actor(meeting: Mapping[str, Any]) -> Actor:
+    return operator_actor({}, meeting)
+
+
+# ---------------------------------------------------------------- Team Chat text ⇄ markup
+
+
+def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
+    """Team Chat text with its spans and mentions as canonical markup; nothing is lost."""
+    spans: list[tuple[int, int, str, str]] = []
+    for item in rich_text or ():
+        if isinstance(item, Mapping) and item.get("format_type") in (*_STYLES, "AddLink"):
+            spans.append(_span(item, len(text), str(item["format_type"]),
+                               str(item.get("format_attr") or "")))
+    mentions: dict[int, tuple[int, str]] = {}
+    for item in at_items or ():
+        contact = isinstance(item, Mapping) and (item.get("at_contact_member_id")
+                                                 or item.get("at_contact_user_id"))
+        if isinstance(item, Mapping) and item.get("at_type") == 1 and contact:
+            start, end, _, _ = _span(item, len(text), "", "")
+            if end > start:
+                mentions[start] = (end, markup.mention(PLATFORM, str(contact)))
+    cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans),
+                   *mentions, *(end for end, _ in mentions.values())})
+    out: list[str] = []
+    group: list[str] = []
+    group_styles: tuple[tuple[str, str], ...] = ()
+    skip_until = 0
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        if start < skip_until:
+            continue
+        if start in mentions:
+            out.append(_wrap("".join(group), group_styles))
+            group, group_styles = [], ()
+            skip_until, token = mentions[start]
+            out.append(token)
+            continue
+        styles = tuple(sorted({(kind, attr) for s, e, kind, attr in spans if s <= start < e}))
+        if styles != group_styles:
+            out.append(_wrap("".join(group), group_styles))
+            group, group_styles = [], styles
+        group.append(text[start:end])
+    out.append(_wrap("".join(group), group_styles))
+    return "".join(out)
+
+
+def _span(item: Mapping[str, Any], size: int, kind: str, attr: str) -> tuple[int, int, str, str]:
+    start = item.get("start_position")
+    end = item.get("end_position")
+    lo = min(max(start if isinstance(start, int) else 0, 0), size)
+    hi = min(max(end if isinstance(end, int) else lo, lo), size)
+    return lo, hi, kind, attr
+
+
+def _wrap(text: str, styles: Sequence[tuple[str, str]]) -> str:
+    if not text:
+        return ""
+    out = markup.escape(text)
+    for kind, attr in styles:
+        if kind in _STYLES:
+            marker = {"bold": "**", "italic": "_", "strike": "~~"}[_STYLES[kind]]
+            out = f"{marker}{out}{marker}"
+    link = next((attr for kind, attr in styles if kind == "AddLink" and attr), None)
+    return f"[{out}]({link})" if link else out
+
+
+@dataclass
+class ChatText:
+    """A Team Chat message body: text, its formatting spans and its mentions."""
+
+    message: str = ""
+    rich_text: list[dict[str, Any]] = field(default_factory=list)
+    at_items: list[dict[str, Any]] = field(default_factory=list)
+
+    def request(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message}
+        if self.rich_text:
+            body["rich_text"] = self.rich_text
+        if self.at_items:
+            body["at_items"] = self.at_items
+        return body
+
+
+def to_zoom_text(body: str) -> ChatText:
+    """Canonical markup as Team Chat text with `rich_text` spans and `at_items` mentions."""
+    out = ChatText()
+    for index, block in enumerate(markup.parse(body)):
+        if index:
+            out.message += "\n\n"
+        if isinstance(block, markup.Paragraph):
+            _inline(out, block.inlines)
+        elif isinstance(block, markup.CodeBlock):
+            out.message += block.text
+        elif isinstance(block, markup.Quote):
+            out.message += "\n".join("> " + line for line in _plain(block).split("\n"))
+        else:
+            for number, item in enumerate(block.items):
+                out.message += ("\n" if number else "") + "- "
+                _inline(out, item)
+    return out
+
+
+def _plain(block: markup.Block) -> str:
+    if isinstance(block, markup.Paragraph):
+        return markup.plain_inline(block.inlines)
+    if isinstance(block, markup.CodeBlock):
+        return block.text
+    if isinstance(block, markup.Quote):
+        return "\n".join("> " + line for b in block.blocks for line in _plain(b).split("\n"))
+    return "\n".join("- " + markup.plain_inline(item) for item in block.items)
+
+
+def _inline(out: ChatText, nodes: Iterable[markup.Inline]) -> None:
+    for node in nodes:
+        start = len(out.message)
+        if isinstance(node, markup.Text | markup.Code):
+            out.message += node.text
+        elif isinstance(node, markup.Break):
+            out.message += "\n"
+        elif isinstance(node, markup.Styled):
+            _inline(out, node.children)
+            out.rich_text.append({"start_position": start, "end_position": len(out.message),
+                                  "format_type": _FORMATS[node.style]})
+        elif isinstance(node, markup.Link):
+            if node.children:
+                _inline(out, node.children)
+                out.rich_text.append({"start_position": start, "end_position": len(out.message),
+                                      "format_type": "AddLink", "format_attr": node.url})
+            else:
+                out.message += node.url
+        elif isinstance(node, markup.Mention):
+            out.message += f"@{node.native_id}"
+            if node.platform == PLATFORM:
+                out.at_items.append({"at_contact": node.native_id, "at_type": 1,
+                                     "start_position": start, "end_position": len(out.message)})
+
+
+def split_message(text: ChatText, limit: int = MESSAGE_LIMIT) -> list[ChatText]:
+    """Messages Team Chat accepts: one if it fits, else plain chunks cut at line or word ends."""
+    if len(text.message) <= limit:
+        return [text]
+    chunks: list[ChatText] = []
+    rest = text.message
+    while rest:
+        if len(rest) <= limit:
+            chunks.append(ChatText(rest))
+            break
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        chunks.append(ChatText(rest[:cut].rstrip()))
+        rest = rest[cut:].lstrip()
+    return chunks
+
+
+# ---------------------------------------------------------------- calendar events → meetings
+
+
+def select_interpreters(interpreters: Sequence[Interpreter],
+                        languages: Sequence[str] | None) -> list[Interpreter]:
+    """Interpreters whose two languages are both spoken on the bridge (all, if unknown)."""
+    if languages is None:
+        return list(interpreters)
+    spoken = {primary_language(code) for code in languages}
+    return [person for person in interpreters if set(person.languages) <= spoken]
+
+
+def interpretation_label(person: Interpreter) -> str:
+    return " ⇄ ".join(INTERPRETATION_LANGUAGES[code] for code in person.languages)
+
+
+def meeting_request(title: str | None, body: str, schedule: Schedule, *,
+                    default_minutes: int, interpreters: Sequence[Interpreter]) -> dict[str, Any]:
+    """The body of POST /users/{userId}/meetings (and of PATCH /meetings/{id})."""
+    start = schedule.starts_at.astimezone(UTC)
+    minutes = default_minutes
+    if schedule.ends_at is not None and schedule.ends_at > schedule.starts_at:
+        minutes = max(1, round((schedule.ends_at - schedule.starts_at).total_seconds() / 60))
+    request: dict[str, Any] = {
+        "topic": (title or markup.first_line(body) or "Meeting")[:TOPIC_LIMIT],
+        "type": 2,  # scheduled
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration": minutes,
+        "agenda": markup.plain_text(body)[:AGENDA_LIMIT],
+    }
+    if schedule.timezone:
+        request["timezone"] = schedule.timezone
+    if interpreters:
+        request["settings"] = {"language_interpretation": {
+            "enable": True,
+            "interpreters": [
+                {"email": person.email,
+                 "interpreter_languages": ",".join(INTERPRETATION_LANGUAGES[code]
+                                                   for code in person.languages)}
+                for person in interpreters
+            ],
+        }}
+    return request
+
+
+def interpreters_of(meeting: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(email, languages) of a meeting's interpreters, in either of Zoom's two spellings:
+    `interpreter_languages: "English,French"` or the older `languages: "US,FR"`."""
+    settings = meeting.get("settings")
+    block = settings.get("language_interpretation") if isinstance(settings, Mapping) else None
+    people = block.get("interpreters") if isinstance(block, Mapping) else None
+    return [(str(p.get("email")), str(p.get("interpreter_languages") or p.get("languages") or ""))
+            for p in people or () if isinstance(p, Mapping)]
+
+
+def join_notice(meeting: Mapping[str, Any], interpreters: Sequence[Interpreter]) -> str | None:
+    """What goes back to the calendar event's origin: the join link, and the interpretation."""
+    url = meeting.get("join_url")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return None
+    lines = [f"Zoom meeting: {url}"]
+    if interpreters:
+        pairs = ", ".join(interpretation_label(person) for person in interpreters)
+        lines.append(f"Interpretation: {markup.escape(pairs)}")
+    return "\n".join(lines)
+
+
+def announcement(event: Event, title: str | None, body: str) -> str:
+    """A calendar event told in a chat: what, when, where, and how to join (canonical)."""
+    prefix = {Kind.EVENT_UPDATED: "Changed: ", Kind.EVENT_CANCELLED: "Cancelled: "}.get(
+        event.kind, "")
+    lines = [f"**{markup.escape(prefix + (title or event.title or 'Event'))}**"]
+    schedule = event.schedule
+    if schedule is not None:
+        lines.append(markup.escape(_when(schedule)))
+        if schedule.location:
+            lines.append(markup.escape(schedule.location))
+        if schedule.join_url:
+            lines.append(schedule.join_url)
+    text = "\n".join(lines)
+    return f"{text}\n\n{body}" if body.strip() else text
+
+
+def _when(schedule: Schedule) -> str:
+    start = schedule.starts_at.astimezone(UTC)
+    if schedule.all_day:
+        return start.strftime("%Y-%m-%d")
+    text = start.strftime("%Y-%m-%d %H:%M")
+    if schedule.ends_at is not None:
+        text += "–" + schedule.ends_at.astimezone(UTC).strftime("%H:%M")
+    return text + " UTC"

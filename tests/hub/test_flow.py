@@ -1,0 +1,167 @@
+"""The core end to end, with two in-test connectors over respx and the web app on loopback."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.store import DEAD
+from tests.hub.conftest import Network
+
+
+async def test_message_flows_from_one_platform_to_the_other(network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        item = network.east.add("general", "Bonjour à tous")
+        response = await fire(hub, "east", item)
+        assert response.status_code == 200
+        await hub.settle()
+    [copy] = network.west.items.values()
+    assert copy["channel"] == "lobby"
+    assert copy["text"] == "Bonjour à tous"
+    assert copy["author"] == "Person u-1 (Pigeon)"
+
+
+async def test_a_mirrored_item_coming_back_is_not_mirrored_again(network: Network,
+                                                                 fire: Any) -> None:
+    async with network.start() as hub:
+        await fire(hub, "east", network.east.add("general", "hello"))
+        await hub.settle()
+        [copy] = network.west.items.values()
+        # West announces the copy the hub made, as platforms do for every new message.
+        assert (await fire(hub, "west", copy)).status_code == 200
+        await hub.settle()
+    assert len(network.east.items) == 1
+    assert len(network.west.items) == 1
+
+
+async def test_edits_and_deletes_reach_the_copy(network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        item = network.east.add("general", "first draft")
+        await fire(hub, "east", item)
+        await hub.settle()
+        [copy_id] = network.west.items
+        await fire(hub, "east", {**item, "text": "final text"}, kind="message.updated", rev="2")
+        await hub.settle()
+        assert network.west.items[copy_id]["text"] == "final text"
+        await fire(hub, "east", item, kind="message.deleted")
+        await hub.settle()
+    assert network.west.items == {}
+
+
+async def test_a_thread_reply_lands_under_the_mapped_parent(network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        root = network.east.add("general", "the question")
+        reply = network.east.add("general", "an answer", thread=root["id"], user="u-2")
+        # The reply arrives first: it must wait for its parent's copy.
+        await fire(hub, "east", reply)
+        await fire(hub, "east", root)
+        await hub.settle()
+    copies = {i["text"]: i for i in network.west.items.values()}
+    assert copies["an answer"]["thread"] == copies["the question"]["id"]
+    assert copies["the question"]["thread"] is None
+
+
+async def test_a_reply_from_the_other_side_threads_under_the_original(network: Network,
+                                                                      fire: Any) -> None:
+    async with network.start() as hub:
+        root = network.east.add("general", "question from east")
+        await fire(hub, "east", root)
+        await hub.settle()
+        [copy_id] = network.west.items
+        answer = network.west.add("lobby", "answer from west", thread=copy_id)
+        await fire(hub, "west", answer)
+        await hub.settle()
+    [mirrored] = [i for i in network.east.items.values() if i["text"] == "answer from west"]
+    assert mirrored["thread"] == root["id"]
+
+
+async def test_retry_after_is_honoured(network: Network, fire: Any) -> None:
+    network.west.failures.append(httpx.Response(429, headers={"Retry-After": "2"}))
+    async with network.start() as hub:
+        await fire(hub, "east", network.east.add("general", "patience"))
+        await hub.settle()
+    posts = [at for at, method, path in network.west.calls if method == "POST"]
+    assert len(posts) == 2
+    assert posts[1] - posts[0] >= 2.0
+    assert len(network.west.items) == 1
+
+
+async def test_permanent_failure_dead_letters_then_replay_delivers(network: Network,
+                                                                   fire: Any) -> None:
+    network.west.failures.append(httpx.Response(400, json={"error": "rejected"}))
+    async with network.start() as hub:
+        await fire(hub, "east", network.east.add("general", "will fail once"))
+        await hub.settle()
+        [dead] = hub.store.deliveries(DEAD)
+        assert "PermanentError" in (dead.last_error or "")
+        assert network.west.items == {}
+        config = network.tmp_path / "hub.toml"
+        config.write_text(f'[store]\nurl = "sqlite:///{network.tmp_path}/hub.db"\n')
+        result = CliRunner().invoke(app, ["deadletters", "replay", str(dead.id),
+                                          "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        await hub.settle()
+        assert hub.store.deliveries(DEAD) == []
+    assert [i["text"] for i in network.west.items.values()] == ["will fail once"]
+
+
+async def test_transient_failures_back_off_then_die(network: Network, fire: Any) -> None:
+    network.west.failures.extend(httpx.Response(503) for _ in range(3))
+    async with network.start() as hub:
+        await fire(hub, "east", network.east.add("general", "unlucky"))
+        started = time.monotonic()
+        await hub.settle()
+        [dead] = hub.store.deliveries(DEAD)
+    assert dead.attempts == 3
+    assert time.monotonic() - started >= 0.05  # two back-offs of at least half the base
+    assert network.west.items == {}
+
+
+async def test_restart_resumes_from_stored_cursors_without_duplicates(network: Network) -> None:
+    network.east.add("general", "one")
+    network.east.add("general", "two")
+    async with network.start() as hub:
+        assert await hub.poll_all() == 2
+        await hub.settle()
+    network.east.add("general", "three")
+    async with network.start() as hub:
+        # New: "three" on east, and west's two copies, seen by a poll for the first time.
+        assert await hub.poll_all() == 3
+        await hub.settle()
+        # A poll that sees nothing new stores nothing and sends nothing.
+        assert await hub.poll_all() == 0
+        await hub.settle()
+    texts = sorted(i["text"] for i in network.west.items.values())
+    assert texts == ["one", "three", "two"]
+    assert len([c for c in network.west.calls if c[1] == "POST"]) == 3
+    assert len(network.east.items) == 3  # the copies were not mirrored back
+
+
+async def test_a_webhook_with_a_wrong_token_is_refused_and_stores_nothing(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        response = await fire(hub, "east", network.east.add("general", "x"), token="forged")
+        assert response.status_code == 401
+        assert hub.store.last_seq() == 0
+
+
+async def test_chat_message_becomes_a_titled_board_post(network: Network, fire: Any) -> None:
+    settings = network.settings(
+        connections={
+            "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
+            "board": {"type": "corkboard", "token": "good-token",
+                      "base_url": "https://board.test"},
+        },
+        bridges={"news": {"translate": False, "endpoints": [
+            {"at": "east/chat/general"}, {"at": "board/board/news"}]}},
+    )
+    async with network.start(settings) as hub:
+        await fire(hub, "east", network.east.add("general", "Meeting moved\nIt is on Friday now."))
+        await hub.settle()
+    [post] = network.board.items.values()
+    assert post["form"] == "post"
+    assert post["title"] == "Meeting moved"
