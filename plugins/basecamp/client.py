@@ -338,6 +338,83 @@ class BasecampClient:
                                       what=f"posting as the chatbot to Campfire {chat_id}")
         return _json_object(response)
 
+    async def create_message(self, board_id: str, subject: str, content: str,
+                             subscriptions: list[int] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"subject": subject, "content": content, "status": "active"}
+        if subscriptions is not None:
+            body["subscriptions"] = subscriptions
+        return await self._object("POST", f"message_boards/{board_id}/messages.json", body,
+                                  f"posting to message board {board_id}")
+
+    async def update_message(self, message_id: str, subject: str, content: str
+                             ) -> dict[str, Any]:
+        return await self._object("PUT", f"messages/{message_id}.json",
+                                  {"subject": subject, "content": content},
+                                  f"editing message {message_id}")
+
+    async def create_comment(self, recording_id: str, content: str) -> dict[str, Any]:
+        return await self._object("POST", f"recordings/{recording_id}/comments.json",
+                                  {"content": content}, f"commenting on {recording_id}")
+
+    async def update_comment(self, comment_id: str, content: str) -> dict[str, Any]:
+        return await self._object("PUT", f"comments/{comment_id}.json", {"content": content},
+                                  f"editing comment {comment_id}")
+
+    async def create_line(self, chat_id: str, content: str) -> dict[str, Any]:
+        return await self._object("POST", f"chats/{chat_id}/lines.json",
+                                  {"content": content, "content_type": "text/html"},
+                                  f"posting to Campfire {chat_id}")
+
+    async def delete_line(self, chat_id: str, line_id: str) -> None:
+        await self.request("DELETE", self.url(f"chats/{chat_id}/lines/{line_id}.json"),
+                           what=f"deleting Campfire line {line_id}")
+
+    async def create_entry(self, schedule_id: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._object("POST", f"schedules/{schedule_id}/entries.json", entry,
+                                  f"adding to schedule {schedule_id}")
+
+    async def update_entry(self, entry_id: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._object("PUT", f"schedule_entries/{entry_id}.json", entry,
+                                  f"editing schedule entry {entry_id}")
+
+    async def create_upload(self, vault_id: str, sgid: str, description: str,
+                            base_name: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"attachable_sgid": sgid, "description": description}
+        if base_name:
+            body["base_name"] = base_name
+        return await self._object("POST", f"vaults/{vault_id}/uploads.json", body,
+                                  f"adding a file to vault {vault_id}")
+
+    async def update_upload(self, upload_id: str, description: str) -> dict[str, Any]:
+        return await self._object("PUT", f"uploads/{upload_id}.json",
+                                  {"description": description}, f"editing upload {upload_id}")
+
+    async def webhooks(self, project_id: str) -> list[dict[str, Any]]:
+        return await self.all_items(f"buckets/{project_id}/webhooks.json",
+                                    what=f"listing webhooks of project {project_id}")
+
+    async def webhook(self, webhook_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.get_json(f"webhooks/{webhook_id}.json",
+                                                     what=f"reading webhook {webhook_id}")
+        return result
+
+    async def create_webhook(self, project_id: str, payload_url: str, types: list[str]
+                             ) -> dict[str, Any]:
+        return await self._object("POST", f"buckets/{project_id}/webhooks.json",
+                                  {"payload_url": payload_url, "types": types},
+                                  f"creating a webhook in project {project_id}")
+
+    async def update_webhook(self, webhook_id: str, payload_url: str, types: list[str],
+                             active: bool) -> dict[str, Any]:
+        return await self._object("PUT", f"webhooks/{webhook_id}.json",
+                                  {"payload_url": payload_url, "types": types, "active": active},
+                                  f"updating webhook {webhook_id}")
+
+    async def _object(self, method: str, path: str, body: Mapping[str, Any], what: str
+                      ) -> dict[str, Any]:
+        response = await self.request(method, self.url(path), json=dict(body), what=what)
+        return _json_object(response)
+
     async def trash(self, recording_id: str) -> None:
         await self.request("PUT", self.url(f"recordings/{recording_id}/status/trashed.json"),
                            what=f"trashing recording {recording_id}")

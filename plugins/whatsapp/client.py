@@ -7,7 +7,7 @@ is the one place that turns those into hub errors. Transport errors pass through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ class GraphClient:
     """The Cloud API of one business phone number."""
 
     def __init__(self, http: httpx.AsyncClient, *, base_url: str, api_version: str,
-                 token: SecretStr, phone_number_id: str | None) -> None:
+                 token: Callable[[], SecretStr], phone_number_id: str | None) -> None:
         self.http = http
         self.root = f"{base_url.rstrip('/')}/{api_version}"
         self._token = token
@@ -61,7 +61,7 @@ class GraphClient:
     @property
     def auth(self) -> dict[str, str]:
         """The bearer header; only ever sent to the Graph API and the media URL it returns."""
-        return {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        return {"Authorization": f"Bearer {self._token().get_secret_value()}"}
 
     def _number(self) -> str:
         if not self.phone_number_id:

@@ -81,8 +81,10 @@ class WhatsAppConnector(Connector):
                  state: StateBox, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(connection, settings, http, state)
         self.settings: WhatsAppSettings = settings
+        # Secrets are read when a call needs them: `passerelle normalize` builds connectors
+        # from settings that have none.
         self.graph = GraphClient(http, base_url=self.base_url, api_version=settings.api_version,
-                                 token=settings.access_token,
+                                 token=lambda: self.settings.access_token,
                                  phone_number_id=settings.phone_number_id)
         self.now = clock or (lambda: datetime.now(UTC))
         # State changes are read-modify-write of small JSON records: one writer at a time.

@@ -89,9 +89,12 @@ class ZoomClient:
             params={"grant_type": "account_credentials", "account_id": self._account_id},
             auth=(self._client_id, self._client_secret.get_secret_value()),
         )
-        if response.status_code != 200:
+        try:
+            data = response.json() if response.status_code == 200 else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not data.get("access_token"):
             raise ZoomApiError(response, oauth=True)
-        data = response.json()
         return AccessToken(
             value=str(data["access_token"]),
             expires_at=self._clock() + float(data.get("expires_in", 3600)),
@@ -104,23 +107,24 @@ class ZoomClient:
     async def request(self, method: str, path: str, *, json: Any = None,
                       params: Mapping[str, Any] | None = None) -> httpx.Response:
         """Call `/v2{path}`; on 401 mint a new token and try once more."""
-        for attempt in (1, 2):
-            token = await self.token()
-            base = self._api_url or token.api_url
-            response = await self._http.request(
-                method, f"{base}{API_PREFIX}{path}", json=json,
-                params={k: v for k, v in (params or {}).items() if v is not None},
-                headers={"Authorization": f"Bearer {token.value}"},
-            )
-            if response.status_code == 401 and attempt == 1:
-                await response.aread()
-                self.forget_token()
-                continue
-            if response.status_code >= 400:
-                await response.aread()
-                raise ZoomApiError(response)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        response = await self._send(method, path, json, query)
+        if response.status_code == 401:
+            await response.aread()
+            self.forget_token()
+            response = await self._send(method, path, json, query)
+        if response.status_code >= 400:
+            await response.aread()
+            raise ZoomApiError(response)
+        return response
+
+    async def _send(self, method: str, path: str, body: Any, query: Mapping[str, Any]
+                    ) -> httpx.Response:
+        token = await self.token()
+        return await self._http.request(
+            method, f"{self._api_url or token.api_url}{API_PREFIX}{path}", json=body,
+            params=query, headers={"Authorization": f"Bearer {token.value}"},
+        )
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = await self.request(method, path, **kwargs)

@@ -10,6 +10,7 @@ placeholders pass through as markup.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from collections import deque
 from collections.abc import Sequence
@@ -42,6 +43,16 @@ def _mode_hop(mode: str) -> Hop | None:
     if len(parts) != 2 or not all(parts):
         return None  # e.g. "eco-es-fr", a variant of another kind
     return Hop(normalize(parts[0]), normalize(parts[1]), mode.strip())
+
+
+_MARK = re.compile(r"(?<![\w>&])([*#@~])(?=\w)")
+
+
+def strip_marks(source: str, translated: str) -> str:
+    """Remove the marks Apertium may still put before a word (`*` unknown, `@` untransferred,
+    `#` ungenerated, `~` unjoined) unless the source itself wrote that sign before a word."""
+    written = {found.group(1) for found in _MARK.finditer(source)}
+    return _MARK.sub(lambda m: m.group(1) if m.group(1) in written else "", translated)
 
 
 def route(hops: Sequence[Hop], source: str, target: str) -> list[Hop] | None:
@@ -122,7 +133,7 @@ class ApertiumTranslator(Translator):
         lead = text[: len(text) - len(text.lstrip())]
         trail = text[len(text.rstrip()) :]
         translated = await (self._apy(hop, core) if self.apy else self._cli(hop, core))
-        return lead + translated.strip() + trail
+        return lead + strip_marks(core, translated.strip()) + trail
 
     # -- the command -------------------------------------------------------------------
 
