@@ -59,9 +59,7 @@ class Detector:
             for node in nodes:
                 if isinstance(node, markup.Text):
                     parts.append(self._pattern.sub(" ", node.text))
-                elif isinstance(node, markup.Styled):
-                    walk(node.children)
-                elif isinstance(node, markup.Link):
+                elif isinstance(node, markup.Styled | markup.Link):
                     walk(node.children)
                 else:
                     parts.append(" ")

@@ -61,7 +61,7 @@ class Translator(ABC):
             primary(a) == primary(source) and primary(b) == primary(target) for a, b in pairs
         )
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (most providers hold nothing)
         """Release what it holds (the httpx client belongs to the caller and stays open)."""
 
 

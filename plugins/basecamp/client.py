@@ -9,23 +9,21 @@ are handed to the connector's error mapper: this module decides nothing about wh
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from hub.connector import LocalFile, StateBox
-from hub.errors import AuthError, ConnectorError, TransientError
+from hub.connector import LocalFile
+from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.http import transport_error
+from plugins.basecamp.oauth import OAuthTokens, json_object
 
 JSON_TYPE = "application/json; charset=utf-8"
-REFRESH_MARGIN = timedelta(days=1)
 ETAG_ENTRIES = 512
 CHUNK = 64 * 1024
 # Flat routes of the recordings the hub mirrors (the `/buckets/<id>/…` forms are legacy).
@@ -37,131 +35,14 @@ RECORDING_PATHS: Mapping[str, str] = {
 }
 
 ErrorMapper = Callable[[httpx.Response, str], Awaitable[ConnectorError]]
-Clock = Callable[[], datetime]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+class NotFound(PermanentError):
+    """404: the item was deleted, or the hub's user cannot see it."""
 
 
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-class OAuthTokens:
-    """The access token in use: the configured one, or a newer one renewed through Launchpad.
-
-    Renewed tokens are kept in the connection's StateBox with the fingerprint of the configured
-    token they descend from, so an admin who pastes a fresh token is obeyed at once.
-    """
-
-    ACCESS, REFRESH, EXPIRES, ORIGIN = ("oauth.access_token", "oauth.refresh_token",
-                                        "oauth.expires_at", "oauth.origin")
-
-    def __init__(self, *, access_token: str | None, refresh_token: str | None,
-                 client_id: str | None, client_secret: str | None, token_url: str,
-                 state: StateBox, http: httpx.AsyncClient, user_agent: str, connection: str,
-                 clock: Clock = _utcnow) -> None:
-        self._configured = access_token
-        self._configured_refresh = refresh_token
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._token_url = token_url
-        self._state = state
-        self._http = http
-        self._user_agent = user_agent
-        self._connection = connection
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._loaded = False
-        self._access: str | None = None
-        self._refresh: str | None = None
-        self._expires_at: datetime | None = None
-
-    @property
-    def can_refresh(self) -> bool:
-        return bool(self._client_id and self._client_secret and
-                    (self._refresh or self._configured_refresh))
-
-    async def _load(self) -> None:
-        if self._loaded:
-            return
-        self._access, self._refresh = self._configured, self._configured_refresh
-        origin = _fingerprint(self._configured) if self._configured else ""
-        if await self._state.get(self.ORIGIN) == origin:
-            self._access = await self._state.get(self.ACCESS) or self._access
-            self._refresh = await self._state.get(self.REFRESH) or self._refresh
-            expires = await self._state.get(self.EXPIRES)
-            self._expires_at = datetime.fromisoformat(expires) if expires else None
-        self._loaded = True
-
-    async def current(self) -> str:
-        """A token good for the next call, renewed first when it expires within a day."""
-        async with self._lock:
-            await self._load()
-            if (self._expires_at is not None and self.can_refresh
-                    and self._clock() >= self._expires_at - REFRESH_MARGIN):
-                await self._renew()
-            if not self._access:
-                raise AuthError("no access_token: authorise the integration through Launchpad "
-                                "and set access_token (see the Basecamp README)",
-                                connection=self._connection)
-            return self._access
-
-    async def renew_after_rejection(self, rejected: str) -> bool:
-        """Renew after Basecamp refused `rejected`; False when renewing is not possible."""
-        async with self._lock:
-            await self._load()
-            if self._access != rejected:
-                return True  # another call renewed it meanwhile
-            if not self.can_refresh:
-                return False
-            await self._renew()
-            return True
-
-    async def _renew(self) -> None:
-        data = {
-            "grant_type": "refresh_token",
-            "refresh_token": self._refresh or self._configured_refresh or "",
-            "client_id": self._client_id or "",
-            "client_secret": self._client_secret or "",
-        }
-        try:
-            response = await self._http.post(
-                self._token_url, data=data,
-                headers={"User-Agent": self._user_agent, "Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise transport_error(exc, connection=self._connection) from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientError(f"Launchpad token renewal answered {response.status_code}",
-                                 connection=self._connection)
-        body = _json_object(response)
-        token = body.get("access_token") if body else None
-        if response.status_code != 200 or not isinstance(token, str):
-            raise AuthError(
-                f"Launchpad refused to renew the access token ({response.status_code}): the "
-                "refresh token was revoked or the client_id/client_secret are wrong; authorise "
-                "the integration again and set new tokens", connection=self._connection)
-        self._access = token
-        if isinstance(body.get("refresh_token"), str):
-            self._refresh = body["refresh_token"]
-        lifetime = body.get("expires_in")
-        self._expires_at = (self._clock() + timedelta(seconds=float(lifetime))
-                            if isinstance(lifetime, int | float) else None)
-        origin = _fingerprint(self._configured) if self._configured else ""
-        await self._state.set(self.ACCESS, token)
-        await self._state.set(self.REFRESH, self._refresh or "")
-        await self._state.set(self.EXPIRES, self._expires_at.isoformat() if self._expires_at
-                              else "")
-        await self._state.set(self.ORIGIN, origin)
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        value = response.json()
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+class AccountInactive(AuthError):
+    """404 with `Reason: Account Inactive`: the trial ended or the account is suspended."""
 
 
 @dataclass(frozen=True)
@@ -317,7 +198,7 @@ class BasecampClient:
         response = await self.request("POST", self.url("attachments.json"), file=file,
                                       params={"name": file.name},
                                       what=f"uploading {file.name!r}")
-        sgid = _json_object(response).get("attachable_sgid")
+        sgid = json_object(response).get("attachable_sgid")
         if not isinstance(sgid, str):
             raise TransientError("Basecamp accepted an attachment but returned no "
                                  "attachable_sgid", connection=self.connection)
@@ -327,7 +208,7 @@ class BasecampClient:
         response = await self.request("POST", self.url(f"chats/{chat_id}/uploads.json"),
                                       file=file, params={"name": file.name},
                                       what=f"uploading {file.name!r} to Campfire {chat_id}")
-        return _json_object(response)
+        return json_object(response)
 
     async def chatbot_line(self, key: str, project_id: str, chat_id: str, content: str
                            ) -> dict[str, Any]:
@@ -336,7 +217,7 @@ class BasecampClient:
         response = await self.request("POST", url, json={"content": content},
                                       authenticated=False,
                                       what=f"posting as the chatbot to Campfire {chat_id}")
-        return _json_object(response)
+        return json_object(response)
 
     async def create_message(self, board_id: str, subject: str, content: str,
                              subscriptions: list[int] | None) -> dict[str, Any]:
@@ -413,7 +294,7 @@ class BasecampClient:
     async def _object(self, method: str, path: str, body: Mapping[str, Any], what: str
                       ) -> dict[str, Any]:
         response = await self.request(method, self.url(path), json=dict(body), what=what)
-        return _json_object(response)
+        return json_object(response)
 
     async def trash(self, recording_id: str) -> None:
         await self.request("PUT", self.url(f"recordings/{recording_id}/status/trashed.json"),

@@ -40,7 +40,8 @@ class BasecampSettings(ConnectionSettings):
         default=None, description="the Launchpad refresh token, to renew the access token"
     )
     client_id: str | None = Field(
-        default=None, description="the integration's client_id (launchpad.37signals.com/integrations)"
+        default=None,
+        description="the integration's client_id (launchpad.37signals.com/integrations)",
     )
     client_secret: SecretStr | None = Field(
         default=None, description="the integration's client_secret"

@@ -126,7 +126,7 @@ def sender_of(message: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> 
     user_id = message.get("from_user_id") or None
     contact = next((c for c in contacts if (wa_id and c.get("wa_id") == wa_id)
                     or (user_id and c.get("user_id") == user_id)), None)
-    if contact is None and len(contacts) == 1 and not message.get("group_id"):
+    if contact is None and not wa_id and not user_id and len(contacts) == 1:
         contact = contacts[0]
     profile = (contact or {}).get("profile") or {}
     wa_id = wa_id or (contact or {}).get("wa_id")

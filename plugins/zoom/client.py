@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import SecretStr
+
+from plugins.zoom.settings import ZoomSettings
 
 RENEW_MARGIN = 300.0  # seconds before expiry when a token is replaced
 API_PREFIX = "/v2"
@@ -57,15 +58,15 @@ class AccessToken:
 class ZoomClient:
     """The calls the connector needs; never creates an HTTP client, it is handed one."""
 
-    def __init__(self, http: httpx.AsyncClient, *, account_id: str, client_id: str,
-                 client_secret: SecretStr, oauth_url: str, api_url: str | None,
+    def __init__(self, http: httpx.AsyncClient, settings: ZoomSettings,
                  clock: Callable[[], float] = time.time) -> None:
         self._http = http
-        self._account_id = account_id
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._oauth_url = oauth_url.rstrip("/")
-        self._api_url = api_url.rstrip("/") if api_url else None  # a sandbox or proxy wins
+        # Credentials are read when a token is minted, not before: `passerelle normalize`
+        # builds connectors from settings that hold none.
+        self._settings = settings
+        self._oauth_url = settings.oauth_url.rstrip("/")
+        base = settings.base_url
+        self._api_url = base.rstrip("/") if base else None  # a sandbox or proxy wins
         self._clock = clock
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()
@@ -86,8 +87,9 @@ class ZoomClient:
     async def _mint(self) -> AccessToken:
         response = await self._http.post(
             f"{self._oauth_url}/oauth/token",
-            params={"grant_type": "account_credentials", "account_id": self._account_id},
-            auth=(self._client_id, self._client_secret.get_secret_value()),
+            params={"grant_type": "account_credentials",
+                    "account_id": self._settings.account_id},
+            auth=(self._settings.client_id, self._settings.client_secret.get_secret_value()),
         )
         try:
             data = response.json() if response.status_code == 200 else None

@@ -11,6 +11,7 @@ other.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -259,6 +260,17 @@ def chat_event(message: Mapping[str, Any], connection: str, kind: Kind, when: da
                  revision=revision, raw=raw or dict(message))
 
 
+def history_event(message: Mapping[str, Any], channel: str, connection: str) -> Event:
+    """A message of a channel's history (GET /chat/users/{userId}/messages)."""
+    sender = message.get("sender")
+    actor = Actor(platform=PLATFORM,
+                  native_id=str(message.get("sender_member_id") or sender or "unknown"),
+                  name=str(message.get("sender_display_name") or sender or "Zoom user"),
+                  email=_email(sender))
+    return chat_event(message, connection, Kind.MESSAGE_CREATED, occurred_at({}, message), actor,
+                      channel=channel)
+
+
 _HANDLERS: dict[str, Callable[[Mapping[str, Any], str], list[Event]]] = {
     "meeting.created": _meeting_webhook(Kind.EVENT_CREATED),
     "meeting.updated": _meeting_webhook(Kind.EVENT_UPDATED),
@@ -362,7 +374,7 @@ def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
     group: list[str] = []
     group_styles: tuple[tuple[str, str], ...] = ()
     skip_until = 0
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         if start < skip_until:
             continue
         if start in mentions:
@@ -392,7 +404,7 @@ def _wrap(text: str, styles: Sequence[tuple[str, str]]) -> str:
     if not text:
         return ""
     out = markup.escape(text)
-    for kind, attr in styles:
+    for kind, _ in styles:
         if kind in _STYLES:
             marker = {"bold": "**", "italic": "_", "strike": "~~"}[_STYLES[kind]]
             out = f"{marker}{out}{marker}"

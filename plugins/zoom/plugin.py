@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hub import hookimpl
+from hub.connector import Connector
+from plugins.zoom.connector import ZoomConnector
 
 
 @hookimpl
-def hub_register_connectors() -> list[Any]:
-    return []
+def hub_register_connectors() -> list[type[Connector]]:
+    """The Zoom connector."""
+    return [ZoomConnector]

@@ -1,0 +1,293 @@
+"""The contract every store backend passes (SQLite always, PostgreSQL when available).
+
+Subclass `StoreContract` as `Test<Backend>Store` and provide a `store` fixture that yields an
+empty, migrated `Store`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import update
+
+from hub.connector import Action, Form
+from hub.errors import StoreError
+from hub.events import Actor, Event, Kind, Ref
+from hub.store import DEAD, DONE, PENDING, Link, Member, PlannedDelivery, Store, StoredEvent
+from hub.store import schema as t
+from hub.store.migrations import CURRENT, migrate
+
+T0 = 1_800_000_000.0
+
+
+def make_event(native_id: str, *, kind: Kind = Kind.MESSAGE_CREATED, revision: str = "",
+               connection: str = "east", parent: str | None = None) -> Event:
+    ref = Ref(platform="pigeon", connection=connection, endpoint="chat/general",
+              native_id=native_id)
+    return Event(
+        kind=kind, source=ref, actor=Actor(platform="pigeon", native_id="u1", name="Ana"),
+        parent=ref.model_copy(update={"native_id": parent}) if parent else None,
+        occurred_at=datetime(2026, 11, 26, 9, 0, tzinfo=UTC), body=f"text of {native_id}",
+        revision=revision,
+    )
+
+
+def to(target: str, key: str = "k") -> object:
+    def planner(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+                ) -> list[PlannedDelivery]:
+        return [PlannedDelivery(s.seq, "b", target, Form.MESSAGE, Action.CREATE, key)
+                for s in batch]
+    return planner
+
+
+class StoreContract:
+    """Behaviour the hub relies on, whatever the database."""
+
+    # -- the log ------------------------------------------------------------------------
+
+    def test_append_refuses_the_same_item_twice(self, store: Store) -> None:
+        first = store.append([make_event("1"), make_event("2")])
+        again = store.append([make_event("1"), make_event("3")])
+        assert [s.seq for s in first] == [1, 2]
+        assert [s.event.source.native_id for s in again] == ["3"]
+
+    def test_an_edit_with_a_new_revision_is_a_new_event(self, store: Store) -> None:
+        store.append([make_event("1", kind=Kind.MESSAGE_UPDATED, revision="r1")])
+        stored = store.append([make_event("1", kind=Kind.MESSAGE_UPDATED, revision="r2"),
+                               make_event("1", kind=Kind.MESSAGE_UPDATED, revision="r1")])
+        assert [s.event.revision for s in stored] == ["r2"]
+
+    def test_events_round_trip_in_order(self, store: Store) -> None:
+        events = [make_event(str(n)) for n in range(5)]
+        store.append(events)
+        read = store.events_after(1, limit=3)
+        assert [s.seq for s in read] == [2, 3, 4]
+        assert [s.event for s in read] == events[1:4]
+        assert store.event(5) == StoredEvent(5, events[4])
+        assert store.last_seq() == 5
+
+    def test_cursor_moves_with_the_events(self, store: Store) -> None:
+        store.append([make_event("1")], cursor=("east", "chat/general", "c1"))
+        assert store.cursor("east", "chat/general") == "c1"
+        store.append([], cursor=("east", "chat/general", "c2"))
+        assert store.cursor("east", "chat/general") == "c2"
+        assert store.cursor("east", "chat/other") is None
+
+    def test_a_failed_append_moves_neither_events_nor_cursor(self, store: Store) -> None:
+        def broken() -> Iterator[Event]:
+            yield make_event("1")
+            raise RuntimeError("the poll broke half-way")
+
+        with pytest.raises(RuntimeError):
+            store.append(broken(), cursor=("east", "chat/general", "c9"))
+        assert store.last_seq() == 0
+        assert store.cursor("east", "chat/general") is None
+
+    # -- routing ------------------------------------------------------------------------
+
+    def test_route_plans_and_advances_together(self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+        assert store.route("router", to("west/chat/lobby")) == 2  # type: ignore[arg-type]
+        assert store.position("router") == 2
+        assert store.route("router", to("west/chat/lobby")) == 0  # type: ignore[arg-type]
+        assert [d.event_seq for d in store.deliveries()] == [1, 2]
+
+    def test_a_failing_planner_leaves_no_trace(self, store: Store) -> None:
+        store.append([make_event("1")])
+
+        def planner(batch: object, copies: object) -> list[PlannedDelivery]:
+            raise ValueError("bug")
+
+        with pytest.raises(ValueError):
+            store.route("router", planner)
+        assert store.position("router") == 0
+        assert store.deliveries() == []
+
+    def test_route_tells_the_planner_which_events_are_copies(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [delivery] = store.claim(T0, 10, 60)
+        store.complete(delivery.id, T0, "w-1",
+                       [Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")])
+        store.append([make_event("w-1", connection="west")])
+        seen: list[set[tuple[str, str]]] = []
+
+        def planner(batch: object, copies: set[tuple[str, str]]) -> list[PlannedDelivery]:
+            seen.append(copies)
+            return []
+
+        store.route("router", planner)
+        assert seen == [{("west", "w-1")}]
+
+    def test_one_delivery_per_event_and_target(self, store: Store) -> None:
+        store.append([make_event("1")])
+
+        def twice(batch: Sequence[StoredEvent], copies: object) -> list[PlannedDelivery]:
+            return [PlannedDelivery(batch[0].seq, name, "west/chat/lobby", Form.MESSAGE,
+                                    Action.CREATE, "k") for name in ("b1", "b2")]
+
+        store.route("router", twice)  # type: ignore[arg-type]
+        assert len(store.deliveries()) == 1
+
+    # -- the outbox ---------------------------------------------------------------------
+
+    def test_claim_takes_one_head_per_ordering_key(self, store: Store) -> None:
+        store.append([make_event(str(n)) for n in range(4)])
+
+        def planner(batch: Sequence[StoredEvent], copies: object) -> list[PlannedDelivery]:
+            return [PlannedDelivery(s.seq, "b", "west/chat/lobby", Form.MESSAGE, Action.CREATE,
+                                    "even" if s.seq % 2 == 0 else "odd") for s in batch]
+
+        store.route("router", planner)  # type: ignore[arg-type]
+        claimed = store.claim(time.time(), 10, 60)
+        assert sorted(d.event_seq for d in claimed) == [1, 2]
+        assert store.claim(time.time(), 10, 60) == []  # leased, and the rest wait behind them
+
+    def test_a_lease_expires(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [first] = store.claim(T0, 10, 60)
+        assert store.claim(T0 + 59, 10, 60) == []
+        assert [d.id for d in store.claim(T0 + 61, 10, 60)] == [first.id]
+
+    def test_a_retry_waits_and_keeps_its_place(self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [first] = store.claim(T0, 10, 60)
+        store.reschedule(first.id, T0 + 30, "TransientError: 503")
+        assert store.claim(T0 + 1, 10, 60) == []  # the second waits behind the first
+        [again] = store.claim(T0 + 31, 10, 60)
+        assert again.id == first.id and again.attempts == 1
+        assert again.last_error == "TransientError: 503"
+
+    def test_a_parked_row_lets_later_rows_pass(self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [first] = store.claim(T0, 10, 60)
+        store.reschedule(first.id, T0 + 30, "waiting for parent", count_attempt=False, park=True)
+        [second] = store.claim(T0 + 1, 10, 60)
+        assert second.event_seq == 2
+        assert store.deliveries()[0].attempts == 0
+
+    def test_release_claims_frees_leases(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        store.claim(time.time(), 10, 600)
+        assert store.release_claims() == 1
+        assert len(store.claim(time.time(), 10, 600)) == 1
+
+    def test_complete_records_links_for_echoes_and_edits(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [delivery] = store.claim(T0, 10, 60)
+        link = Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")
+        store.complete(delivery.id, T0, "w-1", [link])
+        [done] = store.deliveries(DONE)
+        assert done.native_id == "w-1"
+        assert store.origin_of("west", "w-1") == link
+        assert store.copy_on("east", "1", "west", "chat/lobby") == "w-1"
+        assert store.copy_on("east", "1", "west", "chat/other") is None
+        assert store.origin_of("east", "1") is None
+
+    def test_dead_letters_replay_and_drop(self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+
+        def planner(batch: Sequence[StoredEvent], copies: object) -> list[PlannedDelivery]:
+            return [PlannedDelivery(s.seq, "b", "west/chat/lobby", Form.MESSAGE, Action.CREATE,
+                                    str(s.seq)) for s in batch]
+
+        store.route("router", planner)  # type: ignore[arg-type]
+        first, second = store.claim(T0, 10, 60)
+        store.bury(first.id, T0, "PermanentError: 400")
+        store.bury(second.id, T0, "PermanentError: 400")
+        assert [d.id for d in store.deliveries(DEAD)] == [first.id, second.id]
+        assert store.replay([first.id], T0 + 100) == 1
+        [pending] = store.deliveries(PENDING)
+        assert pending.attempts == 0 and pending.age_from == T0 + 100
+        assert store.drop(None) == 1
+        assert store.deliveries(DEAD) == []
+
+    def test_has_pending_sees_an_item_on_its_way(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        assert store.has_pending("east", "1", "west/chat/lobby")
+        assert not store.has_pending("east", "1", "west/chat/other")
+        [delivery] = store.claim(T0, 10, 60)
+        store.complete(delivery.id, T0, None)
+        assert not store.has_pending("east", "1", "west/chat/lobby")
+
+    def test_platform_reports_land_on_the_delivery(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))  # type: ignore[arg-type]
+        [delivery] = store.claim(T0, 10, 60)
+        store.complete(delivery.id, T0, "w-1",
+                       [Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")])
+        assert store.record_platform_state("west", "w-1", "failed", "131047") == 1
+        assert store.record_platform_state("west", "unknown", "read", None) == 0
+        with store.engine.connect() as conn:
+            row = conn.execute(t.deliveries.select()).one()
+        assert (row.platform_state, row.last_error) == ("failed", "131047")
+
+    def test_concurrent_claims_never_share_a_row(self, store: Store) -> None:
+        store.append([make_event(str(n)) for n in range(40)])
+
+        def planner(batch: Sequence[StoredEvent], copies: object) -> list[PlannedDelivery]:
+            return [PlannedDelivery(s.seq, "b", "west/chat/lobby", Form.MESSAGE, Action.CREATE,
+                                    str(s.seq)) for s in batch]
+
+        store.route("router", planner)  # type: ignore[arg-type]
+        taken: list[int] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            for _ in range(10):
+                got = store.claim(time.time(), 3, 600)
+                with lock:
+                    taken.extend(d.id for d in got)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(taken) == len(set(taken)) == 40
+
+    # -- memories -----------------------------------------------------------------------
+
+    def test_connection_state(self, store: Store) -> None:
+        store.state_set("east", "token", "a")
+        store.state_set("east", "token", "b")
+        assert store.state_get("east", "token") == "b"
+        assert store.state_get("west", "token") is None
+        assert store.states() == {"east": {"token": "b"}}
+
+    def test_translation_cache_and_usage(self, store: Store) -> None:
+        store.translation_put("k1", "apertium", "fr", "en", "The meeting")
+        store.translation_put("k1", "apertium", "fr", "en", "ignored: first answer wins")
+        assert store.translation_get("k1") == "The meeting"
+        assert store.translation_get("k2") is None
+        assert store.add_usage("deepl", "2026-11", 100) == 100
+        assert store.add_usage("deepl", "2026-11", 50) == 150
+        assert store.usage("deepl", "2026-12") == 0
+
+    def test_members(self, store: Store) -> None:
+        store.member_put(Member("wa", "circle/general", "351900", "Ana", "active", T0))
+        store.member_put(Member("wa", "circle/general", "351900", "Ana", "opted_out", T0))
+        assert [m.state for m in store.members("wa", "circle/general")] == ["opted_out"]
+
+    # -- schema -------------------------------------------------------------------------
+
+    def test_schema_is_current_and_migrate_is_idempotent(self, store: Store) -> None:
+        with store.engine.begin() as conn:
+            assert migrate(conn) == CURRENT
+            assert migrate(conn) == CURRENT
+
+    def test_a_newer_schema_is_refused(self, store: Store) -> None:
+        with store.engine.begin() as conn:
+            conn.execute(update(t.schema_version).values(version=CURRENT + 1))
+        with pytest.raises(StoreError, match="newer"), store.engine.begin() as conn:
+            migrate(conn)

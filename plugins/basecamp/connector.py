@@ -1,0 +1,341 @@
+"""The Basecamp connector: glue between the client, the mapping and the hub.
+
+This module is the one place Basecamp's answers become hub errors (`map_error`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from hub.connector import (
+    Address,
+    Capability,
+    Connector,
+    Inbound,
+    LocalFile,
+    Outgoing,
+    PollResult,
+    Receipt,
+    Shape,
+    StateBox,
+    Target,
+    WebhookAnswer,
+    WebhookRequest,
+)
+from hub.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    WebhookRejected,
+)
+from hub.events import Attachment, Event
+from hub.files import DownloadPolicy, fetch
+from hub.http import raise_for_status
+from plugins.basecamp import mapping
+from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
+from plugins.basecamp.oauth import OAuthTokens
+from plugins.basecamp.outbound import Publisher
+from plugins.basecamp.settings import DEFAULT_BASE_URL, BasecampSettings
+
+log = logging.getLogger(__name__)
+INACTIVE_KEY = "account_inactive"
+# Dock tool of each endpoint kind, and the recording types a poll of it reads.
+TOOLS = {"board": "message_board", "chat": "chat", "calendar": "schedule", "files": "vault"}
+POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
+                "files": ("Upload", "Comment")}
+
+
+async def map_error(response: httpx.Response, *, connection: str, what: str) -> ConnectorError:
+    """What a failed Basecamp response means for the hub (the one place it is decided)."""
+    status = response.status_code
+    where = f"{what}: Basecamp answered {status}"
+    if status == 404 and response.headers.get("reason", "").strip().lower() == "account inactive":
+        return AccountInactive(
+            f"{where} (Reason: Account Inactive): the account's trial ended or it is suspended; "
+            "the connection is off until an admin reactivates the account in Basecamp and runs "
+            "`passerelle check --online`", connection=connection)
+    if status == 404:
+        return NotFound(f"{where}: the item was deleted or the hub's user cannot see it",
+                        connection=connection)
+    if status == 403:
+        return AuthError(f"{where}: the hub's Basecamp user may not do this (client users cannot "
+                         "manage webhooks; add the user to the project)", connection=connection)
+    if status == 400:
+        return PermanentError(f"{where}: the request was refused as invalid (check that "
+                              "`contact` is set, and the item's content)", connection=connection)
+    if status == 507:
+        return PermanentError(f"{where}: the account has reached its limit (webhooks or "
+                              "projects); remove unused ones", connection=connection)
+    try:
+        raise_for_status(response, connection=connection, what=what)
+    except ConnectorError as exc:
+        return exc
+    return TransientError(f"{where}: unexpected answer", connection=connection)
+
+
+class BasecampConnector(Connector):
+    """Message boards, comments, Campfire, schedules and Docs & Files of one account."""
+
+    name: ClassVar[str] = "basecamp"
+    capabilities: ClassVar[Capability] = (
+        Capability.POLL | Capability.WEBHOOK | Capability.SEND | Capability.UPDATE
+        | Capability.DELETE | Capability.DOWNLOAD | Capability.UPLOAD
+    )
+    settings_model = BasecampSettings
+    endpoint_kinds: ClassVar[Mapping[str, Shape]] = {
+        "board": Shape.BOARD, "chat": Shape.CHAT, "calendar": Shape.CALENDAR,
+        "files": Shape.FILES,
+    }
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
+    def __init__(self, connection: str, settings: BasecampSettings,
+                 http: httpx.AsyncClient, state: StateBox) -> None:
+        super().__init__(connection, settings, http, state)
+        self.config = settings
+        self._client: BasecampClient | None = None
+        self._docks: dict[str, dict[str, str]] = {}
+        self._inactive: str | None = None
+        self._inactive_loaded = False
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def client(self) -> BasecampClient:
+        if self._client is None:
+            problems = [p for p in self.config.problems(self.connection)
+                        if "account_id" in p or "contact" in p]
+            if problems:
+                raise ConfigError(problems)
+            secret = self.config.client_secret
+            refresh = self.config.refresh_token
+            access = self.config.access_token
+            tokens = OAuthTokens(
+                access_token=access.get_secret_value() if access else None,
+                refresh_token=refresh.get_secret_value() if refresh else None,
+                client_id=self.config.client_id,
+                client_secret=secret.get_secret_value() if secret else None,
+                token_url=self.config.launchpad_url.rstrip("/") + "/authorization/token",
+                state=self.state, http=self.http, user_agent=self.config.user_agent,
+                connection=self.connection)
+            self._client = BasecampClient(
+                self.http, api_url=f"{self.base_url.rstrip('/')}/{self.config.account_id}",
+                user_agent=self.config.user_agent, tokens=tokens, on_error=self._error,
+                connection=self.connection)
+        return self._client
+
+    async def _error(self, response: httpx.Response, what: str) -> ConnectorError:
+        error = await map_error(response, connection=self.connection, what=what)
+        if isinstance(error, AccountInactive):
+            self._inactive = str(error)
+            await self.state.set(INACTIVE_KEY, datetime.now(UTC).isoformat())
+            await self.state.set("status", f"off: {error}")
+        return error
+
+    async def _ready(self) -> BasecampClient:
+        """The client, unless the account was found inactive (then no call is made)."""
+        if not self._inactive_loaded:
+            if await self.state.get(INACTIVE_KEY):
+                self._inactive = (f'connection "{self.connection}": the Basecamp account is '
+                                  "inactive; reactivate it, then run `passerelle check --online`")
+            self._inactive_loaded = True
+        if self._inactive:
+            raise AccountInactive(self._inactive.removeprefix(f'connection "{self.connection}": '),
+                                  connection=self.connection)
+        return self.client
+
+    async def tool(self, project_id: str, kind: str) -> str:
+        """The id of a project's dock tool (message board, Campfire, schedule or vault)."""
+        if not project_id.isdigit():
+            raise ConfigError(f'endpoint "{self.connection}/{kind}/{project_id}": Basecamp '
+                              "endpoints are addressed by project id, a number (open the "
+                              "project: it is the number after /projects/)")
+        if project_id not in self._docks:
+            client = await self._ready()
+            project = await client.project(project_id)
+            self._docks[project_id] = {
+                str(tool.get("name")): str(tool.get("id"))
+                for tool in project.get("dock") or [] if tool.get("enabled")}
+        found = self._docks[project_id].get(TOOLS[kind])
+        if found is None:
+            raise PermanentError(f'project {project_id} has no enabled "{TOOLS[kind]}" tool: turn '
+                                 "it on in the project's settings or remove the endpoint",
+                                 connection=self.connection)
+        return found
+
+    # -- check ------------------------------------------------------------------------------
+
+    async def check(self, *, online: bool) -> list[str]:
+        """Settings first; online, the account, the hub's own identity and the projects."""
+        problems = self.config.problems(self.connection)
+        if problems:
+            raise ConfigError(problems)
+        lines = [f"Basecamp account {self.config.account_id}, User-Agent "
+                 f"{self.config.user_agent!r}"]
+        if self.config.webhook_secret is None:
+            lines.append("no webhook_secret: webhooks are refused, polling only")
+        if not online:
+            return lines
+        self._inactive, self._inactive_loaded = None, True  # check is how an admin retries
+        client = self.client
+        me = await client.profile()
+        projects = await client.projects()
+        await self.state.set(INACTIVE_KEY, "")
+        own = str(me.get("id"))
+        lines.append(f"reachable as {me.get('name')} (person {own})")
+        if own not in self.config.own_identities:
+            lines.append(f'add "{own}" to own_identities, so what the hub posts is not mirrored '
+                         "back")
+        for project in projects:
+            tools = [name for name, tool in TOOLS.items()
+                     if any(t.get("name") == tool and t.get("enabled")
+                            for t in project.get("dock") or [])]
+            lines.append(f"project {project.get('id')} {project.get('name')!r}: "
+                         + (", ".join(f"{t}/{project.get('id')}" for t in tools) or "no tools"))
+        return lines
+
+    # -- ingest -----------------------------------------------------------------------------
+
+    def parse(self, payload: Any) -> list[Event]:
+        """Pure: a webhook delivery, a recording or a list of recordings as events."""
+        return mapping.parse_payload(payload, self.connection)
+
+    async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """Basecamp signs nothing: the secret at the end of the URL is the only proof."""
+        secret = self.config.webhook_secret
+        if secret is None:
+            raise WebhookRejected("this connection has no webhook_secret, so it takes no "
+                                  "webhooks", status=404)
+        if not hmac.compare_digest(request.path.encode(), secret.get_secret_value().encode()):
+            raise WebhookRejected("unknown webhook URL", status=404)
+        if request.method != "POST":
+            raise WebhookRejected("webhooks are POSTed", status=405)
+        return None
+
+    async def receive(self, request: WebhookRequest) -> Inbound:
+        """Read the hint, fetch the recording it names, and map what is true now."""
+        try:
+            payload = json.loads(request.body)
+        except ValueError as exc:
+            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
+        hint = payload.get("recording") if isinstance(payload, dict) else None
+        if not isinstance(hint, dict) or not isinstance(payload.get("kind"), str):
+            raise WebhookRejected("not a Basecamp webhook: no kind or recording", status=400)
+        rtype, rid = str(hint.get("type")), str(hint.get("id"))
+        change = mapping.classify(payload["kind"], rtype)
+        if change is None or not rid.isdigit():
+            return Inbound()
+        client = await self._ready()
+        try:
+            current = await client.recording(rtype, rid)
+        except NotFound:
+            # Gone or hidden: only a removal can still be told, from the hint.
+            if change is not mapping.Change.TRASHED:
+                return Inbound()
+            current = hint
+        if change is mapping.Change.TRASHED and current.get("status") == "active":
+            return Inbound()  # restored since (or a forged hint): nothing was removed
+        if change is not mapping.Change.TRASHED and current.get("status") != "active":
+            return Inbound()  # trashed since: its own webhook tells that
+        try:
+            return Inbound(events=mapping.webhook_events(payload, self.connection, current))
+        except mapping.PayloadError as exc:
+            raise WebhookRejected(f"unreadable Basecamp payload: {exc}", status=400) from exc
+
+    async def poll(self, address: Address, cursor: str | None) -> PollResult:
+        """Changes since the cursor (minus the overlap window), oldest first.
+
+        Board, calendar and files read `/projects/recordings.json` sorted by `updated_at`, both
+        active and trashed; Campfire, which has no webhooks, reads its lines.
+        """
+        if address.kind not in TOOLS:
+            self.shape_of(address)
+        project = address.id
+        now = datetime.now(UTC)
+        mark = mapping.parse_time(cursor) if cursor else now - timedelta(
+            minutes=self.config.initial_lookback_minutes)
+        since = mark - timedelta(seconds=self.config.overlap_seconds) if cursor else mark
+        client = await self._ready()
+        seen: list[datetime] = []
+        events: list[Event] = []
+        if address.kind == "chat":
+            chat = await self.tool(project, "chat")
+            for line in await self._changed(client, f"chats/{chat}/lines.json", {}, since,
+                                            "created_at"):
+                seen.append(mapping.parse_time(line.get("created_at")))
+                events.extend(mapping.polled_events(line, self.connection, since))
+        else:
+            for rtype in POLLED_TYPES[address.kind]:
+                for status in ("active", "trashed"):
+                    params = {"type": rtype, "bucket": project, "status": status,
+                              "sort": "updated_at", "direction": "desc"}
+                    for item in await self._changed(client, "projects/recordings.json", params,
+                                                    since, "updated_at"):
+                        seen.append(mapping.parse_time(item.get("updated_at")))
+                        found = mapping.polled_events(item, self.connection, since)
+                        events.extend(e for e in found if e.source.endpoint == address.endpoint)
+        events.sort(key=lambda e: (e.occurred_at, e.kind.changes, e.source.native_id))
+        newest = max(seen, default=None)
+        if newest is None or newest <= mark:
+            return PollResult(events, None if cursor else _stamp(mark))
+        return PollResult(events, _stamp(newest))
+
+    async def _changed(self, client: BasecampClient, path: str, params: Mapping[str, str],
+                       since: datetime, field: str) -> list[dict[str, Any]]:
+        """Items of a newest-first list changed at or after `since`, reading no further."""
+        found: list[dict[str, Any]] = []
+        async for page in client.pages(path, params=params, max_pages=self.config.max_pages,
+                                       what=f"polling {path}"):
+            stamps = [mapping.parse_time(item.get(field)) for item in page.items]
+            found.extend(item for item, at in zip(page.items, stamps, strict=True)
+                         if at >= since)
+            newest_first = len(stamps) < 2 or stamps[0] >= stamps[-1]
+            if page.not_modified or (stamps and newest_first and stamps[-1] < since):
+                break
+        return found
+
+    # -- deliver ----------------------------------------------------------------------------
+
+    def publisher(self) -> Publisher:
+        return Publisher(self, self.config)
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        """Create a post, comment, Campfire line, schedule entry or upload on the target."""
+        await self._ready()
+        return await self.publisher().send(outgoing, target)
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        """Edit what the hub made; Campfire lines cannot be edited through the API."""
+        await self._ready()
+        await self.publisher().update(outgoing, target, native_id)
+
+    async def delete(self, target: Target, native_id: str) -> None:
+        """Trash what the hub made (a Campfire line is deleted); already gone counts as done."""
+        await self._ready()
+        await self.publisher().delete(target, native_id)
+
+    async def download(self, attachment: Attachment) -> LocalFile:
+        """Stream a Basecamp file with the OAuth token, which never leaves Basecamp's hosts."""
+        client = await self._ready()
+        if not attachment.url:
+            raise PermanentError(f"attachment {attachment.name!r} has no download URL",
+                                 connection=self.connection)
+        policy = DownloadPolicy.build(self.config.file_hosts, base_url=self.config.base_url)
+        token = await client.tokens.current()
+        return await fetch(self.http, attachment.url, policy, name=attachment.name,
+                           mime_type=attachment.mime_type,
+                           headers={"Authorization": f"Bearer {token}",
+                                    "User-Agent": self.config.user_agent},
+                           connection=self.connection)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

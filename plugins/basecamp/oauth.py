@@ -1,0 +1,144 @@
+"""Launchpad OAuth 2: the access token in use, renewed before it expires and after a 401."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from hub.connector import StateBox
+from hub.errors import AuthError, TransientError
+from hub.http import transport_error
+
+REFRESH_MARGIN = timedelta(days=1)
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class OAuthTokens:
+    """The access token in use: the configured one, or a newer one renewed through Launchpad.
+
+    Renewed tokens are kept in the connection's StateBox with the fingerprint of the configured
+    token they descend from, so an admin who pastes a fresh token is obeyed at once.
+    """
+
+    ACCESS, REFRESH, EXPIRES, ORIGIN = ("oauth.access_token", "oauth.refresh_token",
+                                        "oauth.expires_at", "oauth.origin")
+
+    def __init__(self, *, access_token: str | None, refresh_token: str | None,
+                 client_id: str | None, client_secret: str | None, token_url: str,
+                 state: StateBox, http: httpx.AsyncClient, user_agent: str, connection: str,
+                 clock: Clock = _utcnow) -> None:
+        self._configured = access_token
+        self._configured_refresh = refresh_token
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._state = state
+        self._http = http
+        self._user_agent = user_agent
+        self._connection = connection
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._loaded = False
+        self._access: str | None = None
+        self._refresh: str | None = None
+        self._expires_at: datetime | None = None
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self._client_id and self._client_secret and
+                    (self._refresh or self._configured_refresh))
+
+    async def _load(self) -> None:
+        if self._loaded:
+            return
+        self._access, self._refresh = self._configured, self._configured_refresh
+        origin = _fingerprint(self._configured) if self._configured else ""
+        if await self._state.get(self.ORIGIN) == origin:
+            self._access = await self._state.get(self.ACCESS) or self._access
+            self._refresh = await self._state.get(self.REFRESH) or self._refresh
+            expires = await self._state.get(self.EXPIRES)
+            self._expires_at = datetime.fromisoformat(expires) if expires else None
+        self._loaded = True
+
+    async def current(self) -> str:
+        """A token good for the next call, renewed first when it expires within a day."""
+        async with self._lock:
+            await self._load()
+            if (self._expires_at is not None and self.can_refresh
+                    and self._clock() >= self._expires_at - REFRESH_MARGIN):
+                await self._renew()
+            if not self._access:
+                raise AuthError("no access_token: authorise the integration through Launchpad "
+                                "and set access_token (see the Basecamp README)",
+                                connection=self._connection)
+            return self._access
+
+    async def renew_after_rejection(self, rejected: str) -> bool:
+        """Renew after Basecamp refused `rejected`; False when renewing is not possible."""
+        async with self._lock:
+            await self._load()
+            if self._access != rejected:
+                return True  # another call renewed it meanwhile
+            if not self.can_refresh:
+                return False
+            await self._renew()
+            return True
+
+    async def _renew(self) -> None:
+        data = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh or self._configured_refresh or "",
+            "client_id": self._client_id or "",
+            "client_secret": self._client_secret or "",
+        }
+        try:
+            response = await self._http.post(
+                self._token_url, data=data,
+                headers={"User-Agent": self._user_agent, "Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise transport_error(exc, connection=self._connection) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(f"Launchpad token renewal answered {response.status_code}",
+                                 connection=self._connection)
+        body = json_object(response)
+        token = body.get("access_token") if body else None
+        if response.status_code != 200 or not isinstance(token, str):
+            raise AuthError(
+                f"Launchpad refused to renew the access token ({response.status_code}): the "
+                "refresh token was revoked or the client_id/client_secret are wrong; authorise "
+                "the integration again and set new tokens", connection=self._connection)
+        self._access = token
+        if isinstance(body.get("refresh_token"), str):
+            self._refresh = body["refresh_token"]
+        lifetime = body.get("expires_in")
+        self._expires_at = (self._clock() + timedelta(seconds=float(lifetime))
+                            if isinstance(lifetime, int | float) else None)
+        origin = _fingerprint(self._configured) if self._configured else ""
+        await self._state.set(self.ACCESS, token)
+        await self._state.set(self.REFRESH, self._refresh or "")
+        await self._state.set(self.EXPIRES, self._expires_at.isoformat() if self._expires_at
+                              else "")
+        await self._state.set(self.ORIGIN, origin)
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+

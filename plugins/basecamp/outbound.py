@@ -1,0 +1,237 @@
+"""What the hub makes on Basecamp: posts, comments, Campfire lines, schedule entries, uploads.
+
+Every file becomes a new attachment for each place it goes (Basecamp forbids reusing one), and
+an edit puts back the files the item already embeds, since rich text is rewritten whole.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from hub import markup
+from hub.connector import Form, LocalFile, Outgoing, Receipt, Shape, Target
+from hub.errors import PermanentError
+from hub.events import Kind, Schedule
+from plugins.basecamp import richtext
+from plugins.basecamp.client import NotFound
+from plugins.basecamp.settings import BasecampSettings
+
+if TYPE_CHECKING:
+    from plugins.basecamp.client import BasecampClient
+    from plugins.basecamp.connector import BasecampConnector
+
+DEFAULT_DURATION = timedelta(hours=1)
+
+
+def schedule_lines(schedule: Schedule) -> str:
+    """A calendar event's time, place and link as canonical markup (for boards and chats)."""
+    start = schedule.starts_at
+    if schedule.all_day:
+        when = start.strftime("%Y-%m-%d")
+        if schedule.ends_at and schedule.ends_at.date() != start.date():
+            when += " – " + schedule.ends_at.strftime("%Y-%m-%d")
+    else:
+        when = start.strftime("%Y-%m-%d %H:%M")
+        if schedule.ends_at:
+            same_day = schedule.ends_at.date() == start.date()
+            when += " – " + schedule.ends_at.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+        when += " " + (schedule.timezone or start.tzname() or "UTC")
+    lines = [f"**{markup.escape(when)}**"]
+    if schedule.location:
+        lines.append(markup.escape(schedule.location))
+    if schedule.join_url:
+        lines.append(schedule.join_url)
+    return "\n".join(lines)
+
+
+class Publisher:
+    """Sends one delivery through the connector's client."""
+
+    def __init__(self, connector: BasecampConnector, settings: BasecampSettings) -> None:
+        self.connector = connector
+        self.settings = settings
+
+    @property
+    def client(self) -> BasecampClient:
+        return self.connector.client
+
+    # -- rendering --------------------------------------------------------------------------
+
+    async def content(self, outgoing: Outgoing, target: Target) -> str:
+        """The outgoing body as Basecamp rich text, with its author and its event's time."""
+        parts = []
+        if self.settings.show_author and target.options.get("show_author", True):
+            parts.append(f"**{markup.escape(outgoing.author)}**")
+        if outgoing.event.kind is Kind.EVENT_CANCELLED:
+            parts.append("**Cancelled**")
+        if outgoing.body.strip():
+            parts.append(outgoing.body)
+        schedule = outgoing.event.schedule
+        if schedule is not None and target.shape is not Shape.CALENDAR:
+            parts.append(schedule_lines(schedule))
+        body = "\n\n".join(parts)
+        return richtext.to_html(body, mention_sgids=await self._mention_sgids(body))
+
+    async def _mention_sgids(self, body: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for person in {m.group(2) for m in markup.MENTION.finditer(body)
+                       if m.group(1) == richtext.PLATFORM}:
+            try:
+                sgid = (await self.client.person(person)).get("attachable_sgid")
+            except PermanentError:
+                continue  # no longer on the account: shown as text instead
+            if isinstance(sgid, str):
+                found[person] = sgid
+        return found
+
+    async def attachments(self, files: tuple[LocalFile, ...]) -> str:
+        """Upload each file afresh and return the tags that embed them."""
+        tags = [richtext.attachment_tag(await self.client.create_attachment(f)) for f in files]
+        return "".join(tags)
+
+    # -- create -----------------------------------------------------------------------------
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        form, shape = outgoing.form, target.shape
+        if form is Form.REACTION:
+            raise PermanentError("Basecamp has no reactions the hub can mirror",
+                                 connection=self.connector.connection)
+        if shape is Shape.CHAT:
+            return await self._line(outgoing, target)
+        if shape is Shape.CALENDAR:
+            return Receipt(str((await self._entry(outgoing, target, None))["id"]))
+        if shape is Shape.FILES or form is Form.FILE:
+            return await self._uploads(outgoing, target)
+        if form in (Form.COMMENT, Form.REPLY) and outgoing.reply_to:
+            content = await self.content(outgoing, target) + await self.attachments(outgoing.files)
+            made = await self.client.create_comment(outgoing.reply_to, content)
+            return Receipt(_id(made))
+        return await self._post(outgoing, target)
+
+    async def _post(self, outgoing: Outgoing, target: Target) -> Receipt:
+        board = await self.connector.tool(target.address.id, "board")
+        content = await self.content(outgoing, target) + await self.attachments(outgoing.files)
+        subject = outgoing.title or markup.first_line(outgoing.body) or outgoing.author
+        subscriptions: list[int] | None = list(target.options.get(
+            "subscriptions", self.settings.subscriptions))
+        if target.options.get("notify_whole_project", self.settings.notify_whole_project):
+            subscriptions = None
+        made = await self.client.create_message(board, subject, content, subscriptions)
+        return Receipt(_id(made))
+
+    async def _line(self, outgoing: Outgoing, target: Target) -> Receipt:
+        project = target.address.id
+        chat = await self.connector.tool(project, "chat")
+        content = await self.content(outgoing, target)
+        if self.settings.campfire_sender == "chatbot" and self.settings.chatbot_key:
+            if outgoing.files:
+                names = ", ".join(f.name for f in outgoing.files)
+                content += richtext.to_html(f"({markup.escape(names)}: a chatbot cannot post "
+                                            "files)")
+            made = await self.client.chatbot_line(self.settings.chatbot_key.get_secret_value(),
+                                                  project, chat, content)
+            # A chatbot's line comes back without an id: it can never be edited or deleted.
+            return Receipt(str(made["id"]) if made.get("id") else
+                           f"chatbot:{outgoing.idempotency_key}")
+        first: str | None = None
+        if outgoing.body.strip() or not outgoing.files:
+            first = _id(await self.client.create_line(chat, content))
+        for file in outgoing.files:
+            uploaded = _id(await self.client.chat_upload(chat, file))
+            first = first or uploaded
+        assert first is not None
+        return Receipt(first)
+
+    async def _entry(self, outgoing: Outgoing, target: Target, entry_id: str | None
+                     ) -> dict[str, Any]:
+        schedule = outgoing.event.schedule
+        if schedule is None:
+            raise PermanentError("only calendar events can go to a Basecamp schedule",
+                                 connection=self.connector.connection)
+        ends = schedule.ends_at or (schedule.starts_at if schedule.all_day
+                                    else schedule.starts_at + DEFAULT_DURATION)
+        extra = [line for line in (schedule.location and markup.escape(schedule.location),
+                                   schedule.join_url) if line]
+        described = Outgoing(form=outgoing.form, event=outgoing.event, title=outgoing.title,
+                             body="\n\n".join([outgoing.body, *extra]).strip(),
+                             idempotency_key=outgoing.idempotency_key)
+        entry = {
+            "summary": outgoing.title or markup.first_line(outgoing.body) or "Event",
+            "starts_at": schedule.starts_at.isoformat(),
+            "ends_at": ends.isoformat(),
+            "all_day": schedule.all_day,
+            "description": await self.content(described, target)
+            + await self.attachments(outgoing.files),
+            "notify": bool(target.options.get("notify", False)),
+        }
+        if entry_id is not None:
+            return await self.client.update_entry(entry_id, entry)
+        schedule_id = await self.connector.tool(target.address.id, "calendar")
+        return await self.client.create_entry(schedule_id, entry)
+
+    async def _uploads(self, outgoing: Outgoing, target: Target) -> Receipt:
+        if not outgoing.files:
+            raise PermanentError("nothing to put in Docs & Files: the item carries no file",
+                                 connection=self.connector.connection)
+        vault = str(target.options.get("vault_id") or
+                    await self.connector.tool(target.address.id, "files"))
+        description = await self.content(outgoing, target)
+        made: list[str] = []
+        for index, file in enumerate(outgoing.files):
+            sgid = await self.client.create_attachment(file)
+            upload = await self.client.create_upload(
+                vault, sgid, description if index == 0 else "", PurePath(file.name).stem)
+            made.append(_id(upload))
+        # One receipt per delivery: the first file stands for the item; the others are
+        # recognised as the hub's own through own_identities.
+        return Receipt(made[0])
+
+    # -- edit and remove --------------------------------------------------------------------
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        shape, form = target.shape, outgoing.form
+        if shape is Shape.CHAT:
+            raise PermanentError("Basecamp 4 cannot edit Campfire lines through its API; the "
+                                 "copy keeps its first text", connection=self.connector.connection)
+        if shape is Shape.CALENDAR:
+            await self._entry(outgoing, target, native_id)
+            return
+        content = await self.content(outgoing, target)
+        if shape is Shape.FILES or form is Form.FILE:
+            await self.client.update_upload(native_id, content)
+            return
+        if form in (Form.COMMENT, Form.REPLY):
+            kept = await self._kept_files("Comment", native_id, outgoing)
+            await self.client.update_comment(native_id, content + kept)
+            return
+        kept = await self._kept_files("Message", native_id, outgoing)
+        subject = outgoing.title or markup.first_line(outgoing.body) or outgoing.author
+        await self.client.update_message(native_id, subject, content + kept)
+
+    async def _kept_files(self, rtype: str, native_id: str, outgoing: Outgoing) -> str:
+        current = await self.client.recording(rtype, native_id)
+        kept = "".join(richtext.attachment_tag(sgid)
+                       for sgid in richtext.file_sgids(current.get("content")))
+        return kept + await self.attachments(outgoing.files)
+
+    async def delete(self, target: Target, native_id: str) -> None:
+        if native_id.startswith("chatbot:"):
+            raise PermanentError("a line posted by a chatbot cannot be deleted through the API",
+                                 connection=self.connector.connection)
+        try:
+            if target.shape is Shape.CHAT:
+                chat = await self.connector.tool(target.address.id, "chat")
+                await self.client.delete_line(chat, native_id)
+            else:
+                await self.client.trash(native_id)
+        except NotFound:
+            pass  # already gone is what a delete wants: nothing to retry, nothing dead
+
+
+def _id(made: dict[str, Any]) -> str:
+    if made.get("id") is None:
+        # Retrying could make a second copy: better a dead letter an admin can look at.
+        raise PermanentError("Basecamp answered without the id of what it created")
+    return str(made["id"])

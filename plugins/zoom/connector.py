@@ -1,0 +1,459 @@
+"""The Zoom connector: meetings as calendar events, cloud recordings as files, Team Chat
+channels as chat. Thin glue over `client` and `mapping`, and the one place Zoom's errors
+become the hub's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from hub.connector import (
+    Address,
+    Capability,
+    ConnectionSettings,
+    Connector,
+    Form,
+    Inbound,
+    LocalFile,
+    Outgoing,
+    PollResult,
+    Receipt,
+    Shape,
+    StateBox,
+    Target,
+    WebhookAnswer,
+    WebhookRequest,
+)
+from hub.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    WebhookRejected,
+)
+from hub.events import Attachment, Event, Kind
+from hub.files import DownloadPolicy, fetch
+from hub.http import parse_retry_after, raise_for_status, transport_error
+from hub.markup import escape
+from plugins.zoom import mapping
+from plugins.zoom.client import ZoomApiError, ZoomClient
+from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
+
+# Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
+AUTH_CODES = {124, 4700, 4702, 4711}
+GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
+MAX_PLAIN_TOKEN = 256
+
+
+class ZoomConnector(Connector):
+    """A Zoom account through a Server-to-Server OAuth app (see plugins/zoom/README.md)."""
+
+    name: ClassVar[str] = "zoom"
+    capabilities: ClassVar[Capability] = (
+        Capability.POLL | Capability.WEBHOOK | Capability.SEND | Capability.UPDATE
+        | Capability.DELETE | Capability.DOWNLOAD
+    )
+    settings_model: ClassVar[type[ConnectionSettings]] = ZoomSettings
+    endpoint_kinds: ClassVar[Mapping[str, Shape]] = {
+        "calendar": Shape.CALENDAR, "files": Shape.FILES, "chat": Shape.CHAT}
+    default_base_url: ClassVar[str] = DEFAULT_API_URL
+
+    def __init__(self, connection: str, settings: ConnectionSettings, http: httpx.AsyncClient,
+                 state: StateBox) -> None:
+        super().__init__(connection, settings, http, state)
+        if not isinstance(settings, ZoomSettings):
+            raise ConfigError(f'connection "{connection}": settings are not Zoom settings')
+        self.zoom = settings
+        self.client = ZoomClient(http, settings)
+
+    # ------------------------------------------------------------ admin
+
+    async def check(self, *, online: bool) -> list[str]:
+        """Settings offline; online, mint a token and read the chat user."""
+        missing = [name for name in ("account_id", "client_id") if not getattr(self.zoom, name)]
+        if missing:
+            raise ConfigError(f'connection "{self.connection}": set {" and ".join(missing)} '
+                              "(App Credentials page of the Server-to-Server OAuth app)")
+        if not online:
+            return [f"account {self.zoom.account_id}: settings complete"]
+        with self._calls("check"):
+            token = await self.client.token()
+            user = await self.client.get_user(self.zoom.chat_user)
+        who = user.get("email") or user.get("id") or self.zoom.chat_user
+        return [f"token minted for account {self.zoom.account_id} ({token.api_url})",
+                f"scopes: {token.scope or '(none listed)'}",
+                f"Team Chat messages are posted as {who}"]
+
+    # ------------------------------------------------------------ webhooks in
+
+    async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
+        """Check `x-zm-signature` over the raw body within the replay window; answer the
+        `endpoint.url_validation` handshake (itself signed) with the encrypted token."""
+        if request.method != "POST":
+            raise WebhookRejected("Zoom sends webhooks as POST requests", status=405)
+        signature = request.header("x-zm-signature")
+        stamp = request.header("x-zm-request-timestamp")
+        if not signature or not stamp:
+            raise WebhookRejected("no x-zm-signature or x-zm-request-timestamp header")
+        if not stamp.isdigit():
+            raise WebhookRejected("x-zm-request-timestamp is not a number of seconds")
+        skew = abs(request.received_at.timestamp() - int(stamp))
+        if skew > self.zoom.webhook_tolerance_seconds:
+            raise WebhookRejected(f"x-zm-request-timestamp is {int(skew)} s away from now; "
+                                  f"older than {self.zoom.webhook_tolerance_seconds} s is refused "
+                                  "(replay, or a clock to synchronise)")
+        expected = "v0=" + self._hmac(b"v0:" + stamp.encode() + b":" + request.body)
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise WebhookRejected("x-zm-signature does not match: the body was altered, or "
+                                  "secret_token is not the app's Secret Token")
+        payload = _json_body(request.body)
+        if payload.get("event") != "endpoint.url_validation":
+            return None
+        inner = payload.get("payload")
+        plain = inner.get("plainToken") if isinstance(inner, dict) else None
+        if not isinstance(plain, str) or not 0 < len(plain) <= MAX_PLAIN_TOKEN:
+            raise WebhookRejected("endpoint.url_validation without a usable plainToken",
+                                  status=400)
+        answer = {"plainToken": plain, "encryptedToken": self._hmac(plain.encode())}
+        return WebhookAnswer(200, json.dumps(answer).encode(), "application/json")
+
+    def _hmac(self, message: bytes) -> str:
+        key = self.zoom.secret_token.get_secret_value().encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    async def receive(self, request: WebhookRequest) -> Inbound:
+        """Events of a verified webhook. `meeting.updated` carries only what changed, so the
+        meeting is read again; a recording's download token is kept for its downloads."""
+        payload = _json_body(request.body)
+        name = payload.get("event")
+        inner = payload.get("payload")
+        inner = inner if isinstance(inner, dict) else {}
+        obj = inner.get("object")
+        if name == "meeting.updated" and isinstance(obj, dict) and obj.get("id") is not None:
+            meeting = await self._current_meeting(str(obj["id"]))
+            if meeting is not None:
+                payload = {**payload, "payload": {**inner, "object": meeting}}
+        if name == "recording.completed" and isinstance(obj, dict):
+            token = payload.get("download_token")
+            if isinstance(token, str) and token:
+                for item in obj.get("recording_files") or ():
+                    if isinstance(item, dict):
+                        key = _token_key(mapping.recording_file_id(obj, item))
+                        await self.state.set(key, token)
+        try:
+            return Inbound(events=self.parse(payload))
+        except mapping.NotAZoomEvent as exc:
+            raise WebhookRejected(str(exc), status=400) from exc
+
+    async def _current_meeting(self, meeting_id: str) -> dict[str, Any] | None:
+        try:
+            with self._calls("meeting read"):
+                return await self.client.get_meeting(meeting_id)
+        except PermanentError:
+            return None  # deleted since: the payload's own fields are all there is
+
+    def parse(self, payload: Any) -> list[Event]:
+        """Events of one Zoom webhook payload (or meeting resource); pure."""
+        return mapping.parse_payload(payload, self.connection)
+
+    # ------------------------------------------------------------ polling
+
+    async def poll(self, address: Address, cursor: str | None) -> PollResult:
+        """Upcoming meetings, recent recordings or recent channel messages of one endpoint."""
+        shape = self.shape_of(address)
+        with self._calls("poll"):
+            if shape is Shape.CALENDAR:
+                return await self._poll_meetings(address, cursor)
+            if shape is Shape.FILES:
+                return await self._poll_recordings(address, cursor)
+            return await self._poll_chat(address, cursor)
+
+    async def _poll_meetings(self, address: Address, cursor: str | None) -> PollResult:
+        seen: dict[str, str] = _json_cursor(cursor).get("seen", {})
+        current: dict[str, str] = {}
+        events: list[Event] = []
+        async for meeting in self._pages(lambda page: self.client.list_meetings(
+                address.id, page_token=page), "meetings"):
+            native_id = str(meeting.get("id"))
+            fingerprint = mapping.meeting_fingerprint(meeting)
+            current[native_id] = fingerprint
+            if seen.get(native_id) == fingerprint:
+                continue
+            kind = Kind.EVENT_UPDATED if native_id in seen else Kind.EVENT_CREATED
+            when = mapping.occurred_at({}, meeting)
+            events.append(mapping.meeting_event(
+                meeting, self.connection, kind, when, mapping.host_actor(meeting),
+                revision=fingerprint if kind is Kind.EVENT_UPDATED else "", raw=meeting))
+        events.sort(key=lambda e: e.occurred_at)
+        return PollResult(events, json.dumps({"seen": current}, sort_keys=True))
+
+    async def _poll_recordings(self, address: Address, cursor: str | None) -> PollResult:
+        today = datetime.now(UTC).date()
+        start = _date(cursor) or today - timedelta(days=self.zoom.recording_lookback_days)
+        events: list[Event] = []
+        async for meeting in self._pages(lambda page: self.client.list_recordings(
+                address.id, start=start.isoformat(), end=today.isoformat(), page_token=page),
+                "meetings"):
+            when = mapping.occurred_at({}, meeting)
+            events.extend(mapping.recording_events(meeting, self.connection, Kind.FILE_CREATED,
+                                                   when, mapping.host_actor(meeting)))
+        events.sort(key=lambda e: e.occurred_at)
+        # Recordings finish after their day: the next poll looks at yesterday again.
+        return PollResult(events, max(start, today - timedelta(days=1)).isoformat())
+
+    async def _poll_chat(self, address: Address, cursor: str | None) -> PollResult:
+        now = datetime.now(UTC)
+        start = _instant(cursor) or now - timedelta(days=1)
+        events: list[Event] = []
+        async for message in self._pages(lambda page: self.client.list_chat(
+                self.zoom.chat_user, address.id, start=_zoom_time(start), end=_zoom_time(now),
+                page_token=page), "messages"):
+            events.append(mapping.history_event(message, address.id, self.connection))
+        events.sort(key=lambda e: e.occurred_at)
+        newest = max((e.occurred_at for e in events), default=start)
+        return PollResult(events, newest.isoformat())
+
+    async def _pages(self, call: Callable[[str | None], Awaitable[dict[str, Any]]], key: str
+                     ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a paginated list (`next_page_token`)."""
+        page: str | None = None
+        while True:
+            data = await call(page)
+            for item in data.get(key) or ():
+                if isinstance(item, dict):
+                    yield item
+            page = data.get("next_page_token") or None
+            if page is None:
+                return
+
+    # ------------------------------------------------------------ delivering
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        """A meeting for a calendar event (its join link told back), or a channel message."""
+        if target.shape is Shape.CALENDAR:
+            return await self._create_meeting(outgoing, target)
+        if target.shape is Shape.CHAT:
+            return await self._post(outgoing, target)
+        raise PermanentError(f'endpoint "{target.address}": Zoom cloud recordings cannot be '
+                             'added to from outside; give it direction = "in"',
+                             connection=self.connection)
+
+    async def _create_meeting(self, outgoing: Outgoing, target: Target) -> Receipt:
+        interpreters = self._interpreters(target)
+        body = self._meeting_body(outgoing, interpreters)
+        with self._calls("meeting create"):
+            meeting = await self.client.create_meeting(target.address.id, body)
+        return Receipt(native_id=str(meeting["id"]),
+                       notice=mapping.join_notice(meeting, interpreters))
+
+    def _interpreters(self, target: Target) -> list[Interpreter]:
+        languages = target.options.get("bridge_languages")
+        return mapping.select_interpreters(
+            self.zoom.interpreters, list(languages) if languages is not None else None)
+
+    def _meeting_body(self, outgoing: Outgoing, interpreters: list[Interpreter]
+                      ) -> dict[str, Any]:
+        schedule = outgoing.event.schedule
+        if outgoing.form is not Form.CALENDAR or schedule is None:
+            raise PermanentError(f"a Zoom meeting is made from a calendar event with a time; "
+                                 f"got {outgoing.event.kind.value} as {outgoing.form.value}",
+                                 connection=self.connection)
+        return mapping.meeting_request(outgoing.title, outgoing.body, schedule,
+                                       default_minutes=self.zoom.default_duration_minutes,
+                                       interpreters=interpreters)
+
+    async def _post(self, outgoing: Outgoing, target: Target) -> Receipt:
+        if outgoing.form is Form.REACTION:
+            raise PermanentError("reactions are not mirrored to Zoom Team Chat",
+                                 connection=self.connection)
+        chunks = mapping.split_message(mapping.to_zoom_text(_chat_markup(outgoing)))
+        first: str | None = None
+        with self._calls("chat message"):
+            for chunk in chunks:
+                body = {**chunk.request(), "to_channel": target.address.id}
+                thread = outgoing.reply_to or first
+                if thread:
+                    body["reply_main_message_id"] = thread
+                sent = await self.client.send_chat(self.zoom.chat_user, body)
+                first = first or sent
+        assert first is not None  # split_message gives at least one chunk
+        return Receipt(native_id=first)
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        """Move a meeting (PATCH), or edit a channel message (plain text: Zoom's edit takes
+        no formatting)."""
+        if target.shape is Shape.CALENDAR:
+            body = self._meeting_body(outgoing, self._interpreters(target))
+            with self._calls("meeting update"):
+                await self.client.update_meeting(native_id, body)
+            return
+        if target.shape is not Shape.CHAT:
+            raise PermanentError(f'endpoint "{target.address}" takes no edits',
+                                 connection=self.connection)
+        text = mapping.split_message(mapping.to_zoom_text(_chat_markup(outgoing)))[0]
+        with self._calls("chat edit"):
+            await self.client.edit_chat(self.zoom.chat_user, native_id,
+                                        {"message": text.message, "to_channel": target.address.id})
+
+    async def delete(self, target: Target, native_id: str) -> None:
+        """Delete a meeting or a channel message; one that is already gone is fine."""
+        try:
+            with self._calls("delete"):
+                if target.shape is Shape.CALENDAR:
+                    await self.client.delete_meeting(native_id)
+                elif target.shape is Shape.CHAT:
+                    await self.client.delete_chat(self.zoom.chat_user, native_id,
+                                                  target.address.id)
+                else:
+                    raise PermanentError(f'endpoint "{target.address}" takes no deletes',
+                                         connection=self.connection)
+        except _Gone:
+            return
+
+    async def download(self, attachment: Attachment) -> LocalFile:
+        """A recording file, streamed under the size cap, with the webhook's download token
+        while it lasts (24 h), else with the app's own token."""
+        if not attachment.url:
+            raise PermanentError(f"attachment {attachment.name!r} has no download URL",
+                                 connection=self.connection)
+        policy = DownloadPolicy.build(self.zoom.file_hosts, base_url=self.zoom.base_url,
+                                      max_bytes=self.zoom.max_file_bytes)
+        saved = await self.state.get(_token_key(attachment.native_id or ""))
+        if saved:
+            try:
+                return await self._fetch(attachment, policy, saved)
+            except AuthError:
+                pass  # expired (24 h): the app's own token can read the account's recordings
+        with self._calls("token"):
+            bearer = (await self.client.token()).value
+        return await self._fetch(attachment, policy, bearer)
+
+    async def _fetch(self, attachment: Attachment, policy: DownloadPolicy, bearer: str
+                     ) -> LocalFile:
+        assert attachment.url is not None
+        return await fetch(self.http, attachment.url, policy, name=attachment.name,
+                           mime_type=attachment.mime_type,
+                           headers={"Authorization": f"Bearer {bearer}"},
+                           connection=self.connection)
+
+    # ------------------------------------------------------------ errors
+
+    @contextmanager
+    def _calls(self, what: str) -> Iterator[None]:
+        """Zoom's failures as the hub's errors: the one place they are mapped."""
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise transport_error(exc, connection=self.connection) from exc
+        except ZoomApiError as exc:
+            raise self._mapped(exc, what) from None
+
+    def _mapped(self, exc: ZoomApiError, what: str) -> ConnectorError:
+        body = exc.body
+        code = body.get("code")
+        said = str(body.get("message") or body.get("reason") or "")[:200]
+        detail = f" (Zoom {'code ' + str(code) + ': ' if code else ''}{said})" if said else ""
+        if exc.oauth:
+            return AuthError(f"Zoom refused the token request{detail}: check account_id, "
+                             "client_id and client_secret of the Server-to-Server OAuth app, "
+                             "and that the app is activated", connection=self.connection)
+        if code in AUTH_CODES:
+            return AuthError(f"{what} refused{detail}: the app's token lacks a scope this needs; "
+                             "add it on the app's Scopes page (see plugins/zoom/README.md)",
+                             connection=self.connection)
+        if exc.status == 429:
+            return self._rate_limited(exc.response, what, detail)
+        if exc.status == 404 or code in GONE_CODES:
+            return _Gone(f"{what}: not found{detail}", connection=self.connection)
+        try:
+            raise_for_status(exc.response, connection=self.connection, what=what)
+        except ConnectorError as error:
+            text = str(error).removeprefix(f'connection "{self.connection}": ')
+            return type(error)(text + detail, connection=self.connection,
+                               retry_after=error.retry_after)
+        return TransientError(f"{what}: unexpected answer {exc.status}",
+                              connection=self.connection)
+
+    def _rate_limited(self, response: httpx.Response, what: str, detail: str) -> TransientError:
+        category = response.headers.get("x-ratelimit-category", "")
+        limit_type = response.headers.get("x-ratelimit-type", "")
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if retry_after is None and limit_type.lower().startswith("daily"):
+            now = datetime.now(UTC)
+            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+            retry_after = (midnight - now).total_seconds()
+        label = " ".join(part for part in (category, limit_type) if part) or "rate"
+        return TransientError(
+            f"{what}: Zoom's {label} limit was reached{detail}; it is shared by every app of the "
+            "account, so other integrations count too", connection=self.connection,
+            retry_after=retry_after)
+
+
+class _Gone(PermanentError):
+    """The item is not there (any more): permanent for a send, done for a delete."""
+
+
+def _chat_markup(outgoing: Outgoing) -> str:
+    """What a channel shows: who wrote it, then the item (a calendar event as an
+    announcement), then the names of files Team Chat cannot carry from here."""
+    event = outgoing.event
+    if event.kind.noun == "event":
+        content = mapping.announcement(event, outgoing.title, outgoing.body)
+    elif outgoing.title:
+        content = f"**{escape(outgoing.title)}**\n\n{outgoing.body}"
+    else:
+        content = outgoing.body
+    files = [a.name for a in event.attachments] or [f.name for f in outgoing.files]
+    if files:
+        content += "\n\n" + "\n".join(f"- {escape(name)}" for name in files)
+    return f"**{escape(outgoing.author)}**\n{content}"
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
+    if not isinstance(payload, dict):
+        raise WebhookRejected("body is not a JSON object", status=400)
+    return payload
+
+
+def _token_key(file_id: str) -> str:
+    return f"download_token:{file_id}"
+
+
+def _json_cursor(cursor: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _date(cursor: str | None) -> date | None:
+    try:
+        return date.fromisoformat(cursor) if cursor else None
+    except ValueError:
+        return None
+
+
+def _instant(cursor: str | None) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(cursor) if cursor else None
+    except ValueError:
+        return None
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _zoom_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
