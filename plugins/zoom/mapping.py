@@ -406,7 +406,7 @@ def _wrap(text: str, styles: Sequence[tuple[str, str]]) -> str:
     out = markup.escape(text)
     for kind, _ in styles:
         if kind in _STYLES:
-            marker = {"bold": "**", "italic": "_", "strike": "~~"}[_STYLES[kind]]
+            marker = {"bold": "**", "italic": "*", "strike": "~~"}[_STYLES[kind]]
             out = f"{marker}{out}{marker}"
     link = next((attr for kind, attr in styles if kind == "AddLink" and attr), None)
     return f"[{out}]({link})" if link else out
