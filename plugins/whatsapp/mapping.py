@@ -201,7 +201,8 @@ def content_of(message: Mapping[str, Any]) -> tuple[str, tuple[Attachment, ...]]
     if kind == "location":
         lines = [markup.escape(str(part[key])) for key in ("name", "address") if part.get(key)]
         lat, lon = part.get("latitude"), part.get("longitude")
-        lines.append(f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}")
+        lines.append(str(part.get("url") or
+                         f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}"))
         return "📍 " + "\n".join(lines), ()
     if kind == "contacts":
         return "\n".join(_contact_line(contact) for contact in _list(part)), ()
@@ -216,7 +217,8 @@ def content_of(message: Mapping[str, Any]) -> tuple[str, tuple[Attachment, ...]]
         lines = [f"{i.get('quantity')} × {i.get('product_retailer_id')}" for i in items]
         summary = "\n".join(["🛒 Order", *lines, str(part.get("text") or "")]).strip()
         return markup.escape(summary), ()
-    note = f"A WhatsApp {kind or 'unknown'} message the hub cannot show"
+    shown = str(part.get("type") or kind or "unknown") if isinstance(part, Mapping) else kind
+    note = f"A WhatsApp {shown} message the hub cannot show"
     return f"_{markup.escape(note)}_", ()
 
 

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from plugins.whatsapp.settings import WhatsAppSettings
+from tests.plugins.whatsapp.conftest import settings_dict
+
+
+def test_members_are_normalised_to_digits_or_bsuid() -> None:
+    settings = WhatsAppSettings.model_validate(settings_dict(
+        circles={"general": {"members": ["+351 912-345 678", "PT.1234567", "351912345678"]}}))
+    assert settings.circles["general"].members == ["351912345678", "PT.1234567"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"circles": {"general": {"members": ["call me"]}}}, "international format"),
+    ({"circles": {"a/b": {}}}, "circle name"),
+    ({"opt_out_keywords": ["stop"], "opt_in_keywords": ["STOP"]}, "both opt-in and opt-out"),
+    ({"opt_out_keywords": [" "]}, "non-empty"),
+    ({"template": {"name": "t", "parameters": ["{nope}"]}}, "{nope}"),
+    ({"api_version": "25"}, "pattern"),
+])
+def test_bad_settings_name_the_fix(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        WhatsAppSettings.model_validate(settings_dict(**change))
+    assert message in str(caught.value)
+
+
+def test_secrets_are_hidden() -> None:
+    settings = WhatsAppSettings.model_validate(settings_dict())
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    for secret in ("EAAG-test-token", "app-secret-for-tests", "meatyhamhock"):
+        assert secret not in shown
+
+
+def test_named_template_parameters() -> None:
+    settings = WhatsAppSettings.model_validate(settings_dict(
+        template={"name": "t", "parameters": {"who": "{author}", "what": "{preview}"}}))
+    assert settings.template is not None
+    assert settings.template.parameters == {"who": "{author}", "what": "{preview}"}
