@@ -1,0 +1,134 @@
+"""The router and its conversion table, as tables of real cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hub.connector import Action, Address, Form, Shape
+from hub.events import Actor, Attachment, Event, Kind, Ref
+from hub.router import Bridge, BridgeEndpoint, anchor, conversion, kinds_received, plan
+from hub.settings import Direction
+from hub.store import StoredEvent
+
+M, E, F, R = Kind.MESSAGE_CREATED, Kind.EVENT_CREATED, Kind.FILE_CREATED, Kind.REACTION_ADDED
+
+
+@pytest.mark.parametrize(("kind", "parent", "files", "shape", "expected"), [
+    (M, False, False, Shape.CHAT, (Form.MESSAGE, Action.CREATE)),
+    (M, True, False, Shape.CHAT, (Form.REPLY, Action.CREATE)),
+    (M, False, False, Shape.BOARD, (Form.POST, Action.CREATE)),
+    (M, True, False, Shape.BOARD, (Form.COMMENT, Action.CREATE)),
+    (M, False, False, Shape.CALENDAR, None),
+    (M, False, False, Shape.FILES, None),
+    (M, False, True, Shape.FILES, (Form.FILE, Action.CREATE)),
+    (Kind.MESSAGE_UPDATED, False, False, Shape.CHAT, (Form.MESSAGE, Action.UPDATE)),
+    (Kind.MESSAGE_DELETED, True, False, Shape.BOARD, (Form.COMMENT, Action.DELETE)),
+    (Kind.MESSAGE_UPDATED, False, True, Shape.FILES, None),
+    (E, False, False, Shape.CALENDAR, (Form.CALENDAR, Action.CREATE)),
+    (Kind.EVENT_UPDATED, False, False, Shape.CALENDAR, (Form.CALENDAR, Action.UPDATE)),
+    (Kind.EVENT_CANCELLED, False, False, Shape.CALENDAR, (Form.CALENDAR, Action.DELETE)),
+    (E, False, False, Shape.CHAT, (Form.MESSAGE, Action.CREATE)),
+    (Kind.EVENT_UPDATED, False, False, Shape.CHAT, (Form.REPLY, Action.CREATE)),
+    (Kind.EVENT_CANCELLED, False, False, Shape.CHAT, (Form.REPLY, Action.CREATE)),
+    (E, False, False, Shape.BOARD, (Form.POST, Action.CREATE)),
+    (Kind.EVENT_UPDATED, False, False, Shape.BOARD, (Form.POST, Action.UPDATE)),
+    (Kind.EVENT_CANCELLED, False, False, Shape.BOARD, (Form.COMMENT, Action.CREATE)),
+    (E, False, False, Shape.FILES, None),
+    (F, False, True, Shape.CHAT, (Form.FILE, Action.CREATE)),
+    (F, False, True, Shape.BOARD, (Form.FILE, Action.CREATE)),
+    (F, False, True, Shape.FILES, (Form.FILE, Action.CREATE)),
+    (Kind.FILE_DELETED, False, True, Shape.FILES, (Form.FILE, Action.DELETE)),
+    (F, False, True, Shape.CALENDAR, None),
+    (R, True, False, Shape.CHAT, (Form.REACTION, Action.CREATE)),
+    (Kind.REACTION_REMOVED, True, False, Shape.CHAT, (Form.REACTION, Action.DELETE)),
+    (R, True, False, Shape.BOARD, None),
+])
+def test_conversion_table(kind: Kind, parent: bool, files: bool, shape: Shape,
+                          expected: tuple[Form, Action] | None) -> None:
+    assert conversion(kind, parent, files, shape) == expected
+
+
+def endpoint(at: str, shape: Shape = Shape.CHAT, **options: object) -> BridgeEndpoint:
+    return BridgeEndpoint(address=Address.parse(at), shape=shape, **options)  # type: ignore[arg-type]
+
+
+def event(connection: str = "east", endpoint_id: str = "chat/general", native_id: str = "1",
+          kind: Kind = M, actor: str = "u1", parent: str | None = None,
+          files: bool = False) -> Event:
+    ref = Ref(platform="pigeon", connection=connection, endpoint=endpoint_id, native_id=native_id)
+    return Event(kind=kind, source=ref, actor=Actor(platform="pigeon", native_id=actor, name="A"),
+                 parent=ref.model_copy(update={"native_id": parent}) if parent else None,
+                 occurred_at=datetime(2026, 11, 26, tzinfo=UTC),
+                 attachments=(Attachment(name="a.pdf"),) if files else ())
+
+
+GENERAL = Bridge("general", (
+    endpoint("east/chat/general"),
+    endpoint("west/chat/lobby"),
+    endpoint("board/board/2001", Shape.BOARD),
+    endpoint("cal/calendar/9", Shape.CALENDAR),
+))
+
+
+def targets(events: list[Event], bridges: tuple[Bridge, ...] = (GENERAL,),
+            copies: frozenset[tuple[str, str]] = frozenset(),
+            own: dict[str, frozenset[str]] | None = None) -> list[tuple[int, str, Form]]:
+    stored = [StoredEvent(n + 1, e) for n, e in enumerate(events)]
+    return [(p.event_seq, p.target, p.form) for p in plan(stored, bridges, copies, own or {})]
+
+
+def test_a_message_reaches_every_other_endpoint_that_can_show_it() -> None:
+    assert targets([event()]) == [(1, "west/chat/lobby", Form.MESSAGE),
+                                  (1, "board/board/2001", Form.POST)]
+
+
+def test_a_calendar_event_reaches_every_shape_but_files() -> None:
+    assert {t for _, t, _ in targets([event(kind=E)])} == {
+        "west/chat/lobby", "board/board/2001", "cal/calendar/9"}
+
+
+def test_copies_and_the_hubs_own_posts_are_never_routed() -> None:
+    assert targets([event()], copies=frozenset({("east", "1")})) == []
+    assert targets([event(actor="hub-bot")], own={"east": frozenset({"hub-bot"})}) == []
+    assert targets([event(actor="hub-bot")], own={"west": frozenset({"hub-bot"})}) != []
+
+
+def test_an_endpoint_in_no_bridge_routes_nowhere() -> None:
+    assert targets([event(endpoint_id="chat/random")]) == []
+
+
+def test_directions_and_kinds_filter() -> None:
+    bridge = Bridge("one-way", (
+        endpoint("east/chat/general", direction=Direction.IN),
+        endpoint("west/chat/lobby", direction=Direction.OUT),
+        endpoint("board/board/2001", Shape.BOARD, kinds=frozenset({E})),
+    ))
+    assert targets([event()], (bridge,)) == [(1, "west/chat/lobby", Form.MESSAGE)]
+    assert targets([event(connection="west", endpoint_id="chat/lobby")], (bridge,)) == []
+
+
+def test_two_bridges_sharing_ends_deliver_once() -> None:
+    twin = Bridge("twin", GENERAL.endpoints[:2])
+    assert targets([event()], (GENERAL, twin)).count((1, "west/chat/lobby", Form.MESSAGE)) == 1
+
+
+def test_ordering_keys_follow_the_source_conversation() -> None:
+    stored = [StoredEvent(1, event()), StoredEvent(2, event(native_id="2"))]
+    keys = {p.ordering_key for p in plan(stored, (GENERAL,), frozenset(), {})
+            if p.target == "west/chat/lobby"}
+    assert keys == {"east/chat/general>west/chat/lobby"}
+
+
+def test_anchor_is_the_parent_or_the_announced_event() -> None:
+    reply = event(parent="root")
+    assert anchor(reply, Form.REPLY) == reply.parent
+    assert anchor(reply, Form.MESSAGE) is None
+    moved = event(kind=Kind.EVENT_UPDATED)
+    assert anchor(moved, Form.REPLY) == moved.source
+
+
+def test_kinds_received_by_a_calendar() -> None:
+    assert kinds_received(endpoint("cal/calendar/1", Shape.CALENDAR)) == {
+        Kind.EVENT_CREATED, Kind.EVENT_UPDATED, Kind.EVENT_CANCELLED}

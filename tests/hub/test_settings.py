@@ -1,0 +1,83 @@
+"""Settings: the file, the environment over it, secrets from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.errors import ConfigError
+from hub.settings import CONFIG_ENV, config_path, load_settings
+
+EXAMPLE = Path(__file__).parents[2] / "config" / "passerelle.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "passerelle.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_file_is_valid() -> None:
+    settings = load_settings(EXAMPLE)
+    assert settings.store.url == "sqlite:///passerelle.db"
+    assert settings.web.port == 8470
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[store]\nurl = "sqlite:///file.db"\n[delivery]\nmax_attempts = 4\n')
+    monkeypatch.setenv("HUB_STORE__URL", "sqlite:///env.db")
+    settings = load_settings(path)
+    assert settings.store.url == "sqlite:///env.db"
+    assert settings.delivery.max_attempts == 4
+
+
+def test_a_connection_secret_from_the_environment_finds_its_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[connections.lisbon-slack]\ntype = "slack"\nbot_token = "old"\n')
+    monkeypatch.setenv("HUB_CONNECTIONS__LISBON_SLACK__BOT_TOKEN", "xoxb-from-env")
+    settings = load_settings(path)
+    assert settings.connections == {"lisbon-slack": {"type": "slack",
+                                                     "bot_token": "xoxb-from-env"}}
+
+
+def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    path = write(tmp_path, f'[web]\nadmin_token_file = "{secret}"\n')
+    token = load_settings(path).web.admin_token
+    assert token is not None and token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(load_settings(path))
+
+
+def test_a_missing_secret_file_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[web]\nadmin_token_file = "/nonexistent/token"\n')
+    with pytest.raises(ConfigError, match="admin_token_file.*/nonexistent/token"):
+        load_settings(path)
+
+
+def test_errors_name_the_key_and_never_echo_values(tmp_path: Path) -> None:
+    path = write(tmp_path, '[delivery]\nmax_attempts = "hunter2"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "delivery.max_attempts" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_bad_toml_and_missing_file_are_explained(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[store\n"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_which_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    assert config_path(None) is None  # embedded defaults
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "passerelle.toml").write_text("")
+    assert config_path(None) == Path("config/passerelle.toml")
+    monkeypatch.setenv(CONFIG_ENV, "/etc/passerelle.toml")
+    assert config_path(None) == Path("/etc/passerelle.toml")
+    assert config_path(Path("given.toml")) == Path("given.toml")
