@@ -14,7 +14,14 @@ import pytest
 import respx
 
 from hub.connector import (
-    Address, Form, LocalFile, MemoryStateBox, Outgoing, Shape, Target, WebhookRequest,
+    Address,
+    Form,
+    LocalFile,
+    MemoryStateBox,
+    Outgoing,
+    Shape,
+    Target,
+    WebhookRequest,
 )
 from hub.errors import AuthError, PermanentError, TransientError, WebhookRejected
 from hub.events import Actor, Attachment, Event, Kind, Ref
@@ -340,7 +347,7 @@ async def test_files_go_through_the_external_upload(make: Any, api: respx.Router
     assert body["thread_ts"] == "1.000002"
     assert body["initial_comment"] == "*Ana Souza (Whatsapp):* the minutes"
     assert not api.routes["send"].called
-    assert not any("files.upload" == str(c.request.url).rsplit("/", 1)[-1] for c in api.calls)
+    assert not any(str(c.request.url).rsplit("/", 1)[-1] == "files.upload" for c in api.calls)
 
 
 async def test_a_share_slack_has_not_made_yet_is_named_by_file(make: Any, api: respx.Router,
