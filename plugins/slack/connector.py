@@ -72,6 +72,7 @@ HINTS = {
     "cant_delete_message": "Slack lets a bot delete only what it posted",
 }
 PENDING = "pending"
+NAMING_SECONDS = 1.0
 
 
 class SlackConnector(Connector):
@@ -91,7 +92,7 @@ class SlackConnector(Connector):
         self._auth: AuthInfo | None = None
         self._channels: dict[str, RateLimiter] = {}
         self._history = CallBudget(self.settings.history_calls_per_minute)
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._recent: OrderedDict[str, list[Event]] = OrderedDict()
         self._users: dict[str, Actor] = {}
 
     @property
@@ -189,23 +190,31 @@ class SlackConnector(Connector):
         return None
 
     async def receive(self, request: WebhookRequest) -> Inbound:
-        """Events of one delivery; Slack's retries of an event already taken give none."""
+        """Events of one delivery. Slack's retries of an event (same `event_id`) get the same
+        events back without new API calls; the store's unique key drops the duplicates. They
+        are never answered with nothing: the first attempt may not have been stored."""
         try:
             payload = json.loads(request.body)
         except ValueError as exc:
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
         event_id = payload.get("event_id") if isinstance(payload, dict) else None
-        if isinstance(event_id, str) and event_id in self._seen:
-            return Inbound()
+        if isinstance(event_id, str) and event_id in self._recent:
+            return Inbound(events=self._recent[event_id])
         try:
             events = self.parse(payload)
         except mapping.PayloadError as exc:
             raise WebhookRejected(f"unreadable Slack event: {exc}", status=400) from None
+        try:
+            # Slack wants its answer within 3 s: names are a nicety, never worth a retry.
+            async with asyncio.timeout(NAMING_SECONDS):
+                events = await self._named(events)
+        except TimeoutError:
+            log.warning("slack %s: users.info too slow; authors keep their ids", self.connection)
         if isinstance(event_id, str):
-            self._seen[event_id] = None
-            while len(self._seen) > 4096:
-                self._seen.popitem(last=False)
-        return Inbound(events=await self._named(events))
+            self._recent[event_id] = events
+            while len(self._recent) > 1024:
+                self._recent.popitem(last=False)
+        return Inbound(events=events)
 
     def parse(self, payload: Any) -> list[Event]:
         """Pure: an Events API body to canonical events, the hub's own posts left out."""

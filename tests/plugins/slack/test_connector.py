@@ -150,15 +150,16 @@ async def test_a_request_within_the_window_passes(make: Any) -> None:
 
 # -- receive --------------------------------------------------------------------------------
 
-async def test_receive_names_people_and_drops_slack_retries(make: Any, api: respx.Router
-                                                            ) -> None:
+async def test_receive_names_people_and_repeats_itself_on_slack_retries(
+        make: Any, api: respx.Router) -> None:
     connector = make()
     first = await connector.receive(signed(BODY))
     [event] = first.events
     assert event.actor.name == "Ana"
     assert event.actor.avatar_url == "https://avatars.slack-edge.com/ana.png"
     retry = signed(BODY, headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
-    assert (await connector.receive(retry)).events == ()
+    again = (await connector.receive(retry)).events
+    assert [e.dedupe_key for e in again] == [event.dedupe_key]  # the store drops it
     assert api["users"].call_count == 1
 
 
