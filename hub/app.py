@@ -13,7 +13,7 @@ import httpx
 import pluggy
 
 from hub.connector import Address
-from hub.delivery import DeliveryWorker, Localise, Settled
+from hub.delivery import DeliveryWorker, Localise
 from hub.events import Event
 from hub.http import make_client
 from hub.limits import RetryPolicy
@@ -105,7 +105,7 @@ class Hub:
             self.metrics.events.labels(item.event.source.connection).inc()
             try:
                 self.plugins.hook.hub_event_stored(event=item.event, seq=item.seq)
-            except Exception:  # noqa: BLE001 - the event is safe; a plugin's fault stays its own
+            except Exception:
                 log.exception("a hub_event_stored hook failed for event %s", item.event.id)
         if stored:
             self._wake.set()
@@ -142,12 +142,12 @@ class Hub:
         counts = [await self.poll(address) for address in self.network.polled_endpoints()]
         return sum(c for c in counts if c > 0)
 
-    async def settle(self, timeout: float = 30.0, horizon: float = 10.0) -> None:
+    async def settle(self, within: float = 30.0, horizon: float = 10.0) -> None:
         """Route and deliver until nothing is left that is due within `horizon` seconds.
 
         For tests and the demo: a retry due later than the horizon is left for the scheduler.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             await self.tick()
             await self.worker.drain()
@@ -156,12 +156,10 @@ class Hub:
                     return
             else:
                 await asyncio.sleep(0.05)
-        raise TimeoutError(f"the hub did not settle within {timeout} s")
+        raise TimeoutError(f"the hub did not settle within {within} s")
 
     async def _due_within(self, horizon: float) -> bool:
         limit = time.time() + horizon
         pending = await self.store.run(self.store.deliveries, PENDING, 1000)
         return any(d.next_attempt_at <= limit for d in pending)
 
-    def on_settled(self, settled: Settled) -> None:
-        self.metrics.deliveries.labels(settled.target_connection, settled.outcome).inc()

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,7 +43,11 @@ def _settings(config: Path | None) -> HubSettings:
     try:
         return load_settings(config)
     except ConfigError as exc:
-        raise _fail("configuration refused:\n" + "\n".join(f"  - {p}" for p in exc.problems))
+        raise _refused(exc) from None
+
+
+def _refused(exc: ConfigError) -> typer.Exit:
+    return _fail("configuration refused:\n" + "\n".join(f"  - {p}" for p in exc.problems))
 
 
 def _registry(settings: HubSettings | None = None) -> Registry:
@@ -53,7 +56,7 @@ def _registry(settings: HubSettings | None = None) -> Registry:
         return Registry.collect(make_plugin_manager(
             allow=plugins.allow if plugins else None, block=plugins.block if plugins else ()))
     except HubError as exc:
-        raise _fail(f"plugins: {exc}")
+        raise _fail(f"plugins: {exc}") from None
 
 
 def _print_json(value: Any) -> None:
@@ -68,11 +71,12 @@ def _offline_transport(request: httpx.Request) -> httpx.Response:
 def run(config: ConfigOption = None) -> None:
     """Run the hub: webhooks, polls and deliveries, until interrupted."""
     settings = _settings(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(_run(settings))
     except HubError as exc:
-        raise _fail(str(exc), 1)
+        raise _fail(str(exc), 1) from None
 
 
 async def _run(settings: HubSettings) -> None:
@@ -109,7 +113,7 @@ async def _check(settings: HubSettings, registry: Registry, online: bool) -> boo
         try:
             network = Network.build(settings, registry, http, lambda name: MemoryStateBox())
         except ConfigError as exc:
-            raise _fail("configuration refused:\n" + "\n".join(f"  - {p}" for p in exc.problems))
+            raise _refused(exc) from None
         failed = False
         for name, connector in network.connectors.items():
             try:
@@ -137,7 +141,8 @@ def _describe(name: str, cls: type[Connector], plugin: str) -> dict[str, Any]:
     return {
         "name": name,
         "plugin": plugin,
-        "capabilities": [c.name.lower() for c in Capability if c and c in cls.capabilities],
+        "capabilities": [c.name.lower() for c in Capability
+                         if c.name and c in cls.capabilities],
         "endpoint_kinds": {k: v.value for k, v in cls.endpoint_kinds.items()},
         "settings": sorted(cls.settings_model.model_fields),
     }
@@ -168,7 +173,7 @@ def normalize(
     cls = registry.connectors.get(platform)
     if cls is None:
         known = ", ".join(sorted(registry.connectors)) or "none"
-        raise _fail(f'no connector "{platform}"; installed: {known}')
+        raise _fail(f'no connector "{platform}"; installed: {known}') from None
     settings = cls.settings_model.model_construct(type=platform)
     out: list[dict[str, Any]] = []
     failed = False
@@ -195,7 +200,7 @@ def _store(config: Path | None) -> Store:
     try:
         return Store.open(settings.store.url)
     except HubError as exc:
-        raise _fail(str(exc), 1)
+        raise _fail(str(exc), 1) from None
 
 
 _SECRET_HINTS = ("token", "secret", "password", "key")
@@ -210,7 +215,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         states = {conn: {k: v for k, v in values.items()
                          if not any(h in k.lower() for h in _SECRET_HINTS)}
                   for conn, values in store.states().items()}
-        report = {
+        report: dict[str, Any] = {
             "events": store.last_seq(),
             "deliveries": {f"{target} {state}": n for (target, state), n in sorted(counts.items())},
             "dead": sum(n for (_, state), n in counts.items() if state == DEAD),
@@ -223,7 +228,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         return
     typer.echo(f"events stored: {report['events']}")
     typer.echo(f"dead letters: {report['dead']}")
-    for key, n in report["deliveries"].items():
+    deliveries: dict[str, int] = report["deliveries"]
+    for key, n in deliveries.items():
         typer.echo(f"  {key}: {n}")
     for conn, values in states.items():
         for k, v in values.items():
@@ -284,7 +290,7 @@ def deadletters_list(config: ConfigOption = None, as_json: JsonOption = False) -
 
 def _selection(ids: list[int] | None, every: bool) -> list[int] | None:
     if not ids and not every:
-        raise _fail("name the delivery ids, or pass --all")
+        raise _fail("name the delivery ids, or pass --all") from None
     return None if every else list(ids or [])
 
 
@@ -326,4 +332,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -8,7 +8,6 @@ sandbox) and a small `StateBox` for what it must remember (a refreshed token, a 
 from __future__ import annotations
 
 import json
-from abc import ABC
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -244,7 +243,7 @@ class ConnectionSettings(BaseModel):
     )
 
 
-class Connector(ABC):  # noqa: B024 - every method is optional; capabilities say which exist
+class Connector:
     """One platform. Subclasses set the class attributes and implement what they promise.
 
     Errors: raise only hub.errors (use hub.http.raise_for_status for HTTP statuses).

@@ -10,12 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from hub.connector import (
-    Action, Address, Capability, Connector, Form, LocalFile, Outgoing, Target,
+    Action,
+    Address,
+    Capability,
+    Connector,
+    Form,
+    LocalFile,
+    Outgoing,
+    Target,
 )
 from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.events import Actor, Event, Kind, Ref
@@ -191,8 +197,7 @@ class DeliveryWorker:
             await self._acquire(connector)
             receipt = await connector.send(outgoing, target)
         finally:
-            for file in files:
-                Path(file.path).unlink(missing_ok=True)
+            _discard(files)
         origin = await self._origin(event.source)
         role = "notice" if _is_notice(event, form) else "copy"
         link = Link(origin.connection, origin.endpoint, origin.native_id,
@@ -226,8 +231,7 @@ class DeliveryWorker:
             for attachment in event.attachments:
                 files.append(await source.download(attachment))
         except BaseException:
-            for file in files:
-                Path(file.path).unlink(missing_ok=True)
+            _discard(files)
             raise
         return tuple(files)
 
@@ -287,6 +291,11 @@ class DeliveryWorker:
             occurred_at=event.occurred_at, body=notice, language=None,
         )
         await self.store.run(self.store.append, [notice_event])
+
+
+def _discard(files: Sequence[LocalFile]) -> None:
+    for file in files:
+        file.path.unlink(missing_ok=True)
 
 
 def _is_notice(event: Event, form: Form) -> bool:

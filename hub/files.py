@@ -159,9 +159,13 @@ async def _save(response: httpx.Response, policy: DownloadPolicy, name: str, mim
                                          connection=connection)
                 out.write(chunk)
     except BaseException:
-        path.unlink(missing_ok=True)
+        _discard(path)
         raise
     return LocalFile(path=path, name=safe_filename(name), mime_type=mime_type, size=size)
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069]")

@@ -23,7 +23,7 @@ class RetryPolicy:
         """Seconds to wait after the `attempts`-th failure (1 for the first)."""
         ceiling = min(self.cap, self.base * 2 ** max(0, attempts - 1))
         jittered = ceiling * (0.5 + rng() / 2)  # half fixed, half jitter: never retry at once
-        return max(jittered, retry_after or 0.0)
+        return float(max(jittered, retry_after or 0.0))
 
     def exhausted(self, attempts: int, age: float) -> bool:
         """True once `attempts` failures were made or the item is older than max_age."""
@@ -54,7 +54,8 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         async with self._lock:
-            while (wait := self.wait_time()) > 0:
+            # The wait is computed from the clock, not polled for a condition.
+            while (wait := self.wait_time()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
             if self.rate:
                 self._next_free = max(self._clock(), self._next_free) + 1.0 / self.rate

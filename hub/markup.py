@@ -189,8 +189,8 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
         if char == "[":
             link = _link_at(text, i)
             if link:
-                node, i = link
-                push(node)
+                push(link[0])
+                i = link[1]
                 continue
         if char in "h" and (found := URL.match(text, i)) and (i == 0 or not text[i - 1].isalnum()):
             push(Link(found.group(0), ()))
@@ -198,8 +198,8 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
             continue
         styled = _styled_at(text, i)
         if styled:
-            node, i = styled
-            push(node)
+            push(styled[0])
+            i = styled[1]
             continue
         buffer.append(char)
         i += 1

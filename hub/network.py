@@ -171,8 +171,8 @@ def _flow_problems(bridge: str, members: list[BridgeEndpoint]) -> list[str]:
                     if any(f.passes(kind) for f in feeders)}
         if not possible:
             found.append(
-                f'bridge "{bridge}": endpoint "{target.address}" ({target.shape.value}) can receive '
-                "none of the kinds the others send; widen its kinds or remove it")
+                f'bridge "{bridge}": endpoint "{target.address}" ({target.shape.value}) can '
+                "receive none of the kinds the others send; widen its kinds or remove it")
     if not any(m.direction.receives for m in members):
         found.append(f'bridge "{bridge}": no endpoint receives; set direction = "out" or "both" '
                      "on one")

@@ -77,7 +77,9 @@ def conversion(kind: Kind, has_parent: bool, has_files: bool, target: Shape
             return Form.CALENDAR, action
         if target is Shape.CHAT:
             # An announcement; later changes are told as replies under it.
-            return (Form.MESSAGE, action) if action is Action.CREATE else (Form.REPLY, Action.CREATE)
+            if action is Action.CREATE:
+                return Form.MESSAGE, action
+            return Form.REPLY, Action.CREATE
         if target is Shape.BOARD:
             if action is Action.DELETE:
                 return Form.COMMENT, Action.CREATE

@@ -67,7 +67,8 @@ class Render(StrEnum):
 class EndpointSettings(_Section):
     at: str = Field(description='"connection/kind/id"')
     direction: Direction = Direction.BOTH
-    kinds: list[Kind] | None = Field(default=None, description="event kinds that pass; all if unset")
+    kinds: list[Kind] | None = Field(default=None,
+                                     description="event kinds that pass; all if unset")
     language: str | None = Field(default=None, description="BCP-47 language its people read")
     render: Render = Render.TRANSLATED
     options: dict[str, Any] = Field(default_factory=dict, description="connector-specific")

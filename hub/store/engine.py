@@ -30,7 +30,8 @@ def open_engine(url: str) -> Engine:
         if parsed.get_driver_name() in ("", "psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    raise StoreError(f'store url "{parsed.drivername}:…" is not supported; use sqlite or postgresql')
+    raise StoreError(
+        f'store url "{parsed.drivername}:…" is not supported; use sqlite or postgresql')
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -136,7 +136,8 @@ class Store:
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
+            last = conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+        return int(last)
 
     # -- routing ------------------------------------------------------------------------
 

@@ -160,6 +160,8 @@ class Protected:
             return
         lead = content[: len(content) - len(content.lstrip())]
         trail = content[len(content.rstrip()) :]
+        if not out[:start] or out[start - 1][-1:].isspace():
+            lead = ""  # the space moved out of the pair is already there
         out[start:] = [lead, opening, core, closing, trail]
 
 

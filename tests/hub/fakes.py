@@ -20,8 +20,17 @@ from pydantic import SecretStr
 
 from hub import hookimpl
 from hub.connector import (
-    Address, Capability, ConnectionSettings, Connector, Outgoing, PollResult, Receipt,
-    Shape, Target, WebhookAnswer, WebhookRequest,
+    Address,
+    Capability,
+    ConnectionSettings,
+    Connector,
+    Outgoing,
+    PollResult,
+    Receipt,
+    Shape,
+    Target,
+    WebhookAnswer,
+    WebhookRequest,
 )
 from hub.errors import WebhookRejected
 from hub.events import Actor, Event, Kind, Ref
@@ -174,7 +183,7 @@ class Corkboard(FakeConnector):
     name = "corkboard"
     default_base_url = "https://corkboard.test"
     shape = Shape.BOARD
-    endpoint_kinds = {"board": Shape.BOARD}
+    endpoint_kinds: ClassVar[dict[str, Shape]] = {"board": Shape.BOARD}
 
 
 class FakePlugin:

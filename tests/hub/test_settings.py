@@ -52,7 +52,7 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
 
 def test_a_missing_secret_file_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, '[web]\nadmin_token_file = "/nonexistent/token"\n')
-    with pytest.raises(ConfigError, match="admin_token_file.*/nonexistent/token"):
+    with pytest.raises(ConfigError, match=r"admin_token_file.*/nonexistent/token"):
         load_settings(path)
 
 
