@@ -237,10 +237,10 @@ class BasecampConnector(Connector):
         try:
             current = await client.recording(rtype, rid)
         except NotFound:
-            # Gone or hidden: only a removal can still be told, from the hint.
+            # Gone for good or hidden: only a removal can still be told, from the hint.
             if change is not mapping.Change.TRASHED:
                 return Inbound()
-            current = hint
+            current = dict(hint, status="trashed")
         if change is mapping.Change.TRASHED and current.get("status") == "active":
             return Inbound()  # restored since (or a forged hint): nothing was removed
         if change is not mapping.Change.TRASHED and current.get("status") != "active":
