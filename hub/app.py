@@ -101,12 +101,18 @@ class Hub:
                      cursor: tuple[str, str, str] | None = None) -> list[StoredEvent]:
         """Store events (and a poll cursor) in one transaction; announce what was new."""
         stored = await self.store.run(self.store.append, list(events), cursor)
+        listeners = self.plugins.hook.hub_event_stored.get_hookimpls()
         for item in stored:
             self.metrics.events.labels(item.event.source.connection).inc()
-            try:
-                self.plugins.hook.hub_event_stored(event=item.event, seq=item.seq)
-            except Exception:
-                log.exception("a hub_event_stored hook failed for event %s", item.event.id)
+            arguments = {"event": item.event, "seq": item.seq}
+            # Each listener on its own: one that raises must not silence the others, and the
+            # event is already safe, so a listener's fault is logged, not propagated.
+            for listener in listeners:
+                try:
+                    listener.function(**{name: arguments[name] for name in listener.argnames})
+                except Exception:
+                    log.exception("a hub_event_stored hook of plugin %s failed for event %s",
+                                  listener.plugin_name, item.event.id)
         if stored:
             self._wake.set()
         return stored

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -127,10 +126,3 @@ class Event(_Frozen):
     def dedupe_key(self) -> tuple[str, str, str, str]:
         """The identity the store refuses to see twice."""
         return (self.source.connection, self.source.native_id, self.kind.value, self.revision)
-
-
-def utc(value: datetime) -> datetime:
-    """Refuse naive datetimes: inside the hub, time is always timezone-aware."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value.isoformat()} has no timezone")
-    return value

@@ -87,13 +87,25 @@ class Document:
 
 
 def escape(text: str) -> str:
-    """Plain text as canonical markup that renders back to exactly that text."""
+    """Plain text as canonical markup that renders back to exactly that text.
+
+    Bare URLs stay verbatim: they become links as they are, and a backslash inside one would
+    change the address.
+    """
     out = []
-    for index, char in enumerate(text):
+    index = 0
+    while index < len(text):
+        found = URL.match(text, index)
+        if found and (index == 0 or not text[index - 1].isalnum()):
+            out.append(found.group(0))
+            index = found.end()
+            continue
+        char = text[index]
         at_line_start = index == 0 or text[index - 1] == "\n"
         if char in "\\`*_~[]<" or (char in ">-#" and at_line_start):
             out.append("\\")
         out.append(char)
+        index += 1
     return "".join(out)
 
 

@@ -33,7 +33,7 @@ class Poller:
             result = await connector.poll(address, cursor)
             moved = (address.connection, address.endpoint, result.cursor) if result.cursor else None
             stored = await self._ingest(result.events, moved)
-        except Exception as exc:
+        except Exception as exc:  # a poll must never take the scheduler down
             if key not in self.failing:
                 self.failing[key] = str(exc)
                 # A hub error explains itself; anything else is a fault of ours: show where.

@@ -98,7 +98,7 @@ def make_app(hub: Hub) -> Starlette:
     async def healthz(_: Request) -> Response:
         try:
             await hub.store.run(hub.store.ping)
-        except Exception as exc:
+        except Exception as exc:  # any failure means unhealthy; the type says which
             return JSONResponse({"status": "unhealthy", "store": type(exc).__name__},
                                 status_code=503)
         return JSONResponse({"status": "ok"})
