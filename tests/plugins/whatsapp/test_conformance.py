@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import httpx
 import pytest
 import respx
@@ -35,7 +37,7 @@ class TestWhatsAppConformance(ConnectorConformance):
     settings = settings_dict()
     address = "conformance/group/GROUP1"
     samples = CONTENT
-    error_responses = {
+    error_responses: ClassVar[dict[str, httpx.Response]] = {
         "auth": graph_error(190, "Error validating access token: Session has expired",
                             status=401, subcode=463),
         "permanent": graph_error(100, "(#100) Invalid parameter"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import httpx
 import pytest
@@ -45,7 +44,7 @@ async def test_media_is_fetched_with_the_token_and_kept_intact() -> None:
         assert local.name == "photo.jpg" and local.mime_type == "image/jpeg"
         assert download.calls[0].request.headers["authorization"] == "Bearer EAAG-test-token"
     finally:
-        Path(local.path).unlink()
+        local.path.unlink()
 
 
 async def test_an_expired_url_is_looked_up_again() -> None:
@@ -58,7 +57,7 @@ async def test_an_expired_url_is_looked_up_again() -> None:
                                                headers={"content-type": "image/jpeg"})
     local = await connector_on(router).download(MEDIA)
     assert local.path.read_bytes() == BYTES
-    Path(local.path).unlink()
+    local.path.unlink()
     assert lookup.call_count == 2
 
 
