@@ -17,7 +17,7 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
         scheduler.add_job(
             hub.poll, "interval", args=[address], seconds=interval,
             jitter=settings.poll_jitter_seconds, id=f"poll:{address}", name=f"poll {address}",
-            max_instances=1, coalesce=True, misfire_grace_time=int(interval),
+            max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval)),
             replace_existing=True,
         )
     scheduler.add_job(
