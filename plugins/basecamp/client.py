@@ -85,7 +85,8 @@ class BasecampClient:
             if token:
                 sent["Authorization"] = f"Bearer {token}"
             content: Any = None
-            if json is not None:
+            if json is not None or (method in ("POST", "PUT") and file is None):
+                # Even a bodiless PUT (trashing) must say JSON, or Basecamp answers 415.
                 sent["Content-Type"] = JSON_TYPE
             if file is not None:
                 sent["Content-Type"] = file.mime_type

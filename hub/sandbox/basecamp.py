@@ -1,0 +1,703 @@
+"""A local Basecamp: the Basecamp 4 API subset the connector uses, and Launchpad's token URL.
+
+Same paths (`/<account>/…json`, flat routes plus the bucket-scoped webhook routes), the same
+recording shapes, geared pagination (15, 30, 50, then 100) with `Link` and `X-Total-Count`,
+weak ETags answered with 304, the mandatory User-Agent (400 without a contact), 415 without a
+JSON content type, 401 for unknown tokens, `404 Reason: Account Inactive`, rich text cut to
+the allowed tags with `<bc-attachment>` expanded, and unsigned webhooks fired as Basecamp shapes
+them (`User-Agent: Basecamp3 Webhook`), deactivated after ten failed deliveries. Campfire has
+no webhooks, as on Basecamp. Act as people with `post_message`, `comment`, `edit`, `trash`,
+`say`, `upload`, `add_entry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import html
+import itertools
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.sandbox.base import Emulator
+
+Record = dict[str, Any]
+GEARS = (15, 30, 50, 100)
+ALLOWED = {"div", "h1", "br", "strong", "em", "strike", "a", "pre", "ol", "ul", "li",
+           "blockquote", "bc-attachment"}
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*>")
+_ATTACHMENT = re.compile(r'<bc-attachment\b[^>]*\bsgid="([^"]+)"[^>]*>(?:.*?</bc-attachment>)?',
+                         re.S)
+MAX_FAILURES = 10
+TYPE_PATHS = {"Message": "messages", "Comment": "comments", "Schedule::Entry": "schedule_entries",
+              "Upload": "uploads"}
+KIND_PREFIX = {"Message": "message", "Comment": "comment", "Schedule::Entry": "schedule_entry",
+               "Upload": "upload"}
+
+
+class BasecampEmulator(Emulator):
+    """One account, its people and projects; the app's user is `me`."""
+
+    platform = "basecamp"
+
+    def __init__(self, *, account_id: int = 195539477, token: str = "sandbox-access",  # noqa: S107
+                 refresh_token: str = "sandbox-refresh",  # noqa: S107 - a sandbox's, not a secret
+                 client_id: str = "sandbox-client",
+                 client_secret: str = "sandbox-client-secret",  # noqa: S107
+                 edit_kinds: str = "observed") -> None:
+        self.account_id = account_id
+        self.tokens = {token}
+        self.refresh_token, self.client_id, self.client_secret = (refresh_token, client_id,
+                                                                   client_secret)
+        self.edit_kinds = edit_kinds  # "observed": *_content_changed; "documented": *_updated
+        self.inactive = False
+        self.people: dict[int, Record] = {}
+        self.projects: dict[int, Record] = {}
+        self.recordings: dict[int, Record] = {}
+        self.lines: dict[int, list[Record]] = {}  # chat id -> lines, oldest first
+        self.attachments: dict[str, Record] = {}  # sgid -> attachment (with its bytes)
+        self.blobs: dict[str, tuple[bytes, str]] = {}  # key -> (bytes, content type)
+        self.webhooks: dict[int, Record] = {}
+        self.chatbots: dict[str, tuple[int, str]] = {}  # key -> (person id, service name)
+        self.fired: list[Record] = []
+        self._pending: set[asyncio.Task[None]] = set()
+        self._clock = datetime(2026, 1, 1, tzinfo=UTC)
+        self._event_ids = itertools.count(1071915703)
+        super().__init__()
+        self._ids = itertools.count(1069480000)
+        self.me = self.add_person("Passerelle Hub", "hub@example.org")
+
+    # -- the world ---------------------------------------------------------------------------
+
+    def now(self) -> str:
+        # Strictly increasing, so cursors and sorting are never ambiguous in tests.
+        self._clock = max(datetime.now(UTC), self._clock + timedelta(milliseconds=1))
+        return self._clock.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    @property
+    def api(self) -> str:
+        return f"{self.base_url}/{self.account_id}"
+
+    def add_person(self, name: str, email: str) -> Record:
+        pid = self.next_id()
+        sgid = _sgid(f"gid://bc3/Person/{pid}?expires_in")
+        person = {"id": pid, "attachable_sgid": sgid, "name": name, "email_address": email,
+                  "personable_type": "User", "title": None, "bio": None, "location": None,
+                  "created_at": self.now(), "updated_at": self.now(), "admin": False,
+                  "owner": False, "client": False, "employee": True, "time_zone": "Etc/UTC",
+                  "avatar_url": f"https://3.basecamp-static.com/{self.account_id}/people/{pid}"}
+        self.people[pid] = person
+        self.attachments[sgid] = {"person": pid}
+        return person
+
+    def add_project(self, name: str) -> int:
+        pid = self.next_id()
+        tools = {"message_board": "Message Board", "chat": "Chat", "schedule": "Schedule",
+                 "vault": "Docs & Files"}
+        dock = [{"id": self.next_id(), "title": title, "name": tool, "enabled": True,
+                 "position": n} for n, (tool, title) in enumerate(tools.items(), 1)]
+        self.projects[pid] = {"id": pid, "status": "active", "name": name, "description": "",
+                              "purpose": "topic", "created_at": self.now(),
+                              "updated_at": self.now(), "dock": dock}
+        self.lines[self.tool(pid, "chat")] = []
+        return pid
+
+    def tool(self, project: int, name: str) -> int:
+        return int(next(t["id"] for t in self.projects[project]["dock"] if t["name"] == name))
+
+    def add_webhook(self, project: int, payload_url: str, types: list[str] | None = None
+                    ) -> Record:
+        wid = self.next_id()
+        hook = {"id": wid, "active": True, "created_at": self.now(), "updated_at": self.now(),
+                "payload_url": payload_url, "types": types or ["all"], "bucket": project,
+                "recent_deliveries": [], "failures": 0}
+        self.webhooks[wid] = hook
+        return hook
+
+    # -- acting as people --------------------------------------------------------------------
+
+    async def post_message(self, project: int, person: Record, subject: str, content: str
+                           ) -> Record:
+        board = self.tool(project, "message_board")
+        record = self._record("Message", project, person, (board, "Message::Board",
+                                                           "Message Board"),
+                              subject=subject, content=self._rich(content))
+        await self._notify(record, "message_created", person)
+        return record
+
+    async def comment(self, recording_id: int, person: Record, content: str) -> Record:
+        parent = self.recordings[recording_id]
+        record = self._record("Comment", parent["bucket"]["id"], person,
+                              (parent["id"], parent["type"], parent["title"]),
+                              content=self._rich(content))
+        await self._notify(record, "comment_created", person)
+        return record
+
+    async def edit(self, recording_id: int, person: Record, *, content: str | None = None,
+                   subject: str | None = None) -> Record:
+        record = self.recordings[recording_id]
+        field = "description" if record["type"] in ("Schedule::Entry", "Upload") else "content"
+        if content is not None:
+            record[field] = self._rich(content)
+        if subject is not None:
+            record["subject"] = record["title"] = subject
+        record["updated_at"] = self.now()
+        prefix = KIND_PREFIX[record["type"]]
+        what = "subject" if subject is not None and content is None else "content"
+        kind = (f"{prefix}_{what}_changed" if self.edit_kinds == "observed"
+                else f"{prefix}_{'title' if what == 'subject' else 'content'}_updated")
+        await self._notify(record, kind, person)
+        return record
+
+    async def trash(self, recording_id: int, person: Record) -> None:
+        record = self.recordings[recording_id]
+        record["status"] = "trashed"
+        record["updated_at"] = self.now()
+        await self._notify(record, f"{KIND_PREFIX[record['type']]}_trashed", person)
+
+    async def say(self, project: int, person: Record, text: str, *, rich: bool = False
+                  ) -> Record:
+        """A Campfire line: no webhook, as on Basecamp; the hub finds it by polling."""
+        return self._line(self.tool(project, "chat"), person, text, rich=rich)
+
+    async def upload(self, project: int, person: Record, filename: str, data: bytes,
+                     content_type: str, description: str = "") -> Record:
+        sgid = self._attachment(filename, data, content_type)
+        record = self._upload(project, person, sgid, description, None)
+        await self._notify(record, "upload_created", person)
+        return record
+
+    async def add_entry(self, project: int, person: Record, summary: str, starts_at: datetime,
+                        ends_at: datetime, description: str = "") -> Record:
+        record = self._entry(project, person, {"summary": summary,
+                                               "starts_at": starts_at.isoformat(),
+                                               "ends_at": ends_at.isoformat(),
+                                               "description": description})
+        await self._notify(record, "schedule_entry_created", person)
+        return record
+
+    def active(self, rtype: str, project: int) -> list[Record]:
+        return [r for r in self.recordings.values() if r["type"] == rtype
+                and r["bucket"]["id"] == project and r["status"] == "active"]
+
+    async def quiet(self) -> None:
+        """Wait until every webhook fired so far has been answered."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    # -- recordings --------------------------------------------------------------------------
+
+    def _record(self, rtype: str, project: int, person: Record, parent: tuple[int, str, str],
+                **fields: Any) -> Record:
+        rid = self.next_id()
+        stamp = self.now()
+        path = TYPE_PATHS.get(rtype, "recordings")
+        bucket = f"{self.api}/buckets/{project}"
+        record: Record = {
+            "id": rid, "status": "active", "visible_to_clients": False, "created_at": stamp,
+            "updated_at": stamp, "title": fields.get("subject") or fields.get("summary")
+            or fields.get("filename") or f"Re: {parent[2]}", "inherits_status": True,
+            "type": rtype, "url": f"{bucket}/{path}/{rid}.json",
+            "app_url": f"{bucket}/{path}/{rid}".replace("basecampapi", "basecamp"),
+            "parent": {"id": parent[0], "title": parent[2], "type": parent[1],
+                       "url": f"{bucket}/recordings/{parent[0]}.json"},
+            "bucket": {"id": project, "name": self.projects[project]["name"],
+                       "type": "Project"},
+            "creator": dict(person), **fields,
+        }
+        if rtype in ("Message", "Schedule::Entry", "Upload"):
+            record["comments_count"] = 0
+            record["comments_url"] = f"{bucket}/recordings/{rid}/comments.json"
+        self.recordings[rid] = record
+        return record
+
+    def _entry(self, project: int, person: Record, body: Mapping[str, Any]) -> Record:
+        schedule = self.tool(project, "schedule")
+        return self._record("Schedule::Entry", project, person, (schedule, "Schedule",
+                                                                 "Schedule"),
+                            summary=str(body["summary"]),
+                            description=self._rich(str(body.get("description") or "")),
+                            all_day=bool(body.get("all_day")),
+                            starts_at=_iso(str(body["starts_at"])),
+                            ends_at=_iso(str(body["ends_at"])), participants=[])
+
+    def _upload(self, project: int, person: Record, sgid: str, description: str,
+                base_name: str | None) -> Record:
+        blob = self.attachments[sgid]
+        filename = blob["filename"]
+        if base_name:
+            filename = base_name + (("." + filename.rsplit(".", 1)[1]) if "." in filename
+                                    else "")
+        vault = self.tool(project, "vault")
+        record = self._record("Upload", project, person, (vault, "Vault", "Docs & Files"),
+                              filename=filename, content_type=blob["content_type"],
+                              byte_size=blob["byte_size"], description=self._rich(description))
+        record["download_url"] = (f"{self.api}/buckets/{project}/uploads/{record['id']}/download/"
+                                  f"{filename}")
+        record["app_download_url"] = record["download_url"]
+        self.blobs[f"upload-{record['id']}"] = (blob["data"], blob["content_type"])
+        return record
+
+    def _line(self, chat: int, person: Record, content: str, *, rich: bool) -> Record:
+        project = next(p for p in self.projects if self.tool(p, "chat") == chat)
+        line = self._record("Chat::Lines::RichText" if rich else "Chat::Lines::Text", project,
+                            person, (chat, "Chat::Transcript", "Chat"),
+                            content=self._rich(content) if rich else content)
+        line["url"] = f"{self.api}/buckets/{project}/chats/{chat}/lines/{line['id']}.json"
+        del self.recordings[line["id"]]  # lines are not in /projects/recordings.json
+        self.lines[chat].append(line)
+        return line
+
+    def _attachment(self, filename: str, data: bytes, content_type: str) -> str:
+        key = hashlib.sha1(data + filename.encode(), usedforsecurity=False).hexdigest()
+        aid = self.next_id()
+        sgid = _sgid(f"gid://bc3/Attachment/{aid}?expires_in")
+        self.blobs[key] = (data, content_type)
+        self.attachments[sgid] = {
+            "id": aid, "attachable_sgid": sgid, "sgid": sgid, "filename": filename,
+            "content_type": content_type, "byte_size": len(data), "key": key, "data": data,
+            "download_url": f"{self.api}/blobs/{key}/download/{filename}"}
+        return sgid
+
+    def _rich(self, text: str) -> str:
+        """What Basecamp stores: allowed tags only, attachments and mentions expanded."""
+        def strip(match: re.Match[str]) -> str:
+            return match.group(0) if match.group(1).lower() in ALLOWED else ""
+
+        def expand(match: re.Match[str]) -> str:
+            sgid = match.group(1)
+            found = self.attachments.get(sgid)
+            if found is None:
+                return ""  # an unknown sgid is dropped, as Basecamp does
+            if "person" in found:
+                name = self.people[found["person"]]["name"].split()[0]
+                return (f'<bc-attachment sgid="{sgid}" content-type="application/vnd.basecamp.'
+                        f'mention"><figure><img class="avatar" src="x"><figcaption>'
+                        f"{html.escape(name)}</figcaption></figure></bc-attachment>")
+            return (f'<bc-attachment sgid="{sgid}" content-type="{found["content_type"]}" '
+                    f'href="{found["download_url"]}" filename="{html.escape(found["filename"])}" '
+                    f'filesize="{found["byte_size"]}" previewable="false"><figure><figcaption>'
+                    f'{html.escape(found["filename"])}</figcaption></figure></bc-attachment>')
+
+        kept = _TAG.sub(strip, text)
+        return _ATTACHMENT.sub(expand, kept)
+
+    def _files_in(self, text: str) -> list[Record]:
+        return [{k: v for k, v in self.attachments[s].items() if k not in ("data", "key")}
+                for s in _ATTACHMENT.findall(text or "") if "filename" in
+                self.attachments.get(s, {})]
+
+    def show(self, record: Record) -> Record:
+        """A recording as its GET endpoint shows it, with the `*_attachments` arrays."""
+        shown = {k: v for k, v in record.items()}
+        for field in ("content", "description"):
+            if field in shown and not shown["type"].startswith("Chat::"):
+                shown[f"{field}_attachments"] = self._files_in(shown[field])
+        return shown
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    async def _notify(self, record: Record, kind: str, person: Record) -> None:
+        project = record["bucket"]["id"]
+        generic = {k: v for k, v in record.items() if k not in (
+            "subject", "summary", "description", "starts_at", "ends_at", "all_day",
+            "participants", "filename", "content_type", "byte_size", "download_url",
+            "app_download_url")}
+        generic["content"] = record.get("content", record.get("description", ""))
+        payload = {"id": next(self._event_ids), "kind": kind,
+                   "details": {"notified_recipient_ids": []}, "created_at": self.now(),
+                   "recording": generic, "creator": dict(person)}
+        for hook in self.webhooks.values():
+            if hook["bucket"] != project or not hook["active"]:
+                continue
+            if "all" not in hook["types"] and record["type"] not in hook["types"]:
+                continue
+            self.fired.append(payload)
+            # Basecamp delivers after answering the call that caused the change.
+            task = asyncio.create_task(self._deliver(hook, payload))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _deliver(self, hook: Record, payload: Record) -> None:
+        headers = {"User-Agent": "Basecamp3 Webhook", "X-Request-Id": str(uuid.uuid4())}
+        code, body = 0, ""
+        try:
+            response = await self.fire(payload, headers, url=hook["payload_url"])
+            code, body = response.status_code, response.text
+        except httpx.HTTPError as exc:
+            body = type(exc).__name__
+        ok = 200 <= code < 300  # 3xx is not followed: a failure, as on Basecamp
+        hook["failures"] = 0 if ok else hook["failures"] + 1
+        if hook["failures"] >= MAX_FAILURES:
+            hook["active"] = False
+        hook["recent_deliveries"].insert(0, {
+            "id": self.next_id(), "created_at": self.now(),
+            "request": {"headers": {"Content-Type": "application/json", **headers},
+                        "body": payload},
+            "response": {"headers": {}, "code": code, "message": "", "body": body}})
+        del hook["recent_deliveries"][25:]
+
+    # -- the HTTP API ------------------------------------------------------------------------
+
+    def routes(self) -> list[Any]:
+        account = "/{account:int}"
+        table: list[tuple[str, str, Any]] = [
+            ("GET", "/my/profile.json", self.r_profile),
+            ("GET", "/projects.json", self.r_projects),
+            ("GET", "/projects/recordings.json", self.r_recordings),
+            ("GET", "/projects/{id:int}.json", self.r_project),
+            ("GET", "/people/{id:int}.json", self.r_person),
+            ("POST", "/message_boards/{id:int}/messages.json", self.r_create_message),
+            ("GET", "/webhooks/{id:int}.json", self.r_webhook),
+            ("PUT", "/webhooks/{id:int}.json", self.r_webhook),
+            ("GET", "/{kind:str}/{id:int}.json", self.r_get),
+            ("PUT", "/{kind:str}/{id:int}.json", self.r_update),
+            ("POST", "/recordings/{id:int}/comments.json", self.r_create_comment),
+            ("PUT", "/recordings/{id:int}/status/trashed.json", self.r_trash),
+            ("GET", "/chats/{id:int}/lines.json", self.r_lines),
+            ("POST", "/chats/{id:int}/lines.json", self.r_create_line),
+            ("DELETE", "/chats/{chat:int}/lines/{id:int}.json", self.r_delete_line),
+            ("POST", "/chats/{id:int}/uploads.json", self.r_chat_upload),
+            ("POST", "/integrations/{key}/buckets/{project:int}/chats/{id:int}/lines.json",
+             self.r_chatbot_line),
+            ("POST", "/schedules/{id:int}/entries.json", self.r_create_entry),
+            ("POST", "/attachments.json", self.r_create_attachment),
+            ("POST", "/vaults/{id:int}/uploads.json", self.r_create_upload),
+            ("GET", "/blobs/{key}/download/{name}", self.r_blob),
+            ("GET", "/buckets/{project:int}/uploads/{id:int}/download/{name}", self.r_download),
+            ("GET", "/buckets/{project:int}/webhooks.json", self.r_webhooks),
+            ("POST", "/buckets/{project:int}/webhooks.json", self.r_create_webhook),
+        ]
+        routes = [Route("/authorization/token", self.r_token, methods=["POST"]),
+                  Route("/authorization.json", self.r_authorization, methods=["GET"])]
+        routes += [Route(account + path, self._guard(handler), methods=[method])
+                   for method, path, handler in table]
+        return routes
+
+    def _guard(self, handler: Any) -> Any:
+        async def guarded(request: Request) -> Response:
+            agent = request.headers.get("user-agent", "")
+            if not re.search(r"\(.*(@|https?://).*\)", agent):
+                return _error(400, "User-Agent must name the app and a contact")
+            if request.path_params.get("account") != self.account_id:
+                return _error(404, "no such account")
+            if self.inactive:
+                return Response(status_code=404, headers={"Reason": "Account Inactive"})
+            chatbot = "key" in request.path_params
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if not chatbot and token not in self.tokens:
+                return _error(401, "unauthorised")
+            if request.method in ("POST", "PUT") and request.url.path.endswith(".json") and \
+                    not request.url.path.endswith(("attachments.json", "uploads.json")) and \
+                    not request.headers.get("content-type", "").startswith("application/json"):
+                return _error(415, "send JSON")
+            result: Response = await handler(request)
+            return result
+        return guarded
+
+    def _page(self, request: Request, items: list[Record]) -> Response:
+        page = max(1, int(request.query_params.get("page", "1")))
+        start = sum(GEARS[min(n, len(GEARS) - 1)] for n in range(page - 1))
+        size = GEARS[min(page - 1, len(GEARS) - 1)]
+        chunk = items[start:start + size]
+        headers = {"X-Total-Count": str(len(items))}
+        if start + size < len(items):
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+            query.append(("page", str(page + 1)))
+            url = str(request.url.replace(query="&".join(f"{k}={v}" for k, v in query)))
+            headers["Link"] = f'<{url}>; rel="next"'
+        return self._json(request, chunk, headers=headers)
+
+    def _json(self, request: Request, body: Any, status: int = 200,
+              headers: Mapping[str, str] | None = None) -> Response:
+        text = json.dumps(body)
+        etag = 'W/"' + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() + '"'
+        if status == 200 and request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(text, status_code=status, media_type="application/json",
+                        headers={"ETag": etag, **(headers or {})})
+
+    async def r_token(self, request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode()))
+        if (form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id
+                or form.get("client_secret") != self.client_secret
+                or form.get("refresh_token") != self.refresh_token):
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        token = "sandbox-" + secrets.token_hex(8)
+        self.tokens = {token}  # the old token stops working, as an expired one would
+        return JSONResponse({"access_token": token, "token_type": "Bearer",
+                             "expires_in": 1209600, "refresh_token": self.refresh_token})
+
+    async def r_authorization(self, request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return _error(401, "unauthorised")
+        return JSONResponse({"expires_at": (datetime.now(UTC) + timedelta(days=14)).isoformat(),
+                             "identity": {"id": self.me["id"], "first_name": "Passerelle",
+                                          "last_name": "Hub", "email_address": "hub@example.org"},
+                             "accounts": [{"product": "bc3", "id": self.account_id,
+                                           "name": "Sandbox", "href": self.api,
+                                           "app_href": self.api}]})
+
+    async def r_profile(self, request: Request) -> Response:
+        return self._json(request, self.me)
+
+    async def r_projects(self, request: Request) -> Response:
+        return self._page(request, sorted(self.projects.values(), key=lambda p: -p["id"]))
+
+    async def r_project(self, request: Request) -> Response:
+        found = self.projects.get(request.path_params["id"])
+        return self._json(request, found) if found else _error(404, "not found")
+
+    async def r_person(self, request: Request) -> Response:
+        found = self.people.get(request.path_params["id"])
+        return self._json(request, found) if found else _error(404, "not found")
+
+    async def r_recordings(self, request: Request) -> Response:
+        query = request.query_params
+        rtype = query.get("type")
+        if rtype not in TYPE_PATHS:
+            return _error(400, "type is required")
+        buckets = {int(b) for b in query.get("bucket", "").split(",") if b.isdigit()}
+        status = query.get("status", "active")
+        field = query.get("sort", "created_at")
+        found = [self.show(r) for r in self.recordings.values() if r["type"] == rtype
+                 and r["status"] == status and (not buckets or r["bucket"]["id"] in buckets)]
+        found.sort(key=lambda r: r[field], reverse=query.get("direction", "desc") == "desc")
+        return self._page(request, found)
+
+    def _find(self, request: Request) -> Record | None:
+        record = self.recordings.get(request.path_params["id"])
+        kind = request.path_params.get("kind")
+        if record is None or (kind and TYPE_PATHS.get(record["type"]) != kind):
+            return None
+        return record
+
+    async def r_get(self, request: Request) -> Response:
+        record = self._find(request)
+        return self._json(request, self.show(record)) if record else _error(404, "not found")
+
+    async def r_update(self, request: Request) -> Response:
+        record = self._find(request)
+        body = await _body(request)
+        if record is None or body is None:
+            return _error(404 if record is None else 400, "not found or not JSON")
+        for field in ("subject", "content", "description", "summary", "all_day"):
+            if field in body:
+                value = body[field]
+                record[field] = self._rich(value) if field in ("content", "description") \
+                    else value
+        for field in ("starts_at", "ends_at"):
+            if field in body:
+                record[field] = _iso(str(body[field]))
+        record["title"] = record.get("subject") or record.get("summary") or record["title"]
+        record["updated_at"] = self.now()
+        await self._notify(record, f"{KIND_PREFIX[record['type']]}_content_changed"
+                           if self.edit_kinds == "observed"
+                           else f"{KIND_PREFIX[record['type']]}_content_updated", self.me)
+        return self._json(request, self.show(record))
+
+    async def r_create_message(self, request: Request) -> Response:
+        body = await _body(request)
+        board = request.path_params["id"]
+        project = next((p for p in self.projects if self.tool(p, "message_board") == board),
+                       None)
+        if project is None or body is None:
+            return _error(404, "no such message board")
+        if not body.get("subject") or body.get("status") != "active":
+            return _error(400, "subject and status=active are required")
+        record = self._record("Message", project, self.me, (board, "Message::Board",
+                                                            "Message Board"),
+                              subject=str(body["subject"]),
+                              content=self._rich(str(body.get("content") or "")))
+        record["subscriptions"] = body.get("subscriptions", "everyone")  # for the tests' eyes
+        await self._notify(record, "message_created", self.me)
+        return self._json(request, self.show(record), status=201)
+
+    async def r_create_comment(self, request: Request) -> Response:
+        body = await _body(request)
+        parent = self.recordings.get(request.path_params["id"])
+        if parent is None or body is None or not body.get("content"):
+            return _error(404 if parent is None else 400, "no such recording or no content")
+        record = self._record("Comment", parent["bucket"]["id"], self.me,
+                              (parent["id"], parent["type"], parent["title"]),
+                              content=self._rich(str(body["content"])))
+        parent["comments_count"] = parent.get("comments_count", 0) + 1
+        await self._notify(record, "comment_created", self.me)
+        return self._json(request, self.show(record), status=201)
+
+    async def r_trash(self, request: Request) -> Response:
+        record = self.recordings.get(request.path_params["id"])
+        if record is None:
+            return _error(404, "not found")
+        record["status"] = "trashed"
+        record["updated_at"] = self.now()
+        await self._notify(record, f"{KIND_PREFIX[record['type']]}_trashed", self.me)
+        return Response(status_code=204)
+
+    async def r_lines(self, request: Request) -> Response:
+        lines = self.lines.get(request.path_params["id"])
+        if lines is None:
+            return _error(404, "no such Campfire")
+        return self._page(request, [line for line in reversed(lines)
+                                    if line["status"] == "active"])
+
+    async def r_create_line(self, request: Request) -> Response:
+        body = await _body(request)
+        chat = request.path_params["id"]
+        if chat not in self.lines or body is None or not body.get("content"):
+            return _error(404 if chat not in self.lines else 400, "no Campfire or no content")
+        line = self._line(chat, self.me, str(body["content"]),
+                          rich=body.get("content_type") == "text/html")
+        return self._json(request, line, status=201)
+
+    async def r_chatbot_line(self, request: Request) -> Response:
+        bot = self.chatbots.get(request.path_params["key"])
+        body = await _body(request)
+        chat = request.path_params["id"]
+        if bot is None or chat not in self.lines or body is None:
+            return _error(404, "not found")
+        param = request.query_params.get("content_param", "content")
+        self._line(chat, self.people[bot[0]], str(body.get(param, "")), rich=True)
+        return Response(status_code=201)
+
+    async def r_delete_line(self, request: Request) -> Response:
+        lines = self.lines.get(request.path_params["chat"], [])
+        line = next((x for x in lines if x["id"] == request.path_params["id"]), None)
+        if line is None:
+            return _error(404, "not found")
+        lines.remove(line)
+        return Response(status_code=204)
+
+    async def r_chat_upload(self, request: Request) -> Response:
+        chat = request.path_params["id"]
+        name = request.query_params.get("name")
+        if chat not in self.lines or not name:
+            return _error(404 if chat not in self.lines else 400, "no Campfire or no name")
+        data = await request.body()
+        sgid = self._attachment(name, data, request.headers.get("content-type",
+                                                                "application/octet-stream"))
+        line = self._line(chat, self.me, "", rich=False)
+        line["type"] = "Chat::Lines::Upload"
+        found = self.attachments[sgid]
+        line["attachments"] = [{"url": found["download_url"], "filename": name,
+                                "content_type": found["content_type"],
+                                "byte_size": len(data), "download_url": found["download_url"]}]
+        return self._json(request, line, status=201)
+
+    async def r_create_entry(self, request: Request) -> Response:
+        body = await _body(request)
+        schedule = request.path_params["id"]
+        project = next((p for p in self.projects if self.tool(p, "schedule") == schedule), None)
+        if project is None or body is None:
+            return _error(404, "no such schedule")
+        if not all(body.get(k) for k in ("summary", "starts_at", "ends_at")):
+            return _error(400, "summary, starts_at and ends_at are required")
+        record = self._entry(project, self.me, body)
+        await self._notify(record, "schedule_entry_created", self.me)
+        return self._json(request, self.show(record), status=201)
+
+    async def r_create_attachment(self, request: Request) -> Response:
+        name = request.query_params.get("name")
+        if not name or not request.headers.get("content-length"):
+            return _error(400, "name and Content-Length are required")
+        data = await request.body()
+        sgid = self._attachment(name, data, request.headers.get("content-type",
+                                                                "application/octet-stream"))
+        shown = {k: v for k, v in self.attachments[sgid].items() if k != "data"}
+        return self._json(request, shown, status=201)
+
+    async def r_create_upload(self, request: Request) -> Response:
+        body = await _body(request)
+        vault = request.path_params["id"]
+        project = next((p for p in self.projects if self.tool(p, "vault") == vault), None)
+        if project is None or body is None or body.get("attachable_sgid") not in self.attachments:
+            return _error(404 if project is None else 400, "no vault or unknown attachable_sgid")
+        record = self._upload(project, self.me, str(body["attachable_sgid"]),
+                              str(body.get("description") or ""), body.get("base_name"))
+        await self._notify(record, "upload_created", self.me)
+        return self._json(request, self.show(record), status=201)
+
+    async def r_blob(self, request: Request) -> Response:
+        found = self.blobs.get(request.path_params["key"])
+        if found is None:
+            return _error(404, "not found")
+        return Response(found[0], media_type=found[1])
+
+    async def r_download(self, request: Request) -> Response:
+        found = self.blobs.get(f"upload-{request.path_params['id']}")
+        if found is None:
+            return _error(404, "not found")
+        return Response(found[0], media_type=found[1])
+
+    async def r_webhooks(self, request: Request) -> Response:
+        project = request.path_params["project"]
+        hooks = [_hook_view(h, self.api) for h in self.webhooks.values()
+                 if h["bucket"] == project]
+        return self._page(request, hooks)
+
+    async def r_create_webhook(self, request: Request) -> Response:
+        body = await _body(request)
+        project = request.path_params["project"]
+        url = str((body or {}).get("payload_url", ""))
+        # HTTPS only, as on Basecamp; loopback HTTP is let through for the hub under test.
+        if not (url.startswith("https://") or url.startswith("http://127.0.0.1:")):
+            return _error(400, "payload_url must be an HTTPS URL")
+        hook = self.add_webhook(project, url, list((body or {}).get("types") or ["all"]))
+        return self._json(request, _hook_view(hook, self.api, details=True), status=201)
+
+    async def r_webhook(self, request: Request) -> Response:
+        hook = self.webhooks.get(request.path_params["id"])
+        if hook is None:
+            return _error(404, "not found")
+        if request.method == "PUT":
+            body = await _body(request) or {}
+            hook.update(payload_url=body.get("payload_url", hook["payload_url"]),
+                        types=body.get("types", hook["types"]),
+                        active=bool(body.get("active", hook["active"])))
+            if hook["active"]:
+                hook["failures"] = 0
+        return self._json(request, _hook_view(hook, self.api, details=True))
+
+
+def _hook_view(hook: Record, api: str, details: bool = False) -> Record:
+    view = {k: v for k, v in hook.items() if k not in ("bucket", "failures",
+                                                       "recent_deliveries")}
+    view["url"] = f"{api}/buckets/{hook['bucket']}/webhooks/{hook['id']}.json"
+    if details:
+        view["recent_deliveries"] = hook["recent_deliveries"]
+    return view
+
+
+def _sgid(gid: str) -> str:
+    raw = b'\x04\x08{\x06I"\x0b_rails\x06:\x06ET{\x07I"\x09data\x06;\x00TI"' + gid.encode()
+    return base64.b64encode(raw).decode() + "--" + secrets.token_hex(20)
+
+
+def _iso(value: str) -> str:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"status": status, "error": message}, status_code=status)
+
+
+async def _body(request: Request) -> Record | None:
+    try:
+        value = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
