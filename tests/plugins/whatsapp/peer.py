@@ -16,7 +16,14 @@ from pydantic import SecretStr
 
 from hub import hookimpl
 from hub.connector import (
-    Capability, ConnectionSettings, Connector, Outgoing, Receipt, Shape, Target, WebhookAnswer,
+    Capability,
+    ConnectionSettings,
+    Connector,
+    Outgoing,
+    Receipt,
+    Shape,
+    Target,
+    WebhookAnswer,
     WebhookRequest,
 )
 from hub.errors import WebhookRejected
