@@ -15,17 +15,20 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from hub.sandbox.base import Emulator
 
+log = logging.getLogger(__name__)
 SCOPES = ("chat:write", "chat:write.customize", "channels:history", "groups:history",
           "files:read", "files:write", "users:read", "reactions:read", "reactions:write")
 Message = dict[str, Any]
@@ -55,7 +58,9 @@ class SlackEmulator(Emulator):
         self._last_post: dict[str, float] = {}
         self._last_ts = 0.0
         self._events = itertools.count(1)
-        self._pending: set[asyncio.Task[None]] = set()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._sender: asyncio.Task[None] | None = None
+        self.undelivered: list[dict[str, Any]] = []  # events the hub refused four times
         super().__init__()
 
     def routes(self) -> list[Any]:
@@ -131,9 +136,8 @@ class SlackEmulator(Emulator):
         return list(self.channels.get(channel, []))
 
     async def quiet(self) -> None:
-        """Wait until every event this emulator fired has been answered."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until every event this emulator fired has been answered (or given up)."""
+        await self._outbox.join()
 
     # -- events --------------------------------------------------------------------------
 
@@ -165,17 +169,30 @@ class SlackEmulator(Emulator):
         self.fired.append(payload)
         if self.webhook_url is None:
             return
-        # Slack delivers after answering the API call that caused the event, and retries
-        # up to three times on a failure.
-        task = asyncio.create_task(self._with_retries(payload))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        # Slack delivers after answering the API call that caused the event; one sender
+        # keeps this workspace's events in the order they happened.
+        self._outbox.put_nowait(payload)
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_all())
+
+    async def _send_all(self) -> None:
+        while not self._outbox.empty():
+            payload = self._outbox.get_nowait()
+            try:
+                await self._with_retries(payload)
+            finally:
+                self._outbox.task_done()
 
     async def _with_retries(self, payload: dict[str, Any]) -> None:
+        """The first attempt and Slack's three retries; then the event is given up."""
         for attempt in range(4):
-            if await self.send_event(payload, retry=attempt) < 300:
-                return
+            try:
+                if await self.send_event(payload, retry=attempt) < 300:
+                    return
+            except httpx.TransportError as exc:
+                log.warning("slack sandbox: event %s not delivered: %s", payload["event_id"], exc)
             await asyncio.sleep(0.05 * (attempt + 1))
+        self.undelivered.append(payload)
 
     # -- the Web API ---------------------------------------------------------------------
 
