@@ -19,6 +19,7 @@ WINDOW = timedelta(hours=24) - timedelta(minutes=1)
 #: How many recent (representative id, own id) pairs a member keeps for quote-replies.
 RECENT = 200
 INBOUND = ""  # the idempotency key of entries that record a member's own messages
+REACTED = "reacted:"  # prefix of entries recording which message a hub reaction is on
 
 
 class Choice(StrEnum):
@@ -102,6 +103,11 @@ class Member:
         """The wamid, in this member's chat, of the message the hub knows as `representative`."""
         return next((e.own for e in reversed(self.recent) if e.representative == representative),
                     None)
+
+    def reaction_target(self, representative: str) -> str | None:
+        """The wamid a hub reaction (known by `representative`) was put on in this chat."""
+        return next((e.key.removeprefix(REACTED) for e in reversed(self.recent)
+                     if e.key.startswith(REACTED) and e.representative == representative), None)
 
     def representative_of(self, own: str) -> str:
         """The hub's id for a message of this member's chat (itself when unknown)."""

@@ -21,9 +21,11 @@ from typing import Any, ClassVar, NoReturn, TypeVar, cast
 import httpx
 
 from hub.connector import (
+    Address,
     Capability,
     Connector,
     DeliveryStatus,
+    Form,
     Inbound,
     LocalFile,
     Outgoing,
@@ -42,7 +44,7 @@ from hub.errors import (
     TransientError,
     WebhookRejected,
 )
-from hub.events import Attachment, Event
+from hub.events import Actor, Attachment, Event, Kind, Ref
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.whatsapp import circles, mapping
@@ -69,7 +71,8 @@ class WhatsAppConnector(Connector):
 
     name: ClassVar[str] = "whatsapp"
     capabilities: ClassVar[Capability] = (
-        Capability.WEBHOOK | Capability.SEND | Capability.DOWNLOAD | Capability.UPLOAD
+        Capability.WEBHOOK | Capability.SEND | Capability.UPDATE | Capability.DELETE
+        | Capability.DOWNLOAD | Capability.UPLOAD
     )
     settings_model: ClassVar[type[WhatsAppSettings]] = WhatsAppSettings
     endpoint_kinds: ClassVar[dict[str, Shape]] = {
@@ -267,18 +270,54 @@ class WhatsAppConnector(Connector):
         A circle fans out to each member; outside a member's 24-hour window the configured
         template goes instead. The receipt names the first member's wamid.
         """
-        self._require_number()
+        fanout = Fanout(self, outgoing, target.address)
+        if target.address.kind == "group":
+            return Receipt(await fanout.to_group(target.address.id))
+        representative = await fanout.to_members(await self._recipients(target.address))
+        assert representative is not None  # only notices may reach nobody
+        return Receipt(representative)
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        """WhatsApp cannot edit a business message: the new text goes as a quote-reply of the
+        old one, marked edited, to members whose 24-hour window is open."""
+        body = "✏️ _Edited_\n" + outgoing.body
+        notice = replace(outgoing, form=Form.REPLY, body=body, reply_to=native_id)
+        fanout = Fanout(self, notice, target.address, notice=True)
+        if target.address.kind == "group":
+            await fanout.to_group(target.address.id)
+            return
+        await fanout.to_members(await self._recipients(target.address))
+
+    async def delete(self, target: Target, native_id: str) -> None:
+        """WhatsApp cannot delete a business message: a reaction is taken back (empty emoji);
+        a message gets a quote-reply saying it was deleted at its source."""
         address = target.address
-        self.shape_of(address)
-        fanout = Fanout(self, outgoing, address)
+        members = [] if address.kind == "group" else await self._recipients(address)
+        reacted = [(m, own) for m in members if (own := m.reaction_target(native_id))]
+        if reacted:
+            for member, own in reacted:
+                if circles.window_open(member, self.now()):
+                    await self.send_one(member.address, mapping.reaction_message(own, ""))
+            return
+        event = Event(kind=Kind.MESSAGE_DELETED, occurred_at=self.now(),
+                      source=Ref(platform=self.name, connection=self.connection,
+                                 endpoint=address.endpoint, native_id=native_id),
+                      actor=Actor(platform=self.name, native_id=self.connection, name="Hub"))
+        notice = Outgoing(form=Form.REPLY, event=event, title=None,
+                          body="🗑️ _Deleted at its source_", reply_to=native_id,
+                          idempotency_key=f"deleted-{native_id}")
+        fanout = Fanout(self, notice, address, notice=True, header=False)
         if address.kind == "group":
-            return Receipt(await fanout.to_group(address.id))
-        if address.kind == "member":
-            key = address.id
-            members = [await self.load_member(key) or Member(key=key)]
+            await fanout.to_group(address.id)
         else:
-            members = await self.circle_members(address.id)
-        return Receipt(await fanout.to_members(members))
+            await fanout.to_members(members)
+
+    async def _recipients(self, address: Address) -> list[Member]:
+        self._require_number()
+        self.shape_of(address)
+        if address.kind == "member":
+            return [await self.load_member(address.id) or Member(key=address.id)]
+        return await self.circle_members(address.id)
 
     async def send_one(self, recipient: dict[str, str], message: dict[str, Any]) -> str:
         """One message to one recipient; Graph errors mapped to hub errors."""

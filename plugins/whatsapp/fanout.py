@@ -15,7 +15,7 @@ from hub.connector import Address, Form, Outgoing
 from hub.errors import PermanentError
 from plugins.whatsapp import circles, mapping
 from plugins.whatsapp.circles import Entry, Member
-from plugins.whatsapp.formatting import CAPTION_LIMIT
+from plugins.whatsapp.formatting import CAPTION_LIMIT, to_whatsapp
 
 if TYPE_CHECKING:
     from plugins.whatsapp.connector import WhatsAppConnector
@@ -31,12 +31,17 @@ class WindowClosedError(PermanentError):
 class Fanout:
     """What one Outgoing becomes on one WhatsApp endpoint."""
 
-    def __init__(self, connector: WhatsAppConnector, outgoing: Outgoing, address: Address
-                 ) -> None:
+    def __init__(self, connector: WhatsAppConnector, outgoing: Outgoing, address: Address, *,
+                 notice: bool = False, header: bool = True) -> None:
+        """`notice`: an edit or deletion told as a new message, only to members whose window
+        is open (no template is spent on it) and never an error when nobody can see it."""
         self.connector = connector
         self.outgoing = outgoing
         self.address = address
+        self.notice = notice
+        self.header = header
         self._parts: list[dict[str, Any]] | None = None
+        self._reacted: dict[str, str] = {}  # member key -> the message their reaction is on
 
     @property
     def is_reaction(self) -> bool:
@@ -47,7 +52,8 @@ class Fanout:
         if self._parts is not None:
             return self._parts
         out = self.outgoing
-        text = mapping.compose_text(out.author, out.title, out.body)
+        text = (mapping.compose_text(out.author, out.title, out.body) if self.header
+                else to_whatsapp(out.body))
         media: list[tuple[str, str, str]] = []
         for file in out.files:
             kind = mapping.media_kind(file.mime_type, file.size)
@@ -87,8 +93,11 @@ class Fanout:
                 connection=self.connector.connection)
         return await self._send_parts(recipient, self.outgoing.reply_to)
 
-    async def to_members(self, members: list[Member]) -> str:
-        """Each member in turn; returns the representative wamid (the first member's)."""
+    async def to_members(self, members: list[Member]) -> str | None:
+        """Each member in turn; returns the representative wamid (the first member's), or
+        None for a notice nobody could receive."""
+        if not members and self.notice:
+            return None
         if not members:
             raise PermanentError(
                 f'endpoint "{self.address}" has no opted-in members; nothing was sent',
@@ -111,7 +120,13 @@ class Fanout:
             representative = representative or own
             async with self.connector.lock:
                 fresh = await self.connector.load_member(member.key) or member
-                await self.connector.save_member(fresh.remember(Entry(key, representative, own)))
+                fresh = fresh.remember(Entry(key, representative, own))
+                if member.key in self._reacted:
+                    reacted = f"{circles.REACTED}{self._reacted[member.key]}"
+                    fresh = fresh.remember(Entry(reacted, representative, own))
+                await self.connector.save_member(fresh)
+        if representative is None and self.notice and not failures:
+            return None
         if representative is None:
             reason = "; ".join(failures[:3]) or "no member has the message this reacts to"
             raise PermanentError(f'endpoint "{self.address}": nothing was sent: {reason}',
@@ -124,10 +139,13 @@ class Fanout:
         if reply and own_reply is None and self.address.kind == "member":
             own_reply = reply  # a 1:1 chat: the hub's id is the member's own wamid
         is_open = circles.window_open(member, self.connector.now())
+        if self.notice and not is_open:
+            return None
         if self.is_reaction:
             if own_reply is None or not is_open:
                 return None  # nothing to react to in this chat, or no free-form allowed
             emoji = markup.plain_text(self.outgoing.body).strip()
+            self._reacted[member.key] = own_reply
             return await self.connector.send_one(member.address,
                                                  mapping.reaction_message(own_reply, emoji))
         if not is_open:

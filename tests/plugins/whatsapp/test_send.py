@@ -245,3 +245,40 @@ async def test_check_online_and_missing_number() -> None:
     assert "number +972 12-345-6789 (Passerelle Network), quality GREEN" in lines
     with pytest.raises(ConfigError, match="phone_number_id is not set"):
         await make_connector(graph, phone_number_id=None).check(online=False)
+
+
+async def test_edit_is_told_as_a_quote_reply_to_members_in_window() -> None:
+    graph = Graph()
+    connector = make_connector(graph)
+    await open_windows(connector, A)  # B is outside the window: no template for an edit
+    first = await connector.send(outgoing("Meeting at 5"), CIRCLE)
+    await connector.update(outgoing("Meeting at **6**", key="passerelle-2"), CIRCLE,
+                           first.native_id)
+    edit = graph.to(A)[1]
+    assert edit["context"] == {"message_id": first.native_id}
+    assert edit["text"]["body"] == "*Ana Souza (Slack)*\n✏️ _Edited_\nMeeting at *6*"
+    assert [m["type"] for m in graph.to(B)] == ["template"]
+
+
+async def test_delete_takes_a_reaction_back_or_tells_the_deletion() -> None:
+    graph = Graph()
+    connector = make_connector(graph)
+    await open_windows(connector, A, B)
+    message = await connector.send(outgoing(), CIRCLE)
+    reaction = await connector.send(outgoing("👍", form=Form.REACTION, key="passerelle-2",
+                                             reply_to=message.native_id), CIRCLE)
+    await connector.delete(CIRCLE, reaction.native_id)
+    assert graph.to(B)[-1]["reaction"] == {"message_id": "wamid.out2", "emoji": ""}
+    await connector.delete(CIRCLE, message.native_id)
+    assert graph.to(A)[-1] == {"messaging_product": "whatsapp", "to": A, "type": "text",
+                               "text": {"body": "🗑️ _Deleted at its source_",
+                                        "preview_url": False},
+                               "context": {"message_id": "wamid.out1"}}
+
+
+async def test_notices_to_nobody_are_not_errors() -> None:
+    graph = Graph()
+    connector = make_connector(graph)
+    await connector.update(outgoing(), CIRCLE, "wamid.unknown")
+    await connector.delete(CIRCLE, "wamid.unknown")
+    assert graph.sent == []
