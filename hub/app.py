@@ -138,9 +138,18 @@ class Hub:
         return routed + await self.worker.pump()
 
     async def poll(self, address: Address) -> int:
-        connector = self.network.connector(address.connection)
-        cursor = await self.store.run(self.store.cursor, address.connection, address.endpoint)
-        stored = await self.poller.poll(connector, address, cursor)
+        """Poll one endpoint from its stored cursor; -1 if it failed, 0 if another process
+        holds that endpoint's poll right now."""
+        lock = f"poll:{address}"
+        if not await self.store.run(self.store.try_lock, lock):
+            return 0
+        try:
+            connector = self.network.connector(address.connection)
+            cursor = await self.store.run(self.store.cursor, address.connection,
+                                          address.endpoint)
+            stored = await self.poller.poll(connector, address, cursor)
+        finally:
+            await self.store.run(self.store.unlock, lock)
         self.metrics.polls.labels(address.connection, "ok" if stored >= 0 else "failed").inc()
         return stored
 

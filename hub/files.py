@@ -10,7 +10,7 @@ import re
 import socket
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +23,13 @@ from hub.http import raise_for_status, transport_error
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address a host name resolves to (the system resolver)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class DownloadPolicy:
     hosts: frozenset[str]
     trusted_origins: frozenset[str] = field(default_factory=frozenset)
     max_bytes: int = 100 * 1024 * 1024
+    resolver: Resolver = resolve
 
     @classmethod
     def build(cls, hosts: Iterable[str], *, base_url: str | None = None,
@@ -83,12 +91,12 @@ async def check_url(url: str, policy: DownloadPolicy) -> None:
     if not policy.host_allowed(host):
         raise PermanentError(f"download refused: {host} is not one of the platform's file hosts")
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443,
-                                                             type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+        addresses = await policy.resolver(host, parts.port or 443)
+    except OSError as exc:
         raise PermanentError(f"download refused: {host} does not resolve ({exc})") from None
-    for info in infos:
-        address = str(info[4][0])
+    if not addresses:
+        raise PermanentError(f"download refused: {host} resolves to no address")
+    for address in addresses:
         if not is_public_address(address):
             raise PermanentError(f"download refused: {host} resolves to non-public {address}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,8 @@ class Store:
         self._executor = ThreadPoolExecutor(
             max_workers=4 if self.is_postgres else 1, thread_name_prefix="store"
         )
+        self._lock_guard = threading.Lock()
+        self._lock_connection: Connection | None = None
         with self._tx() as conn:
             migrate(conn)
 
@@ -53,6 +56,8 @@ class Store:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        if self._lock_connection is not None:
+            self._lock_connection.close()
         self.engine.dispose()
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -65,6 +70,28 @@ class Store:
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
+
+    def try_lock(self, key: str) -> bool:
+        """Take a named lock shared by every process on this database, if it is free.
+
+        PostgreSQL: a session advisory lock, so one poll of an endpoint runs at a time across
+        `passerelle run` processes. SQLite has one process: always granted.
+        """
+        if not self.is_postgres:
+            return True
+        with self._lock_guard:
+            if self._lock_connection is None:
+                self._lock_connection = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+            return bool(self._lock_connection.execute(
+                text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar())
+
+    def unlock(self, key: str) -> None:
+        if not self.is_postgres or self._lock_connection is None:
+            return
+        with self._lock_guard:
+            self._lock_connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"),
+                                          {"key": key})
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -249,6 +249,18 @@ class StoreContract:
             thread.join()
         assert len(taken) == len(set(taken)) == 40
 
+    def test_a_named_lock_is_exclusive_across_stores(self, store: Store) -> None:
+        other = Store.open(store.engine.url.render_as_string(hide_password=False))
+        try:
+            assert store.try_lock("poll:east/chat/general")
+            if store.is_postgres:
+                assert not other.try_lock("poll:east/chat/general")
+            store.unlock("poll:east/chat/general")
+            assert other.try_lock("poll:east/chat/general")
+            other.unlock("poll:east/chat/general")
+        finally:
+            other.close()
+
     # -- memories -----------------------------------------------------------------------
 
     def test_connection_state(self, store: Store) -> None:

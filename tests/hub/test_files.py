@@ -1,0 +1,148 @@
+"""Downloads: allow-listed HTTPS hosts on public addresses, a hard cap, no token off-host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from hub.errors import AuthError, PermanentError
+from hub.files import DownloadPolicy, fetch, is_public_address, safe_filename
+
+PUBLIC = "93.184.215.14"
+
+
+async def public(host: str, port: int) -> list[str]:
+    return [PUBLIC]
+
+
+def policy(**overrides: object) -> DownloadPolicy:
+    values: dict[str, object] = {"hosts": frozenset({"files.example.com", "*.cdn.example.com"}),
+                                 "max_bytes": 1000, "resolver": public}
+    values.update(overrides)
+    return DownloadPolicy(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def api() -> respx.Router:
+    return respx.Router(assert_all_mocked=True)
+
+
+async def download(api: respx.Router, url: str, tmp_path: Path, rules: DownloadPolicy | None = None,
+                   **headers: str) -> Path:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
+        local = await fetch(http, url, rules or policy(), name="report.pdf",
+                            mime_type="application/pdf", headers=headers, temp_dir=tmp_path)
+    return local.path
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+                                     "169.254.169.254", "100.64.0.1", "::1", "fe80::1",
+                                     "::ffff:127.0.0.1", "224.0.0.1", "0.0.0.0"])
+def test_non_public_addresses(address: str) -> None:
+    assert not is_public_address(address)
+
+
+def test_public_addresses() -> None:
+    assert is_public_address(PUBLIC) and is_public_address("2606:4700::1111")
+
+
+async def test_a_good_download_is_streamed_to_a_file(api: respx.Router, tmp_path: Path) -> None:
+    api.get("https://files.example.com/f/1").respond(200, content=b"%PDF-1.7 data",
+                                                     headers={"Content-Type": "application/pdf"})
+    path = await download(api, "https://files.example.com/f/1", tmp_path,
+                          Authorization="Bearer t")
+    assert path.read_bytes() == b"%PDF-1.7 data"
+    assert api.calls.last.request.headers["authorization"] == "Bearer t"
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://files.example.com/f", "not HTTPS"),
+    ("https://evil.example.net/f", "not one of the platform's file hosts"),
+    ("https://user:pw@files.example.com/f", "carries credentials"),
+    ("ftp://files.example.com/f", "not HTTPS"),
+])
+async def test_refused_urls(api: respx.Router, tmp_path: Path, url: str, reason: str) -> None:
+    with pytest.raises(PermanentError, match=reason):
+        await download(api, url, tmp_path)
+    assert not api.calls
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "169.254.169.254", "10.0.0.7"])
+async def test_a_name_resolving_inside_is_refused(api: respx.Router, tmp_path: Path,
+                                                  address: str) -> None:
+    async def inside(host: str, port: int) -> list[str]:
+        return [PUBLIC, address]
+
+    with pytest.raises(PermanentError, match="non-public"):
+        await download(api, "https://files.example.com/f", tmp_path, policy(resolver=inside))
+
+
+async def test_wildcard_hosts(api: respx.Router, tmp_path: Path) -> None:
+    api.get("https://eu.cdn.example.com/f").respond(200, content=b"ok")
+    assert (await download(api, "https://eu.cdn.example.com/f", tmp_path)).read_bytes() == b"ok"
+    with pytest.raises(PermanentError):
+        await download(api, "https://cdn.example.com.evil.net/f", tmp_path)
+
+
+async def test_the_token_never_follows_a_redirect_off_host(api: respx.Router,
+                                                           tmp_path: Path) -> None:
+    api.get("https://files.example.com/f").respond(
+        302, headers={"Location": "https://eu.cdn.example.com/signed?x=1"})
+    api.get("https://eu.cdn.example.com/signed").respond(200, content=b"bytes")
+    path = await download(api, "https://files.example.com/f", tmp_path, Authorization="Bearer t")
+    assert path.read_bytes() == b"bytes"
+    assert "authorization" not in api.calls.last.request.headers
+
+
+async def test_a_redirect_to_a_forbidden_place_is_refused(api: respx.Router,
+                                                          tmp_path: Path) -> None:
+    api.get("https://files.example.com/f").respond(
+        302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    with pytest.raises(PermanentError, match="not HTTPS"):
+        await download(api, "https://files.example.com/f", tmp_path)
+
+
+async def test_the_cap_holds_whatever_content_length_claims(api: respx.Router,
+                                                            tmp_path: Path) -> None:
+    api.get("https://files.example.com/big").respond(200, content=b"x" * 5000,
+                                                     headers={"Content-Length": "5000"})
+    with pytest.raises(PermanentError, match="5000 bytes, over the 1000"):
+        await download(api, "https://files.example.com/big", tmp_path)
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(b"x" * 5000),
+                              headers={"Content-Length": "10"})
+
+    api.get("https://files.example.com/liar").mock(side_effect=lying)
+    with pytest.raises(PermanentError, match="exceeds the 1000 byte cap"):
+        await download(api, "https://files.example.com/liar", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written is left behind
+
+
+async def test_an_html_login_page_is_an_auth_failure(api: respx.Router, tmp_path: Path) -> None:
+    api.get("https://files.example.com/f").respond(
+        200, content=b"<!doctype html><title>Sign in</title>",
+        headers={"Content-Type": "text/html; charset=utf-8"})
+    with pytest.raises(AuthError, match="HTML page"):
+        await download(api, "https://files.example.com/f", tmp_path)
+
+
+async def test_a_configured_sandbox_origin_is_trusted(api: respx.Router, tmp_path: Path) -> None:
+    rules = DownloadPolicy.build(["files.example.com"], base_url="http://127.0.0.1:9000/api",
+                                 max_bytes=100)
+    api.get("http://127.0.0.1:9000/files/1").respond(200, content=b"sandbox")
+    path = await download(api, "http://127.0.0.1:9000/files/1", tmp_path, rules)
+    assert path.read_bytes() == b"sandbox"
+    with pytest.raises(PermanentError):
+        await download(api, "http://127.0.0.1:9001/files/1", tmp_path, rules)
+
+
+@pytest.mark.parametrize(("name", "safe"), [
+    ("report.pdf", "report.pdf"), ("../../etc/passwd", "_.._etc_passwd"),
+    ("evil\u202egpj.exe", "evil_gpj.exe"), ("", "file"), ("a\x00b.txt", "a_b.txt"),
+])
+def test_safe_filename(name: str, safe: str) -> None:
+    assert safe_filename(name) == safe
