@@ -73,6 +73,8 @@ def run(config: ConfigOption = None) -> None:
     settings = _settings(config)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The scheduler announces every run of every job at INFO: only its problems matter here.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         asyncio.run(_run(settings))
     except HubError as exc:
