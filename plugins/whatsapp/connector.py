@@ -16,7 +16,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar, NoReturn, TypeVar, cast
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import httpx
 
@@ -24,7 +24,6 @@ from hub.connector import (
     Address,
     Capability,
     Connector,
-    DeliveryStatus,
     Form,
     Inbound,
     LocalFile,
@@ -51,6 +50,7 @@ from plugins.whatsapp import circles, mapping
 from plugins.whatsapp.circles import Member
 from plugins.whatsapp.client import GraphClient, GraphError
 from plugins.whatsapp.fanout import Fanout, WindowClosedError
+from plugins.whatsapp.members import WINDOW_CLOSED, Roster
 from plugins.whatsapp.settings import WhatsAppSettings
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,6 @@ RATE_LIMITS = {130429: 6.0, 131056: 6.0, 4: 60.0, 80007: 60.0, 131048: 60.0, 133
 TEMPORARY = {1, 2, 131000, 131016, 133004}
 #: The token is invalid or lacks a permission: an admin must act.
 AUTH = {0, 3, 10, 190, 200, 368, 131031, 131005}
-WINDOW_CLOSED = 131047
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
@@ -92,6 +91,7 @@ class WhatsAppConnector(Connector):
         self.now = clock or (lambda: datetime.now(UTC))
         # State changes are read-modify-write of small JSON records: one writer at a time.
         self.lock = asyncio.Lock()
+        self.roster = Roster(connection, settings, state)
 
     # -- admin -----------------------------------------------------------------------------
 
@@ -180,87 +180,11 @@ class WhatsAppConnector(Connector):
         events: list[Event] = []
         async with self.lock:
             for item in delivery.received:
-                event = await self._admit(item)
+                event = await self.roster.admit(item)
                 if event is not None:
                     events.append(event)
-            statuses = [await self._report(report) for report in delivery.reports]
+            statuses = [await self.roster.report(report) for report in delivery.reports]
         return Inbound(events=events, statuses=statuses)
-
-    async def _admit(self, item: mapping.Received) -> Event | None:
-        if item.group_id:
-            return item.event
-        member = await self.load_member(item.sender.key, item.sender.user_id)
-        if member is None:
-            member = Member(key=item.sender.key)
-        latest = max(item.at, member.last_inbound or item.at)
-        member = replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
-                         user_id=item.sender.user_id or member.user_id, name=item.sender.name)
-        keyword = circles.read_keyword(self.settings, item.text)
-        if keyword is not None:
-            member = circles.apply_keyword(self.settings, member, keyword, item.at)
-            await self.save_member(member)
-            return None
-        event = item.event
-        circle = circles.circle_of(self.settings, member.key, member)
-        if event is not None and circle is not None:
-            member = member.remember(circles.Entry(circles.INBOUND, event.source.native_id,
-                                                   event.source.native_id))
-            event = _rehome(event, f"circle/{circle}", member)
-        await self.save_member(member)
-        return event
-
-    async def _report(self, report: mapping.Report) -> DeliveryStatus:
-        if not report.recipient:
-            return report.status
-        member = await self.load_member(report.recipient, report.recipient)
-        if member is None:
-            return report.status
-        if report.error_code == WINDOW_CLOSED:
-            await self.save_member(member.closed())
-        own = report.status.native_id
-        representative = member.representative_of(own)
-        if representative == own:
-            return report.status
-        return DeliveryStatus(representative, report.status.state, report.status.error)
-
-    # -- durable memory --------------------------------------------------------------------
-
-    async def load_member(self, key: str, user_id: str | None = None) -> Member | None:
-        """A member's record, found by phone number or, failing that, by BSUID alias."""
-        found = Member.from_json(key, await self.state.get(f"member:{key}"))
-        if found is None and user_id:
-            alias = await self.state.get(f"alias:{user_id}")
-            if alias:
-                found = Member.from_json(alias, await self.state.get(f"member:{alias}"))
-        return found
-
-    async def save_member(self, member: Member) -> None:
-        await self.state.set(f"member:{member.key}", member.to_json())
-        if member.user_id and member.user_id != member.key:
-            await self.state.set(f"alias:{member.user_id}", member.key)
-        if member.circle:
-            joined = await self.joined(member.circle)
-            if member.key not in joined:
-                await self.state.set(f"circle:{member.circle}", json.dumps([*joined, member.key]))
-
-    async def joined(self, circle: str) -> list[str]:
-        """Members who joined a circle by keyword (configured members come from settings)."""
-        text = await self.state.get(f"circle:{circle}")
-        return cast(list[str], json.loads(text)) if text else []
-
-    async def circle_members(self, circle: str) -> list[Member]:
-        """The opted-in members of a circle, in a stable order."""
-        if circle not in self.settings.circles:
-            raise ConfigError(
-                f'endpoint "{self.connection}/circle/{circle}": no such circle; add '
-                f"[connections.{self.connection}.circles.{circle}] with its members"
-            )
-        members = []
-        for key in circles.candidates(self.settings, circle, await self.joined(circle)):
-            record = await self.load_member(key)
-            if circles.circle_of(self.settings, key, record) == circle:
-                members.append(record or Member(key=key))
-        return members
 
     # -- outbound --------------------------------------------------------------------------
 
@@ -316,8 +240,8 @@ class WhatsAppConnector(Connector):
         self._require_number()
         self.shape_of(address)
         if address.kind == "member":
-            return [await self.load_member(address.id) or Member(key=address.id)]
-        return await self.circle_members(address.id)
+            return [await self.roster.load(address.id) or Member(key=address.id)]
+        return await self.roster.circle_members(address.id)
 
     async def send_one(self, recipient: dict[str, str], message: dict[str, Any]) -> str:
         """One message to one recipient; Graph errors mapped to hub errors."""
@@ -386,17 +310,6 @@ class WhatsAppConnector(Connector):
             raise type(mapped)(detail, connection=self.connection,
                                retry_after=mapped.retry_after) from None
         raise PermanentError(detail, connection=self.connection)
-
-
-def _rehome(event: Event, endpoint: str, member: Member) -> Event:
-    """An event moved from the member's chat onto their circle, with quote-replies pointing
-    at the hub's id for the quoted message."""
-    source = event.source.model_copy(update={"endpoint": endpoint})
-    parent = None
-    if event.parent is not None:
-        parent = event.parent.model_copy(update={
-            "endpoint": endpoint, "native_id": member.representative_of(event.parent.native_id)})
-    return event.model_copy(update={"source": source, "parent": parent})
 
 
 def _check_sha256(local: LocalFile, expected: str | None, connection: str) -> None:

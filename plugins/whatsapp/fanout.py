@@ -119,12 +119,12 @@ class Fanout:
                 continue
             representative = representative or own
             async with self.connector.lock:
-                fresh = await self.connector.load_member(member.key) or member
+                fresh = await self.connector.roster.load(member.key) or member
                 fresh = fresh.remember(Entry(key, representative, own))
                 if member.key in self._reacted:
                     reacted = f"{circles.REACTED}{self._reacted[member.key]}"
                     fresh = fresh.remember(Entry(reacted, representative, own))
-                await self.connector.save_member(fresh)
+                await self.connector.roster.save(fresh)
         if representative is None and self.notice and not failures:
             return None
         if representative is None:
@@ -154,8 +154,8 @@ class Fanout:
             return await self._send_parts(member.address, own_reply)
         except WindowClosedError:
             async with self.connector.lock:
-                fresh = await self.connector.load_member(member.key) or member
-                await self.connector.save_member(fresh.closed())
+                fresh = await self.connector.roster.load(member.key) or member
+                await self.connector.roster.save(fresh.closed())
             return await self._template(member)
 
     async def _template(self, member: Member) -> str:

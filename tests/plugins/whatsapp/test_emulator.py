@@ -45,7 +45,7 @@ async def test_window_rule_template_and_media_round_trip(sandbox: WhatsAppEmulat
         connector = connector_for(sandbox, http)
         assert any("quality GREEN" in line for line in await connector.check(online=True))
         sandbox.user(A, "Ana").last_inbound = sandbox.clock()
-        await connector.save_member(connector_member(A, sandbox))
+        await connector.roster.save(connector_member(A, sandbox))
         photo = tmp_path / "p.png"
         photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
         files = (LocalFile(photo, "p.png", "image/png", photo.stat().st_size),)
@@ -74,7 +74,7 @@ async def test_sandbox_window_error_triggers_the_template(sandbox: WhatsAppEmula
         connector = connector_for(sandbox, http)
         # The hub believes A's window is open, but the platform knows better (24 h passed).
         sandbox.user(A).last_inbound = sandbox.clock()
-        await connector.save_member(connector_member(A, sandbox))
+        await connector.roster.save(connector_member(A, sandbox))
         sandbox.advance(hours=25)
         await connector.send(outgoing(), Target(Address.parse(f"wa/member/{A}"), Shape.CHAT))
         assert [m.type for m in sandbox.sent_to(A)] == ["template"]

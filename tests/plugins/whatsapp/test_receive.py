@@ -21,7 +21,7 @@ async def test_member_message_enters_their_circle() -> None:
     [event] = inbound.events
     assert event.source.endpoint == "circle/general"
     assert event.parent is not None and event.parent.endpoint == "circle/general"
-    member = await connector.load_member(SEEDED)
+    member = await connector.roster.load(SEEDED)
     assert member is not None and member.last_inbound == event.occurred_at
     assert member.user_id == "US.13491208655302741918"
 
@@ -37,13 +37,13 @@ async def test_stop_is_honoured_at_once_and_start_brings_back() -> None:
     connector = make_connector(Graph())
     stop = message_payload(text_from(SEEDED, "STOP", "wamid.k1", T0))
     assert (await connector.receive(signed(stop))).events == []
-    assert [m.key for m in await connector.circle_members("general")] == ["351912345678"]
+    assert [m.key for m in await connector.roster.circle_members("general")] == ["351912345678"]
     after = message_payload(text_from(SEEDED, "still here", "wamid.k2", T0 + 5))
     [event] = (await connector.receive(signed(after))).events
     assert event.source.endpoint == f"member/{SEEDED}"  # no longer fed into the bridge
     start = message_payload(text_from(SEEDED, "start", "wamid.k3", T0 + 10))
     assert (await connector.receive(signed(start))).events == []
-    assert [m.key for m in await connector.circle_members("general")] == [
+    assert [m.key for m in await connector.roster.circle_members("general")] == [
         SEEDED, "351912345678"]
 
 
@@ -51,7 +51,7 @@ async def test_stranger_joins_an_open_circle_by_keyword() -> None:
     connector = make_connector(Graph())
     join = message_payload(text_from(STRANGER, "START lisbon", "wamid.j1", T0))
     assert (await connector.receive(signed(join))).events == []
-    assert [m.key for m in await connector.circle_members("lisbon")] == [STRANGER]
+    assert [m.key for m in await connector.roster.circle_members("lisbon")] == [STRANGER]
     hello = message_payload(text_from(STRANGER, "olá", "wamid.j2", T0 + 1))
     [event] = (await connector.receive(signed(hello))).events
     assert event.source.endpoint == "circle/lisbon"
@@ -74,13 +74,13 @@ async def test_statuses_are_reported_not_stored_as_content() -> None:
 
 async def test_window_error_in_a_status_closes_the_window() -> None:
     connector = make_connector(Graph())
-    await connector.save_member(Member(key=SEEDED, last_inbound=NOW - timedelta(hours=1)))
+    await connector.roster.save(Member(key=SEEDED, last_inbound=NOW - timedelta(hours=1)))
     payload = fixture("status_failed.json")
     error = payload["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"][0]
     error.update(code=131047, title="Re-engagement message")
     [status] = (await connector.receive(signed(payload))).statuses
     assert status.state == "failed" and status.error is not None and "131047" in status.error
-    member = await connector.load_member(SEEDED)
+    member = await connector.roster.load(SEEDED)
     assert member is not None and member.last_inbound is None
 
 
@@ -88,7 +88,7 @@ async def test_statuses_of_fanned_out_copies_name_the_representative() -> None:
     graph = Graph()
     connector = make_connector(graph)
     for key in (SEEDED, "351912345678"):
-        await connector.save_member(Member(key=key, last_inbound=NOW - timedelta(hours=1)))
+        await connector.roster.save(Member(key=key, last_inbound=NOW - timedelta(hours=1)))
     target = Target(Address.parse("wa/circle/general"), Shape.CHAT)
     receipt = await connector.send(outgoing(), target)
     second = graph.to("351912345678")[0]
@@ -104,7 +104,7 @@ async def test_quote_reply_to_a_fanned_out_copy_points_at_the_representative() -
     graph = Graph()
     connector = make_connector(graph)
     for key in (SEEDED, "351912345678"):
-        await connector.save_member(Member(key=key, last_inbound=NOW - timedelta(hours=1)))
+        await connector.roster.save(Member(key=key, last_inbound=NOW - timedelta(hours=1)))
     await connector.send(outgoing(), Target(Address.parse("wa/circle/general"), Shape.CHAT))
     reply = text_from("351912345678", "agreed", "wamid.r1", T0,
                       context={"from": "972123456789", "id": "wamid.out2"})

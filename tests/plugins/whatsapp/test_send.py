@@ -10,6 +10,7 @@ import pytest
 from hub.connector import Address, Form, LocalFile, Shape, Target
 from hub.errors import AuthError, ConfigError, PermanentError, TransientError
 from plugins.whatsapp.circles import Member
+from plugins.whatsapp.connector import WhatsAppConnector
 from tests.plugins.whatsapp.conftest import message_payload, signed, text_from
 from tests.plugins.whatsapp.helpers import NOW, Graph, graph_error, make_connector, outgoing
 
@@ -17,9 +18,9 @@ A, B = "972987654321", "351912345678"
 CIRCLE = Target(Address.parse("wa/circle/general"), Shape.CHAT)
 
 
-async def open_windows(connector: object, *keys: str) -> None:
+async def open_windows(connector: WhatsAppConnector, *keys: str) -> None:
     for key in keys:
-        await connector.save_member(  # type: ignore[attr-defined]
+        await connector.roster.save(
             Member(key=key, last_inbound=NOW - timedelta(hours=2)))
 
 
@@ -62,7 +63,7 @@ async def test_window_error_falls_back_to_the_template() -> None:
                                      details="more than 24 hours have passed")]
     await connector.send(outgoing(), CIRCLE)
     assert [m["type"] for m in graph.to(B)] == ["template"]
-    member = await connector.load_member(B)
+    member = await connector.roster.load(B)
     assert member is not None and member.last_inbound is None
 
 
@@ -232,7 +233,7 @@ async def test_empty_circle_and_unknown_circle() -> None:
 async def test_bsuid_member_is_addressed_by_recipient() -> None:
     graph = Graph()
     connector = make_connector(graph, circles={"general": {"members": ["US.1349"]}})
-    await connector.save_member(Member(key="US.1349", user_id="US.1349",
+    await connector.roster.save(Member(key="US.1349", user_id="US.1349",
                                        last_inbound=NOW - timedelta(hours=1)))
     await connector.send(outgoing(), CIRCLE)
     assert graph.sent[0]["recipient"] == "US.1349" and "to" not in graph.sent[0]

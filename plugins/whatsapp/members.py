@@ -1,0 +1,116 @@
+"""The connection's memory of WhatsApp users: circle membership, opt-outs, 24-hour windows
+and which wamid each member's copy of a hub message has. Kept as small JSON records in the
+StateBox (`member:<id>`, `alias:<bsuid>`, `circle:<name>`); never in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import cast
+
+from hub.connector import DeliveryStatus, StateBox
+from hub.errors import ConfigError
+from hub.events import Event
+from plugins.whatsapp import circles, mapping
+from plugins.whatsapp.circles import Member
+from plugins.whatsapp.settings import WhatsAppSettings
+
+WINDOW_CLOSED = 131047
+
+
+class Roster:
+    """Who is who on one WhatsApp connection. Callers hold the connector's lock."""
+
+    def __init__(self, connection: str, settings: WhatsAppSettings, state: StateBox) -> None:
+        self.connection = connection
+        self.settings = settings
+        self.state = state
+
+    async def admit(self, item: mapping.Received) -> Event | None:
+        """A received message: refresh the sender's window, apply a keyword (no content) or
+        move the event onto the sender's circle."""
+        if item.group_id:
+            return item.event
+        member = await self.load(item.sender.key, item.sender.user_id)
+        if member is None:
+            member = Member(key=item.sender.key)
+        latest = max(item.at, member.last_inbound or item.at)
+        member = replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
+                         user_id=item.sender.user_id or member.user_id, name=item.sender.name)
+        keyword = circles.read_keyword(self.settings, item.text)
+        if keyword is not None:
+            member = circles.apply_keyword(self.settings, member, keyword, item.at)
+            await self.save(member)
+            return None
+        event = item.event
+        circle = circles.circle_of(self.settings, member.key, member)
+        if event is not None and circle is not None:
+            member = member.remember(circles.Entry(circles.INBOUND, event.source.native_id,
+                                                   event.source.native_id))
+            event = _rehome(event, f"circle/{circle}", member)
+        await self.save(member)
+        return event
+
+    async def report(self, report: mapping.Report) -> DeliveryStatus:
+        """A status, named by the hub's id for the message; 131047 closes the window."""
+        if not report.recipient:
+            return report.status
+        member = await self.load(report.recipient, report.recipient)
+        if member is None:
+            return report.status
+        if report.error_code == WINDOW_CLOSED:
+            await self.save(member.closed())
+        own = report.status.native_id
+        representative = member.representative_of(own)
+        if representative == own:
+            return report.status
+        return DeliveryStatus(representative, report.status.state, report.status.error)
+
+    async def load(self, key: str, user_id: str | None = None) -> Member | None:
+        """A member's record, found by phone number or, failing that, by BSUID alias."""
+        found = Member.from_json(key, await self.state.get(f"member:{key}"))
+        if found is None and user_id:
+            alias = await self.state.get(f"alias:{user_id}")
+            if alias:
+                found = Member.from_json(alias, await self.state.get(f"member:{alias}"))
+        return found
+
+    async def save(self, member: Member) -> None:
+        await self.state.set(f"member:{member.key}", member.to_json())
+        if member.user_id and member.user_id != member.key:
+            await self.state.set(f"alias:{member.user_id}", member.key)
+        if member.circle:
+            joined = await self.joined(member.circle)
+            if member.key not in joined:
+                await self.state.set(f"circle:{member.circle}", json.dumps([*joined, member.key]))
+
+    async def joined(self, circle: str) -> list[str]:
+        """Members who joined a circle by keyword (configured members come from settings)."""
+        text = await self.state.get(f"circle:{circle}")
+        return cast(list[str], json.loads(text)) if text else []
+
+    async def circle_members(self, circle: str) -> list[Member]:
+        """The opted-in members of a circle, in a stable order."""
+        if circle not in self.settings.circles:
+            raise ConfigError(
+                f'endpoint "{self.connection}/circle/{circle}": no such circle; add '
+                f"[connections.{self.connection}.circles.{circle}] with its members"
+            )
+        members = []
+        for key in circles.candidates(self.settings, circle, await self.joined(circle)):
+            record = await self.load(key)
+            if circles.circle_of(self.settings, key, record) == circle:
+                members.append(record or Member(key=key))
+        return members
+
+
+def _rehome(event: Event, endpoint: str, member: Member) -> Event:
+    """An event moved from the member's chat onto their circle, with quote-replies pointing
+    at the hub's id for the quoted message."""
+    source = event.source.model_copy(update={"endpoint": endpoint})
+    parent = None
+    if event.parent is not None:
+        parent = event.parent.model_copy(update={
+            "endpoint": endpoint, "native_id": member.representative_of(event.parent.native_id)})
+    return event.model_copy(update={"source": source, "parent": parent})
