@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -39,3 +42,18 @@ def test_named_template_parameters() -> None:
         template={"name": "t", "parameters": {"who": "{author}", "what": "{preview}"}}))
     assert settings.template is not None
     assert settings.template.parameters == {"who": "{author}", "what": "{preview}"}
+
+
+def test_readme_example_is_valid() -> None:
+    readme = Path(__file__).resolve().parents[3] / "plugins" / "whatsapp" / "README.md"
+    block = readme.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
+    table = tomllib.loads(block)["connections"]["members-whatsapp"]
+    secrets = {"access_token": "t", "app_secret": "s", "verify_token": "v"}
+    settings = WhatsAppSettings.model_validate({**table, **secrets})
+    assert settings.circles["general"].members == ["351912345678", "PT.1234567"]
+    assert settings.template is not None and settings.template.name == "new_post"
+
+
+def test_normalize_needs_only_the_type() -> None:
+    settings = WhatsAppSettings.model_construct(type="whatsapp")
+    assert settings.phone_number_id is None and settings.circles == {}
