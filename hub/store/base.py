@@ -1,0 +1,88 @@
+"""What every part of the store shares: the engine, transactions, and the writer thread.
+
+Methods are synchronous and each is one transaction; async code calls them through
+`StoreBase.run`, which uses one thread for SQLite (its single writer) and a few for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.store.migrations import migrate
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+
+
+class StoreBase:
+    """The engine and the plumbing; the event log, outbox and memories build on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_postgres = engine.dialect.name == "postgresql"
+        self._executor = ThreadPoolExecutor(
+            max_workers=4 if self.is_postgres else 1, thread_name_prefix="store"
+        )
+        self._lock_guard = threading.Lock()
+        self._lock_connection: Connection | None = None
+        with self._tx() as conn:
+            migrate(conn)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        if self._lock_connection is not None:
+            self._lock_connection.close()
+        self.engine.dispose()
+
+    async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a store method off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def _tx(self) -> Any:
+        return self.engine.begin()
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
+
+    def _put(self, conn: Connection, table: Any, keys: Sequence[str], key_values: Sequence[Any],
+             values: dict[str, Any]) -> None:
+        statement = self._insert(table).values(**dict(zip(keys, key_values, strict=True)), **values)
+        conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values))
+
+    def try_lock(self, key: str) -> bool:
+        """Take a named lock shared by every process on this database, if it is free.
+
+        PostgreSQL: a session advisory lock, so one poll of an endpoint runs at a time across
+        `passerelle run` processes. SQLite has one process: always granted.
+        """
+        if not self.is_postgres:
+            return True
+        with self._lock_guard:
+            if self._lock_connection is None:
+                self._lock_connection = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+            return bool(self._lock_connection.execute(
+                text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar())
+
+    def unlock(self, key: str) -> None:
+        if not self.is_postgres or self._lock_connection is None:
+            return
+        with self._lock_guard:
+            self._lock_connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"),
+                                          {"key": key})
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+

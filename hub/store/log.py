@@ -1,0 +1,145 @@
+"""The event log: events in order, poll cursors, and routing positions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import Connection, func, select, text, update
+
+from hub.events import Event
+from hub.store import schema as t
+from hub.store.base import PENDING, StoreBase
+from hub.store.records import PlannedDelivery, StoredEvent
+
+Planner = Callable[[Sequence[StoredEvent], set[tuple[str, str]]], Sequence[PlannedDelivery]]
+
+
+class EventLog(StoreBase):
+    def append(
+        self, events: Iterable[Event], cursor: tuple[str, str, str] | None = None
+    ) -> list[StoredEvent]:
+        """Store new events (a known dedupe key is skipped) and move the poll cursor
+        `(connection, endpoint, value)` in the same transaction. Returns what was new."""
+        now = time.time()
+        stored: list[StoredEvent] = []
+        with self._tx() as conn:
+            if self.is_postgres:
+                # Commit order must equal seq order, or the router could pass a gap that a
+                # slower transaction fills later; readers are not blocked by this lock.
+                conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            for event in events:
+                row = {
+                    "id": event.id,
+                    "connection": event.source.connection,
+                    "endpoint": event.source.endpoint,
+                    "native_id": event.source.native_id,
+                    "kind": event.kind.value,
+                    "revision": event.revision,
+                    "parent_connection": event.parent.connection if event.parent else None,
+                    "parent_native_id": event.parent.native_id if event.parent else None,
+                    "stored_at": now,
+                    "body": event.model_dump_json(),
+                }
+                statement = self._insert(t.events).values(**row).on_conflict_do_nothing()
+                seq = conn.execute(statement.returning(t.events.c.seq)).scalar_one_or_none()
+                if seq is not None:
+                    stored.append(StoredEvent(seq, event))
+            if cursor is not None:
+                self._put(conn, t.cursors, ("connection", "endpoint"), cursor[:2],
+                          {"value": cursor[2], "updated_at": now})
+        return stored
+
+    def cursor(self, connection: str, endpoint: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(t.cursors.c.value).where(
+                    t.cursors.c.connection == connection, t.cursors.c.endpoint == endpoint
+                )
+            ).scalar_one_or_none()
+
+    def events_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
+        with self.engine.connect() as conn:
+            return self._events_after(conn, seq, limit)
+
+    def _events_after(self, conn: Connection, seq: int, limit: int) -> list[StoredEvent]:
+        rows = conn.execute(
+            select(t.events.c.seq, t.events.c.body)
+            .where(t.events.c.seq > seq)
+            .order_by(t.events.c.seq)
+            .limit(limit)
+        )
+        return [StoredEvent(row.seq, Event.model_validate_json(row.body)) for row in rows]
+
+    def event(self, seq: int) -> StoredEvent | None:
+        with self.engine.connect() as conn:
+            body = conn.execute(
+                select(t.events.c.body).where(t.events.c.seq == seq)
+            ).scalar_one_or_none()
+        return None if body is None else StoredEvent(seq, Event.model_validate_json(body))
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            last = conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+        return int(last)
+
+    # -- routing ------------------------------------------------------------------------
+
+    def position(self, consumer: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(t.tracking.c.position).where(t.tracking.c.consumer == consumer)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
+    def route(self, consumer: str, planner: Planner, limit: int = 500) -> int:
+        """Plan deliveries for the events after `consumer`'s position and advance it, in one
+        transaction. The planner is pure; it gets the events and which of them are copies the
+        hub made itself. Returns how many events were read."""
+        now = time.time()
+        with self._tx() as conn:
+            conn.execute(
+                self._insert(t.tracking).values(consumer=consumer, position=0)
+                .on_conflict_do_nothing()
+            )
+            position_query = select(t.tracking.c.position).where(t.tracking.c.consumer == consumer)
+            if self.is_postgres:
+                position_query = position_query.with_for_update()
+            position = int(conn.execute(position_query).scalar_one())
+            batch = self._events_after(conn, position, limit)
+            if not batch:
+                return 0
+            copies = self._copies(conn, [(s.event.source.connection, s.event.source.native_id)
+                                         for s in batch])
+            for plan in planner(batch, copies):
+                conn.execute(
+                    self._insert(t.deliveries)
+                    .values(
+                        event_seq=plan.event_seq, bridge=plan.bridge, target=plan.target,
+                        form=plan.form.value, action=plan.action.value,
+                        ordering_key=plan.ordering_key, status=PENDING, attempts=0,
+                        created_at=now, age_from=now, next_attempt_at=now, claimed_until=0.0,
+                        parked=False,
+                    )
+                    .on_conflict_do_nothing()
+                )
+            conn.execute(
+                update(t.tracking).where(t.tracking.c.consumer == consumer)
+                .values(position=batch[-1].seq)
+            )
+            return len(batch)
+
+    def _copies(self, conn: Connection, items: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        by_connection: dict[str, set[str]] = {}
+        for connection, native_id in items:
+            by_connection.setdefault(connection, set()).add(native_id)
+        for connection, natives in by_connection.items():
+            rows = conn.execute(
+                select(t.links.c.native_id).where(
+                    t.links.c.connection == connection, t.links.c.native_id.in_(natives)
+                )
+            )
+            found.update((connection, row.native_id) for row in rows)
+        return found
+

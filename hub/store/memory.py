@@ -1,0 +1,88 @@
+"""The hub's small memories: connection state, the translation cache and budget, members."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from hub.store import schema as t
+from hub.store.base import StoreBase
+from hub.store.records import Member
+
+
+class Memories(StoreBase):
+    def state_get(self, connection: str, key: str) -> str | None:
+        c = t.connection_state.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(c.value).where(c.connection == connection, c.key == key)
+            ).scalar_one_or_none()
+
+    def state_set(self, connection: str, key: str, value: str) -> None:
+        with self._tx() as conn:
+            self._put(conn, t.connection_state, ("connection", "key"), (connection, key),
+                      {"value": value, "updated_at": time.time()})
+
+    def states(self) -> dict[str, dict[str, str]]:
+        """Every connection's memory, for `passerelle status` (callers hide secrets)."""
+        result: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(t.connection_state)):
+                result.setdefault(row.connection, {})[row.key] = row.value
+        return result
+
+    def translation_get(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(t.translations.c.text).where(t.translations.c.key == key)
+            ).scalar_one_or_none()
+
+    def translation_put(self, key: str, provider: str, source: str, target: str,
+                        translated: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                self._insert(t.translations)
+                .values(key=key, provider=provider, source=source, target=target,
+                        text=translated, created_at=time.time())
+                .on_conflict_do_nothing()
+            )
+
+    def usage(self, provider: str, month: str) -> int:
+        c = t.translation_usage.c
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(c.characters).where(c.provider == provider, c.month == month)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
+    def add_usage(self, provider: str, month: str, characters: int) -> int:
+        """Add to a provider's monthly character count; returns the new total."""
+        c = t.translation_usage.c
+        with self._tx() as conn:
+            conn.execute(
+                self._insert(t.translation_usage)
+                .values(provider=provider, month=month, characters=characters)
+                .on_conflict_do_update(index_elements=["provider", "month"],
+                                       set_={"characters": c.characters + characters})
+            )
+            return int(conn.execute(
+                select(c.characters).where(c.provider == provider, c.month == month)
+            ).scalar_one())
+
+    def members(self, connection: str, endpoint: str) -> list[Member]:
+        c = t.members.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.members).where(c.connection == connection, c.endpoint == endpoint)
+                .order_by(c.native_id)
+            )
+            return [Member(r.connection, r.endpoint, r.native_id, r.name, r.state,
+                           r.last_inbound_at) for r in rows]
+
+    def member_put(self, member: Member) -> None:
+        with self._tx() as conn:
+            self._put(conn, t.members, ("connection", "endpoint", "native_id"),
+                      (member.connection, member.endpoint, member.native_id),
+                      {"name": member.name, "state": member.state,
+                       "last_inbound_at": member.last_inbound_at, "updated_at": time.time()})

@@ -1,0 +1,208 @@
+"""The outbox (deliveries) and the links from every copy the hub made to its origin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, update
+
+from hub.connector import Action, Form
+from hub.store import schema as t
+from hub.store.base import DEAD, DONE, PENDING, StoreBase
+from hub.store.records import Delivery, Link
+
+
+class Outbox(StoreBase):
+    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
+        """Take due deliveries, at most one per ordering key (the oldest pending one), and
+        lease them so no other worker takes them until `now + lease`."""
+        d, earlier = t.deliveries, t.deliveries.alias("earlier")
+        query = (
+            select(d)
+            .where(
+                d.c.status == PENDING,
+                d.c.next_attempt_at <= now,
+                d.c.claimed_until <= now,
+                ~exists().where(
+                    earlier.c.ordering_key == d.c.ordering_key,
+                    earlier.c.status == PENDING,
+                    earlier.c.parked.is_(False),
+                    earlier.c.id < d.c.id,
+                ),
+            )
+            .order_by(d.c.id)
+            .limit(limit)
+        )
+        if self.is_postgres:
+            query = query.with_for_update(skip_locked=True, of=d)
+        with self._tx() as conn:
+            rows = conn.execute(query).all()
+            if rows:
+                conn.execute(
+                    update(d).where(d.c.id.in_([row.id for row in rows]))
+                    .values(claimed_until=now + lease)
+                )
+        return [_delivery(row) for row in rows]
+
+    def release_claims(self) -> int:
+        """Forget every lease; only for a single-process store at start, after a crash."""
+        with self._tx() as conn:
+            result = conn.execute(
+                update(t.deliveries).where(t.deliveries.c.status == PENDING,
+                                           t.deliveries.c.claimed_until > 0)
+                .values(claimed_until=0.0)
+            )
+        return int(result.rowcount)
+
+    def complete(
+        self, delivery_id: int, now: float, native_id: str | None, links: Sequence[Link] = ()
+    ) -> None:
+        """Mark a delivery done and record what it made, atomically (echo suppression)."""
+        with self._tx() as conn:
+            for link in links:
+                conn.execute(
+                    self._insert(t.links)
+                    .values(**_link_row(link), delivery_id=delivery_id, created_at=now)
+                    .on_conflict_do_nothing()
+                )
+            conn.execute(
+                update(t.deliveries).where(t.deliveries.c.id == delivery_id)
+                .values(status=DONE, finished_at=now, native_id=native_id, claimed_until=0.0,
+                        last_error=None, parked=False)
+            )
+
+    def reschedule(self, delivery_id: int, at: float, error: str, *,
+                   count_attempt: bool = True, park: bool = False) -> None:
+        """Try again at `at`. A failure counts an attempt and keeps its place in the order;
+        a parked row (waiting for its parent) lets later rows of its order pass meanwhile."""
+        values: dict[str, Any] = {"next_attempt_at": at, "claimed_until": 0.0,
+                                  "last_error": error, "parked": park}
+        if count_attempt:
+            values["attempts"] = t.deliveries.c.attempts + 1
+        with self._tx() as conn:
+            conn.execute(update(t.deliveries).where(t.deliveries.c.id == delivery_id)
+                         .values(**values))
+
+    def bury(self, delivery_id: int, now: float, error: str) -> None:
+        """Move a delivery to the dead letters."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.deliveries).where(t.deliveries.c.id == delivery_id)
+                .values(status=DEAD, finished_at=now, claimed_until=0.0, last_error=error,
+                        attempts=t.deliveries.c.attempts + 1)
+            )
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
+        query = select(t.deliveries).order_by(t.deliveries.c.id).limit(limit)
+        if status is not None:
+            query = query.where(t.deliveries.c.status == status)
+        with self.engine.connect() as conn:
+            return [_delivery(row) for row in conn.execute(query)]
+
+    def replay(self, ids: Sequence[int] | None, now: float) -> int:
+        """Send dead letters again (all of them when `ids` is None), as new attempts."""
+        condition = t.deliveries.c.status == DEAD
+        if ids is not None:
+            condition = and_(condition, t.deliveries.c.id.in_(ids))
+        with self._tx() as conn:
+            result = conn.execute(
+                update(t.deliveries).where(condition)
+                .values(status=PENDING, attempts=0, age_from=now, next_attempt_at=now,
+                        claimed_until=0.0, finished_at=None, parked=False)
+            )
+        return int(result.rowcount)
+
+    def drop(self, ids: Sequence[int] | None) -> int:
+        """Delete dead letters for good (all of them when `ids` is None)."""
+        condition = t.deliveries.c.status == DEAD
+        if ids is not None:
+            condition = and_(condition, t.deliveries.c.id.in_(ids))
+        with self._tx() as conn:
+            result = conn.execute(t.deliveries.delete().where(condition))
+        return int(result.rowcount)
+
+    def has_pending(self, connection: str, native_id: str, target: str) -> bool:
+        """Is a delivery of that item to `target` still on its way? (A reply waits for it.)"""
+        e, d = t.events, t.deliveries
+        query = select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
+            e.c.connection == connection, e.c.native_id == native_id,
+            d.c.target == target, d.c.status == PENDING,
+        ).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Deliveries by (target, status)."""
+        d = t.deliveries
+        query = select(d.c.target, d.c.status, func.count()).group_by(d.c.target, d.c.status)
+        with self.engine.connect() as conn:
+            return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
+
+    def record_platform_state(
+        self, connection: str, native_id: str, state: str, error: str | None
+    ) -> int:
+        """A platform's later report on an item the hub made (delivered, read, failed)."""
+        with self._tx() as conn:
+            delivery_id = conn.execute(
+                select(t.links.c.delivery_id).where(
+                    t.links.c.connection == connection, t.links.c.native_id == native_id
+                )
+            ).scalar_one_or_none()
+            if delivery_id is None:
+                return 0
+            values: dict[str, Any] = {"platform_state": state}
+            if error:
+                values["last_error"] = error
+            conn.execute(update(t.deliveries).where(t.deliveries.c.id == delivery_id)
+                         .values(**values))
+            return 1
+
+    # -- links --------------------------------------------------------------------------
+
+    def origin_of(self, connection: str, native_id: str) -> Link | None:
+        """If the hub made that item, the link that says from what."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.links).where(
+                    t.links.c.connection == connection, t.links.c.native_id == native_id
+                )
+            ).first()
+        return None if row is None else _link(row)
+
+    def copy_on(
+        self, origin_connection: str, origin_native_id: str, connection: str, endpoint: str
+    ) -> str | None:
+        """The native id of the hub's copy of an origin item on one endpoint, if any."""
+        l = t.links  # noqa: E741
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(l.c.native_id).where(
+                    l.c.origin_connection == origin_connection,
+                    l.c.origin_native_id == origin_native_id,
+                    l.c.connection == connection, l.c.endpoint == endpoint, l.c.role == "copy",
+                ).order_by(l.c.id).limit(1)
+            ).scalar_one_or_none()
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id, event_seq=row.event_seq, bridge=row.bridge, target=row.target,
+        form=Form(row.form), action=Action(row.action), ordering_key=row.ordering_key,
+        status=row.status, attempts=row.attempts, created_at=row.created_at,
+        age_from=row.age_from, next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error, native_id=row.native_id,
+    )
+
+
+def _link_row(link: Link) -> dict[str, str]:
+    return {
+        "origin_connection": link.origin_connection, "origin_endpoint": link.origin_endpoint,
+        "origin_native_id": link.origin_native_id, "connection": link.connection,
+        "endpoint": link.endpoint, "native_id": link.native_id, "role": link.role,
+    }
+
+
+def _link(row: Any) -> Link:
+    return Link(row.origin_connection, row.origin_endpoint, row.origin_native_id,
+                row.connection, row.endpoint, row.native_id, row.role)
