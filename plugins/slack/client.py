@@ -8,8 +8,7 @@ It receives the core's `httpx.AsyncClient`; HTTP statuses become hub errors thro
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,34 +196,3 @@ async def _chunks(path: Path) -> AsyncIterator[bytes]:
         while chunk := await handle.read(CHUNK):
             yield chunk
 
-
-class CallBudget:
-    """Calls a method's rate tier allows: `per_minute` tokens, refilled continuously.
-
-    Catch-up never sleeps on it: a poll that runs out stops and resumes next time.
-    """
-
-    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = max(1.0, per_minute)
-        self.rate = per_minute / 60.0
-        self._clock = clock
-        self._tokens = self.capacity
-        self._at = clock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
-        self._at = now
-
-    def take(self) -> bool:
-        """Spend one call if the budget has one."""
-        self._refill()
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-    def wait(self) -> float:
-        """Seconds until one call is available."""
-        self._refill()
-        return max(0.0, (1.0 - self._tokens) / self.rate)

@@ -5,8 +5,6 @@ reactions out. Glue between `client` and `mapping`, and the one place Slack erro
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -32,26 +30,19 @@ from hub.connector import (
     WebhookAnswer,
     WebhookRequest,
 )
-from hub.errors import (
-    AuthError,
-    ConnectorError,
-    PermanentError,
-    TransientError,
-    WebhookRejected,
-)
+from hub.errors import AuthError, ConnectorError, PermanentError, TransientError, WebhookRejected
 from hub.events import Actor, Attachment, Event
 from hub.files import DownloadPolicy, fetch
 from hub.http import transport_error
 from hub.limits import RateLimiter
-from plugins.slack import mapping
-from plugins.slack.client import AuthInfo, CallBudget, SlackApiError, SlackClient
-from plugins.slack.mapping import HistoryCursor
+from plugins.slack import mapping, signing
+from plugins.slack.catchup import CallBudget, HistoryCursor
+from plugins.slack.client import AuthInfo, SlackApiError, SlackClient
 from plugins.slack.settings import DEFAULT_BASE_URL, SlackSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SIGNATURE_WINDOW = 300  # seconds; Slack's documented replay window
 REQUIRED_SCOPES = ("chat:write", "channels:history", "files:read", "files:write", "users:read")
 AUTH_ERRORS = frozenset({
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
@@ -165,22 +156,9 @@ class SlackConnector(Connector):
 
     async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
         """Slack's v0 signature over the raw body, within 300 s; answers url_verification."""
-        stamp = request.header("x-slack-request-timestamp")
-        signature = request.header("x-slack-signature")
-        if not stamp or not signature:
-            raise WebhookRejected("missing X-Slack-Signature or X-Slack-Request-Timestamp: "
-                                  "not a request signed by Slack")
-        try:
-            sent = int(stamp)
-        except ValueError:
-            raise WebhookRejected("X-Slack-Request-Timestamp is not a number") from None
-        if abs(request.received_at.timestamp() - sent) > SIGNATURE_WINDOW:
-            raise WebhookRejected("X-Slack-Request-Timestamp is more than 300 s away: a replay "
-                                  "or a wrong clock (check NTP on this host)")
-        expected = sign(self.settings.signing_secret, stamp, request.body)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
-            raise WebhookRejected(f'signature mismatch on connection "{self.connection}": check '
-                                  "signing_secret against the app's Basic Information page")
+        signing.verify(self.settings.signing_secret, request.header("x-slack-request-timestamp"),
+                       request.header("x-slack-signature"), request.body, request.received_at,
+                       self.connection)
         try:
             payload = json.loads(request.body)
         except ValueError as exc:
@@ -324,29 +302,18 @@ class SlackConnector(Connector):
         scopes = (await self._identity()).scopes
         return scopes is None or "chat:write.customize" in scopes
 
-    def _text(self, outgoing: Outgoing, *, prefix: bool) -> str:
-        text = mapping.canonical_to_mrkdwn(outgoing.body)
-        if outgoing.title:
-            text = f"*{mapping.escape_mrkdwn(outgoing.title)}*\n{text}".rstrip("\n")
-        if prefix:
-            lead = f"*{mapping.escape_mrkdwn(outgoing.author)}:*"
-            text = f"{lead}\n{text}" if text.startswith(("```", ">", "•")) else f"{lead} {text}"
-        return text.strip()
-
-    def _metadata(self, outgoing: Outgoing) -> dict[str, Any]:
-        return {"event_type": self.settings.metadata_event_type,
-                "event_payload": {"idempotency_key": outgoing.idempotency_key,
-                                  "origin_platform": outgoing.event.source.platform}}
+    def _marker(self, outgoing: Outgoing) -> dict[str, Any]:
+        return mapping.mirror_metadata(outgoing, self.settings.metadata_event_type)
 
     async def _post(self, outgoing: Outgoing, channel: str, thread_ts: str | None) -> str:
         customize = await self._customize()
         actor = outgoing.event.actor
         await self._pace(channel)
         body = await self._call(self.api.post_message(
-            channel, self._text(outgoing, prefix=not customize), thread_ts=thread_ts,
+            channel, mapping.render(outgoing, prefix=not customize), thread_ts=thread_ts,
             username=outgoing.author if customize else None,
             icon_url=actor.avatar_url if customize else None,
-            metadata=self._metadata(outgoing)))
+            metadata=self._marker(outgoing)))
         return mapping.native_id(str(body.get("channel") or channel), str(body["ts"]))
 
     async def _pace(self, channel: str) -> None:
@@ -362,7 +329,7 @@ class SlackConnector(Connector):
         # Slack applies no author customisation to file shares: the prefix always shows.
         await self._call(self.api.complete_upload(
             [(i, f.name) for i, f in zip(ids, outgoing.files, strict=True)], channel=channel,
-            thread_ts=thread_ts, initial_comment=self._text(outgoing, prefix=True) or None))
+            thread_ts=thread_ts, initial_comment=mapping.render(outgoing, prefix=True) or None))
         ts = await self._share_ts(ids[0], channel)
         return mapping.native_id(channel, ts or f"file:{ids[0]}")
 
@@ -428,8 +395,8 @@ class SlackConnector(Connector):
             ts = found
         prefix = outgoing.files != () or not await self._customize()
         await self._pace(channel)
-        await self._call(self.api.update_message(channel, ts, self._text(outgoing, prefix=prefix),
-                                                 metadata=self._metadata(outgoing)))
+        await self._call(self.api.update_message(
+            channel, ts, mapping.render(outgoing, prefix=prefix), metadata=self._marker(outgoing)))
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove a post, file or reaction the hub made; one already gone counts as done."""
@@ -456,12 +423,4 @@ class SlackConnector(Connector):
         return await fetch(self.http, attachment.url, policy, name=attachment.name,
                            mime_type=attachment.mime_type, headers=self.api.auth_headers(),
                            connection=self.connection)
-
-
-def sign(secret: SecretStr, stamp: str, body: bytes) -> str:
-    """`v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` (Slack request signing)."""
-    base = b"v0:" + stamp.encode() + b":" + body
-    digest = hmac.new(secret.get_secret_value().encode(), base, hashlib.sha256).hexdigest()
-    return f"v0={digest}"
-
 

@@ -1,5 +1,5 @@
-"""Pure Slack mapping: Events API payloads and Web API messages ⇄ canonical events, and
-mrkdwn ⇄ the canonical body. No I/O and no clock: data in, data out.
+"""Pure Slack mapping: Events API payloads and Web API messages to canonical events, and
+reactions by name. No I/O and no clock: data in, data out (mrkdwn lives in `mrkdwn`).
 
 Native ids are `<channel>/<ts>` (a message's `ts` is unique only inside its channel), so the
 same string names a message whether it came from an event, a history page or a receipt.
@@ -7,21 +7,18 @@ same string names a message whether it came from an event, a history page or a r
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hub import markup
+from hub.connector import Outgoing
 from hub.events import Actor, Attachment, Event, Kind, Ref
+from plugins.slack.mrkdwn import PLATFORM, canonical_to_mrkdwn, escape_mrkdwn, mrkdwn_to_canonical
 
-PLATFORM = "slack"
 # Subtypes that carry something a person wrote; the rest (joins, topic changes…) are noise.
 CONTENT_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "bot_message", "me_message"})
-BROADCASTS = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 
 
 class PayloadError(ValueError):
@@ -232,142 +229,6 @@ def attachments_of(message: Mapping[str, Any]) -> list[Attachment]:
     return found
 
 
-# --- mrkdwn → canonical -------------------------------------------------------------------
-
-_INLINE = re.compile(
-    r"<(?P<special>[^<>\n]+)>"
-    r"|`(?P<code>[^`\n]+)`"
-    r"|(?<![\w*])\*(?P<bold>[^*\s](?:[^*\n]*[^*\s])?)\*(?![\w*])"
-    r"|(?<![\w_])_(?P<italic>[^_\s](?:[^_\n]*[^_\s])?)_(?![\w_])"
-    r"|(?<![\w~])~(?P<strike>[^~\s](?:[^~\n]*[^~\s])?)~(?![\w~])"
-)
-
-
-def unescape(text: str) -> str:
-    """Slack's three entities back to characters (`&amp;` last, so `&amp;lt;` stays `&lt;`)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def mrkdwn_to_canonical(text: str) -> str:
-    """Slack mrkdwn as canonical markup; `<!here>`-style broadcasts become plain words."""
-    blocks: list[str] = []
-    for index, part in enumerate(text.split("```")):
-        if index % 2:
-            code = unescape(part.strip("\n"))
-            blocks.append(f"```\n{code}\n```")
-        elif part.strip():
-            blocks.append(_lines_to_canonical(part.strip("\n")))
-    if text.count("```") % 2:  # an unclosed fence is literal text, as Slack shows it
-        return _lines_to_canonical(text)
-    return "\n\n".join(blocks)
-
-
-def _lines_to_canonical(text: str) -> str:
-    out = []
-    quote_rest = False  # `>>>` quotes everything after it
-    for line in text.split("\n"):
-        quoted = quote_rest
-        if line.startswith("&gt;&gt;&gt;"):
-            quote_rest = quoted = True
-            line = line[12:].lstrip()
-        elif line.startswith("&gt;"):
-            quoted = True
-            line = line[4:].lstrip()
-        if line.startswith(("• ", "◦ ", "▪ ")):
-            line = "- " + inline_to_canonical(line[2:])
-        else:
-            line = inline_to_canonical(line)
-        out.append(("> " + line).rstrip() if quoted else line)
-    return "\n".join(out)
-
-
-def inline_to_canonical(text: str) -> str:
-    """One line of mrkdwn as canonical inline markup."""
-    out: list[str] = []
-    position = 0
-    for found in _INLINE.finditer(text):
-        out.append(markup.escape(unescape(text[position:found.start()])))
-        position = found.end()
-        if found.group("special") is not None:
-            out.append(_special(found.group("special")))
-        elif found.group("code") is not None:
-            out.append(f"`{unescape(found.group('code'))}`")
-        elif found.group("bold") is not None:
-            out.append(f"**{inline_to_canonical(found.group('bold'))}**")
-        elif found.group("italic") is not None:
-            out.append(f"_{inline_to_canonical(found.group('italic'))}_")
-        else:
-            out.append(f"~~{inline_to_canonical(found.group('strike'))}~~")
-    out.append(markup.escape(unescape(text[position:])))
-    return "".join(out)
-
-
-def _special(inner: str) -> str:
-    target, _, label = inner.partition("|")
-    if target.startswith("@"):
-        return markup.mention(PLATFORM, target[1:])
-    if target.startswith("#"):
-        return markup.escape("#" + (label or target[1:]))
-    if target.startswith("!"):
-        name = target[1:].split("^", 1)[0]
-        # A broadcast keeps its word but never its power: it must not ping a channel elsewhere.
-        return markup.escape(BROADCASTS.get(name) or unescape(label) or f"@{name}")
-    url = unescape(target)
-    if not label or unescape(label) == url:
-        return url if markup.URL.fullmatch(url) else f"[{markup.escape(url)}]({url})"
-    return f"[{markup.escape(unescape(label))}]({url})"
-
-
-# --- canonical → mrkdwn -------------------------------------------------------------------
-
-def escape_mrkdwn(text: str) -> str:
-    """Plain text made safe for Slack: only `&`, `<` and `>` are escaped (Slack's rule)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def canonical_to_mrkdwn(body: str) -> str:
-    """A canonical body as Slack mrkdwn. Text that looks like `<!channel>` is escaped, so
-    nothing arriving from another platform can ping a whole channel."""
-    return "\n\n".join(_block(block) for block in markup.parse(body))
-
-
-def _block(block: markup.Block) -> str:
-    if isinstance(block, markup.Paragraph):
-        return _inlines(block.inlines)
-    if isinstance(block, markup.CodeBlock):
-        return f"```\n{escape_mrkdwn(block.text)}\n```"
-    if isinstance(block, markup.Quote):
-        inner = "\n\n".join(_block(b) for b in block.blocks)
-        return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
-    return "\n".join("• " + _inlines(item) for item in block.items)
-
-
-_STYLE = {"bold": "*", "italic": "_", "strike": "~"}
-
-
-def _inlines(nodes: tuple[markup.Inline, ...]) -> str:
-    out = []
-    for node in nodes:
-        if isinstance(node, markup.Text):
-            out.append(escape_mrkdwn(node.text))
-        elif isinstance(node, markup.Styled):
-            mark = _STYLE[node.style]
-            out.append(f"{mark}{_inlines(node.children)}{mark}")
-        elif isinstance(node, markup.Code):
-            out.append(f"`{escape_mrkdwn(node.text)}`")
-        elif isinstance(node, markup.Link):
-            url = node.url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-            label = markup.plain_inline(node.children)
-            out.append(f"<{url}|{escape_mrkdwn(label)}>" if label and label != node.url
-                       else f"<{url}>")
-        elif isinstance(node, markup.Mention):
-            out.append(f"<@{node.native_id}>" if node.platform == PLATFORM
-                       else escape_mrkdwn(f"@{node.native_id}"))
-        else:
-            out.append("\n")
-    return "".join(out)
-
-
 # --- reactions ----------------------------------------------------------------------------
 
 _EMOJI_NAMES = {"👍": "+1", "👎": "-1", "❤️": "heart", "❤": "heart", "😂": "joy",
@@ -385,70 +246,21 @@ def reaction_name(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-# --- catch-up cursor ----------------------------------------------------------------------
+# --- outgoing --------------------------------------------------------------------------------
 
-def ts_key(ts: str) -> Decimal:
-    try:
-        return Decimal(ts)
-    except InvalidOperation:
-        return Decimal(0)
+def render(outgoing: Outgoing, *, prefix: bool) -> str:
+    """The mrkdwn text of a post: bold title, body, and the author line when `prefix`."""
+    text = canonical_to_mrkdwn(outgoing.body)
+    if outgoing.title:
+        text = f"*{escape_mrkdwn(outgoing.title)}*\n{text}".rstrip("\n")
+    if prefix:
+        lead = f"*{escape_mrkdwn(outgoing.author)}:*"
+        text = f"{lead}\n{text}" if text.startswith(("```", ">", "•")) else f"{lead} {text}"
+    return text.strip()
 
 
-@dataclass(frozen=True)
-class HistoryCursor:
-    """Where a channel's catch-up stands: everything after `oldest` is being read.
-
-    A catch-up reads history pages (newest first, `page` is Slack's next_cursor), then the
-    threads with new replies; only when all are read does `oldest` move to the newest
-    channel message seen (`high`). Thread replies are never used for `high`: a channel
-    message posted while threads were read could be older than a reply.
-    """
-
-    oldest: str
-    page: str | None = None
-    history_done: bool = False
-    high: str = ""
-    threads: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, text: str | None) -> HistoryCursor | None:
-        if not text:
-            return None
-        if not text.startswith("{"):
-            return cls(oldest=text)
-        data = json.loads(text)
-        return cls(oldest=str(data["oldest"]), page=data.get("page"),
-                   history_done=bool(data.get("history_done")), high=str(data.get("high", "")),
-                   threads=tuple(str(t) for t in data.get("threads", ())))
-
-    def dump(self) -> str:
-        if self.page is None and not self.history_done and not self.threads and not self.high:
-            return self.oldest
-        return json.dumps({"oldest": self.oldest, "page": self.page,
-                           "history_done": self.history_done, "high": self.high,
-                           "threads": list(self.threads)}, separators=(",", ":"))
-
-    def page_read(self, messages: Iterable[Mapping[str, Any]], next_page: str | None
-                  ) -> HistoryCursor:
-        """After one history page: its newest ts, its threads with replies after `oldest`."""
-        threads = list(self.threads)
-        high = self.high
-        for message in messages:
-            ts = str(message.get("ts", ""))
-            if ts_key(ts) > ts_key(high or self.oldest):
-                high = ts
-            latest = str(message.get("latest_reply") or "")
-            if message.get("reply_count") and ts_key(latest) > ts_key(self.oldest) \
-                    and ts not in threads:
-                threads.append(ts)
-        return replace(self, page=next_page, history_done=next_page is None, high=high,
-                       threads=tuple(threads))
-
-    def thread_done(self, thread: str) -> HistoryCursor:
-        return replace(self, threads=tuple(t for t in self.threads if t != thread))
-
-    def settled(self) -> HistoryCursor:
-        """The cursor to store: moved forward once history and threads are all read."""
-        if self.history_done and not self.threads:
-            return HistoryCursor(oldest=max(self.oldest, self.high or self.oldest, key=ts_key))
-        return self
+def mirror_metadata(outgoing: Outgoing, event_type: str) -> dict[str, Any]:
+    """Message metadata that marks a post as the hub's, with the delivery's idempotency key."""
+    return {"event_type": event_type,
+            "event_payload": {"idempotency_key": outgoing.idempotency_key,
+                              "origin_platform": outgoing.event.source.platform}}

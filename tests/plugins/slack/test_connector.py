@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from pydantic import SecretStr
 
 from hub.connector import (
     Address,
@@ -25,8 +26,9 @@ from hub.connector import (
 )
 from hub.errors import AuthError, PermanentError, TransientError, WebhookRejected
 from hub.events import Actor, Attachment, Event, Kind, Ref
-from plugins.slack.connector import SlackConnector, sign
+from plugins.slack.connector import SlackConnector
 from plugins.slack.settings import SlackSettings
+from plugins.slack.signing import sign
 from tests.plugins.slack.conftest import AUTH_TEST
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
@@ -82,7 +84,6 @@ def form_of(route: respx.Route, index: int = -1) -> dict[str, str]:
 def signed(body: bytes, *, secret: str = SECRET, at: datetime = NOW,
            headers: dict[str, str] | None = None, received: datetime = NOW) -> WebhookRequest:
     stamp = str(int(at.timestamp()))
-    from pydantic import SecretStr
     all_headers = {"x-slack-request-timestamp": stamp,
                    "x-slack-signature": sign(SecretStr(secret), stamp, body),
                    "content-type": "application/json"}
@@ -437,7 +438,7 @@ async def test_catch_up_stops_at_its_budget_and_resumes(make: Any, api: respx.Ro
     assert api["poll"].call_count == 1
     assert first.cursor is not None and json.loads(first.cursor)["page"] == "bmV4dF90czoy"
     assert (await connector.poll(TARGET.address, first.cursor)).events == []  # no budget left
-    connector._history._tokens = 1.0  # a minute later
+    connector._history._tokens = 1.0  # as a minute later
     second = await connector.poll(TARGET.address, first.cursor)
     assert [e.body for e in second.events] == ["older"]
     assert form_of(api["poll"])["cursor"] == "bmV4dF90czoy"

@@ -11,7 +11,8 @@ import pytest
 
 from hub import markup
 from hub.events import Event, Kind
-from plugins.slack import mapping
+from plugins.slack import catchup, mapping
+from plugins.slack.mrkdwn import canonical_to_mrkdwn, escape_mrkdwn, mrkdwn_to_canonical
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
 SHARED = Path(__file__).parents[4] / "shared" / "fixtures" / "slack"
@@ -202,14 +203,14 @@ def test_unknown_payload_is_a_clear_error() -> None:
     ("# not a heading", "\\# not a heading"),
 ])
 def test_mrkdwn_to_canonical(mrkdwn: str, canonical: str) -> None:
-    assert mapping.mrkdwn_to_canonical(mrkdwn) == canonical
+    assert mrkdwn_to_canonical(mrkdwn) == canonical
 
 
 @pytest.mark.parametrize("text", ["a*b", "2 * 3 * 4", "<!channel> & <x>", "under_score_name",
                                   "- dash at start", "> not a quote", "back\\slash"])
 def test_plain_text_survives_the_trip_back(text: str) -> None:
     # What a person typed in Slack reads the same once it is canonical.
-    canonical = mapping.mrkdwn_to_canonical(mapping.escape_mrkdwn(text))
+    canonical = mrkdwn_to_canonical(escape_mrkdwn(text))
     assert markup.plain_text(canonical) == text
 
 
@@ -227,22 +228,22 @@ def test_plain_text_survives_the_trip_back(text: str) -> None:
     ("Tom & Jerry \\<3", "Tom &amp; Jerry &lt;3"),
 ])
 def test_canonical_to_mrkdwn(canonical: str, mrkdwn: str) -> None:
-    assert mapping.canonical_to_mrkdwn(canonical) == mrkdwn
+    assert canonical_to_mrkdwn(canonical) == mrkdwn
 
 
 @pytest.mark.parametrize("broadcast", ["<!channel>", "<!here>", "<!everyone>",
                                        "<!subteam^S1|@all>"])
 def test_broadcasts_from_elsewhere_never_ping(broadcast: str) -> None:
     # Another platform's text containing Slack's broadcast syntax arrives escaped.
-    rendered = mapping.canonical_to_mrkdwn(markup.escape(f"hello {broadcast}"))
+    rendered = canonical_to_mrkdwn(markup.escape(f"hello {broadcast}"))
     assert "<!" not in rendered
     assert "&lt;!" in rendered
     # And a Slack broadcast mirrored to another Slack is only a word.
-    assert "<!" not in mapping.canonical_to_mrkdwn(mapping.mrkdwn_to_canonical(broadcast))
+    assert "<!" not in canonical_to_mrkdwn(mrkdwn_to_canonical(broadcast))
 
 
 def test_link_label_with_pipe_and_angle_in_url_stays_one_link() -> None:
-    rendered = mapping.canonical_to_mrkdwn("[a | b](https://x.org/p?q=<1>)")
+    rendered = canonical_to_mrkdwn("[a | b](https://x.org/p?q=<1>)")
     assert rendered == "<https://x.org/p?q=%3C1%3E|a | b>"
 
 
@@ -264,23 +265,58 @@ def test_native_id_round_trip_and_bad_ids() -> None:
 # -- catch-up cursor --------------------------------------------------------------------------
 
 def test_history_cursor_moves_only_when_history_and_threads_are_read() -> None:
-    start = mapping.HistoryCursor(oldest="100.000000")
-    assert mapping.HistoryCursor.load(start.dump()) == start
+    start = catchup.HistoryCursor(oldest="100.000000")
+    assert catchup.HistoryCursor.load(start.dump()) == start
     page = [{"ts": "300.000001", "reply_count": 2, "latest_reply": "301.000000"},
             {"ts": "200.000001"}, {"ts": "150.0", "reply_count": 1, "latest_reply": "90.0"}]
     partial = start.page_read(page, "bmV4dA==")
     assert partial.page == "bmV4dA==" and not partial.history_done
     assert partial.threads == ("300.000001",)  # the other thread has no reply after oldest
     assert partial.settled() == partial
-    again = mapping.HistoryCursor.load(partial.dump())
+    again = catchup.HistoryCursor.load(partial.dump())
     assert again == partial
     done = partial.page_read([{"ts": "120.5"}], None)
     assert done.settled() == done  # a thread is still unread
     finished = done.thread_done("300.000001").settled()
-    assert finished == mapping.HistoryCursor(oldest="300.000001")
+    assert finished == catchup.HistoryCursor(oldest="300.000001")
     assert finished.dump() == "300.000001"
 
 
 def test_history_cursor_of_an_empty_range_stays_put() -> None:
-    cursor = mapping.HistoryCursor(oldest="100.0").page_read([], None).settled()
+    cursor = catchup.HistoryCursor(oldest="100.0").page_read([], None).settled()
     assert cursor.oldest == "100.0"
+
+
+def test_call_budget_spends_and_refills_with_its_clock() -> None:
+    now = [0.0]
+    budget = catchup.CallBudget(2, clock=lambda: now[0])
+    assert budget.take() and budget.take()
+    assert not budget.take()
+    assert budget.wait() == pytest.approx(30.0)
+    now[0] = 30.0
+    assert budget.take()
+    assert not budget.take()
+
+
+# -- rendering an outgoing post ---------------------------------------------------------------
+
+def _outgoing(body: str, title: str | None = None) -> Any:
+    from hub.connector import Form, Outgoing
+    from hub.events import Actor, Ref
+    event = Event(kind=Kind.MESSAGE_CREATED,
+                  source=Ref(platform="basecamp", connection="b", endpoint="board/1",
+                             native_id="9"),
+                  actor=Actor(platform="basecamp", native_id="7", name="Léa <Admin>"),
+                  occurred_at=datetime(2026, 1, 1, tzinfo=UTC), body=body)
+    return Outgoing(form=Form.MESSAGE, event=event, title=title, body=body,
+                    idempotency_key="passerelle-7")
+
+
+def test_render_title_body_and_prefix() -> None:
+    out = _outgoing("Agenda **inside**", title="Summit & plans")
+    assert mapping.render(out, prefix=False) == "*Summit &amp; plans*\nAgenda *inside*"
+    assert mapping.render(out, prefix=True) == (
+        "*Léa &lt;Admin&gt; (Basecamp):* *Summit &amp; plans*\nAgenda *inside*")
+    assert mapping.mirror_metadata(out, "passerelle_mirror") == {
+        "event_type": "passerelle_mirror",
+        "event_payload": {"idempotency_key": "passerelle-7", "origin_platform": "basecamp"}}
