@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from hub.cli import app
 from hub.events import Event, Kind
 from plugins.whatsapp import mapping
 from tests.plugins.whatsapp.conftest import FIXTURES, fixture, message_payload
@@ -245,3 +248,15 @@ def test_compose_text_puts_author_and_title_first() -> None:
     text = mapping.compose_text("Ana (Basecamp)", "Agenda", "Hello **all**")
     assert text == "*Ana (Basecamp)*\n*Agenda*\nHello *all*"
     assert len(mapping.text_message("x" * 5000)["text"]["body"]) == 4096
+
+
+def test_passerelle_normalize_reads_every_fixture() -> None:
+    paths = sorted(FIXTURES.glob("*.json"))
+    result = CliRunner().invoke(app, ["normalize", "--platform", "whatsapp",
+                                      *[str(path) for path in paths]])
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)
+    assert len(events) == len(CASES) + 2  # contacts and location are not in CASES
+    statuses = [p for p in paths if p.name.startswith("status_")]
+    alone = CliRunner().invoke(app, ["normalize", "--platform", "whatsapp", str(statuses[0])])
+    assert alone.exit_code == 0 and json.loads(alone.stdout) == []
