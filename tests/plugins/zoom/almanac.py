@@ -118,14 +118,21 @@ class AlmanacConnector(Connector):
         response = await self._call("POST", "/items", {
             "endpoint": target.address.endpoint, "form": outgoing.form.value,
             "kind": outgoing.event.kind.value, "title": outgoing.title, "body": outgoing.body,
-            "thread": outgoing.reply_to, "author": outgoing.author, "files": files})
+            "thread": outgoing.reply_to, "author": outgoing.author, "files": files,
+            "starts_at": _start(outgoing)})
         return Receipt(response.json()["id"])
 
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
-        await self._call("PATCH", f"/items/{native_id}", {"body": outgoing.body})
+        await self._call("PATCH", f"/items/{native_id}", {"body": outgoing.body,
+                                                         "starts_at": _start(outgoing)})
 
     async def delete(self, target: Target, native_id: str) -> None:
         await self._call("DELETE", f"/items/{native_id}")
+
+
+def _start(outgoing: Outgoing) -> str | None:
+    schedule = outgoing.event.schedule
+    return schedule.starts_at.isoformat() if schedule else None
 
 
 class AlmanacPlugin:

@@ -196,3 +196,36 @@ async def test_rate_limited_send_is_retried(world: World) -> None:
     assert world.zoom.faults.take("/v2/chat/users/me/messages") is None  # the 429 was served
     [delivery] = await world.hub.store.run(world.hub.store.deliveries, DONE)
     assert delivery.attempts == 1  # one refused attempt, then done
+
+
+async def test_meeting_scheduled_and_moved_in_zoom_reaches_the_calendar(world: World) -> None:
+    meeting = await world.zoom.user_schedules_meeting(
+        "Conselho", datetime(2026, 12, 3, 10, tzinfo=UTC), agenda="Contas")
+    await world.hub.settle()
+    [entry] = world.almanac.on("calendar/team")
+    assert (entry["form"], entry["title"], entry["body"]) == ("calendar", "Conselho", "Contas")
+    assert entry["starts_at"] == "2026-12-03T10:00:00+00:00"
+    response = await world.zoom.user_moves_meeting(meeting["id"],
+                                                   datetime(2026, 12, 3, 11, tzinfo=UTC))
+    assert response.status_code == 200
+    await world.hub.settle()
+    stored = await world.hub.store.run(world.hub.store.events_after, 0, 100)
+    updated = [item.event for item in stored if item.event.kind.value == "event.updated"]
+    [event] = updated
+    assert event.schedule is not None
+    assert event.schedule.starts_at == datetime(2026, 12, 3, 11, tzinfo=UTC)
+    assert event.title == "Conselho"  # read again: the webhook itself carried only the time
+    assert entry["starts_at"] == "2026-12-03T11:00:00+00:00"  # the entry was moved too
+    announcements = world.almanac.on("chat/general")
+    assert [i["form"] for i in announcements] == ["message", "reply"]
+
+
+async def test_echoes_of_the_hub_s_own_meetings_are_not_mirrored_back(world: World) -> None:
+    world.zoom.echo_api_changes = True  # Zoom tells the account about API changes too
+    await world.almanac_says(kind="event.created", id="ev-2", endpoint="calendar/team",
+                             at=at(-48), title="Assembleia", starts_at=at(0), ends_at=at(1))
+    await world.hub.settle()
+    assert [e["event"] for e in world.zoom.fired] == ["meeting.created"]
+    assert world.almanac.on("calendar/team") == []  # nothing came back to its origin
+    [announcement, notice] = world.almanac.on("chat/general")
+    assert (announcement["form"], notice["form"]) == ("message", "reply")
