@@ -53,7 +53,3 @@ def test_readme_example_is_valid() -> None:
     assert settings.circles["general"].members == ["351912345678", "PT.1234567"]
     assert settings.template is not None and settings.template.name == "new_post"
 
-
-def test_normalize_needs_only_the_type() -> None:
-    settings = WhatsAppSettings.model_construct(type="whatsapp")
-    assert settings.phone_number_id is None and settings.circles == {}
