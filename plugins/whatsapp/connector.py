@@ -157,6 +157,8 @@ class WhatsAppConnector(Connector):
         if mapping.is_handshake_rendering(payload):
             return []
         delivery = self._read(payload)
+        for problem in delivery.problems:
+            log.warning('connection "%s": WhatsApp reported %s', self.connection, problem)
         return [item.event for item in delivery.received
                 if item.event is not None
                 and (item.group_id or circles.read_keyword(self.settings, item.text) is None)]

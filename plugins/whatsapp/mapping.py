@@ -62,7 +62,7 @@ class Report:
 class Delivery:
     received: tuple[Received, ...] = ()
     reports: tuple[Report, ...] = ()
-    problems: tuple[str, ...] = ()  # value-level `errors[]`, worth a log line
+    problems: tuple[str, ...] = ()  # `errors[]` and skipped messages, worth a log line
 
 
 def is_handshake_rendering(payload: Any) -> bool:
@@ -91,7 +91,12 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
                 continue
             contacts = _list(value.get("contacts"))
             for message in _list(value.get("messages")):
-                received.append(_received(message, contacts, metadata, connection))
+                # One unreadable message must not cost the rest of the delivery (Meta would
+                # retry the whole batch for days): it is named in `problems` instead.
+                try:
+                    received.append(_received(message, contacts, metadata, connection))
+                except (PayloadError, ValueError, TypeError) as exc:
+                    problems.append(f"message {message.get('id')!r} skipped: {exc}")
             reports.extend(_report(status) for status in _list(value.get("statuses")))
             problems.extend(_describe_error(error) for error in _list(value.get("errors")))
     return Delivery(tuple(received), tuple(reports), tuple(problems))

@@ -200,11 +200,19 @@ def test_not_a_whatsapp_delivery_is_refused(payload: Any) -> None:
         mapping.read_delivery(payload, connection="wa", phone_number_id=None)
 
 
-def test_message_without_id_is_refused() -> None:
+def test_an_unreadable_message_is_named_and_the_others_kept() -> None:
     payload = message_payload({"from": "1", "timestamp": "1", "type": "text",
                                "text": {"body": "x"}})
-    with pytest.raises(mapping.PayloadError, match="without an id"):
-        mapping.read_delivery(payload, connection="wa", phone_number_id=None)
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["messages"] += [{"from": "1", "id": "wamid.bad-time", "timestamp": "soon",
+                           "type": "text", "text": {"body": "y"}},
+                          {"from": "1", "id": "wamid.ok", "timestamp": "2", "type": "text",
+                           "text": {"body": "z"}}]
+    delivery = mapping.read_delivery(payload, connection="wa", phone_number_id=None)
+    assert [r.event.source.native_id for r in delivery.received if r.event] == ["wamid.ok"]
+    assert len(delivery.problems) == 2
+    assert "without an id" in delivery.problems[0]
+    assert "'wamid.bad-time' skipped" in delivery.problems[1]
 
 
 def test_handshake_rendering_is_recognised() -> None:
