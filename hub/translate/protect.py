@@ -81,6 +81,7 @@ class Protected:
     segments: list[_Segment]
     spans: dict[int, str] = field(default_factory=dict)
     pairs: dict[int, tuple[str, str]] = field(default_factory=dict)
+    guards: dict[int, str] = field(default_factory=dict)
 
     @property
     def to_translate(self) -> list[int]:
@@ -107,13 +108,13 @@ class Protected:
 
     def _segment(self, index: int, xml: str) -> str:
         expected = self.segments[index]
-        out: list[str] = []
+        out: list[str | _Span] = []
         stack: list[tuple[int, int]] = []
         seen_spans: set[int] = set()
         seen_pairs: set[int] = set()
         position = 0
         for found in PLACEHOLDER.finditer(xml):
-            self._text(out, xml[position : found.start()])
+            _text(out, xml[position : found.start()])
             position = found.end()
             span, pair, close = found.group(1), found.group(2), found.group(3)
             if span is not None:
@@ -121,7 +122,7 @@ class Protected:
                 if number not in expected.spans or number in seen_spans:
                     raise SpanLost(f"placeholder {number} duplicated or foreign")
                 seen_spans.add(number)
-                out.append(self.spans[number])
+                out.append(_Span(self.spans[number], self.guards.get(number)))
             elif pair is not None:
                 number = int(pair)
                 if number not in expected.pairs or number in seen_pairs:
@@ -132,43 +133,96 @@ class Protected:
                 if not stack:
                     raise SpanLost("a closing tag without its opening")
                 number, start = stack.pop()
-                self._wrap(out, start, *self.pairs[number])
+                _wrap(out, start, *self.pairs[number])
             else:
                 raise SpanLost(f"unexpected tag {found.group(0)[:40]!r}")
-        self._text(out, xml[position:])
+        _text(out, xml[position:])
         if stack or seen_spans != expected.spans or seen_pairs != expected.pairs:
             raise SpanLost("a placeholder did not come back")
-        return "".join(out).strip(" ")
+        return _join(out).strip(" ")
 
-    @staticmethod
-    def _text(out: list[str], xml_text: str) -> None:
-        if not xml_text:
-            return
-        # A newline an engine adds must not split the paragraph or start a list.
-        text = re.sub(r"\s*\n\s*", " ", html.unescape(xml_text))
-        escaped = _escape_inline(text)
-        if (not out or out[-1] == "\n") and escaped[:1] in ("-", ">", "#", "+"):
-            escaped = "\\" + escaped
-        out.append(escaped)
 
-    @staticmethod
-    def _wrap(out: list[str], start: int, opening: str, closing: str) -> None:
-        content = "".join(out[start:])
-        core = content.strip()
-        if not core:
-            out[start:] = [content]
-            return
-        lead = content[: len(content) - len(content.lstrip())]
-        trail = content[len(content.rstrip()) :]
-        if not out[:start] or out[start - 1][-1:].isspace():
-            lead = ""  # the space moved out of the pair is already there
-        out[start:] = [lead, opening, core, closing, trail]
+@dataclass(frozen=True)
+class _Span:
+    """A restored span; `guard` says what must not touch it: "url", "word" or nothing."""
+
+    text: str
+    guard: str | None = None
+
+
+def _str(token: str | _Span) -> str:
+    return token.text if isinstance(token, _Span) else token
+
+
+def _text(out: list[str | _Span], xml_text: str) -> None:
+    if not xml_text:
+        return
+    # A newline an engine adds must not split the paragraph or start a list.
+    text = re.sub(r"\s*\n\s*", " ", html.unescape(xml_text))
+    escaped = _escape_inline(text)
+    if (not out or _str(out[-1]) == "\n") and escaped[:1] in ("-", ">", "#", "+"):
+        escaped = "\\" + escaped
+    out.append(escaped)
+
+
+def _wrap(out: list[str | _Span], start: int, opening: str, closing: str) -> None:
+    inner = out[start:]
+    if not "".join(map(_str, inner)).strip():
+        return  # an emptied pair: its delimiters alone would be stray markup
+    lead: list[str | _Span] = []
+    trail: list[str | _Span] = []
+    while not _str(inner[0]).strip():
+        lead.append(inner.pop(0))
+    while not _str(inner[-1]).strip():
+        trail.insert(0, inner.pop())
+    first = inner[0]
+    if isinstance(first, str) and first != first.lstrip():
+        lead.append(first[: len(first) - len(first.lstrip())])
+        inner[0] = first.lstrip()
+    last = inner[-1]
+    if isinstance(last, str) and last != last.rstrip():
+        trail.insert(0, last[len(last.rstrip()) :])
+        inner[-1] = last.rstrip()
+    if (not out[:start] or _str(out[start - 1])[-1:].isspace()) and all(
+        isinstance(t, str) for t in lead
+    ):
+        lead = []  # the space moved out of the pair is already there
+    out[start:] = [*lead, opening, *inner, closing, *trail]
+
+
+_WORDISH_BEFORE = re.compile(r"[\w.%+\-@#&]$")
+_WORDISH_AFTER = re.compile(r"[\w@:]|[.\-]\w")
+_URL_END = re.compile(r"[\s()<>\[\]]|[.,;:!?'\"]+(?:[\s)\]]|$)")
+
+
+def _join(tokens: list[str | _Span]) -> str:
+    """Join restored tokens, keeping a space where an engine glued a word to a link, an
+    address, a hashtag or a glossary term (the span would otherwise change meaning)."""
+    texts = [_str(token) for token in tokens]
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        text = texts[index]
+        glued = out and _WORDISH_BEFORE.search(out[-1][-1:])
+        if isinstance(token, _Span) and token.guard and glued:
+            out.append(" ")
+        out.append(text)
+        if isinstance(token, _Span) and token.guard:
+            rest = "".join(texts[index + 1 :])
+            if not rest:
+                continue
+            apart = (
+                _URL_END.match(rest) if token.guard == "url" else not _WORDISH_AFTER.match(rest)
+            )
+            if not apart:
+                out.append(" ")
+    return "".join(out)
 
 
 class _Builder:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self.spans: dict[int, str] = {}
+        self.guards: dict[int, str] = {}
         self.pairs: dict[int, tuple[str, str]] = {}
         self.segments: list[_Segment] = []
         self._ids: set[int] = set()
@@ -183,9 +237,11 @@ class _Builder:
         )
         return len(self.segments) - 1
 
-    def span(self, canonical: str) -> str:
+    def span(self, canonical: str, guard: str | None = None) -> str:
         number = len(self.spans) + len(self.pairs) + 1
         self.spans[number] = canonical
+        if guard:
+            self.guards[number] = guard
         self._ids.add(number)
         return f'<x id="{number}"/>'
 
@@ -206,7 +262,7 @@ class _Builder:
             return self.span(f"`{node.text}`")
         if isinstance(node, markup.Link):
             if not node.children:
-                return self.span(node.url)
+                return self.span(node.url, "url")
             return self.pair("[", f"]({node.url})", node.children)
         if isinstance(node, markup.Mention):
             return self.span(markup.mention(node.platform, node.native_id))
@@ -217,7 +273,9 @@ class _Builder:
         position = 0
         for found in self.pattern.finditer(text):
             out.append(self.words(text[position : found.start()]))
-            out.append(self.span(_escape_inline(found.group(0))))
+            matched = found.group(0)
+            guard = None if re.fullmatch(EMOJI, matched) else "word"
+            out.append(self.span(_escape_inline(matched), guard))
             position = found.end()
         out.append(self.words(text[position:]))
         return "".join(out)
@@ -250,7 +308,7 @@ def protect_with(body: str, pattern: re.Pattern[str]) -> Protected:
     """`protect` with a pattern built once by `span_pattern` (the service keeps one)."""
     builder = _Builder(pattern)
     template = builder.blocks(markup.parse(body))
-    return Protected(template, builder.segments, builder.spans, builder.pairs)
+    return Protected(template, builder.segments, builder.spans, builder.pairs, builder.guards)
 
 
 def _render(template: Sequence[_Template], inline: Sequence[str]) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
 from hub.errors import ConfigError
+from hub.settings import Render
 from hub.store import Store
 from hub.translate.provider import QuotaExhausted, Translator
 from hub.translate.render import render
-from hub.settings import Render
 from hub.translate.service import (
     NOTE_BUDGET,
     NOTE_FAILED,
@@ -182,7 +182,7 @@ async def test_quota_exhausted_skips_the_provider_for_the_month(
 async def test_unsupported_pair_and_unknown_source(store: Store, http: httpx.AsyncClient) -> None:
     class Picky(Counting):
         name = "picky"
-        calls = []
+        calls: ClassVar[list[tuple[tuple[str, ...], str | None, str]]] = []
         auto_detects = False
 
         async def pairs(self) -> frozenset[tuple[str, str]] | None:
@@ -204,7 +204,7 @@ async def test_disabled_translation_returns_the_original(
 
 
 def test_configuration_errors_name_the_fix(store: Store, http: httpx.AsyncClient) -> None:
-    with pytest.raises(ConfigError, match='"nope".*no installed plugin'):
+    with pytest.raises(ConfigError, match=r'"nope".*no installed plugin'):
         TranslationService(TranslationSettings(providers=["nope"]), {}, store, http)
     from hub.translate.providers.deepl import DeepLTranslator
 
