@@ -47,6 +47,7 @@ class Received:
     text: str  # what the person typed, for keywords; "" for anything but plain text
     group_id: str | None
     at: datetime
+    moved_to: str | None = None  # `user_changed_number`: the member's new number
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,11 @@ def _received(message: Mapping[str, Any], contacts: list[Mapping[str, Any]],
                       source=ref(target), parent=ref(str(reaction.get("message_id"))),
                       actor=actor, occurred_at=at, body=markup.escape(emoji), raw=raw)
         return Received(event, sender, "", group_id, at)
-    elif kind_name in ("system", "request_welcome"):
+    elif kind_name == "system":
+        system = message.get("system") or {}
+        moved = system.get("wa_id") if system.get("type") == "user_changed_number" else None
+        return Received(None, sender, "", group_id, at, str(moved) if moved else None)
+    elif kind_name == "request_welcome":
         return Received(None, sender, "", group_id, at)
     context = content.get("context") or message.get("context") or {}
     if context.get("id"):

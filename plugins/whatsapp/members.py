@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime
 from typing import cast
 
 from hub.connector import DeliveryStatus, StateBox
@@ -35,6 +36,10 @@ class Roster:
         member = await self.load(item.sender.key, item.sender.user_id)
         if member is None:
             member = Member(key=item.sender.key)
+        if item.event is None and not item.text:
+            if item.moved_to:
+                await self._move(member, item.moved_to, item.at)
+            return None  # system notices neither open the window nor carry content
         latest = max(item.at, member.last_inbound or item.at)
         member = replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
                          user_id=item.sender.user_id or member.user_id, name=item.sender.name)
@@ -51,6 +56,15 @@ class Roster:
             event = _rehome(event, f"circle/{circle}", member)
         await self.save(member)
         return event
+
+    async def _move(self, member: Member, new_number: str, at: datetime) -> None:
+        """A member changed number: the new number keeps their circle and history; the old
+        one is opted out (telephone operators give numbers to other people)."""
+        circle = circles.circle_of(self.settings, member.key, member)
+        moved = replace(member, key=new_number, wa_id=new_number, user_id=None,
+                        circle=circle, opted_in=circle is not None, changed_at=at)
+        await self.save(moved)
+        await self.save(replace(member, opted_in=False, changed_at=at))
 
     async def report(self, report: mapping.Report) -> DeliveryStatus:
         """A status, named by the hub's id for the message; 131047 closes the window."""

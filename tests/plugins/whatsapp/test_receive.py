@@ -136,3 +136,12 @@ def test_parse_leaves_keywords_out() -> None:
     connector = make_connector(Graph())
     assert connector.parse(message_payload(text_from(SEEDED, "STOP", "wamid.p1", T0))) == []
     assert len(connector.parse(message_payload(text_from(SEEDED, "hi", "wamid.p2", T0)))) == 1
+
+
+async def test_a_member_who_changes_number_keeps_their_circle() -> None:
+    connector = make_connector(Graph())
+    assert (await connector.receive(signed(fixture("system_number_change.json")))).events == []
+    members = [m.key for m in await connector.roster.circle_members("general")]
+    assert members == ["351912345678", "972912345678"]  # the old number left, the new came
+    moved = await connector.roster.load("972912345678")
+    assert moved is not None and moved.last_inbound is None  # a notice opens no window
