@@ -61,8 +61,8 @@ async def map_error(response: httpx.Response, *, connection: str, what: str) -> 
     if status == 404 and response.headers.get("reason", "").strip().lower() == "account inactive":
         return AccountInactive(
             f"{where} (Reason: Account Inactive): the account's trial ended or it is suspended; "
-            "the connection is off until an admin reactivates the account in Basecamp and runs "
-            "`passerelle check --online`", connection=connection)
+            "the connection is off: reactivate the account in Basecamp (the hub tries again "
+            "every inactive_retry_minutes)", connection=connection)
     if status == 404:
         return NotFound(f"{where}: the item was deleted or the hub's user cannot see it",
                         connection=connection)
@@ -103,7 +103,7 @@ class BasecampConnector(Connector):
         self.config = settings
         self._client: BasecampClient | None = None
         self._docks: dict[str, dict[str, str]] = {}
-        self._inactive: str | None = None
+        self._inactive_until: datetime | None = None
         self._inactive_loaded = False
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -135,21 +135,24 @@ class BasecampConnector(Connector):
     async def _error(self, response: httpx.Response, what: str) -> ConnectorError:
         error = await map_error(response, connection=self.connection, what=what)
         if isinstance(error, AccountInactive):
-            self._inactive = str(error)
-            await self.state.set(INACTIVE_KEY, datetime.now(UTC).isoformat())
+            self._inactive_until = datetime.now(UTC) + timedelta(
+                minutes=self.config.inactive_retry_minutes)
+            await self.state.set(INACTIVE_KEY, self._inactive_until.isoformat())
             await self.state.set("status", f"off: {error}")
         return error
 
     async def _ready(self) -> BasecampClient:
-        """The client, unless the account was found inactive (then no call is made)."""
+        """The client, unless the account was found inactive lately: then no call is made
+        until `inactive_retry_minutes` have passed, when one call finds out again."""
         if not self._inactive_loaded:
-            if await self.state.get(INACTIVE_KEY):
-                self._inactive = (f'connection "{self.connection}": the Basecamp account is '
-                                  "inactive; reactivate it, then run `passerelle check --online`")
+            stored = await self.state.get(INACTIVE_KEY)
+            self._inactive_until = datetime.fromisoformat(stored) if stored else None
             self._inactive_loaded = True
-        if self._inactive:
-            raise AccountInactive(self._inactive.removeprefix(f'connection "{self.connection}": '),
-                                  connection=self.connection)
+        if self._inactive_until is not None and datetime.now(UTC) < self._inactive_until:
+            raise AccountInactive(
+                f"the Basecamp account is inactive (trial ended or suspended); the hub tries "
+                f"again at {self._inactive_until:%Y-%m-%d %H:%M} UTC, or reactivate the account "
+                "and restart it", connection=self.connection)
         return self.client
 
     async def tool(self, project_id: str, kind: str) -> str:
@@ -184,11 +187,12 @@ class BasecampConnector(Connector):
             lines.append("no webhook_secret: webhooks are refused, polling only")
         if not online:
             return lines
-        self._inactive, self._inactive_loaded = None, True  # check is how an admin retries
-        client = self.client
+        client = self.client  # an admin's check always asks Basecamp, even when off
         me = await client.profile()
         projects = await client.projects()
-        await self.state.set(INACTIVE_KEY, "")
+        if self._inactive_until is not None or await self.state.get(INACTIVE_KEY):
+            self._inactive_until, self._inactive_loaded = None, True
+            await self.state.set(INACTIVE_KEY, "")
         own = str(me.get("id"))
         lines.append(f"reachable as {me.get('name')} (person {own})")
         if own not in self.config.own_identities:

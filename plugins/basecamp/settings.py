@@ -89,6 +89,10 @@ class BasecampSettings(ConnectionSettings):
         description="every poll re-reads this much before its cursor: timestamp cursors lose "
         "items tied at a page edge, and the store drops what it has already",
     )
+    inactive_retry_minutes: NonNegativeFloat = Field(
+        default=15.0,
+        description="after Basecamp says the account is inactive, make no call for this long",
+    )
     max_pages: PositiveInt = Field(
         default=20, description="at most this many pages per list in one poll"
     )

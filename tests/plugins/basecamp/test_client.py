@@ -155,19 +155,32 @@ async def test_account_inactive_turns_the_connection_off() -> None:
             await connector.client.recording("Message", "1")
         assert (await state.get("status") or "").startswith("off:")
         # Nothing more is sent to an inactive account…
-        with pytest.raises(AuthError):
+        with pytest.raises(AuthError, match="tries again at"):
             await connector.send(object(), object())  # type: ignore[arg-type]
         assert route.call_count == 1
-    # …even after a restart, until an admin's `check --online` finds it active again.
+    # …even after a restart, while the retry time has not come.
     api2 = router()
     api2.get("my/profile.json").respond(json={"id": 5, "name": "Hub"})
     api2.get("projects.json").respond(json=[])
     async with connector_on(api2, state) as connector:
         with pytest.raises(AuthError):
             await connector.poll(Address.parse("network-basecamp/chat/1"), None)
+        # An admin's check still asks, and finding the account active turns it back on.
         lines = await connector.check(online=True)
         assert any("reachable as Hub" for line in lines)
         assert not await state.get("account_inactive")
+
+
+async def test_inactive_account_is_asked_again_after_the_retry_time() -> None:
+    api = router()
+    route = api.get("messages/1.json")
+    route.side_effect = [httpx.Response(404, headers={"Reason": "Account Inactive"}),
+                         httpx.Response(200, json={"id": 1})]
+    async with connector_on(api, inactive_retry_minutes=0) as connector:
+        with pytest.raises(AccountInactive):
+            await connector.client.recording("Message", "1")
+        await connector._ready()
+        assert await connector.client.recording("Message", "1") == {"id": 1}
 
 
 async def test_pagination_follows_link_headers_only() -> None:

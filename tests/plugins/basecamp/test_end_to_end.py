@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from hub.app import Hub
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.basecamp import BasecampEmulator
 from hub.sandbox.slack import SlackEmulator
-from hub.settings import HubSettings
+from hub.settings import BridgeSettings, Direction, HubSettings
 
 BOARD_CHANNEL, CAMP_CHANNEL, FILES_CHANNEL = "C0BOARD", "C0CAMP", "C0FILES"
 SECRET = "e2e-webhook-secret-0123456789abcdef"
@@ -177,3 +178,46 @@ async def test_restarting_the_hub_mid_way_duplicates_nothing(network: Network) -
     assert ["Agenda" in board[0]["text"], "first" in board[1]["text"],
             "second" in board[2]["text"]] == [True, True, True]
     assert len(slack.messages(CAMP_CHANNEL)) == 1
+
+
+async def test_slack_thread_becomes_a_post_with_comments_without_echo(network: Network) -> None:
+    basecamp, slack = network.basecamp, network.slack
+    network.settings.bridges["board"].endpoints[0].direction = Direction.BOTH
+    network.settings.bridges["board"].endpoints[1].direction = Direction.BOTH
+    slack.add_user("U0RUI", "Rui Costa")
+    async with network.hub() as hub:
+        root = await slack.post(BOARD_CHANNEL, "U0RUI", "Budget review\nnumbers *attached*")
+        await slack.post(BOARD_CHANNEL, "U0RUI", "see page 2", thread_ts=root["ts"])
+        await network.settle(hub)
+        [post] = basecamp.active("Message", network.project)
+        assert post["subject"] == "Budget review"
+        assert post["subscriptions"] == []  # nobody on the project is spammed
+        assert "<strong>Rui Costa (Slack)</strong>" in post["content"]
+        [comment] = basecamp.active("Comment", network.project)
+        assert comment["parent"]["id"] == post["id"] and "see page 2" in comment["content"]
+        # Basecamp fired webhooks for what the hub made; none came back to Slack.
+        assert {p["kind"] for p in basecamp.fired} == {"message_created", "comment_created"}
+        assert len(slack.messages(BOARD_CHANNEL)) == 2
+
+        await slack.edit(BOARD_CHANNEL, root["ts"], "Budget review v2\nnew numbers")
+        await network.settle(hub)
+        assert post["subject"] == "Budget review v2" and "new numbers" in post["content"]
+        await slack.delete(BOARD_CHANNEL, root["ts"])
+        await network.settle(hub)
+        assert post["status"] == "trashed"
+        assert len(slack.messages(BOARD_CHANNEL)) == 1  # only the reply is left in Slack
+
+
+async def test_a_schedule_entry_is_announced(network: Network) -> None:
+    basecamp, slack = network.basecamp, network.slack
+    network.settings.bridges["calendar"] = BridgeSettings.model_validate(
+        {"translate": False, "endpoints": [
+            {"at": f"network-basecamp/calendar/{network.project}", "direction": "in"},
+            {"at": f"slack/chat/{FILES_CHANNEL}", "direction": "out"}]})
+    async with network.hub() as hub:
+        await basecamp.add_entry(network.project, network.ana, "Network call",
+                                 datetime(2026, 12, 1, 14, tzinfo=UTC),
+                                 datetime(2026, 12, 1, 15, tzinfo=UTC), "<div>Agenda</div>")
+        await network.settle(hub)
+    [announcement] = slack.messages(FILES_CHANNEL)
+    assert "Network call" in announcement["text"]
