@@ -168,6 +168,10 @@ class ZoomClient:
         data = await self._json("POST", f"/chat/users/{_segment(user_id)}/messages", json=body)
         return str(data["id"])
 
+    async def get_chat(self, user_id: str, message_id: str, channel: str) -> dict[str, Any]:
+        return await self._json("GET", f"/chat/users/{_segment(user_id)}/messages/"
+                                       f"{_segment(message_id)}", params={"to_channel": channel})
+
     async def edit_chat(self, user_id: str, message_id: str, body: Mapping[str, Any]) -> None:
         await self.request("PUT", f"/chat/users/{_segment(user_id)}/messages/"
                                   f"{_segment(message_id)}", json=body)

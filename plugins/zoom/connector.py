@@ -142,6 +142,9 @@ class ZoomConnector(Connector):
             meeting = await self._current_meeting(str(obj["id"]))
             if meeting is not None:
                 payload = {**payload, "payload": {**inner, "object": meeting}}
+        if str(name).startswith(("team_chat.channel_message", "chat_message.")) \
+                and isinstance(obj, dict) and _files_without_link(obj):
+            payload = {**payload, "payload": {**inner, "object": await self._file_links(obj)}}
         if name == "recording.completed" and isinstance(obj, dict):
             token = payload.get("download_token")
             if isinstance(token, str) and token:
@@ -160,6 +163,21 @@ class ZoomConnector(Connector):
                 return await self.client.get_meeting(meeting_id)
         except PermanentError:
             return None  # deleted since: the payload's own fields are all there is
+
+    async def _file_links(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The message's files with their download links, which webhooks leave out."""
+        message_id = str(obj.get("message_id") or obj.get("id") or "")
+        try:
+            with self._calls("chat message read"):
+                found = await self.client.get_chat(self.zoom.chat_user, message_id,
+                                                   str(obj.get("channel_id")))
+        except PermanentError:
+            return obj  # gone, or not readable by chat_user: the names still travel
+        links = {str(f.get("file_id")): f.get("download_url")
+                 for f in [found, *(found.get("files") or ())] if isinstance(f, dict)}
+        files = [{**f, "download_url": f.get("download_url") or links.get(str(f.get("file_id")))}
+                 for f in obj.get("files") or () if isinstance(f, dict)]
+        return {**obj, "files": files}
 
     def parse(self, payload: Any) -> list[Event]:
         """Events of one Zoom webhook payload (or meeting resource); pure."""
@@ -266,6 +284,11 @@ class ZoomConnector(Connector):
         if outgoing.form is not Form.CALENDAR or schedule is None:
             raise PermanentError(f"a Zoom meeting is made from a calendar event with a time; "
                                  f"got {outgoing.event.kind.value} as {outgoing.form.value}",
+                                 connection=self.connection)
+        if schedule.all_day:
+            raise PermanentError(f'"{outgoing.title or outgoing.event.title}" is an all-day '
+                                 "event: a Zoom meeting needs a start time, so none is made; "
+                                 "give the event a time to have one",
                                  connection=self.connection)
         return mapping.meeting_request(outgoing.title, outgoing.body, schedule,
                                        default_minutes=self.zoom.default_duration_minutes,
@@ -426,6 +449,10 @@ def _json_body(body: bytes) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise WebhookRejected("body is not a JSON object", status=400)
     return payload
+
+
+def _files_without_link(obj: dict[str, Any]) -> bool:
+    return any(isinstance(f, dict) and not f.get("download_url") for f in obj.get("files") or ())
 
 
 def _token_key(file_id: str) -> str:

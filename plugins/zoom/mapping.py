@@ -246,17 +246,26 @@ def chat_event(message: Mapping[str, Any], connection: str, kind: Kind, when: da
     main = message.get("reply_main_message_id")
     parent = (Ref(platform=PLATFORM, connection=connection, endpoint=endpoint,
                   native_id=str(main)) if main and str(main) != native_id else None)
-    files = tuple(
+    files = [f for f in message.get("files") or () if isinstance(f, Mapping)]
+    attachments = tuple(
         Attachment(name=str(f.get("file_name") or f.get("file_id")),
                    size=f.get("file_size") if isinstance(f.get("file_size"), int) else None,
-                   url=f.get("download_url") or None, native_id=str(f.get("file_id") or ""))
-        for f in message.get("files") or () if isinstance(f, Mapping)
+                   url=str(f["download_url"]), native_id=str(f.get("file_id") or ""))
+        for f in files if f.get("download_url")
     )
-    body = "" if kind is Kind.MESSAGE_DELETED else to_canonical(
-        str(message.get("message") or ""), message.get("rich_text"), message.get("at_items"))
+    body = ""
+    if kind is not Kind.MESSAGE_DELETED:
+        body = to_canonical(str(message.get("message") or ""), message.get("rich_text"),
+                            message.get("at_items"))
+        # A file whose link Zoom did not give cannot travel: its name at least does.
+        names = [str(f.get("file_name") or f.get("file_id")) for f in files
+                 if not f.get("download_url")]
+        if names:
+            listed = "\n".join(f"📎 {markup.escape(name)}" for name in names)
+            body = f"{body}\n\n{listed}" if body else listed
     return Event(kind=kind, source=Ref(platform=PLATFORM, connection=connection,
                                        endpoint=endpoint, native_id=native_id),
-                 parent=parent, actor=actor, occurred_at=when, body=body, attachments=files,
+                 parent=parent, actor=actor, occurred_at=when, body=body, attachments=attachments,
                  revision=revision, raw=raw or dict(message))
 
 

@@ -209,6 +209,15 @@ async def test_cancelled_event_deletes_the_meeting_even_if_gone(
     assert delete.called
 
 
+async def test_all_day_event_makes_no_meeting(connector: ZoomConnector) -> None:
+    event = calendar_event()
+    assert event.schedule is not None
+    all_day = event.model_copy(update={"schedule": event.schedule.model_copy(
+        update={"all_day": True})})
+    with pytest.raises(PermanentError, match="all-day"):
+        await connector.send(outgoing(all_day, Form.CALENDAR), CALENDAR)
+
+
 async def test_a_message_cannot_become_a_meeting(connector: ZoomConnector) -> None:
     with pytest.raises(PermanentError, match="calendar event"):
         await connector.send(outgoing(chat_event(), Form.MESSAGE), CALENDAR)
@@ -293,6 +302,30 @@ async def test_meeting_updated_of_a_deleted_meeting_keeps_the_payload(
     api.get("/v2/meetings/155184668").respond(404, json={"code": 3001, "message": "gone"})
     [event] = (await connector.receive(signed(load("meeting_updated.json")))).events
     assert event.source.endpoint == "calendar/BBBBBBBBBB"
+
+
+async def test_team_chat_files_get_their_links_from_the_message(connector: ZoomConnector,
+                                                                 api: respx.Router) -> None:
+    link = "https://zoom.us/file/download/56bed9orRnOSEnBoX_HQvA?filename=s.png&jwt=eyJ"
+    read = api.get("/v2/chat/users/me/messages/508CD4CF-4FFD-4644-BFB2-264C5C5600D7").respond(
+        json={"id": "508CD4CF-4FFD-4644-BFB2-264C5C5600D7", "message": "x",
+              "files": [{"file_id": "56bed9orRnOSEnBoX_HQvA", "file_name": "s.png",
+                         "file_size": 23025, "download_url": link}]})
+    [event] = (await connector.receive(signed(load("team_chat_channel_message_posted.json")))
+               ).events
+    assert read.calls[0].request.url.params["to_channel"] == "qrstuvwxyz67890"
+    [picture] = event.attachments
+    assert picture.url == link
+
+
+async def test_team_chat_file_unreadable_keeps_its_name(connector: ZoomConnector,
+                                                        api: respx.Router) -> None:
+    api.get("/v2/chat/users/me/messages/508CD4CF-4FFD-4644-BFB2-264C5C5600D7").respond(
+        400, json={"code": 300, "message": "Message does not exist."})
+    [event] = (await connector.receive(signed(load("team_chat_channel_message_posted.json")))
+               ).events
+    assert event.attachments == ()
+    assert event.body.endswith("📎 Screenshot 2023-12-22 at 11.21.38 AM.png")
 
 
 RECORDING = "https://zoom.us/recording/download/80ebRwsfjskf2H3vlSigX0gNlBBBBBBBBBBBBBB"

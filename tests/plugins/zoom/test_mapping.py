@@ -129,11 +129,23 @@ def test_files_still_processing_wait_for_a_later_notice() -> None:
 def test_team_chat_posted_body_keeps_mention_and_bold() -> None:
     [event] = parse("team_chat_channel_message_posted.json")
     member = "R4VM29Oj0fVM2hhEmSKVM2hhezJTezJTKVM2hezJT2hezJ"
-    assert event.body == f"<@zoom:{member}>, **this** is a test message"
+    # The webhook gives no download link for the file: its name travels in the body.
+    assert event.body == (f"<@zoom:{member}>, **this** is a test message\n\n"
+                          "📎 Screenshot 2023-12-22 at 11.21.38 AM.png")
     assert event.actor.email == "user@example.com"
+    assert event.attachments == ()
+
+
+def test_team_chat_file_with_a_link_is_an_attachment() -> None:
+    payload = load("team_chat_channel_message_posted.json")
+    [file] = payload["payload"]["object"]["files"]
+    file["download_url"] = "https://zoom.us/file/download/56bed9orRnOSEnBoX_HQvA?jwt=x"
+    [event] = mapping.parse_payload(payload, C)
     [picture] = event.attachments
     assert picture.name == "Screenshot 2023-12-22 at 11.21.38 AM.png"
     assert picture.size == 23025
+    assert picture.native_id == "56bed9orRnOSEnBoX_HQvA"
+    assert "📎" not in event.body
 
 
 def test_deleted_message_has_no_body() -> None:
