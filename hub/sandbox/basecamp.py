@@ -18,8 +18,10 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -56,13 +58,18 @@ class BasecampEmulator(Emulator):
                  refresh_token: str = "sandbox-refresh",  # noqa: S107 - a sandbox's, not a secret
                  client_id: str = "sandbox-client",
                  client_secret: str = "sandbox-client-secret",  # noqa: S107
-                 edit_kinds: str = "observed") -> None:
+                 edit_kinds: str = "observed",
+                 rate_limit: tuple[int, float] | None = None) -> None:
         self.account_id = account_id
         self.tokens = {token}
         self.refresh_token, self.client_id, self.client_secret = (refresh_token, client_id,
                                                                    client_secret)
         self.edit_kinds = edit_kinds  # "observed": *_content_changed; "documented": *_updated
         self.inactive = False
+        # (requests, seconds): Basecamp's first limit is about 50 requests per 10 seconds.
+        self.rate_limit = rate_limit
+        self.rate_limited = 0
+        self._recent: list[float] = []
         self.people: dict[int, Record] = {}
         self.projects: dict[int, Record] = {}
         self.recordings: dict[int, Record] = {}
@@ -395,6 +402,10 @@ class BasecampEmulator(Emulator):
                 return _error(404, "no such account")
             if self.inactive:
                 return Response(status_code=404, headers={"Reason": "Account Inactive"})
+            if (wait := self._throttle()) is not None:
+                self.rate_limited += 1
+                return JSONResponse({"status": 429, "error": "Too Many Requests"},
+                                    status_code=429, headers={"Retry-After": str(wait)})
             chatbot = "key" in request.path_params
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if not chatbot and token not in self.tokens:
@@ -406,6 +417,18 @@ class BasecampEmulator(Emulator):
             result: Response = await handler(request)
             return result
         return guarded
+
+    def _throttle(self) -> int | None:
+        """Seconds to wait when the rate limit is spent, else None (and the call counts)."""
+        if self.rate_limit is None:
+            return None
+        limit, window = self.rate_limit
+        now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t < window]
+        if len(self._recent) >= limit:
+            return max(1, math.ceil(window - (now - self._recent[0])))
+        self._recent.append(now)
+        return None
 
     def _page(self, request: Request, items: list[Record]) -> Response:
         page = max(1, int(request.query_params.get("page", "1")))

@@ -196,3 +196,16 @@ async def test_webhooks_install_reactivates_and_reports(sandbox: BasecampEmulato
     [ok] = await sync_webhooks(connector, url, install=False)
     assert ok.action == "ok"
     assert "s3cret" not in str(ok)
+
+
+async def test_rate_limit_answers_429_with_retry_after(http: httpx.AsyncClient) -> None:
+    emulator = BasecampEmulator(rate_limit=(3, 10.0))
+    async with serve_emulator(emulator) as sandbox:
+        assert isinstance(sandbox, BasecampEmulator)
+        connector = connect(sandbox, http)
+        for _ in range(3):
+            await connector.client.profile()
+        with pytest.raises(TransientError) as caught:
+            await connector.client.profile()
+    assert caught.value.retry_after is not None and 1 <= caught.value.retry_after <= 10
+    assert emulator.rate_limited == 1
