@@ -22,7 +22,8 @@ class HistoryCursor:
     """Where a channel's catch-up stands: everything after `oldest` is being read.
 
     A catch-up reads history pages (newest first, `page` is Slack's next_cursor), then the
-    threads with new replies; only when all are read does `oldest` move to the newest
+    threads with new replies (each "ts", or "ts page" mid-way); only when all are read does
+    `oldest` move to the newest
     channel message seen (`high`). Thread replies are never used for `high`: a channel
     message posted while threads were read could be older than a reply.
     """
@@ -67,8 +68,11 @@ class HistoryCursor:
         return replace(self, page=next_page, history_done=next_page is None, high=high,
                        threads=tuple(threads))
 
-    def thread_done(self, thread: str) -> HistoryCursor:
-        return replace(self, threads=tuple(t for t in self.threads if t != thread))
+    def thread_read(self, entry: str, next_page: str | None) -> HistoryCursor:
+        """After one page of a thread's replies (`entry` is "ts" or "ts page")."""
+        ts = entry.partition(" ")[0]
+        rest = [t for t in self.threads if t != entry]
+        return replace(self, threads=(f"{ts} {next_page}", *rest) if next_page else tuple(rest))
 
     def settled(self) -> HistoryCursor:
         """The cursor to store: moved forward once history and threads are all read."""

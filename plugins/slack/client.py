@@ -132,11 +132,13 @@ class SlackClient:
         return body
 
     async def replies(self, channel: str, ts: str, *, oldest: str | None,
-                      limit: int) -> dict[str, Any]:
+                      limit: int, cursor: str | None = None) -> dict[str, Any]:
         form = {"channel": channel, "ts": ts, "limit": str(limit),
                 "include_all_metadata": "true"}
         if oldest:
             form["oldest"] = oldest
+        if cursor:
+            form["cursor"] = cursor
         body, _ = await self.call("conversations.replies", form=form)
         return body
 

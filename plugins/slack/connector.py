@@ -84,6 +84,8 @@ class SlackConnector(Connector):
         self._channels: dict[str, RateLimiter] = {}
         self._history = CallBudget(self.settings.history_calls_per_minute)
         self._recent: OrderedDict[str, list[Event]] = OrderedDict()
+        self._roots: OrderedDict[str, str] = OrderedDict()  # reply native id → its root's
+        self._no_customize = False  # Slack refused chat:write.customize once
         self._users: dict[str, Actor] = {}
 
     @property
@@ -188,6 +190,12 @@ class SlackConnector(Connector):
                 events = await self._named(events)
         except TimeoutError:
             log.warning("slack %s: users.info too slow; authors keep their ids", self.connection)
+        for event in events:
+            if event.parent is not None and event.kind.noun == "message":
+                self._remember_root(event.source.native_id, event.parent.native_id)
+        if isinstance(payload, dict) and payload.get("type") == "app_rate_limited":
+            log.warning("slack %s: Slack dropped events for this hour (app_rate_limited); "
+                        "catch-up will fetch what it can", self.connection)
         if isinstance(event_id, str):
             self._recent[event_id] = events
             while len(self._recent) > 1024:
@@ -242,19 +250,19 @@ class SlackConnector(Connector):
         messages: list[dict[str, Any]] = []
         while (state.threads or not state.history_done) and self._budget():
             if state.threads:
-                thread = state.threads[0]
+                thread, _, thread_page = state.threads[0].partition(" ")
                 body = await self._call(self.api.replies(
-                    channel, thread, oldest=state.oldest, limit=self.settings.history_page_size))
+                    channel, thread, oldest=state.oldest, cursor=thread_page or None,
+                    limit=self.settings.history_page_size))
                 messages += [m for m in body.get("messages") or () if m.get("ts") != thread]
-                state = state.thread_done(thread)
+                state = state.thread_read(state.threads[0], _next_page(body))
             else:
                 body = await self._call(self.api.history(
                     channel, oldest=state.oldest, cursor=state.page,
                     limit=self.settings.history_page_size))
                 page = list(body.get("messages") or ())
                 messages += page
-                state = state.page_read(page, (body.get("response_metadata") or {}).get(
-                    "next_cursor") if body.get("has_more") else None)
+                state = state.page_read(page, _next_page(body))
         events = [e for m in messages for e in mapping.parse_event(m, self.connection, self._own(),
                                                self.settings.metadata_event_type, channel)]
         events.sort(key=lambda e: e.occurred_at)
@@ -270,7 +278,7 @@ class SlackConnector(Connector):
         channel = target.address.id
         if outgoing.form is Form.REACTION:
             return Receipt(await self._react(outgoing, channel))
-        thread_ts = mapping.split_native_id(outgoing.reply_to)[1] if outgoing.reply_to else None
+        thread_ts = self._thread_of(outgoing.reply_to)
         key = f"sent:{outgoing.idempotency_key}"
         previous = await self.state.get(key)
         if previous and previous != PENDING:
@@ -294,10 +302,23 @@ class SlackConnector(Connector):
                 await self.state.set(key, "")
             raise
         await self.state.set(key, made)
+        if thread_ts:
+            self._remember_root(made, mapping.native_id(channel, thread_ts))
         return Receipt(made)
 
+    def _thread_of(self, reply_to: str | None) -> str | None:
+        """The thread root's ts: Slack threads hang under a root, never under a reply."""
+        if not reply_to:
+            return None
+        return mapping.split_native_id(self._roots.get(reply_to, reply_to))[1]
+
+    def _remember_root(self, message: str, root: str) -> None:
+        self._roots[message] = root
+        while len(self._roots) > 4096:
+            self._roots.popitem(last=False)
+
     async def _customize(self) -> bool:
-        if self.settings.show_author_as != "customize":
+        if self.settings.show_author_as != "customize" or self._no_customize:
             return False
         scopes = (await self._identity()).scopes
         return scopes is None or "chat:write.customize" in scopes
@@ -309,11 +330,19 @@ class SlackConnector(Connector):
         customize = await self._customize()
         actor = outgoing.event.actor
         await self._pace(channel)
-        body = await self._call(self.api.post_message(
-            channel, mapping.render(outgoing, prefix=not customize), thread_ts=thread_ts,
-            username=outgoing.author if customize else None,
-            icon_url=actor.avatar_url if customize else None,
-            metadata=self._marker(outgoing)))
+        try:
+            body = await self._call(self.api.post_message(
+                channel, mapping.render(outgoing, prefix=not customize), thread_ts=thread_ts,
+                username=outgoing.author if customize else None,
+                icon_url=actor.avatar_url if customize else None,
+                metadata=self._marker(outgoing)))
+        except AuthError as exc:
+            if not customize or "chat:write.customize" not in str(exc):
+                raise
+            log.warning("slack %s: no chat:write.customize; authors shown as a prefix",
+                        self.connection)
+            self._no_customize = True
+            return await self._post(outgoing, channel, thread_ts)
         return mapping.native_id(str(body.get("channel") or channel), str(body["ts"]))
 
     async def _pace(self, channel: str) -> None:
@@ -424,3 +453,8 @@ class SlackConnector(Connector):
                            mime_type=attachment.mime_type, headers=self.api.auth_headers(),
                            connection=self.connection)
 
+
+def _next_page(body: dict[str, Any]) -> str | None:
+    """Slack's `next_cursor`, when there is a next page."""
+    cursor = (body.get("response_metadata") or {}).get("next_cursor")
+    return str(cursor) if body.get("has_more") and cursor else None

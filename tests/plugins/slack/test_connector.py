@@ -450,3 +450,61 @@ async def test_first_poll_starts_from_now(make: Any, api: respx.Router) -> None:
     assert result.events == []
     assert result.cursor == "1764149300.000300"
     assert form_of(api["poll"])["limit"] == "1"
+
+
+async def test_a_reply_to_a_reply_goes_under_the_thread_root(make: Any, api: respx.Router
+                                                             ) -> None:
+    connector = make()
+    payload = json.loads(BODY)
+    payload["event"].update(ts="1663966400.000100", thread_ts="1663966382.046509")
+    await connector.receive(signed(json.dumps(payload).encode()))
+    # WhatsApp quote-replied to that Slack reply: Slack wants the root, not the reply.
+    await connector.send(outgoing(form=Form.REPLY, reply_to="C043YJGBY49/1663966400.000100"),
+                         TARGET)
+    assert sent(api["send"])["thread_ts"] == "1663966382.046509"
+    # And a reply the hub itself posted in a thread is known the same way.
+    api["send"].respond(json={"ok": True, "channel": "C0123ABC", "ts": "5.000005"})
+    mine = await connector.send(outgoing(form=Form.REPLY, reply_to="C0123ABC/4.000004",
+                                         key="k-2"), TARGET)
+    await connector.send(outgoing(form=Form.REPLY, reply_to=mine.native_id, key="k-3"), TARGET)
+    assert sent(api["send"])["thread_ts"] == "4.000004"
+
+
+async def test_customize_refused_falls_back_to_the_prefix(make: Any, api: respx.Router) -> None:
+    api["check"].respond(json=AUTH_TEST)  # no x-oauth-scopes header: Slack did not say
+    api["send"].mock(side_effect=[
+        httpx.Response(200, json={"ok": False, "error": "missing_scope",
+                                  "needed": "chat:write.customize"}),
+        httpx.Response(200, json={"ok": True, "channel": "C0123ABC", "ts": "1.000009"})])
+    connector = make()
+    receipt = await connector.send(outgoing(), TARGET)
+    assert receipt.native_id == "C0123ABC/1.000009"
+    assert sent(api["send"])["text"].startswith("*Ana Souza (Whatsapp):*")
+    assert "username" not in sent(api["send"])
+
+
+async def test_catch_up_follows_a_long_threads_pages(make: Any, api: respx.Router) -> None:
+    api["poll"].respond(json={"ok": True, "has_more": False, "messages": [
+        {"type": "message", "user": "U0ANA", "text": "root", "ts": "200.000001",
+         "thread_ts": "200.000001", "reply_count": 2, "latest_reply": "260.000001"}]})
+    api.post("conversations.replies").mock(side_effect=[
+        httpx.Response(200, json={"ok": True, "has_more": True, "messages": [
+            {"type": "message", "user": "U0ANA", "text": "root", "ts": "200.000001",
+             "thread_ts": "200.000001"},
+            {"type": "message", "user": "U0ANA", "text": "one", "ts": "250.000001",
+             "thread_ts": "200.000001"}], "response_metadata": {"next_cursor": "cGFnZTI="}}),
+        httpx.Response(200, json={"ok": True, "has_more": False, "messages": [
+            {"type": "message", "user": "U0ANA", "text": "two", "ts": "260.000001",
+             "thread_ts": "200.000001"}], "response_metadata": {"next_cursor": ""}}),
+    ])
+    result = await make().poll(TARGET.address, "100.000000")
+    assert [e.body for e in result.events] == ["root", "one", "two"]
+    assert form_of(api.routes[-1])["cursor"] == "cGFnZTI="
+    assert result.cursor == "200.000001"
+
+
+async def test_app_rate_limited_is_answered_without_events(make: Any) -> None:
+    body = json.dumps({"token": "x", "api_app_id": "A0442TUPHGR", "team_id": "T1",
+                       "minute_rate_limited": 1518467820, "type": "app_rate_limited"}).encode()
+    assert await make().verify_webhook(signed(body)) is None
+    assert not (await make().receive(signed(body))).events

@@ -277,7 +277,10 @@ def test_history_cursor_moves_only_when_history_and_threads_are_read() -> None:
     assert again == partial
     done = partial.page_read([{"ts": "120.5"}], None)
     assert done.settled() == done  # a thread is still unread
-    finished = done.thread_done("300.000001").settled()
+    paging = done.thread_read("300.000001", "cGFnZTI=")
+    assert paging.threads == ("300.000001 cGFnZTI=",)
+    assert catchup.HistoryCursor.load(paging.dump()) == paging
+    finished = paging.thread_read("300.000001 cGFnZTI=", None).settled()
     assert finished == catchup.HistoryCursor(oldest="300.000001")
     assert finished.dump() == "300.000001"
 
