@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hub.app import Hub
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.whatsapp import WhatsAppEmulator
 from hub.settings import HubSettings
+from hub.store import schema
 from tests.plugins.whatsapp.peer import Shelf, ShelfPlugin
 
 ANA, BEA_PHONE = "351912345678", "351913333333"
@@ -98,6 +100,14 @@ async def test_members_and_peer_talk_through_the_hub(tmp_path: Path,
         assert template.type == "template"
         assert template.body["components"][0]["parameters"] == [
             {"type": "text", "text": "Bea Lima (Shelf)"}, {"type": "text", "text": "Bom dia, Ana!"}]
+
+        # Bea's phone reports the template read: the hub records it on the delivery, under
+        # the circle's one id for that message (Ana's copy).
+        await sandbox.fire_status(template.wamid, "read")
+        with hub.store.engine.connect() as conn:
+            state = conn.execute(select(schema.deliveries.c.platform_state).where(
+                schema.deliveries.c.native_id == reply.wamid)).scalar_one()
+        assert state == "read"
 
         # 3. Ana sends STOP: it is not content, and nothing more reaches her.
         await sandbox.user_sends_text(ANA, "STOP")
