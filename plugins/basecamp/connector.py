@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -42,16 +41,14 @@ from hub.files import DownloadPolicy, fetch
 from hub.http import raise_for_status
 from plugins.basecamp import mapping
 from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
+from plugins.basecamp.inbound import Reader
 from plugins.basecamp.oauth import OAuthTokens
 from plugins.basecamp.outbound import Publisher
 from plugins.basecamp.settings import DEFAULT_BASE_URL, BasecampSettings
 
-log = logging.getLogger(__name__)
 INACTIVE_KEY = "account_inactive"
-# Dock tool of each endpoint kind, and the recording types a poll of it reads.
+# The dock tool of each endpoint kind.
 TOOLS = {"board": "message_board", "chat": "chat", "calendar": "schedule", "files": "vault"}
-POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
-                "files": ("Upload", "Comment")}
 
 
 async def map_error(response: httpx.Response, *, connection: str, what: str) -> ConnectorError:
@@ -141,7 +138,7 @@ class BasecampConnector(Connector):
             await self.state.set("status", f"off: {error}")
         return error
 
-    async def _ready(self) -> BasecampClient:
+    async def ready(self) -> BasecampClient:
         """The client, unless the account was found inactive lately: then no call is made
         until `inactive_retry_minutes` have passed, when one call finds out again."""
         if not self._inactive_loaded:
@@ -162,7 +159,7 @@ class BasecampConnector(Connector):
                               "endpoints are addressed by project id, a number (open the "
                               "project: it is the number after /projects/)")
         if project_id not in self._docks:
-            client = await self._ready()
+            client = await self.ready()
             project = await client.project(project_id)
             self._docks[project_id] = {
                 str(tool.get("name")): str(tool.get("id"))
@@ -230,81 +227,13 @@ class BasecampConnector(Connector):
             payload = json.loads(request.body)
         except ValueError as exc:
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
-        hint = payload.get("recording") if isinstance(payload, dict) else None
-        if not isinstance(hint, dict) or not isinstance(payload.get("kind"), str):
-            raise WebhookRejected("not a Basecamp webhook: no kind or recording", status=400)
-        rtype, rid = str(hint.get("type")), str(hint.get("id"))
-        change = mapping.classify(payload["kind"], rtype)
-        if change is None or not rid.isdigit():
-            return Inbound()
-        client = await self._ready()
-        try:
-            current = await client.recording(rtype, rid)
-        except NotFound:
-            # Gone for good or hidden: only a removal can still be told, from the hint.
-            if change is not mapping.Change.TRASHED:
-                return Inbound()
-            current = dict(hint, status="trashed")
-        if change is mapping.Change.TRASHED and current.get("status") == "active":
-            return Inbound()  # restored since (or a forged hint): nothing was removed
-        if change is not mapping.Change.TRASHED and current.get("status") != "active":
-            return Inbound()  # trashed since: its own webhook tells that
-        try:
-            return Inbound(events=mapping.webhook_events(payload, self.connection, current))
-        except mapping.PayloadError as exc:
-            raise WebhookRejected(f"unreadable Basecamp payload: {exc}", status=400) from exc
+        return await Reader(self).receive(payload)
 
     async def poll(self, address: Address, cursor: str | None) -> PollResult:
-        """Changes since the cursor (minus the overlap window), oldest first.
-
-        Board, calendar and files read `/projects/recordings.json` sorted by `updated_at`, both
-        active and trashed; Campfire, which has no webhooks, reads its lines.
-        """
+        """Changes since the cursor (minus the overlap window), oldest first."""
         if address.kind not in TOOLS:
             self.shape_of(address)
-        project = address.id
-        now = datetime.now(UTC)
-        mark = mapping.parse_time(cursor) if cursor else now - timedelta(
-            minutes=self.config.initial_lookback_minutes)
-        since = mark - timedelta(seconds=self.config.overlap_seconds) if cursor else mark
-        client = await self._ready()
-        seen: list[datetime] = []
-        events: list[Event] = []
-        if address.kind == "chat":
-            chat = await self.tool(project, "chat")
-            for line in await self._changed(client, f"chats/{chat}/lines.json", {}, since,
-                                            "created_at"):
-                seen.append(mapping.parse_time(line.get("created_at")))
-                events.extend(mapping.polled_events(line, self.connection, since))
-        else:
-            for rtype in POLLED_TYPES[address.kind]:
-                for status in ("active", "trashed"):
-                    params = {"type": rtype, "bucket": project, "status": status,
-                              "sort": "updated_at", "direction": "desc"}
-                    for item in await self._changed(client, "projects/recordings.json", params,
-                                                    since, "updated_at"):
-                        seen.append(mapping.parse_time(item.get("updated_at")))
-                        found = mapping.polled_events(item, self.connection, since)
-                        events.extend(e for e in found if e.source.endpoint == address.endpoint)
-        events.sort(key=lambda e: (e.occurred_at, e.kind.changes, e.source.native_id))
-        newest = max(seen, default=None)
-        if newest is None or newest <= mark:
-            return PollResult(events, None if cursor else _stamp(mark))
-        return PollResult(events, _stamp(newest))
-
-    async def _changed(self, client: BasecampClient, path: str, params: Mapping[str, str],
-                       since: datetime, field: str) -> list[dict[str, Any]]:
-        """Items of a newest-first list changed at or after `since`, reading no further."""
-        found: list[dict[str, Any]] = []
-        async for page in client.pages(path, params=params, max_pages=self.config.max_pages,
-                                       what=f"polling {path}"):
-            stamps = [mapping.parse_time(item.get(field)) for item in page.items]
-            found.extend(item for item, at in zip(page.items, stamps, strict=True)
-                         if at >= since)
-            newest_first = len(stamps) < 2 or stamps[0] >= stamps[-1]
-            if page.not_modified or (stamps and newest_first and stamps[-1] < since):
-                break
-        return found
+        return await Reader(self).poll(address, cursor)
 
     # -- deliver ----------------------------------------------------------------------------
 
@@ -313,22 +242,22 @@ class BasecampConnector(Connector):
 
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
         """Create a post, comment, Campfire line, schedule entry or upload on the target."""
-        await self._ready()
+        await self.ready()
         return await self.publisher().send(outgoing, target)
 
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
         """Edit what the hub made; Campfire lines cannot be edited through the API."""
-        await self._ready()
+        await self.ready()
         await self.publisher().update(outgoing, target, native_id)
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Trash what the hub made (a Campfire line is deleted); already gone counts as done."""
-        await self._ready()
+        await self.ready()
         await self.publisher().delete(target, native_id)
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """Stream a Basecamp file with the OAuth token, which never leaves Basecamp's hosts."""
-        client = await self._ready()
+        client = await self.ready()
         if not attachment.url:
             raise PermanentError(f"attachment {attachment.name!r} has no download URL",
                                  connection=self.connection)
@@ -341,5 +270,3 @@ class BasecampConnector(Connector):
                            connection=self.connection)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()

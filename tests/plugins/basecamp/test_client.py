@@ -179,7 +179,7 @@ async def test_inactive_account_is_asked_again_after_the_retry_time() -> None:
     async with connector_on(api, inactive_retry_minutes=0) as connector:
         with pytest.raises(AccountInactive):
             await connector.client.recording("Message", "1")
-        await connector._ready()
+        await connector.ready()
         assert await connector.client.recording("Message", "1") == {"id": 1}
 
 

@@ -390,3 +390,19 @@ async def test_download_sends_the_token_only_to_basecamp(tmp_path: Path) -> None
         assert route.calls.last.request.headers["Authorization"] == "Bearer fake-access-token"
     finally:
         file.path.unlink()
+
+
+async def test_an_unreadable_item_is_skipped_not_the_whole_poll(
+        caplog: pytest.LogCaptureFixture) -> None:
+    api = router()
+    good = stamp(load("campfire_line_get.json"), "2026-11-26T10:02:00Z")
+    broken = stamp(load("campfire_line_get.json"), "2026-11-26T10:01:00Z")
+    broken["id"] = 13
+    del broken["creator"]
+    api.get(f"chats/{CHAT}/lines.json").respond(json=[good, broken])
+    async with connector_on(api) as connector:
+        result = await connector.poll(Address.parse(f"n/chat/{PROJECT}"),
+                                      "2026-11-26T10:00:00+00:00")
+    assert [e.source.native_id for e in result.events] == [str(good["id"])]
+    assert result.cursor == "2026-11-26T10:02:00+00:00"
+    assert "Chat::Lines::RichText 13 skipped: payload has no creator" in caplog.text
