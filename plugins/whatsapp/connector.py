@@ -104,7 +104,7 @@ class WhatsAppConnector(Connector):
         lines = [f"phone number id {self.settings.phone_number_id}", f"circles: {circles_text}"]
         if self.settings.template is None:
             lines.append("no template: members outside the 24-hour window receive nothing; "
-                         "set [connections.<name>.template]")
+                         f"set [connections.{self.connection}.template]")
         if online:
             info = await self._graph(self.graph.phone_number())
             lines.append(f"number {info.get('display_phone_number', '?')} "
@@ -265,6 +265,10 @@ class WhatsAppConnector(Connector):
                                       max_bytes=self.settings.max_media_bytes)
         for attempt in range(2):
             info = await self._graph(self.graph.media_info(attachment.native_id))
+            if info.file_size is not None and info.file_size > policy.max_bytes:
+                raise PermanentError(
+                    f"media {attachment.name!r} is {info.file_size} bytes, over the "
+                    f"{policy.max_bytes} byte cap (max_media_bytes)", connection=self.connection)
             try:
                 local = await fetch(self.http, info.url, policy, name=attachment.name,
                                     mime_type=attachment.mime_type or info.mime_type,

@@ -74,8 +74,15 @@ async def test_size_cap_and_checksum() -> None:
     router.get(f"{SANDBOX}/v25.0/65463453").respond(json=media_info(f"{SANDBOX}/media/1"))
     router.get(f"{SANDBOX}/media/1").respond(content=BYTES,
                                              headers={"content-type": "image/jpeg"})
-    with pytest.raises(PermanentError, match="cap"):
+    with pytest.raises(PermanentError, match="over the 100 byte cap"):
         await connector_on(router, max_media_bytes=100).download(MEDIA)
+    assert not router.routes[1].called  # refused on the declared size, nothing fetched
+    lying = respx.Router(assert_all_mocked=True)
+    declared = {**media_info(f"{SANDBOX}/media/1"), "file_size": "10"}
+    lying.get(f"{SANDBOX}/v25.0/65463453").respond(json=declared)
+    lying.get(f"{SANDBOX}/media/1").respond(content=BYTES, headers={"content-type": "image/jpeg"})
+    with pytest.raises(PermanentError, match="2052 bytes, over the 100 cap"):
+        await connector_on(lying, max_media_bytes=100).download(MEDIA)
     damaged = respx.Router(assert_all_mocked=True)
     damaged.get(f"{SANDBOX}/v25.0/65463453").respond(
         json=media_info(f"{SANDBOX}/media/1", sha="0" * 64))
