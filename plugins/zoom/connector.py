@@ -5,12 +5,9 @@ become the hub's.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -40,18 +37,18 @@ from hub.errors import (
     TransientError,
     WebhookRejected,
 )
-from hub.events import Attachment, Event, Kind
+from hub.events import Attachment, Event
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from hub.markup import escape
-from plugins.zoom import mapping
+from plugins.zoom import chattext, mapping, outbound, signing
+from plugins.zoom.catchup import Catchup
 from plugins.zoom.client import ZoomApiError, ZoomClient
 from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
-MAX_PLAIN_TOKEN = 256
 
 
 class ZoomConnector(Connector):
@@ -74,6 +71,7 @@ class ZoomConnector(Connector):
             raise ConfigError(f'connection "{connection}": settings are not Zoom settings')
         self.zoom = settings
         self.client = ZoomClient(http, settings)
+        self.catchup = Catchup(self.client, settings, connection)
 
     # ------------------------------------------------------------ admin
 
@@ -98,42 +96,13 @@ class ZoomConnector(Connector):
     async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
         """Check `x-zm-signature` over the raw body within the replay window; answer the
         `endpoint.url_validation` handshake (itself signed) with the encrypted token."""
-        if request.method != "POST":
-            raise WebhookRejected("Zoom sends webhooks as POST requests", status=405)
-        signature = request.header("x-zm-signature")
-        stamp = request.header("x-zm-request-timestamp")
-        if not signature or not stamp:
-            raise WebhookRejected("no x-zm-signature or x-zm-request-timestamp header")
-        if not stamp.isdigit():
-            raise WebhookRejected("x-zm-request-timestamp is not a number of seconds")
-        skew = abs(request.received_at.timestamp() - int(stamp))
-        if skew > self.zoom.webhook_tolerance_seconds:
-            raise WebhookRejected(f"x-zm-request-timestamp is {int(skew)} s away from now; "
-                                  f"older than {self.zoom.webhook_tolerance_seconds} s is refused "
-                                  "(replay, or a clock to synchronise)")
-        expected = "v0=" + self._hmac(b"v0:" + stamp.encode() + b":" + request.body)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
-            raise WebhookRejected("x-zm-signature does not match: the body was altered, or "
-                                  "secret_token is not the app's Secret Token")
-        payload = _json_body(request.body)
-        if payload.get("event") != "endpoint.url_validation":
-            return None
-        inner = payload.get("payload")
-        plain = inner.get("plainToken") if isinstance(inner, dict) else None
-        if not isinstance(plain, str) or not 0 < len(plain) <= MAX_PLAIN_TOKEN:
-            raise WebhookRejected("endpoint.url_validation without a usable plainToken",
-                                  status=400)
-        answer = {"plainToken": plain, "encryptedToken": self._hmac(plain.encode())}
-        return WebhookAnswer(200, json.dumps(answer).encode(), "application/json")
-
-    def _hmac(self, message: bytes) -> str:
-        key = self.zoom.secret_token.get_secret_value().encode()
-        return hmac.new(key, message, hashlib.sha256).hexdigest()
+        signing.verify(request, self.zoom.secret_token, self.zoom.webhook_tolerance_seconds)
+        return signing.handshake(signing.json_body(request.body), self.zoom.secret_token)
 
     async def receive(self, request: WebhookRequest) -> Inbound:
         """Events of a verified webhook. `meeting.updated` carries only what changed, so the
         meeting is read again; a recording's download token is kept for its downloads."""
-        payload = _json_body(request.body)
+        payload = signing.json_body(request.body)
         name = payload.get("event")
         inner = payload.get("payload")
         inner = inner if isinstance(inner, dict) else {}
@@ -190,68 +159,10 @@ class ZoomConnector(Connector):
         shape = self.shape_of(address)
         with self._calls("poll"):
             if shape is Shape.CALENDAR:
-                return await self._poll_meetings(address, cursor)
+                return await self.catchup.meetings(address.id, cursor)
             if shape is Shape.FILES:
-                return await self._poll_recordings(address, cursor)
-            return await self._poll_chat(address, cursor)
-
-    async def _poll_meetings(self, address: Address, cursor: str | None) -> PollResult:
-        seen: dict[str, str] = _json_cursor(cursor).get("seen", {})
-        current: dict[str, str] = {}
-        events: list[Event] = []
-        async for meeting in self._pages(lambda page: self.client.list_meetings(
-                address.id, page_token=page), "meetings"):
-            native_id = str(meeting.get("id"))
-            fingerprint = mapping.meeting_fingerprint(meeting)
-            current[native_id] = fingerprint
-            if seen.get(native_id) == fingerprint:
-                continue
-            kind = Kind.EVENT_UPDATED if native_id in seen else Kind.EVENT_CREATED
-            when = mapping.occurred_at({}, meeting)
-            events.append(mapping.meeting_event(
-                meeting, self.connection, kind, when, mapping.host_actor(meeting),
-                revision=fingerprint if kind is Kind.EVENT_UPDATED else "", raw=meeting))
-        events.sort(key=lambda e: e.occurred_at)
-        return PollResult(events, json.dumps({"seen": current}, sort_keys=True))
-
-    async def _poll_recordings(self, address: Address, cursor: str | None) -> PollResult:
-        today = datetime.now(UTC).date()
-        start = _date(cursor) or today - timedelta(days=self.zoom.recording_lookback_days)
-        events: list[Event] = []
-        async for meeting in self._pages(lambda page: self.client.list_recordings(
-                address.id, start=start.isoformat(), end=today.isoformat(), page_token=page),
-                "meetings"):
-            when = mapping.occurred_at({}, meeting)
-            events.extend(mapping.recording_events(meeting, self.connection, Kind.FILE_CREATED,
-                                                   when, mapping.host_actor(meeting)))
-        events.sort(key=lambda e: e.occurred_at)
-        # Recordings finish after their day: the next poll looks at yesterday again.
-        return PollResult(events, max(start, today - timedelta(days=1)).isoformat())
-
-    async def _poll_chat(self, address: Address, cursor: str | None) -> PollResult:
-        now = datetime.now(UTC)
-        start = _instant(cursor) or now - timedelta(days=1)
-        events: list[Event] = []
-        async for message in self._pages(lambda page: self.client.list_chat(
-                self.zoom.chat_user, address.id, start=_zoom_time(start), end=_zoom_time(now),
-                page_token=page), "messages"):
-            events.append(mapping.history_event(message, address.id, self.connection))
-        events.sort(key=lambda e: e.occurred_at)
-        newest = max((e.occurred_at for e in events), default=start)
-        return PollResult(events, newest.isoformat())
-
-    async def _pages(self, call: Callable[[str | None], Awaitable[dict[str, Any]]], key: str
-                     ) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a paginated list (`next_page_token`)."""
-        page: str | None = None
-        while True:
-            data = await call(page)
-            for item in data.get(key) or ():
-                if isinstance(item, dict):
-                    yield item
-            page = data.get("next_page_token") or None
-            if page is None:
-                return
+                return await self.catchup.recordings(address.id, cursor)
+            return await self.catchup.chat(address.id, cursor)
 
     # ------------------------------------------------------------ delivering
 
@@ -271,11 +182,11 @@ class ZoomConnector(Connector):
         with self._calls("meeting create"):
             meeting = await self.client.create_meeting(target.address.id, body)
         return Receipt(native_id=str(meeting["id"]),
-                       notice=mapping.join_notice(meeting, interpreters))
+                       notice=outbound.join_notice(meeting, interpreters))
 
     def _interpreters(self, target: Target) -> list[Interpreter]:
         languages = target.options.get("bridge_languages")
-        return mapping.select_interpreters(
+        return outbound.select_interpreters(
             self.zoom.interpreters, list(languages) if languages is not None else None)
 
     def _meeting_body(self, outgoing: Outgoing, interpreters: list[Interpreter]
@@ -290,7 +201,7 @@ class ZoomConnector(Connector):
                                  "event: a Zoom meeting needs a start time, so none is made; "
                                  "give the event a time to have one",
                                  connection=self.connection)
-        return mapping.meeting_request(outgoing.title, outgoing.body, schedule,
+        return outbound.meeting_request(outgoing.title, outgoing.body, schedule,
                                        default_minutes=self.zoom.default_duration_minutes,
                                        interpreters=interpreters)
 
@@ -298,7 +209,7 @@ class ZoomConnector(Connector):
         if outgoing.form is Form.REACTION:
             raise PermanentError("reactions are not mirrored to Zoom Team Chat",
                                  connection=self.connection)
-        chunks = mapping.split_message(mapping.to_zoom_text(_chat_markup(outgoing)))
+        chunks = chattext.split_message(chattext.to_zoom_text(_chat_markup(outgoing)))
         first: str | None = None
         with self._calls("chat message"):
             for chunk in chunks:
@@ -322,7 +233,7 @@ class ZoomConnector(Connector):
         if target.shape is not Shape.CHAT:
             raise PermanentError(f'endpoint "{target.address}" takes no edits',
                                  connection=self.connection)
-        text = mapping.split_message(mapping.to_zoom_text(_chat_markup(outgoing)))[0]
+        text = chattext.split_message(chattext.to_zoom_text(_chat_markup(outgoing)))[0]
         with self._calls("chat edit"):
             await self.client.edit_chat(self.zoom.chat_user, native_id,
                                         {"message": text.message, "to_channel": target.address.id})
@@ -430,7 +341,7 @@ def _chat_markup(outgoing: Outgoing) -> str:
     announcement), then the names of files Team Chat cannot carry from here."""
     event = outgoing.event
     if event.kind.noun == "event":
-        content = mapping.announcement(event, outgoing.title, outgoing.body)
+        content = outbound.announcement(event, outgoing.title, outgoing.body)
     elif outgoing.title:
         content = f"**{escape(outgoing.title)}**\n\n{outgoing.body}"
     else:
@@ -441,16 +352,6 @@ def _chat_markup(outgoing: Outgoing) -> str:
     return f"**{escape(outgoing.author)}**\n{content}"
 
 
-def _json_body(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
-    if not isinstance(payload, dict):
-        raise WebhookRejected("body is not a JSON object", status=400)
-    return payload
-
-
 def _files_without_link(obj: dict[str, Any]) -> bool:
     return any(isinstance(f, dict) and not f.get("download_url") for f in obj.get("files") or ())
 
@@ -459,28 +360,3 @@ def _token_key(file_id: str) -> str:
     return f"download_token:{file_id}"
 
 
-def _json_cursor(cursor: str | None) -> dict[str, Any]:
-    try:
-        data = json.loads(cursor) if cursor else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _date(cursor: str | None) -> date | None:
-    try:
-        return date.fromisoformat(cursor) if cursor else None
-    except ValueError:
-        return None
-
-
-def _instant(cursor: str | None) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(cursor) if cursor else None
-    except ValueError:
-        return None
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _zoom_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

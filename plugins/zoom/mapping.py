@@ -1,45 +1,33 @@
-"""Zoom payloads ⇄ canonical events, and Team Chat text ⇄ canonical markup. Pure: no I/O, no clock.
+"""Zoom payloads → canonical events. Pure: no I/O, no clock.
 
 Zoom webhooks are `{event, event_ts, payload: {account_id, operator?, operator_id?, object,
 old_object?}}`. Meetings live on `calendar/<host id>`, their recordings on `files/<host id>`
 (each file a `file.created` whose parent is the meeting), Team Chat messages on
-`chat/<channel id>`. Team Chat text is plain with `rich_text` spans and `at_items` mentions
-at character positions; the canonical body is markup, so both directions rebuild one from the
-other.
+`chat/<channel id>` (their text through `chattext`). Calendar events going the other way, to
+meetings, are in `outbound`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub import markup
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
-from plugins.zoom.settings import INTERPRETATION_LANGUAGES, Interpreter, primary_language
+from plugins.zoom.chattext import PLATFORM, to_canonical
 
-PLATFORM = "zoom"
-MESSAGE_LIMIT = 1024  # Team Chat refuses longer messages
-TOPIC_LIMIT = 200
-AGENDA_LIMIT = 2000
 MIME_TYPES = {
     "MP4": "video/mp4", "M4A": "audio/mp4", "TRANSCRIPT": "text/vtt", "VTT": "text/vtt",
     "CC": "text/vtt", "CHAT": "text/plain", "TXT": "text/plain", "CSV": "text/csv",
     "JSON": "application/json", "TIMELINE": "application/json", "SUMMARY": "application/json",
 }
-_STYLES = {"Bold": "bold", "Italic": "italic", "Strikethrough": "strike"}
-_FORMATS = {style: name for name, style in _STYLES.items()}
 
 
 class NotAZoomEvent(ValueError):
     """A payload that is not something Zoom sends; the message says what it looks like."""
-
-
-# ---------------------------------------------------------------- webhooks → events
 
 
 def parse_payload(payload: Any, connection: str) -> list[Event]:
@@ -301,8 +289,6 @@ _HANDLERS: dict[str, Callable[[Mapping[str, Any], str], list[Event]]] = {
 SUPPORTED_EVENTS = frozenset(_HANDLERS)
 
 
-# ---------------------------------------------------------------- small readers
-
 
 def _meeting_id(obj: Mapping[str, Any]) -> str:
     # A number in meeting.created, a string in meeting.started: one spelling for both.
@@ -357,246 +343,3 @@ def operator_actor(inner: Mapping[str, Any], obj: Mapping[str, Any]) -> Actor:
 
 def host_actor(meeting: Mapping[str, Any]) -> Actor:
     return operator_actor({}, meeting)
-
-
-# ---------------------------------------------------------------- Team Chat text ⇄ markup
-
-
-def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
-    """Team Chat text with its spans and mentions as canonical markup; nothing is lost."""
-    spans: list[tuple[int, int, str, str]] = []
-    for item in rich_text or ():
-        if isinstance(item, Mapping) and item.get("format_type") in (*_STYLES, "AddLink"):
-            spans.append(_span(item, len(text), str(item["format_type"]),
-                               str(item.get("format_attr") or "")))
-    mentions: dict[int, tuple[int, str]] = {}
-    for item in at_items or ():
-        contact = isinstance(item, Mapping) and (item.get("at_contact_member_id")
-                                                 or item.get("at_contact_user_id"))
-        if isinstance(item, Mapping) and item.get("at_type") == 1 and contact:
-            start, end, _, _ = _span(item, len(text), "", "")
-            if end > start:
-                mentions[start] = (end, markup.mention(PLATFORM, str(contact)))
-    cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans),
-                   *mentions, *(end for end, _ in mentions.values())})
-    out: list[str] = []
-    group: list[str] = []
-    group_styles: tuple[tuple[str, str], ...] = ()
-    skip_until = 0
-    for start, end in itertools.pairwise(cuts):
-        if start < skip_until:
-            continue
-        if start in mentions:
-            out.append(_wrap("".join(group), group_styles))
-            group, group_styles = [], ()
-            skip_until, token = mentions[start]
-            out.append(token)
-            continue
-        styles = tuple(sorted({(kind, attr) for s, e, kind, attr in spans if s <= start < e}))
-        if styles != group_styles:
-            out.append(_wrap("".join(group), group_styles))
-            group, group_styles = [], styles
-        group.append(text[start:end])
-    out.append(_wrap("".join(group), group_styles))
-    return "".join(out)
-
-
-def _span(item: Mapping[str, Any], size: int, kind: str, attr: str) -> tuple[int, int, str, str]:
-    start = item.get("start_position")
-    end = item.get("end_position")
-    lo = min(max(start if isinstance(start, int) else 0, 0), size)
-    hi = min(max(end if isinstance(end, int) else lo, lo), size)
-    return lo, hi, kind, attr
-
-
-def _wrap(text: str, styles: Sequence[tuple[str, str]]) -> str:
-    if not text:
-        return ""
-    out = markup.escape(text)
-    for kind, _ in styles:
-        if kind in _STYLES:
-            marker = {"bold": "**", "italic": "*", "strike": "~~"}[_STYLES[kind]]
-            out = f"{marker}{out}{marker}"
-    link = next((attr for kind, attr in styles if kind == "AddLink" and attr), None)
-    return f"[{out}]({link})" if link else out
-
-
-@dataclass
-class ChatText:
-    """A Team Chat message body: text, its formatting spans and its mentions."""
-
-    message: str = ""
-    rich_text: list[dict[str, Any]] = field(default_factory=list)
-    at_items: list[dict[str, Any]] = field(default_factory=list)
-
-    def request(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message}
-        if self.rich_text:
-            body["rich_text"] = self.rich_text
-        if self.at_items:
-            body["at_items"] = self.at_items
-        return body
-
-
-def to_zoom_text(body: str) -> ChatText:
-    """Canonical markup as Team Chat text with `rich_text` spans and `at_items` mentions."""
-    out = ChatText()
-    for index, block in enumerate(markup.parse(body)):
-        if index:
-            out.message += "\n\n"
-        if isinstance(block, markup.Paragraph):
-            _inline(out, block.inlines)
-        elif isinstance(block, markup.CodeBlock):
-            out.message += block.text
-        elif isinstance(block, markup.Quote):
-            out.message += "\n".join("> " + line for line in _plain(block).split("\n"))
-        else:
-            for number, item in enumerate(block.items):
-                out.message += ("\n" if number else "") + "- "
-                _inline(out, item)
-    return out
-
-
-def _plain(block: markup.Block) -> str:
-    if isinstance(block, markup.Paragraph):
-        return markup.plain_inline(block.inlines)
-    if isinstance(block, markup.CodeBlock):
-        return block.text
-    if isinstance(block, markup.Quote):
-        return "\n".join("> " + line for b in block.blocks for line in _plain(b).split("\n"))
-    return "\n".join("- " + markup.plain_inline(item) for item in block.items)
-
-
-def _inline(out: ChatText, nodes: Iterable[markup.Inline]) -> None:
-    for node in nodes:
-        start = len(out.message)
-        if isinstance(node, markup.Text | markup.Code):
-            out.message += node.text
-        elif isinstance(node, markup.Break):
-            out.message += "\n"
-        elif isinstance(node, markup.Styled):
-            _inline(out, node.children)
-            out.rich_text.append({"start_position": start, "end_position": len(out.message),
-                                  "format_type": _FORMATS[node.style]})
-        elif isinstance(node, markup.Link):
-            if node.children:
-                _inline(out, node.children)
-                out.rich_text.append({"start_position": start, "end_position": len(out.message),
-                                      "format_type": "AddLink", "format_attr": node.url})
-            else:
-                out.message += node.url
-        elif isinstance(node, markup.Mention):
-            out.message += f"@{node.native_id}"
-            if node.platform == PLATFORM:
-                out.at_items.append({"at_contact": node.native_id, "at_type": 1,
-                                     "start_position": start, "end_position": len(out.message)})
-
-
-def split_message(text: ChatText, limit: int = MESSAGE_LIMIT) -> list[ChatText]:
-    """Messages Team Chat accepts: one if it fits, else plain chunks cut at line or word ends."""
-    if len(text.message) <= limit:
-        return [text]
-    chunks: list[ChatText] = []
-    rest = text.message
-    while rest:
-        if len(rest) <= limit:
-            chunks.append(ChatText(rest))
-            break
-        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        chunks.append(ChatText(rest[:cut].rstrip()))
-        rest = rest[cut:].lstrip()
-    return chunks
-
-
-# ---------------------------------------------------------------- calendar events → meetings
-
-
-def select_interpreters(interpreters: Sequence[Interpreter],
-                        languages: Sequence[str] | None) -> list[Interpreter]:
-    """Interpreters whose two languages are both spoken on the bridge (all, if unknown)."""
-    if languages is None:
-        return list(interpreters)
-    spoken = {primary_language(code) for code in languages}
-    return [person for person in interpreters if set(person.languages) <= spoken]
-
-
-def interpretation_label(person: Interpreter) -> str:
-    return " ⇄ ".join(INTERPRETATION_LANGUAGES[code] for code in person.languages)
-
-
-def meeting_request(title: str | None, body: str, schedule: Schedule, *,
-                    default_minutes: int, interpreters: Sequence[Interpreter]) -> dict[str, Any]:
-    """The body of POST /users/{userId}/meetings (and of PATCH /meetings/{id})."""
-    start = schedule.starts_at.astimezone(UTC)
-    minutes = default_minutes
-    if schedule.ends_at is not None and schedule.ends_at > schedule.starts_at:
-        minutes = max(1, round((schedule.ends_at - schedule.starts_at).total_seconds() / 60))
-    request: dict[str, Any] = {
-        "topic": (title or markup.first_line(body) or "Meeting")[:TOPIC_LIMIT],
-        "type": 2,  # scheduled
-        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "duration": minutes,
-        "agenda": markup.plain_text(body)[:AGENDA_LIMIT],
-    }
-    if schedule.timezone:
-        request["timezone"] = schedule.timezone
-    if interpreters:
-        request["settings"] = {"language_interpretation": {
-            "enable": True,
-            "interpreters": [
-                {"email": person.email,
-                 "interpreter_languages": ",".join(INTERPRETATION_LANGUAGES[code]
-                                                   for code in person.languages)}
-                for person in interpreters
-            ],
-        }}
-    return request
-
-
-def interpreters_of(meeting: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(email, languages) of a meeting's interpreters, in either of Zoom's two spellings:
-    `interpreter_languages: "English,French"` or the older `languages: "US,FR"`."""
-    settings = meeting.get("settings")
-    block = settings.get("language_interpretation") if isinstance(settings, Mapping) else None
-    people = block.get("interpreters") if isinstance(block, Mapping) else None
-    return [(str(p.get("email")), str(p.get("interpreter_languages") or p.get("languages") or ""))
-            for p in people or () if isinstance(p, Mapping)]
-
-
-def join_notice(meeting: Mapping[str, Any], interpreters: Sequence[Interpreter]) -> str | None:
-    """What goes back to the calendar event's origin: the join link, and the interpretation."""
-    url = meeting.get("join_url")
-    if not isinstance(url, str) or not url.startswith("https://"):
-        return None
-    lines = [f"Zoom meeting: {url}"]
-    if interpreters:
-        pairs = ", ".join(interpretation_label(person) for person in interpreters)
-        lines.append(f"Interpretation: {markup.escape(pairs)}")
-    return "\n".join(lines)
-
-
-def announcement(event: Event, title: str | None, body: str) -> str:
-    """A calendar event told in a chat: what, when, where, and how to join (canonical)."""
-    prefix = {Kind.EVENT_UPDATED: "Changed: ", Kind.EVENT_CANCELLED: "Cancelled: "}.get(
-        event.kind, "")
-    lines = [f"**{markup.escape(prefix + (title or event.title or 'Event'))}**"]
-    schedule = event.schedule
-    if schedule is not None:
-        lines.append(markup.escape(_when(schedule)))
-        if schedule.location:
-            lines.append(markup.escape(schedule.location))
-        if schedule.join_url:
-            lines.append(schedule.join_url)
-    text = "\n".join(lines)
-    return f"{text}\n\n{body}" if body.strip() else text
-
-
-def _when(schedule: Schedule) -> str:
-    start = schedule.starts_at.astimezone(UTC)
-    if schedule.all_day:
-        return start.strftime("%Y-%m-%d")
-    text = start.strftime("%Y-%m-%d %H:%M")
-    if schedule.ends_at is not None:
-        text += "–" + schedule.ends_at.astimezone(UTC).strftime("%H:%M")
-    return text + " UTC"

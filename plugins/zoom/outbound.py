@@ -1,0 +1,104 @@
+"""Calendar events → Zoom meetings, and what goes back: join notices and announcements. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC
+from typing import Any
+
+from hub import markup
+from hub.events import Event, Kind, Schedule
+from plugins.zoom.settings import INTERPRETATION_LANGUAGES, Interpreter, primary_language
+
+TOPIC_LIMIT = 200
+AGENDA_LIMIT = 2000
+
+
+def select_interpreters(interpreters: Sequence[Interpreter],
+                        languages: Sequence[str] | None) -> list[Interpreter]:
+    """Interpreters whose two languages are both spoken on the bridge (all, if unknown)."""
+    if languages is None:
+        return list(interpreters)
+    spoken = {primary_language(code) for code in languages}
+    return [person for person in interpreters if set(person.languages) <= spoken]
+
+
+def interpretation_label(person: Interpreter) -> str:
+    return " ⇄ ".join(INTERPRETATION_LANGUAGES[code] for code in person.languages)
+
+
+def meeting_request(title: str | None, body: str, schedule: Schedule, *,
+                    default_minutes: int, interpreters: Sequence[Interpreter]) -> dict[str, Any]:
+    """The body of POST /users/{userId}/meetings (and of PATCH /meetings/{id})."""
+    start = schedule.starts_at.astimezone(UTC)
+    minutes = default_minutes
+    if schedule.ends_at is not None and schedule.ends_at > schedule.starts_at:
+        minutes = max(1, round((schedule.ends_at - schedule.starts_at).total_seconds() / 60))
+    request: dict[str, Any] = {
+        "topic": (title or markup.first_line(body) or "Meeting")[:TOPIC_LIMIT],
+        "type": 2,  # scheduled
+        "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration": minutes,
+        "agenda": markup.plain_text(body)[:AGENDA_LIMIT],
+    }
+    if schedule.timezone:
+        request["timezone"] = schedule.timezone
+    if interpreters:
+        request["settings"] = {"language_interpretation": {
+            "enable": True,
+            "interpreters": [
+                {"email": person.email,
+                 "interpreter_languages": ",".join(INTERPRETATION_LANGUAGES[code]
+                                                   for code in person.languages)}
+                for person in interpreters
+            ],
+        }}
+    return request
+
+
+def interpreters_of(meeting: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(email, languages) of a meeting's interpreters, in either of Zoom's two spellings:
+    `interpreter_languages: "English,French"` or the older `languages: "US,FR"`."""
+    settings = meeting.get("settings")
+    block = settings.get("language_interpretation") if isinstance(settings, Mapping) else None
+    people = block.get("interpreters") if isinstance(block, Mapping) else None
+    return [(str(p.get("email")), str(p.get("interpreter_languages") or p.get("languages") or ""))
+            for p in people or () if isinstance(p, Mapping)]
+
+
+def join_notice(meeting: Mapping[str, Any], interpreters: Sequence[Interpreter]) -> str | None:
+    """What goes back to the calendar event's origin: the join link, and the interpretation."""
+    url = meeting.get("join_url")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return None
+    lines = [f"Zoom meeting: {url}"]
+    if interpreters:
+        pairs = ", ".join(interpretation_label(person) for person in interpreters)
+        lines.append(f"Interpretation: {markup.escape(pairs)}")
+    return "\n".join(lines)
+
+
+def announcement(event: Event, title: str | None, body: str) -> str:
+    """A calendar event told in a chat: what, when, where, and how to join (canonical)."""
+    prefix = {Kind.EVENT_UPDATED: "Changed: ", Kind.EVENT_CANCELLED: "Cancelled: "}.get(
+        event.kind, "")
+    lines = [f"**{markup.escape(prefix + (title or event.title or 'Event'))}**"]
+    schedule = event.schedule
+    if schedule is not None:
+        lines.append(markup.escape(_when(schedule)))
+        if schedule.location:
+            lines.append(markup.escape(schedule.location))
+        if schedule.join_url:
+            lines.append(schedule.join_url)
+    text = "\n".join(lines)
+    return f"{text}\n\n{body}" if body.strip() else text
+
+
+def _when(schedule: Schedule) -> str:
+    start = schedule.starts_at.astimezone(UTC)
+    if schedule.all_day:
+        return start.strftime("%Y-%m-%d")
+    text = start.strftime("%Y-%m-%d %H:%M")
+    if schedule.ends_at is not None:
+        text += "–" + schedule.ends_at.astimezone(UTC).strftime("%H:%M")
+    return text + " UTC"
