@@ -104,8 +104,9 @@ class TranslationSettings(BaseModel):
     deepl: DeepLSettings | None = None
     google: GoogleSettings | None = None
     azure: AzureSettings | None = None
-    # Tables of providers from other plugins, validated by their own settings model.
-    other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False)
+    # Tables of providers from other plugins, validated by their own settings model; they
+    # may hold secrets as plain values until then, so they are never shown or dumped.
+    other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False, exclude=True)
 
     @property
     def glossary_version(self) -> str:

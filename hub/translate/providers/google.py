@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from hub.errors import AuthError
+from hub.errors import AuthError, TransientError
+from hub.http import parse_retry_after
 from hub.translate.languages import normalize, primary
 from hub.translate.provider import QuotaExhausted, Translator
 from hub.translate.providers._http import call_json, error_json, shape_error
@@ -24,6 +25,7 @@ BATCH = 128
 # Google keeps the region for these; everything else is the bare language.
 REGIONAL = {"zh-CN", "zh-TW", "pt-PT", "pt-BR"}
 QUOTA_REASONS = {"dailyLimitExceeded", "quotaExceeded", "dailyLimitExceededUnreg"}
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 def language_code(tag: str) -> str:
@@ -46,6 +48,11 @@ def _on_error(response: httpx.Response) -> None:
             "Google answered that the API key is not valid; create a key allowed to call the "
             "Cloud Translation API and set [translation.google].api_key",
             connection="google",
+        )
+    if reasons & RATE_REASONS:
+        raise TransientError(
+            "Google answered 403: too many requests for now", connection="google",
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     if reasons & QUOTA_REASONS:
         raise QuotaExhausted(
