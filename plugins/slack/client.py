@@ -98,7 +98,7 @@ class SlackClient:
     async def post_message(self, channel: str, text: str, *, thread_ts: str | None = None,
                            username: str | None = None, icon_url: str | None = None,
                            metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        args: dict[str, Any] = {"channel": channel, "text": text}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if username:
