@@ -117,7 +117,8 @@ class TranslationService:
         note: str | None = None
         for translator in self.chain:
             try:
-                usable = await translator.supports(source, target)
+                async with asyncio.timeout(translator.settings.timeout_seconds):
+                    usable = await translator.supports(source, target)
             except Exception as exc:  # a provider's failure never stops the message
                 await self._failed(translator.name, exc, translator.settings.timeout_seconds)
                 note = note or NOTE_FAILED
