@@ -3,7 +3,8 @@
 Same paths (`/{version}/{phone-number-id}/messages`, `/media`, `/{media-id}`), bearer auth,
 Meta's error envelope (`error.code`, `error_subcode`, `error_data.details`), the 24-hour
 customer-service window (a free-form send to someone who has not written for 24 hours is
-refused with 131047, synchronously here), approved templates only, media URLs that expire
+refused with 131047, at once or in a later `failed` status), approved templates only, media
+URLs that expire
 after `media_url_ttl` seconds, and webhooks signed with the app secret
 (`X-Hub-Signature-256`). Act as a WhatsApp user with `user_sends_text`, `user_sends_image`,
 `user_reacts`; read what the business sent with `sent_to`.
@@ -11,6 +12,7 @@ after `media_url_ttl` seconds, and webhooks signed with the app secret
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.parser
 import email.policy
@@ -32,6 +34,8 @@ from starlette.routing import Route
 from hub.sandbox.base import Emulator, Fault, json_error
 
 WINDOW = timedelta(hours=24)
+WINDOW_DETAILS = ("Message failed to send because more than 24 hours have passed since the "
+                  "customer last replied to this number.")
 MEDIA_LIMITS = {"image": 5 * 2**20, "video": 16 * 2**20, "audio": 16 * 2**20,
                 "document": 100 * 2**20, "sticker": 500 * 1024}
 
@@ -101,8 +105,12 @@ class WhatsAppEmulator(Emulator):
                  app_secret: str = "sandbox-app-secret",  # noqa: S107 - not a secret
                  waba_id: str = "102290129340398",
                  templates: Mapping[str, set[str]] | None = None,
-                 media_url_ttl: float = 300.0,
+                 media_url_ttl: float = 300.0, window_errors: str = "sync",
+                 status_delay: float = 0.2,
                  clock: Callable[[], datetime] | None = None) -> None:
+        """`window_errors`: "sync" refuses a send outside the 24-hour window with 131047;
+        "status" accepts it and reports it `failed` (131047) `status_delay` seconds later,
+        as the Cloud API usually does."""
         self.phone_number_id = phone_number_id
         self.display_phone_number = display_phone_number
         self.access_token = access_token
@@ -110,6 +118,11 @@ class WhatsAppEmulator(Emulator):
         self.waba_id = waba_id
         self.templates = dict(templates or {"new_post": {"en", "pt_PT"}})
         self.media_url_ttl = media_url_ttl
+        if window_errors not in ("sync", "status"):
+            raise ValueError('window_errors is "sync" or "status"')
+        self.window_errors = window_errors
+        self.status_delay = status_delay
+        self._tasks: set[asyncio.Task[None]] = set()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.users: dict[str, User] = {}
         self.groups: dict[str, list[str]] = {}
@@ -187,10 +200,25 @@ class WhatsAppEmulator(Emulator):
                                  "timestamp": str(int(self.clock().timestamp())),
                                  "recipient_id": message.to}
         if error is not None:
-            entry["errors"] = [{"code": error, "title": "sandbox failure",
-                                "message": "sandbox failure",
-                                "error_data": {"details": "reported by the sandbox"}}]
+            title = "Re-engagement message" if error == 131047 else "sandbox failure"
+            details = WINDOW_DETAILS if error == 131047 else "reported by the sandbox"
+            entry["errors"] = [{"code": error, "title": title, "message": title,
+                                "error_data": {"details": details}}]
         await self._fire_value({"statuses": [entry]})
+
+    async def _fail_later(self, wamid: str) -> None:
+        await asyncio.sleep(self.status_delay)
+        await self.fire_status(wamid, "failed", error=131047)
+
+    async def settle(self) -> None:
+        """Wait until every status the sandbox scheduled has been fired."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await super().aclose()
 
     async def _fire_value(self, value: dict[str, Any]) -> httpx.Response:
         payload = {"object": "whatsapp_business_account", "entry": [{"id": self.waba_id,
@@ -301,6 +329,11 @@ class WhatsAppEmulator(Emulator):
         if problem is not None:
             return problem
         wamid = self._wamid()
+        if body.get("recipient_type") != "group" and self._outside_window(kind, str(to)):
+            # window_errors == "status": accepted now, reported failed a moment later.
+            task = asyncio.create_task(self._fail_later(wamid))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         context = (body.get("context") or {}).get("message_id")
         self.sent.append(Sent(wamid, str(to), kind, content, self.clock(), context,
                               {k: v for k, v in body.items()
@@ -308,6 +341,14 @@ class WhatsAppEmulator(Emulator):
         return JSONResponse({"messaging_product": "whatsapp",
                              "contacts": [{"input": to, "wa_id": to}],
                              "messages": [{"id": wamid}]})
+
+    def _outside_window(self, kind: str, to: str) -> bool:
+        if kind == "template":
+            return False
+        person = self.users.get(to) or next(
+            (u for u in self.users.values() if u.user_id == to), None)
+        return (person is None or person.last_inbound is None
+                or self.clock() - person.last_inbound >= WINDOW)
 
     def _refusal(self, body: Mapping[str, Any], kind: str, content: Mapping[str, Any],
                  to: str) -> Response | None:
@@ -317,15 +358,9 @@ class WhatsAppEmulator(Emulator):
             if kind not in ("text", "image", "video", "audio", "document", "template"):
                 return graph_error(400, 131051, "(#131051) Unsupported message type",
                                    details=f"{kind} messages are not supported in groups")
-        elif kind != "template":
-            person = self.users.get(to) or next(
-                (u for u in self.users.values() if u.user_id == to), None)
-            if person is None or person.last_inbound is None or \
-                    self.clock() - person.last_inbound >= WINDOW:
-                return graph_error(400, 131047, "(#131047) Re-engagement message",
-                                   subcode=2494010, details="Message failed to send because "
-                                   "more than 24 hours have passed since the customer last "
-                                   "replied to this number.")
+        elif self._outside_window(kind, to) and self.window_errors == "sync":
+            return graph_error(400, 131047, "(#131047) Re-engagement message",
+                               subcode=2494010, details=WINDOW_DETAILS)
         if kind == "text" and len(str(content.get("body", ""))) > 4096:
             return graph_error(400, 100, "(#100) Param text['body'] must be at most 4096 "
                                "characters long.")

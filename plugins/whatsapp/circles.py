@@ -18,6 +18,9 @@ from plugins.whatsapp.settings import WhatsAppSettings
 WINDOW = timedelta(hours=24) - timedelta(minutes=1)
 #: How many recent (representative id, own id) pairs a member keeps for quote-replies.
 RECENT = 200
+#: How many free-form sends a member keeps the template values of, should WhatsApp report
+#: later (in a `failed` status) that the window was closed after all.
+PENDING = 20
 INBOUND = ""  # the idempotency key of entries that record a member's own messages
 REACTED = "reacted:"  # prefix of entries recording which message a hub reaction is on
 
@@ -45,6 +48,15 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """A free-form send not yet known to have arrived, and the template to send instead."""
+
+    own: str
+    representative: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """What the hub remembers of one WhatsApp user."""
 
@@ -57,6 +69,7 @@ class Member:
     user_id: str | None = None
     name: str | None = None
     recent: tuple[Entry, ...] = field(default=())
+    pending: tuple[Pending, ...] = field(default=())
 
     def to_json(self) -> str:
         return json.dumps({
@@ -64,6 +77,7 @@ class Member:
             "changed_at": _iso(self.changed_at), "last_inbound": _iso(self.last_inbound),
             "wa_id": self.wa_id, "user_id": self.user_id, "name": self.name,
             "recent": [[e.key, e.representative, e.own] for e in self.recent],
+            "pending": [[p.own, p.representative, p.values] for p in self.pending],
         })
 
     @classmethod
@@ -77,6 +91,7 @@ class Member:
             last_inbound=_parse(data.get("last_inbound")),
             wa_id=data.get("wa_id"), user_id=data.get("user_id"), name=data.get("name"),
             recent=tuple(Entry(*item) for item in data.get("recent", [])),
+            pending=tuple(Pending(*item) for item in data.get("pending", [])),
         )
 
     @property
@@ -90,6 +105,16 @@ class Member:
         kept = [e for e in self.recent if (e.key, e.representative) != (entry.key,
                                                                         entry.representative)]
         return replace(self, recent=(*kept, entry)[-RECENT:])
+
+    def expect(self, pending: Pending) -> Member:
+        return replace(self, pending=(*self.pending, pending)[-PENDING:])
+
+    def take_pending(self, own: str) -> tuple[Member, Pending | None]:
+        """The member without the pending send `own`, and that send if it was pending."""
+        found = next((p for p in self.pending if p.own == own), None)
+        if found is None:
+            return self, None
+        return replace(self, pending=tuple(p for p in self.pending if p.own != own)), found
 
     def closed(self) -> Member:
         """The member after WhatsApp said their window is closed (error 131047)."""

@@ -24,6 +24,7 @@ from hub.connector import (
     Address,
     Capability,
     Connector,
+    DeliveryStatus,
     Form,
     Inbound,
     LocalFile,
@@ -47,7 +48,7 @@ from hub.events import Actor, Attachment, Event, Kind, Ref
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.whatsapp import circles, mapping
-from plugins.whatsapp.circles import Member
+from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.client import GraphClient, GraphError
 from plugins.whatsapp.fanout import Fanout, WindowClosedError
 from plugins.whatsapp.members import WINDOW_CLOSED, Roster
@@ -180,13 +181,35 @@ class WhatsAppConnector(Connector):
         for problem in delivery.problems:
             log.warning('connection "%s": WhatsApp reported %s', self.connection, problem)
         events: list[Event] = []
+        statuses: list[DeliveryStatus] = []
+        replace_by_template: list[tuple[Member, Pending]] = []
         async with self.lock:
             for item in delivery.received:
                 event = await self.roster.admit(item)
                 if event is not None:
                     events.append(event)
-            statuses = [await self.roster.report(report) for report in delivery.reports]
+            for report in delivery.reports:
+                status, redo = await self.roster.report(report)
+                statuses.append(status)
+                if redo is not None:
+                    replace_by_template.append(redo)
+        for member, pending in replace_by_template:
+            await self._replace_by_template(member, pending)
         return Inbound(events=events, statuses=statuses)
+
+    async def _replace_by_template(self, member: Member, pending: Pending) -> None:
+        """WhatsApp refused a free-form send after accepting it (131047 in a status): the
+        template goes now. A failure here is logged; the status is recorded either way."""
+        try:
+            own = await self.send_template(member, pending.values)
+        except (ConnectorError, ConfigError) as exc:
+            log.warning('connection "%s": the template for member …%s could not replace a '
+                        "refused message: %s", self.connection, member.key[-4:], exc)
+            return
+        async with self.lock:
+            fresh = await self.roster.load(member.key) or member
+            await self.roster.save(fresh.remember(
+                circles.Entry("template", pending.representative, own)))
 
     # -- outbound --------------------------------------------------------------------------
 
@@ -244,6 +267,18 @@ class WhatsAppConnector(Connector):
         if address.kind == "member":
             return [await self.roster.load(address.id) or Member(key=address.id)]
         return await self.roster.circle_members(address.id)
+
+    async def send_template(self, member: Member, values: dict[str, str]) -> str:
+        """The configured template to one member, its parameters quoting `values`."""
+        template = self.settings.template
+        if template is None:
+            raise PermanentError(
+                f"member …{member.key[-4:]} has not written in 24 hours, so WhatsApp only "
+                f"accepts an approved template; set [connections.{self.connection}.template] "
+                "(name, language, parameters)", connection=self.connection)
+        message = mapping.template_message(template.name, template.language,
+                                           template.parameters, values)
+        return await self.send_one(member.address, message)
 
     async def send_one(self, recipient: dict[str, str], message: dict[str, Any]) -> str:
         """One message to one recipient; Graph errors mapped to hub errors."""

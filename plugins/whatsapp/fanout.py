@@ -14,7 +14,7 @@ from hub import markup
 from hub.connector import Address, Form, Outgoing
 from hub.errors import PermanentError
 from plugins.whatsapp import circles, mapping
-from plugins.whatsapp.circles import Entry, Member
+from plugins.whatsapp.circles import Entry, Member, Pending
 from plugins.whatsapp.formatting import CAPTION_LIMIT, to_whatsapp
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Fanout:
         self.header = header
         self._parts: list[dict[str, Any]] | None = None
         self._reacted: dict[str, str] = {}  # member key -> the message their reaction is on
+        self._free_form: set[str] = set()  # members sent free text (the window may be wrong)
 
     @property
     def is_reaction(self) -> bool:
@@ -124,6 +125,8 @@ class Fanout:
                 if member.key in self._reacted:
                     reacted = f"{circles.REACTED}{self._reacted[member.key]}"
                     fresh = fresh.remember(Entry(reacted, representative, own))
+                if member.key in self._free_form and self.connector.settings.template:
+                    fresh = fresh.expect(Pending(own, representative, self.template_values()))
                 await self.connector.roster.save(fresh)
         if representative is None and self.notice and not failures:
             return None
@@ -151,29 +154,26 @@ class Fanout:
         if not is_open:
             return await self._template(member)
         try:
-            return await self._send_parts(member.address, own_reply)
+            own = await self._send_parts(member.address, own_reply)
         except WindowClosedError:
             async with self.connector.lock:
                 fresh = await self.connector.roster.load(member.key) or member
                 await self.connector.roster.save(fresh.closed())
             return await self._template(member)
+        if not self.notice:
+            self._free_form.add(member.key)
+        return own
 
     async def _template(self, member: Member) -> str:
-        template = self.connector.settings.template
-        if template is None:
-            raise PermanentError(
-                f"member …{member.key[-4:]} has not written in 24 hours, so WhatsApp only "
-                "accepts an approved template; set [connections."
-                f"{self.connector.connection}.template] (name, language, parameters)",
-                connection=self.connector.connection)
+        return await self.connector.send_template(member, self.template_values())
+
+    def template_values(self) -> dict[str, str]:
+        """What the template's parameters may quote from this item."""
         out = self.outgoing
         preview = (markup.first_line(out.body) or (out.title or "")
                    or ", ".join(file.name for file in out.files))
-        values = {
+        return {
             "author": out.author, "preview": preview, "title": out.title or "",
             "circle": self.address.id if self.address.kind == "circle" else "",
             "platform": out.event.source.platform.capitalize(),
         }
-        message = mapping.template_message(template.name, template.language,
-                                           template.parameters, values)
-        return await self.connector.send_one(member.address, message)

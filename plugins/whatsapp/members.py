@@ -14,7 +14,7 @@ from hub.connector import DeliveryStatus, StateBox
 from hub.errors import ConfigError
 from hub.events import Event
 from plugins.whatsapp import circles, mapping
-from plugins.whatsapp.circles import Member
+from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.settings import WhatsAppSettings
 
 WINDOW_CLOSED = 131047
@@ -66,20 +66,28 @@ class Roster:
         await self.save(moved)
         await self.save(replace(member, opted_in=False, changed_at=at))
 
-    async def report(self, report: mapping.Report) -> DeliveryStatus:
-        """A status, named by the hub's id for the message; 131047 closes the window."""
+    async def report(self, report: mapping.Report
+                     ) -> tuple[DeliveryStatus, tuple[Member, Pending] | None]:
+        """A status, named by the hub's id for the message. A 131047 failure closes the
+        window and returns the send to replace by the template, when it is known."""
         if not report.recipient:
-            return report.status
+            return report.status, None
         member = await self.load(report.recipient, report.recipient)
         if member is None:
-            return report.status
-        if report.error_code == WINDOW_CLOSED:
-            await self.save(member.closed())
+            return report.status, None
         own = report.status.native_id
+        replaced: Pending | None = None
+        if report.error_code == WINDOW_CLOSED:
+            member, replaced = member.closed().take_pending(own)
+            await self.save(member)
+        elif report.status.state in ("delivered", "read", "played"):
+            member, _ = member.take_pending(own)
+            await self.save(member)
         representative = member.representative_of(own)
-        if representative == own:
-            return report.status
-        return DeliveryStatus(representative, report.status.state, report.status.error)
+        status = report.status
+        if representative != own:
+            status = DeliveryStatus(representative, status.state, status.error)
+        return status, ((member, replaced) if replaced else None)
 
     async def load(self, key: str, user_id: str | None = None) -> Member | None:
         """A member's record, found by phone number or, failing that, by BSUID alias."""

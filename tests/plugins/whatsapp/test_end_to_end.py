@@ -122,3 +122,22 @@ async def test_members_and_peer_talk_through_the_hub(tmp_path: Path,
             refused = await client.post(sandbox.webhook_url, content=b'{"object": "x"}',
                                         headers={"X-Hub-Signature-256": "sha256=" + "0" * 64})
         assert refused.status_code == 401
+
+
+async def test_a_late_window_failure_is_replaced_by_the_template(tmp_path: Path) -> None:
+    """The Cloud API usually accepts a send outside the window and reports 131047 later."""
+    Shelf.items.clear()
+    async with serve_emulator(WhatsAppEmulator(window_errors="status")) as served:
+        assert isinstance(served, WhatsAppEmulator)
+        async with Hub.start(hub_settings(tmp_path, served),
+                             extra_plugins={"shelf": ShelfPlugin()}) as hub:
+            served.webhook_url = f"{hub.url}/webhooks/members-whatsapp"
+            await served.user_sends_text(ANA, "Olá", name="Ana Souza")
+            await hub.settle()
+            served.advance(hours=30)  # the hub still believes Ana's window is open
+            await peer_says(hub, "Reunião amanhã", "p-1")
+            await hub.settle()
+            await served.settle()  # the failed status reaches the hub, which answers at once
+            assert [m.type for m in served.sent_to(ANA)] == ["text", "template"]
+            assert served.sent_to(ANA)[1].body["components"][0]["parameters"][1] == {
+                "type": "text", "text": "Reunião amanhã"}

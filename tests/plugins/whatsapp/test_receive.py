@@ -145,3 +145,52 @@ async def test_a_member_who_changes_number_keeps_their_circle() -> None:
     assert members == ["351912345678", "972912345678"]  # the old number left, the new came
     moved = await connector.roster.load("972912345678")
     assert moved is not None and moved.last_inbound is None  # a notice opens no window
+
+
+def window_failure(wamid: str, recipient: str) -> dict[str, object]:
+    """Meta's `failed` status (fixture) turned into a late 131047 for one of our sends."""
+    payload = fixture("status_failed.json")
+    status = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+    status.update(id=wamid, recipient_id=recipient)
+    status["errors"][0].update(code=131047, title="Re-engagement message",
+                               message="Re-engagement message")
+    return payload
+
+
+async def test_a_late_window_failure_sends_the_template_once() -> None:
+    graph = Graph()
+    connector = make_connector(graph)
+    for key in (SEEDED, "351912345678"):
+        await connector.roster.save(Member(key=key, last_inbound=NOW - timedelta(hours=1)))
+    target = Target(Address.parse("wa/circle/general"), Shape.CHAT)
+    await connector.send(outgoing("Agenda for **Monday**"), target)
+    refused = graph.to("351912345678")[0]
+    assert refused["type"] == "text"
+    inbound = await connector.receive(signed(window_failure("wamid.out2", "351912345678")))
+    [status] = inbound.statuses
+    assert (status.native_id, status.state) == ("wamid.out1", "failed")
+    replacement = graph.to("351912345678")[1]
+    assert replacement["type"] == "template"
+    assert replacement["template"]["components"][0]["parameters"][1] == {
+        "type": "text", "text": "Agenda for Monday"}
+    # Meta retries webhooks: the same report again sends nothing more.
+    await connector.receive(signed(window_failure("wamid.out2", "351912345678")))
+    assert len(graph.to("351912345678")) == 2
+    member = await connector.roster.load("351912345678")
+    assert member is not None and member.last_inbound is None and member.pending == ()
+    # A quote-reply to the template points at the circle's id for the message.
+    assert member.representative_of("wamid.out3") == "wamid.out1"
+
+
+async def test_delivered_status_settles_a_pending_send() -> None:
+    graph = Graph()
+    connector = make_connector(graph)
+    await connector.roster.save(Member(key=SEEDED, last_inbound=NOW - timedelta(hours=1)))
+    await connector.send(outgoing(), Target(Address.parse(f"wa/member/{SEEDED}"), Shape.CHAT))
+    member = await connector.roster.load(SEEDED)
+    assert member is not None and [p.own for p in member.pending] == ["wamid.out1"]
+    payload = fixture("status_read.json")
+    payload["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = "wamid.out1"
+    await connector.receive(signed(payload))
+    member = await connector.roster.load(SEEDED)
+    assert member is not None and member.pending == ()
