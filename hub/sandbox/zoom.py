@@ -102,7 +102,7 @@ class ZoomEmulator(Emulator):
             Route("/v2/chat/users/{user_id}/messages", self._post_message, methods=["POST"]),
             Route("/v2/chat/users/{user_id}/messages", self._list_messages, methods=["GET"]),
             Route("/v2/chat/users/{user_id}/messages/{message_id}", self._message,
-                  methods=["PUT", "DELETE"]),
+                  methods=["GET", "PUT", "DELETE"]),
             Route("/rec/download/{file_id}", self._download, methods=["GET"]),
         ]
 
@@ -297,15 +297,19 @@ class ZoomEmulator(Emulator):
         if not self._authorised(request):
             return _error(401, 124, "Invalid access token.")
         message = self.messages.get(request.path_params["message_id"])
-        if request.method == "DELETE":
-            channel = request.query_params.get("to_channel")
+        body = await read_json(request) if request.method == "PUT" else None
+        if isinstance(body, dict):
+            channel = body.get("to_channel")
         else:
-            body = await read_json(request)
-            channel = body.get("to_channel") if isinstance(body, dict) else None
+            channel = request.query_params.get("to_channel")
         if message is None or message["channel_id"] != channel:
             return _error(400, 300, f"Message does not exist: {request.path_params['message_id']}.")
+        if request.method == "GET":
+            return JSONResponse({k: v for k, v in message.items() if k != "channel_id"})
         if request.method == "DELETE":
             del self.messages[message["id"]]
+        elif not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            return _error(400, 300, "Invalid parameter: message.")
         else:
             message["message"] = body["message"]
         return Response(status_code=204)

@@ -88,6 +88,12 @@ async def test_errors_are_zoom_shaped(zoom: ZoomEmulator, http: httpx.AsyncClien
                              json={"message": "x", "to_channel": "C1",
                                    "reply_main_message_id": reply["id"]})
     assert (deeper.status_code, deeper.json()["code"]) == (400, 5402)
+    read = await http.get(f"{zoom.base_url}/v2/chat/users/me/messages/{main['id']}",
+                          headers=bearer, params={"to_channel": "C1"})
+    assert read.json()["message"] == "main"
+    elsewhere = await http.get(f"{zoom.base_url}/v2/chat/users/me/messages/{main['id']}",
+                               headers=bearer, params={"to_channel": "C2"})
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (400, 300)
 
 
 async def test_rate_limit_fault_answers_429_then_recovers(zoom: ZoomEmulator,
