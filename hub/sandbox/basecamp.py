@@ -59,7 +59,8 @@ class BasecampEmulator(Emulator):
                  client_id: str = "sandbox-client",
                  client_secret: str = "sandbox-client-secret",  # noqa: S107
                  edit_kinds: str = "observed",
-                 rate_limit: tuple[int, float] | None = None) -> None:
+                 rate_limit: tuple[int, float] | None = None, webhook_attempts: int = 3,
+                 retry_base: float = 0.05) -> None:
         self.account_id = account_id
         self.tokens = {token}
         self.refresh_token, self.client_id, self.client_secret = (refresh_token, client_id,
@@ -69,6 +70,7 @@ class BasecampEmulator(Emulator):
         # (requests, seconds): Basecamp's first limit is about 50 requests per 10 seconds.
         self.rate_limit = rate_limit
         self.rate_limited = 0
+        self.webhook_attempts, self.retry_base = webhook_attempts, retry_base
         self._recent: list[float] = []
         self.people: dict[int, Record] = {}
         self.projects: dict[int, Record] = {}
@@ -338,6 +340,14 @@ class BasecampEmulator(Emulator):
             task.add_done_callback(self._pending.discard)
 
     async def _deliver(self, hook: Record, payload: Record) -> None:
+        """Deliver with retries (Basecamp backs off exponentially); every failed attempt
+        counts, and the tenth in a row turns the webhook off."""
+        for attempt in range(self.webhook_attempts):
+            if await self._attempt(hook, payload) or not hook["active"]:
+                return
+            await asyncio.sleep(self.retry_base * 2 ** attempt)
+
+    async def _attempt(self, hook: Record, payload: Record) -> bool:
         headers = {"User-Agent": "Basecamp3 Webhook", "X-Request-Id": str(uuid.uuid4())}
         code, body = 0, ""
         try:
@@ -355,6 +365,7 @@ class BasecampEmulator(Emulator):
                         "body": payload},
             "response": {"headers": {}, "code": code, "message": "", "body": body}})
         del hook["recent_deliveries"][25:]
+        return ok
 
     # -- the HTTP API ------------------------------------------------------------------------
 

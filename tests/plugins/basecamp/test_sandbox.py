@@ -209,3 +209,22 @@ async def test_rate_limit_answers_429_with_retry_after(http: httpx.AsyncClient) 
             await connector.client.profile()
     assert caught.value.retry_after is not None and 1 <= caught.value.retry_after <= 10
     assert emulator.rate_limited == 1
+
+
+async def test_failed_deliveries_are_retried_then_turn_the_webhook_off(
+        sandbox: BasecampEmulator) -> None:
+    project = sandbox.add_project("Lisbon")
+    ana = sandbox.add_person("Ana Souza", "ana@example.org")
+    # Nothing listens there: every attempt fails.
+    hook = sandbox.add_webhook(project, "http://127.0.0.1:9/webhooks/bc/s3cret")
+    sandbox.retry_base = 0.001
+    for n in range(4):
+        await sandbox.post_message(project, ana, f"post {n}", "<div>x</div>")
+    await sandbox.quiet()
+    assert hook["active"] is False  # ten failed attempts in a row (a few were in flight)
+    assert 10 <= len(hook["recent_deliveries"]) <= 12
+    fired = len(sandbox.fired)
+    await sandbox.post_message(project, ana, "after", "<div>x</div>")
+    assert len(sandbox.fired) == fired  # an inactive webhook is not called
+    assert {d["request"]["headers"]["User-Agent"] for d in hook["recent_deliveries"]} == {
+        "Basecamp3 Webhook"}
