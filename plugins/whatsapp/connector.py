@@ -268,7 +268,8 @@ class WhatsAppConnector(Connector):
             return [await self.roster.load(address.id) or Member(key=address.id)]
         return await self.roster.circle_members(address.id)
 
-    async def send_template(self, member: Member, values: dict[str, str]) -> str:
+    async def send_template(self, member: Member, values: dict[str, str],
+                            tag: dict[str, str] | None = None) -> str:
         """The configured template to one member, its parameters quoting `values`."""
         template = self.settings.template
         if template is None:
@@ -278,7 +279,7 @@ class WhatsAppConnector(Connector):
                 "(name, language, parameters)", connection=self.connection)
         message = mapping.template_message(template.name, template.language,
                                            template.parameters, values)
-        return await self.send_one(member.address, message)
+        return await self.send_one(member.address, {**message, **(tag or {})})
 
     async def send_one(self, recipient: dict[str, str], message: dict[str, Any]) -> str:
         """One message to one recipient; Graph errors mapped to hub errors."""

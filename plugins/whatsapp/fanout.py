@@ -45,6 +45,11 @@ class Fanout:
         self._free_form: set[str] = set()  # members sent free text (the window may be wrong)
 
     @property
+    def tag(self) -> dict[str, str]:
+        """The delivery's key, echoed by WhatsApp in the statuses of what it sent."""
+        return {"biz_opaque_callback_data": self.outgoing.idempotency_key[:512]}
+
+    @property
     def is_reaction(self) -> bool:
         return self.outgoing.form is Form.REACTION
 
@@ -79,7 +84,7 @@ class Fanout:
             message = dict(part)
             if index == 0 and reply_to:
                 message["context"] = {"message_id": reply_to}
-            wamid = await self.connector.send_one(recipient, message)
+            wamid = await self.connector.send_one(recipient, {**message, **self.tag})
             first = first or wamid
         assert first is not None  # parts() always yields at least the text
         return first
@@ -149,8 +154,8 @@ class Fanout:
                 return None  # nothing to react to in this chat, or no free-form allowed
             emoji = markup.plain_text(self.outgoing.body).strip()
             self._reacted[member.key] = own_reply
-            return await self.connector.send_one(member.address,
-                                                 mapping.reaction_message(own_reply, emoji))
+            return await self.connector.send_one(
+                member.address, {**mapping.reaction_message(own_reply, emoji), **self.tag})
         if not is_open:
             return await self._template(member)
         try:
@@ -165,7 +170,7 @@ class Fanout:
         return own
 
     async def _template(self, member: Member) -> str:
-        return await self.connector.send_template(member, self.template_values())
+        return await self.connector.send_template(member, self.template_values(), self.tag)
 
     def template_values(self) -> dict[str, str]:
         """What the template's parameters may quote from this item."""

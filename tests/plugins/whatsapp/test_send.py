@@ -32,9 +32,11 @@ async def test_text_fans_out_to_every_member_in_window() -> None:
     assert receipt.native_id == "wamid.out1"
     assert graph.sent == [
         {"messaging_product": "whatsapp", "to": A, "type": "text",
-         "text": {"body": "*Ana Souza (Slack)*\nHello *all*", "preview_url": False}},
+         "text": {"body": "*Ana Souza (Slack)*\nHello *all*", "preview_url": False},
+         "biz_opaque_callback_data": "passerelle-1"},
         {"messaging_product": "whatsapp", "to": B, "type": "text",
-         "text": {"body": "*Ana Souza (Slack)*\nHello *all*", "preview_url": False}},
+         "text": {"body": "*Ana Souza (Slack)*\nHello *all*", "preview_url": False},
+         "biz_opaque_callback_data": "passerelle-1"},
     ]
     request = graph.messages.calls[0].request
     assert request.headers["authorization"] == "Bearer EAAG-test-token"
@@ -139,7 +141,8 @@ async def test_group_send_and_quote_reply() -> None:
                            "to": "GROUP1", "type": "text",
                            "text": {"body": "*Ana Souza (Slack)*\nHello *all*",
                                     "preview_url": False},
-                           "context": {"message_id": "wamid.parent"}}]
+                           "context": {"message_id": "wamid.parent"},
+                           "biz_opaque_callback_data": "passerelle-1"}]
 
 
 async def test_replies_quote_each_members_own_copy() -> None:
@@ -172,7 +175,8 @@ async def test_reaction_goes_to_each_members_copy() -> None:
     await connector.send(outgoing("👍", form=Form.REACTION, reply_to=first.native_id,
                                   key="passerelle-2"), CIRCLE)
     assert graph.to(B)[1] == {"messaging_product": "whatsapp", "to": B, "type": "reaction",
-                              "reaction": {"message_id": "wamid.out2", "emoji": "👍"}}
+                              "reaction": {"message_id": "wamid.out2", "emoji": "👍"},
+                              "biz_opaque_callback_data": "passerelle-2"}
 
 
 async def test_reaction_without_a_target_is_refused() -> None:
@@ -202,9 +206,11 @@ async def test_files_are_uploaded_once_and_sent_by_id(tmp_path: Path) -> None:
     assert b'name="type"\r\n\r\nimage/jpeg' in upload.content
     assert graph.to(A) == [
         {"messaging_product": "whatsapp", "to": A, "type": "image",
-         "image": {"id": "media1", "caption": "*Ana Souza (Slack)*\nMinutes"}},
+         "image": {"id": "media1", "caption": "*Ana Souza (Slack)*\nMinutes"},
+         "biz_opaque_callback_data": "passerelle-1"},
         {"messaging_product": "whatsapp", "to": A, "type": "document",
-         "document": {"id": "media2", "filename": "report.pdf"}},
+         "document": {"id": "media2", "filename": "report.pdf"},
+         "biz_opaque_callback_data": "passerelle-1"},
     ]
     assert [m["type"] for m in graph.to(B)] == ["image", "document"]
 
@@ -274,7 +280,8 @@ async def test_delete_takes_a_reaction_back_or_tells_the_deletion() -> None:
     assert graph.to(A)[-1] == {"messaging_product": "whatsapp", "to": A, "type": "text",
                                "text": {"body": "🗑️ _Deleted at its source_",
                                         "preview_url": False},
-                               "context": {"message_id": "wamid.out1"}}
+                               "context": {"message_id": "wamid.out1"},
+                               "biz_opaque_callback_data": "deleted-wamid.out1"}
 
 
 async def test_notices_to_nobody_are_not_errors() -> None:
