@@ -106,9 +106,16 @@ class SlackEmulator(Emulator):
                              "previous_message": previous, "channel_type": "channel"})
 
     async def delete(self, channel: str, ts: str) -> None:
+        """A person deletes a message; a thread root with replies stays as a tombstone."""
         message = self._find(channel, ts)
-        self.channels[channel].remove(message)
         now = self._ts()
+        if self._tombstone(channel, message):
+            await self._deliver({"type": "message", "subtype": "message_changed",
+                                 "hidden": True, "channel": channel, "ts": now,
+                                 "event_ts": now, "message": self._find(channel, ts),
+                                 "previous_message": message, "channel_type": "channel"})
+            return
+        self.channels[channel].remove(message)
         await self._deliver({"type": "message", "subtype": "message_deleted", "hidden": True,
                              "channel": channel, "ts": now, "event_ts": now, "deleted_ts": ts,
                              "previous_message": message, "channel_type": "channel"})
@@ -278,8 +285,14 @@ class SlackEmulator(Emulator):
             return {"ok": False, "error": "message_not_found"}
         if found.get("bot_id") != self.bot_id and found.get("user") != self.bot_user:
             return {"ok": False, "error": "cant_delete_message"}
-        self.channels[channel].remove(found)
         now = self._ts()
+        if self._tombstone(channel, found):
+            await self._deliver({"type": "message", "subtype": "message_changed",
+                                 "hidden": True, "channel": channel, "ts": now,
+                                 "event_ts": now, "message": self._find(channel, ts),
+                                 "previous_message": found, "channel_type": "channel"})
+            return {"ok": True, "channel": channel, "ts": ts}
+        self.channels[channel].remove(found)
         await self._deliver({"type": "message", "subtype": "message_deleted", "hidden": True,
                              "channel": channel, "ts": now, "event_ts": now, "deleted_ts": ts,
                              "previous_message": found, "channel_type": "channel"})
@@ -431,6 +444,19 @@ class SlackEmulator(Emulator):
         if found is None:
             raise KeyError(f"no message {ts} in {channel}")
         return found
+
+    def _tombstone(self, channel: str, message: Message) -> bool:
+        """A deleted thread root with replies stays, as Slack shows it, "This message was
+        deleted."; True when that happened instead of a removal."""
+        ts = message["ts"]
+        if not any(m.get("thread_ts") == ts and m["ts"] != ts for m in self.channels[channel]):
+            return False
+        index = self.channels[channel].index(message)
+        self.channels[channel][index] = {
+            "type": "message", "subtype": "tombstone", "hidden": True,
+            "text": "This message was deleted.", "user": "USLACKBOT", "ts": ts,
+            "thread_ts": ts, "parent_user_id": "USLACKBOT"}
+        return True
 
     def _with_thread(self, channel: str, message: Message) -> Message:
         replies = [m for m in self.channels.get(channel, [])

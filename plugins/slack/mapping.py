@@ -148,8 +148,18 @@ def _changed(event: Mapping[str, Any], channel: str, connection: str, own: Set[s
              event_type: str) -> list[Event]:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
-    if is_own(message, own, event_type) or message.get("subtype") == "tombstone":
+    if is_own(message, own, event_type) or is_own(previous, own, event_type):
         return []
+    if message.get("subtype") == "tombstone":
+        # A thread root deleted while it has replies stays as a tombstone: a delete.
+        return [Event(
+            kind=Kind.MESSAGE_DELETED,
+            source=_ref(connection, channel, str(message["ts"])),
+            actor=actor_of(previous or message),
+            occurred_at=ts_to_datetime(str(event.get("event_ts") or event.get("ts")
+                                           or message["ts"])),
+            raw=dict(event),
+        )]
     # Unfurls and attachment changes arrive as message_changed with the same words: no edit.
     if _content(message) == _content(previous):
         return []

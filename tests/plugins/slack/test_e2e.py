@@ -99,6 +99,9 @@ async def test_a_thread_crosses_and_comes_back_without_echo(workspaces: Workspac
         assert len(lisbon.messages(LISBON)) == 3
         assert len(porto.fired) == 3
 
+        # The hub's copies in Porto are its own: an edit there would not be its to mirror.
+        assert all(m.get("bot_id") == porto.bot_id for m in copies)
+
         # An answer in Porto's thread lands in Lisbon's original thread.
         await porto.post(PORTO, "U0RUI", "Count me in", thread_ts=copy_root["ts"])
         await workspaces.settle(hub)
@@ -158,3 +161,18 @@ async def test_a_burst_of_30_arrives_in_order_under_the_rate_limit(
     assert porto.rate_limited == 0  # the connector's pacing never overran a channel
     assert porto.faults.take("/api/chat.postMessage") is None  # the 429 was served, and honoured
     assert porto.requests.count(("POST", "/api/chat.postMessage")) == 30
+
+
+async def test_deleting_a_thread_root_removes_its_copy(workspaces: Workspaces) -> None:
+    lisbon, porto = workspaces.lisbon, workspaces.porto
+    async with workspaces.hub() as hub:
+        root = await lisbon.post(LISBON, "U0ANA", "a question")
+        await lisbon.post(LISBON, "U0ANA", "an answer", thread_ts=root["ts"])
+        await workspaces.settle(hub)
+        copy_root, copy_reply = porto.messages(PORTO)
+        await lisbon.delete(LISBON, root["ts"])  # Slack leaves a tombstone: message_changed
+        await workspaces.settle(hub)
+    tombstone, reply = porto.messages(PORTO)
+    assert tombstone["ts"] == copy_root["ts"]
+    assert tombstone["subtype"] == "tombstone"
+    assert reply == copy_reply

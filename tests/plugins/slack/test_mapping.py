@@ -323,3 +323,22 @@ def test_render_title_body_and_prefix() -> None:
     assert mapping.mirror_metadata(out, "passerelle_mirror") == {
         "event_type": "passerelle_mirror",
         "event_payload": {"idempotency_key": "passerelle-7", "origin_platform": "basecamp"}}
+
+
+def test_a_deleted_thread_root_left_as_a_tombstone_is_a_delete() -> None:
+    # Shapes as reported from real workspaces (matterbridge#600, hackclub/toriel#238).
+    payload = load("event_message_changed_docs.json")
+    payload["event"]["message"] = {
+        "subtype": "tombstone", "text": "This message was deleted.", "user": "USLACKBOT",
+        "hidden": True, "type": "message", "ts": "1715816895.059599",
+        "thread_ts": "1715816895.059599", "parent_user_id": "USLACKBOT", "reply_count": 1,
+        "reply_users_count": 1, "latest_reply": "1715823386.583979",
+        "reply_users": ["U04CBLNSVH6"], "is_locked": False, "subscribed": False}
+    payload["event"]["previous_message"] = {
+        "type": "message", "user": "U04CBLNSVH6", "text": "the root", "ts": "1715816895.059599",
+        "thread_ts": "1715816895.059599", "reply_count": 1}
+    [event] = mapping.parse_payload(payload, CONNECTION, set())
+    assert event.kind is Kind.MESSAGE_DELETED
+    assert event.source.native_id == "C123ABC456/1715816895.059599"
+    assert event.actor.native_id == "U04CBLNSVH6"
+    assert event.parent is None
