@@ -199,6 +199,8 @@ class WhatsAppEmulator(Emulator):
         entry: dict[str, Any] = {"id": wamid, "status": status,
                                  "timestamp": str(int(self.clock().timestamp())),
                                  "recipient_id": message.to}
+        if "biz_opaque_callback_data" in message.extra:
+            entry["biz_opaque_callback_data"] = message.extra["biz_opaque_callback_data"]
         if error is not None:
             title = "Re-engagement message" if error == 131047 else "sandbox failure"
             details = WINDOW_DETAILS if error == 131047 else "reported by the sandbox"
