@@ -55,6 +55,28 @@ def strip_marks(source: str, translated: str) -> str:
     return _MARK.sub(lambda m: m.group(1) if m.group(1) in written else "", translated)
 
 
+# Apertium's html deformatter reads tags it does not know as sentence breaks and capitalises
+# the next word ("will take place Morning"); <br> and <span> pass as the inline markup they are.
+_TO_HTML = [(re.compile(r'<x id="(\d+)"/>'), r'<br id="\1"/>'),
+            (re.compile(r'<g id="(\d+)">'), r'<span id="\1">'), (re.compile(r"</g>"), "</span>")]
+_FROM_HTML = [(re.compile(r'<br id="(\d+)"\s*/?>(?:</br>)?'), r'<x id="\1"/>'),
+              (re.compile(r'<span id="(\d+)">'), r'<g id="\1">'), (re.compile(r"</span>"), "</g>")]
+
+
+def to_html(text: str) -> str:
+    """The hub's placeholders as the inline HTML Apertium handles best."""
+    for pattern, replacement in _TO_HTML:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def from_html(text: str) -> str:
+    """Back from `to_html`, whatever spelling the reformatter chose."""
+    for pattern, replacement in _FROM_HTML:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def route(hops: Sequence[Hop], source: str, target: str) -> list[Hop] | None:
     """The shortest chain of installed directions from `source` to `target`, preferring a last
     hop into exactly the asked variant (en over en-US), or None."""
@@ -120,10 +142,10 @@ class ApertiumTranslator(Translator):
                 f"no installed Apertium pair leads from {source} to {target}; install one "
                 "(apt-get install apertium-…)", connection=self.name,
             )
-        current = list(texts)
+        current = [to_html(text) for text in texts]
         for hop in chain:
             current = list(await asyncio.gather(*(self._one(hop, text) for text in current)))
-        return current
+        return [from_html(text) for text in current]
 
     async def _one(self, hop: Hop, text: str) -> str:
         # Apertium trims the edges; keep the segment's own spacing around its words.

@@ -14,7 +14,14 @@ import respx
 
 from hub.errors import PermanentError
 from hub.store import Store
-from hub.translate.providers.apertium import ApertiumTranslator, Hop, route, strip_marks
+from hub.translate.providers.apertium import (
+    ApertiumTranslator,
+    Hop,
+    from_html,
+    route,
+    strip_marks,
+    to_html,
+)
 from hub.translate.service import NOTE_UNSUPPORTED, TranslationService
 from hub.translate.settings import ApertiumSettings, TranslationSettings
 
@@ -86,10 +93,19 @@ async def test_the_command_translates_french_to_english_through_spanish(
     [english] = await apertium.translate([FRENCH], "fr", "en")
     assert "meeting" in english and "Kigali" in english
     assert "*" not in english and "#" not in english and "@" not in english
-    [marked] = await apertium.translate(['Bonjour <x id="1"/> et <g id="2">merci</g> !'],
-                                        "fr", "en")
-    # The html reformatter spells the empty placeholder long-hand; restore reads both.
-    assert '<x id="1"></x>' in marked and '<g id="2">' in marked and "</g>" in marked
+    [marked] = await apertium.translate(
+        ["La <g id=\"1\">réunion</g> aura lieu demain à <x id=\"2\"/> avec l'équipe."],
+        "fr", "en",
+    )
+    # Placeholders are inline: no capital letter after them as after a sentence break.
+    assert '<g id="1">meeting</g> will' in marked and '<x id="2"/> with' in marked
+
+
+def test_placeholders_travel_as_inline_html() -> None:
+    text = 'a <x id="1"/> <g id="2">b</g>'
+    assert to_html(text) == 'a <br id="1"/> <span id="2">b</span>'
+    # What the html reformatter gives back.
+    assert from_html('a <br id="1"> <span id="2">b</span>') == text
 
 
 @needs_apertium
