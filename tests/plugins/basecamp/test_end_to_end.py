@@ -128,7 +128,10 @@ async def test_a_post_and_its_comments_arrive_as_a_thread_edits_and_trash_follow
 
         await basecamp.trash(post["id"], ana)
         await network.settle(hub)
-    assert root["ts"] not in [m["ts"] for m in slack.messages(BOARD_CHANNEL)]
+    # A deleted thread root stays in Slack as a tombstone over its replies.
+    [gone] = [m for m in slack.messages(BOARD_CHANNEL) if m["ts"] == root["ts"]] or [
+        {"subtype": "tombstone"}]
+    assert gone.get("subtype") == "tombstone"
 
 
 async def test_a_campfire_line_arrives_by_polling(network: Network) -> None:
@@ -205,7 +208,7 @@ async def test_slack_thread_becomes_a_post_with_comments_without_echo(network: N
         await slack.delete(BOARD_CHANNEL, root["ts"])
         await network.settle(hub)
         assert post["status"] == "trashed"
-        assert len(slack.messages(BOARD_CHANNEL)) == 1  # only the reply is left in Slack
+        assert [m.get("subtype") for m in slack.messages(BOARD_CHANNEL)] == ["tombstone", None]
 
 
 async def test_a_schedule_entry_is_announced(network: Network) -> None:
