@@ -17,6 +17,7 @@ import json
 import secrets
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.sandbox.base import Emulator, Fault, json_error, read_json
+from hub.sandbox.base import Emulator, json_error, read_json
 
 TOKEN_SECONDS = 3599
 DOWNLOAD_TOKEN_SECONDS = 86_400
@@ -34,6 +35,8 @@ SCOPES = ("meeting:read:admin meeting:write:admin cloud_recording:read:admin "
           "chat_message:read:admin chat_message:write:admin user:read:admin")
 PER_SECOND = ("You have reached the maximum per-second rate limit for this API. "
               "Try again later.")
+DAILY = ("You have reached the maximum daily rate limit for this API. Refer to the response "
+         "header for details on when you can make another request.")
 
 
 def _now() -> datetime:
@@ -58,6 +61,24 @@ class Recording:
     content: bytes
     started: datetime
     ended: datetime
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One 429 to serve, per-second or daily."""
+
+    daily: bool
+    retry_after: float | None
+    category: str
+
+    def response(self) -> Response:
+        headers = {"X-RateLimit-Category": self.category,
+                   "X-RateLimit-Type": "Daily-limit" if self.daily else "QPS",
+                   "X-RateLimit-Remaining": "0"}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(int(self.retry_after))
+        return json_error(429, {"code": 429, "message": DAILY if self.daily else PER_SECOND},
+                          headers)
 
 
 @dataclass
@@ -88,6 +109,7 @@ class ZoomEmulator(Emulator):
         self.recordings: dict[int, list[Recording]] = {}
         self.messages: dict[str, dict[str, Any]] = {}
         self.fired: list[dict[str, Any]] = []  # every webhook payload sent, in order
+        self._limits: dict[str, deque[RateLimit]] = {}
         super().__init__()
 
     def routes(self) -> list[Any]:
@@ -108,12 +130,13 @@ class ZoomEmulator(Emulator):
 
     # ------------------------------------------------------------ faults
 
-    def rate_limit(self, path_prefix: str, *, retry_after: float | None = None,
-                   times: int = 1) -> None:
-        """The next `times` calls under `path_prefix` answer 429 as Zoom does."""
-        self.faults.inject(path_prefix, *[Fault(status=429, retry_after=retry_after,
-                                                body={"code": 429, "message": PER_SECOND})
-                                          for _ in range(times)])
+    def rate_limit(self, path_prefix: str, *, times: int = 1, daily: bool = False,
+                   retry_after: float | None = None, category: str = "Medium") -> None:
+        """The next `times` calls under `path_prefix` answer 429 as Zoom does: its message
+        and `X-RateLimit-*` headers; `Retry-After` only when given (Zoom sends it for the
+        daily limit, not always for the per-second one)."""
+        self._limits.setdefault(path_prefix, deque()).extend(
+            [RateLimit(daily, retry_after, category)] * times)
 
     def revoke_tokens(self) -> None:
         """Every access token stops working (rotated secret, app deactivated)."""
@@ -139,10 +162,16 @@ class ZoomEmulator(Emulator):
                              "expires_in": TOKEN_SECONDS, "scope": SCOPES,
                              "api_url": self.base_url})
 
-    def _authorised(self, request: Request, *, downloads: bool = False) -> bool:
+    def _gate(self, request: Request, *, downloads: bool = False) -> Response | None:
+        """Zoom's answer when a call may not go through: rate limited, or no valid token."""
+        for prefix, queue in self._limits.items():
+            if request.url.path.startswith(prefix) and queue:
+                return queue.popleft().response()
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         valid = dict(self.tokens, **(self.download_tokens if downloads else {}))
-        return valid.get(token, 0.0) > time.time()
+        if valid.get(token, 0.0) > time.time():
+            return None
+        return _error(401, 124, "Invalid access token.")
 
     def _user_id(self, user_id: str) -> str | None:
         known = {"me", self.account.host_id, self.account.host_email}
@@ -151,8 +180,8 @@ class ZoomEmulator(Emulator):
     # ------------------------------------------------------------ users and meetings
 
     async def _user(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         if self._user_id(request.path_params["user_id"]) is None:
             return _error(404, 1001, "User does not exist: "
                                      f"{request.path_params['user_id']}.")
@@ -160,8 +189,8 @@ class ZoomEmulator(Emulator):
                              "type": 2, "status": "active", "account_id": self.account.account_id})
 
     async def _create_meeting(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         host = self._user_id(request.path_params["user_id"])
         if host is None:
             return _error(404, 1001, f"User does not exist: {request.path_params['user_id']}.")
@@ -190,8 +219,8 @@ class ZoomEmulator(Emulator):
         return JSONResponse(meeting, status_code=201)
 
     async def _meeting(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         raw = request.path_params["meeting_id"]
         meeting = self.meetings.get(int(raw)) if raw.isdigit() else None
         if meeting is None:
@@ -217,16 +246,16 @@ class ZoomEmulator(Emulator):
         return Response(status_code=204)
 
     async def _list_meetings(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         host = self._user_id(request.path_params["user_id"])
         listed = [_listed(m) for m in self.meetings.values() if m["host_id"] == host]
         return JSONResponse({"page_size": 300, "total_records": len(listed),
                              "next_page_token": "", "meetings": listed})
 
     async def _list_recordings(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         start = request.query_params.get("from", "0000-01-01")
         end = request.query_params.get("to", "9999-12-31")
         meetings = [self._recording_object(meeting_id) for meeting_id, files
@@ -239,8 +268,8 @@ class ZoomEmulator(Emulator):
     # ------------------------------------------------------------ recordings
 
     async def _download(self, request: Request) -> Response:
-        if not self._authorised(request, downloads=True):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request, downloads=True)) is not None:
+            return refused
         for files in self.recordings.values():
             for item in files:
                 if item.id == request.path_params["file_id"]:
@@ -272,8 +301,8 @@ class ZoomEmulator(Emulator):
     # ------------------------------------------------------------ Team Chat
 
     async def _post_message(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("message"), str):
             return _error(400, 300, "Invalid parameter: message.")
@@ -294,8 +323,8 @@ class ZoomEmulator(Emulator):
         return JSONResponse({"id": message["id"]}, status_code=201)
 
     async def _message(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         message = self.messages.get(request.path_params["message_id"])
         body = await read_json(request) if request.method == "PUT" else None
         if isinstance(body, dict):
@@ -315,8 +344,8 @@ class ZoomEmulator(Emulator):
         return Response(status_code=204)
 
     async def _list_messages(self, request: Request) -> Response:
-        if not self._authorised(request):
-            return _error(401, 124, "Invalid access token.")
+        if (refused := self._gate(request)) is not None:
+            return refused
         channel = request.query_params.get("to_channel")
         if channel not in self.account.channels:
             return _error(404, 4130, f"Channel does not exist: {channel}.")

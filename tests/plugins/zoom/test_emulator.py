@@ -99,11 +99,16 @@ async def test_errors_are_zoom_shaped(zoom: ZoomEmulator, http: httpx.AsyncClien
 async def test_rate_limit_fault_answers_429_then_recovers(zoom: ZoomEmulator,
                                                           http: httpx.AsyncClient) -> None:
     bearer = {"Authorization": f"Bearer {await token(zoom, http)}"}
-    zoom.rate_limit("/v2/users", retry_after=3)
-    limited = await http.get(f"{zoom.base_url}/v2/users/me", headers=bearer)
-    assert limited.status_code == 429
-    assert limited.headers["retry-after"] == "3"
-    assert limited.json()["code"] == 429
+    zoom.rate_limit("/v2/users")
+    zoom.rate_limit("/v2/users", daily=True, retry_after=3)
+    per_second = await http.get(f"{zoom.base_url}/v2/users/me", headers=bearer)
+    assert per_second.status_code == 429
+    assert per_second.headers["x-ratelimit-type"] == "QPS"
+    assert "retry-after" not in per_second.headers
+    daily = await http.get(f"{zoom.base_url}/v2/users/me", headers=bearer)
+    assert (daily.status_code, daily.headers["x-ratelimit-type"]) == (429, "Daily-limit")
+    assert daily.headers["retry-after"] == "3"
+    assert daily.json()["code"] == 429
     assert (await http.get(f"{zoom.base_url}/v2/users/me", headers=bearer)).status_code == 200
 
 
