@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub import markup
+from plugins.zoom.settings import PLATFORM
 
-PLATFORM = "zoom"
 MESSAGE_LIMIT = 1024  # Team Chat refuses longer messages
 _STYLES = {"Bold": "bold", "Italic": "italic", "Strikethrough": "strike"}
 _FORMATS = {style: name for name, style in _STYLES.items()}

@@ -17,7 +17,8 @@ from typing import Any
 
 from hub import markup
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
-from plugins.zoom.chattext import PLATFORM, to_canonical
+from plugins.zoom.chattext import to_canonical
+from plugins.zoom.settings import PLATFORM
 
 MIME_TYPES = {
     "MP4": "video/mp4", "M4A": "audio/mp4", "TRANSCRIPT": "text/vtt", "VTT": "text/vtt",

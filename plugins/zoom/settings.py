@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field
 
 from hub.connector import ConnectionSettings
 
+PLATFORM = "zoom"
 DEFAULT_API_URL = "https://api.zoom.us"
 DEFAULT_OAUTH_URL = "https://zoom.us"
 
