@@ -63,6 +63,8 @@ HINTS = {
     "cant_delete_message": "Slack lets a bot delete only what it posted",
 }
 PENDING = "pending"
+LEDGER = "recent_sends"  # StateBox key: idempotency key → native id, or PENDING
+LEDGER_SIZE = 512
 NAMING_SECONDS = 1.0
 
 
@@ -85,6 +87,7 @@ class SlackConnector(Connector):
         self._history = CallBudget(self.settings.history_calls_per_minute)
         self._recent: OrderedDict[str, list[Event]] = OrderedDict()
         self._roots: OrderedDict[str, str] = OrderedDict()  # reply native id → its root's
+        self._ledger_lock = asyncio.Lock()
         self._no_customize = False  # Slack refused chat:write.customize once
         self._users: dict[str, Actor] = {}
 
@@ -279,32 +282,47 @@ class SlackConnector(Connector):
         if outgoing.form is Form.REACTION:
             return Receipt(await self._react(outgoing, channel))
         thread_ts = self._thread_of(outgoing.reply_to)
-        key = f"sent:{outgoing.idempotency_key}"
-        previous = await self.state.get(key)
+        key = outgoing.idempotency_key
+        previous = await self._ledger_get(key)
         if previous and previous != PENDING:
             return Receipt(previous)
         if previous == PENDING:  # an earlier attempt's outcome is unknown: look before posting
-            found = await self._reconcile(channel, thread_ts, outgoing.idempotency_key)
+            found = await self._reconcile(channel, thread_ts, key)
             if found:
-                await self.state.set(key, found)
+                await self._ledger_set(key, found)
                 return Receipt(found)
-        await self.state.set(key, PENDING)
+        await self._ledger_set(key, PENDING)
         try:
             if outgoing.files:
                 made = await self._send_files(outgoing, channel, thread_ts)
             else:
                 made = await self._post(outgoing, channel, thread_ts)
         except (AuthError, PermanentError):
-            await self.state.set(key, "")  # refused outright: nothing was made
+            await self._ledger_set(key, None)  # refused outright: nothing was made
             raise
         except TransientError as exc:
             if exc.retry_after is not None:  # a 429 made nothing either
-                await self.state.set(key, "")
+                await self._ledger_set(key, None)
             raise
-        await self.state.set(key, made)
+        await self._ledger_set(key, made)
         if thread_ts:
             self._remember_root(made, mapping.native_id(channel, thread_ts))
         return Receipt(made)
+
+    async def _ledger_get(self, key: str) -> str | None:
+        ledger: dict[str, str] = json.loads(await self.state.get(LEDGER) or "{}")
+        return ledger.get(key)
+
+    async def _ledger_set(self, key: str, value: str | None) -> None:
+        """Remember recent sends (one bounded entry, not a row per post) across restarts."""
+        async with self._ledger_lock:
+            ledger: dict[str, str] = json.loads(await self.state.get(LEDGER) or "{}")
+            ledger.pop(key, None)
+            if value is not None:
+                ledger[key] = value
+            for stale in list(ledger)[:-LEDGER_SIZE]:
+                del ledger[stale]
+            await self.state.set(LEDGER, json.dumps(ledger, separators=(",", ":")))
 
     def _thread_of(self, reply_to: str | None) -> str | None:
         """The thread root's ts: Slack threads hang under a root, never under a reply."""

@@ -508,3 +508,24 @@ async def test_app_rate_limited_is_answered_without_events(make: Any) -> None:
                        "minute_rate_limited": 1518467820, "type": "app_rate_limited"}).encode()
     assert await make().verify_webhook(signed(body)) is None
     assert not (await make().receive(signed(body))).events
+
+
+async def test_sends_are_remembered_across_a_restart_in_one_bounded_entry(
+        api: respx.Router) -> None:
+    state = MemoryStateBox()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
+        first = SlackConnector("lisbon-slack", settings(channel_interval_seconds=0.001), http,
+                               state)
+        receipt = await first.send(outgoing(key="before-restart"), TARGET)
+        restarted = SlackConnector("lisbon-slack", settings(channel_interval_seconds=0.001),
+                                   http, state)
+        assert await restarted.send(outgoing(key="before-restart"), TARGET) == receipt
+        assert api["send"].call_count == 1
+        for index in range(520):
+            api["send"].respond(json={"ok": True, "channel": "C0123ABC",
+                                      "ts": f"{index}.000001"})
+            await restarted.send(outgoing(key=f"k{index}"), TARGET)
+    assert list(state.values) == ["recent_sends"]
+    ledger = json.loads(state.values["recent_sends"])
+    assert len(ledger) == 512
+    assert "before-restart" not in ledger and ledger["k519"] == "C0123ABC/519.000001"
