@@ -147,9 +147,9 @@ class BasecampConnector(Connector):
             self._inactive_loaded = True
         if self._inactive_until is not None and datetime.now(UTC) < self._inactive_until:
             raise AccountInactive(
-                f"the Basecamp account is inactive (trial ended or suspended); the hub tries "
-                f"again at {self._inactive_until:%Y-%m-%d %H:%M} UTC, or reactivate the account "
-                "and restart it", connection=self.connection)
+                "Basecamp said the account is inactive (trial ended or suspended): reactivate "
+                f"it in Basecamp; the hub asks again at {self._inactive_until:%Y-%m-%d %H:%M} "
+                "UTC", connection=self.connection)
         return self.client
 
     async def tool(self, project_id: str, kind: str) -> str:

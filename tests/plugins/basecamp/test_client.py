@@ -155,7 +155,7 @@ async def test_account_inactive_turns_the_connection_off() -> None:
             await connector.client.recording("Message", "1")
         assert (await state.get("status") or "").startswith("off:")
         # Nothing more is sent to an inactive account…
-        with pytest.raises(AuthError, match="tries again at"):
+        with pytest.raises(AuthError, match="asks again at"):
             await connector.send(object(), object())  # type: ignore[arg-type]
         assert route.call_count == 1
     # …even after a restart, while the retry time has not come.
