@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hub.errors import ConfigError
@@ -57,3 +59,21 @@ def test_a_single_language_network_needs_no_model() -> None:
 def test_an_unknown_language_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match='"xx"'):
         Detector(["fr", "xx"], 0.5)
+
+
+def test_accuracy_on_short_chat_messages() -> None:
+    """Goal: at least 95 % right among the network's languages; the rest may be unknown
+    (then the endpoint's language applies) but never another language too often."""
+    rows = [
+        line.split("\t")
+        for line in (Path(__file__).parent / "short_messages.tsv")
+        .read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    detector = Detector(["fr", "en", "es", "pt"], min_confidence=0.5)
+    results = [(language, detector.detect(text, fallback=None)) for language, text in rows]
+    right = sum(expected == found for expected, found in results)
+    wrong = [(e, f) for e, f in results if f is not None and f != e]
+    assert len(rows) == 80
+    assert right / len(rows) >= 0.95, results
+    assert len(wrong) <= 2, wrong
