@@ -176,3 +176,17 @@ async def test_deleting_a_thread_root_removes_its_copy(workspaces: Workspaces) -
     assert tombstone["ts"] == copy_root["ts"]
     assert tombstone["subtype"] == "tombstone"
     assert reply == copy_reply
+
+
+async def test_a_missing_scope_becomes_a_status_naming_it(workspaces: Workspaces) -> None:
+    lisbon, porto = workspaces.lisbon, workspaces.porto
+    porto.scopes.discard("chat:write")
+    async with workspaces.hub() as hub:
+        await lisbon.post(LISBON, "U0ANA", "hello")
+        with contextlib.suppress(TimeoutError):
+            await workspaces.settle(hub, within=5)
+        status = await hub.store.run(hub.store.state_get, "porto-slack", "status")
+    assert status is not None
+    assert "lacks scope chat:write" in status
+    assert "reinstall the app" in status
+    assert porto.messages(PORTO) == []
