@@ -114,7 +114,8 @@ class Outgoing:
     """What a target connector is asked to show: already translated and ready to render.
 
     `body` is canonical markup (hub.markup); the connector turns it into its platform's markup.
-    `reply_to` is the native id, on the target, of the item this replies to or comments on.
+    `reply_to` is the native id, on the target, of the item this replies to, comments on or
+    (for a reaction) reacts to.
     `idempotency_key` stays the same across retries of one delivery, so a connector that can
     tag what it creates (Slack metadata, WhatsApp callback data) can recognise its own work.
     """
@@ -126,11 +127,13 @@ class Outgoing:
     idempotency_key: str
     reply_to: str | None = None
     files: tuple[LocalFile, ...] = ()
+    source_label: str = ""  # the source platform as people write it ("WhatsApp")
 
     @property
     def author(self) -> str:
         """The visible author line, e.g. `Ana Souza (WhatsApp)`."""
-        return f"{self.event.actor.name} ({self.event.source.platform.capitalize()})"
+        label = self.source_label or self.event.source.platform.capitalize()
+        return f"{self.event.actor.name} ({label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +253,7 @@ class Connector:
     """
 
     name: ClassVar[str]
+    display_name: ClassVar[str] = ""  # as people write it, e.g. "WhatsApp"; default: Name
     capabilities: ClassVar[Capability] = Capability.NONE
     settings_model: ClassVar[type[ConnectionSettings]] = ConnectionSettings
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {shape.value: shape for shape in Shape}

@@ -172,13 +172,19 @@ class DeliveryWorker:
             reply_to = None
             if hang_under is not None:
                 reply_to = await self._resolve_or_wait(hang_under, delivery.target, member.address)
+                if reply_to is None and form is Form.REACTION:
+                    await self._complete(delivery, None, ())  # its message never came here
+                    return
                 if reply_to is None:  # its parent never came here: stand on its own
                     form = Form.MESSAGE if form is Form.REPLY else Form.POST
             await self._create(delivery, event, bridge, member, connector, target, form, reply_to)
             return
         native_id = await self._resolve_or_wait(event.source, delivery.target, member.address)
-        if native_id is None:
-            await self._complete(delivery, None, ())  # nothing of it was ever mirrored here
+        needed = Capability.DELETE if delivery.action is Action.DELETE else Capability.UPDATE
+        if native_id is None or needed not in connector.capabilities:
+            # Nothing of it was ever mirrored here, or the platform cannot change what the hub
+            # posted (its README says so): there is nothing to do, and nothing failed.
+            await self._complete(delivery, None, ())
             return
         await self._acquire(connector)
         if delivery.action is Action.DELETE:
@@ -216,9 +222,11 @@ class DeliveryWorker:
                 title = await self.localise(title, event.language, bridge, member)
         if form is Form.POST and not title:
             title = first_line(body) or event.actor.name
+        source = self.network.connectors.get(event.source.connection)
+        label = (source.display_name or source.name.capitalize()) if source else ""
         return Outgoing(form=form, event=event, title=title, body=body,
                         idempotency_key=f"passerelle-{delivery.id}", reply_to=reply_to,
-                        files=files)
+                        files=files, source_label=label)
 
     async def _download(self, event: Event, target: Connector) -> tuple[LocalFile, ...]:
         if not event.attachments or Capability.UPLOAD not in target.capabilities:

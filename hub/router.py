@@ -100,8 +100,10 @@ def kinds_received(endpoint: BridgeEndpoint) -> set[Kind]:
 
 
 def anchor(event: Event, form: Form) -> Ref | None:
-    """What a reply or comment hangs under: the parent, or for a calendar event's change, the
-    announcement of the event itself."""
+    """What a reply, comment or reaction hangs under: the parent, or for a calendar event's
+    change, the announcement of the event itself."""
+    if form is Form.REACTION:
+        return event.parent
     if form not in (Form.REPLY, Form.COMMENT):
         return None
     return event.source if event.kind.noun == "event" else event.parent

@@ -186,10 +186,19 @@ class Corkboard(FakeConnector):
     endpoint_kinds: ClassVar[dict[str, Shape]] = {"board": Shape.BOARD}
 
 
+class Stonetablet(FakeConnector):
+    """A platform where nothing posted can be changed or taken back."""
+
+    name = "stonetablet"
+    display_name = "StoneTablet"
+    default_base_url = "https://tablet.test"
+    capabilities = Capability.WEBHOOK | Capability.SEND
+
+
 class FakePlugin:
     @hookimpl
     def hub_register_connectors(self) -> list[type[Connector]]:
-        return [Pigeon, Corkboard]
+        return [Pigeon, Corkboard, Stonetablet]
 
 
 PLUGINS = {"fakes": FakePlugin()}

@@ -166,3 +166,24 @@ async def test_chat_message_becomes_a_titled_board_post(network: Network, fire: 
     [post] = network.board.items.values()
     assert post["form"] == "post"
     assert post["title"] == "Meeting moved"
+
+
+async def test_edits_to_a_platform_that_cannot_edit_end_quietly(network: Network,
+                                                                fire: Any) -> None:
+    settings = network.settings(connections={
+        "tablet": {"type": "stonetablet", "token": "good-token", "base_url": "https://board.test"},
+        "west": {"type": "pigeon", "token": "good-token", "base_url": "https://west.test"},
+    }, bridges={"carved": {"translate": False, "endpoints": [
+        {"at": "tablet/chat/wall"}, {"at": "west/chat/lobby"}]}})
+    async with network.start(settings) as hub:
+        item = network.west.add("lobby", "carve this")
+        await fire(hub, "west", item)
+        await hub.settle()
+        await fire(hub, "west", {**item, "text": "carve that"}, kind="message.updated", rev="2")
+        await fire(hub, "west", item, kind="message.deleted")
+        await hub.settle()
+        assert hub.store.deliveries(DEAD) == []
+    [copy] = network.board.items.values()
+    assert copy["text"] == "carve this"
+    assert copy["author"] == "Person u-1 (Pigeon)"
+    assert [method for _, method, _ in network.board.calls] == ["POST"]

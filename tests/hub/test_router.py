@@ -125,6 +125,7 @@ def test_anchor_is_the_parent_or_the_announced_event() -> None:
     reply = event(parent="root")
     assert anchor(reply, Form.REPLY) == reply.parent
     assert anchor(reply, Form.MESSAGE) is None
+    assert anchor(event(kind=R, parent="m"), Form.REACTION) == event(parent="m").parent
     moved = event(kind=Kind.EVENT_UPDATED)
     assert anchor(moved, Form.REPLY) == moved.source
 
