@@ -55,7 +55,7 @@ class Catchup:
                 "meetings"):
             events.extend(mapping.recording_events(
                 meeting, self.connection, Kind.FILE_CREATED, mapping.occurred_at({}, meeting),
-                mapping.host_actor(meeting)))
+                mapping.host_actor(meeting), types=self.settings.recording_file_types))
         events.sort(key=lambda e: e.occurred_at)
         # Recordings finish after their day: the next poll looks at yesterday again.
         return PollResult(events, max(start, today - timedelta(days=1)).isoformat())

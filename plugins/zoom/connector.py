@@ -150,7 +150,7 @@ class ZoomConnector(Connector):
 
     def parse(self, payload: Any) -> list[Event]:
         """Events of one Zoom webhook payload (or meeting resource); pure."""
-        return mapping.parse_payload(payload, self.connection)
+        return mapping.parse_payload(payload, self.connection, self.zoom.recording_file_types)
 
     # ------------------------------------------------------------ polling
 

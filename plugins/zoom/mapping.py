@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,15 +27,20 @@ MIME_TYPES = {
 }
 
 
+Handler = Callable[[Mapping[str, Any], str, "Collection[str] | None"], list[Event]]
+
+
 class NotAZoomEvent(ValueError):
     """A payload that is not something Zoom sends; the message says what it looks like."""
 
 
-def parse_payload(payload: Any, connection: str) -> list[Event]:
+def parse_payload(payload: Any, connection: str,
+                  recording_types: Collection[str] | None = None) -> list[Event]:
     """Events of one Zoom payload: a webhook, or a meeting as the API returns it.
 
     Handshakes and events the hub does not mirror give no event; what Zoom never sends is a
-    `NotAZoomEvent` saying what the payload looks like instead.
+    `NotAZoomEvent` saying what the payload looks like instead. `recording_types` (MP4,
+    TRANSCRIPT…) limits which recording files are mirrored; None mirrors them all.
     """
     if not isinstance(payload, Mapping):
         raise NotAZoomEvent(f"a Zoom payload is a JSON object, not {type(payload).__name__}")
@@ -48,7 +53,7 @@ def parse_payload(payload: Any, connection: str) -> list[Event]:
             return [_bare_meeting(payload, connection)]
         raise NotAZoomEvent('not a Zoom webhook: it has no "event" field')
     handler = _HANDLERS.get(str(name))
-    return handler(payload, connection) if handler is not None else []
+    return handler(payload, connection, recording_types) if handler is not None else []
 
 
 def _bare_meeting(meeting: Mapping[str, Any], connection: str) -> Event:
@@ -70,8 +75,9 @@ def _envelope(payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[st
     return inner, obj
 
 
-def _meeting_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
-    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+def _meeting_webhook(kind: Kind) -> Handler:
+    def parse(payload: Mapping[str, Any], connection: str,
+              types: Collection[str] | None = None) -> list[Event]:
         inner, obj = _envelope(payload)
         meeting: Mapping[str, Any] = obj
         revision = ""
@@ -88,10 +94,11 @@ def _meeting_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Even
     return parse
 
 
-def _meeting_moment(moment: str) -> Callable[[Mapping[str, Any], str], list[Event]]:
+def _meeting_moment(moment: str) -> Handler:
     """meeting.started / meeting.ended: a short reply under the meeting, not a change of it."""
 
-    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+    def parse(payload: Mapping[str, Any], connection: str,
+              types: Collection[str] | None = None) -> list[Event]:
         inner, obj = _envelope(payload)
         meeting_id = _meeting_id(obj)
         topic = str(obj.get("topic") or meeting_id)
@@ -146,20 +153,24 @@ def meeting_fingerprint(meeting: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _recordings(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
-    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+def _recordings(kind: Kind) -> Handler:
+    def parse(payload: Mapping[str, Any], connection: str,
+              types: Collection[str] | None = None) -> list[Event]:
         inner, obj = _envelope(payload)
         # The download token is a credential: it goes to the connector's state, not the log.
         raw = {key: value for key, value in payload.items() if key != "download_token"}
         return recording_events(obj, connection, kind, occurred_at(payload, obj),
-                                operator_actor(inner, obj), raw=raw)
+                                operator_actor(inner, obj), raw=raw, types=types)
 
     return parse
 
 
 def recording_events(meeting: Mapping[str, Any], connection: str, kind: Kind, when: datetime,
-                     actor: Actor, *, raw: dict[str, Any] | None = None) -> list[Event]:
-    """One file event per finished recording file, each under its meeting."""
+                     actor: Actor, *, raw: dict[str, Any] | None = None,
+                     types: Collection[str] | None = None) -> list[Event]:
+    """One file event per finished recording file of the wanted `types` (all if None), each
+    under its meeting."""
+    wanted = None if types is None else {name.upper() for name in types}
     meeting_id = _meeting_id(meeting)
     host = str(meeting.get("host_id") or actor.native_id)
     parent = Ref(platform=PLATFORM, connection=connection, endpoint=f"calendar/{host}",
@@ -168,6 +179,8 @@ def recording_events(meeting: Mapping[str, Any], connection: str, kind: Kind, wh
     events = []
     for item in meeting.get("recording_files") or ():
         if not isinstance(item, Mapping) or not item.get("download_url"):
+            continue
+        if wanted is not None and str(item.get("file_type") or "").upper() not in wanted:
             continue
         if kind is Kind.FILE_CREATED and item.get("status", "completed") != "completed":
             continue  # still processing: a later recording.completed or poll brings it
@@ -203,8 +216,9 @@ def recording_file_name(topic: str, item: Mapping[str, Any]) -> str:
     return f"{topic} - {label}.{extension}"
 
 
-def _chat_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]:
-    def parse(payload: Mapping[str, Any], connection: str) -> list[Event]:
+def _chat_webhook(kind: Kind) -> Handler:
+    def parse(payload: Mapping[str, Any], connection: str,
+              types: Collection[str] | None = None) -> list[Event]:
         inner, obj = _envelope(payload)
         if obj.get("type") not in (None, "to_channel") or not obj.get("channel_id"):
             return []  # direct messages are not bridged
@@ -213,8 +227,10 @@ def _chat_webhook(kind: Kind) -> Callable[[Mapping[str, Any], str], list[Event]]
             revision = str(payload.get("event_ts") or obj.get("timestamp") or "")
         return [chat_event(
             obj, connection, kind, occurred_at(payload, obj),
+            # The member id is what channel history names senders by: one identity for both.
             Actor(platform=PLATFORM,
-                  native_id=str(inner.get("operator_id") or inner.get("operator") or "unknown"),
+                  native_id=str(inner.get("operator_member_id") or inner.get("operator_id")
+                                or inner.get("operator") or "unknown"),
                   name=str(obj.get("sender_display_name") or inner.get("operator") or "Zoom user"),
                   email=_email(inner.get("operator"))),
             revision=revision, raw=dict(payload),
@@ -269,7 +285,7 @@ def history_event(message: Mapping[str, Any], channel: str, connection: str) -> 
                       channel=channel)
 
 
-_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], list[Event]]] = {
+_HANDLERS: dict[str, Handler] = {
     "meeting.created": _meeting_webhook(Kind.EVENT_CREATED),
     "meeting.updated": _meeting_webhook(Kind.EVENT_UPDATED),
     "meeting.deleted": _meeting_webhook(Kind.EVENT_CANCELLED),
@@ -287,8 +303,6 @@ _HANDLERS: dict[str, Callable[[Mapping[str, Any], str], list[Event]]] = {
     "chat_message.updated": _chat_webhook(Kind.MESSAGE_UPDATED),
     "chat_message.deleted": _chat_webhook(Kind.MESSAGE_DELETED),
 }
-SUPPORTED_EVENTS = frozenset(_HANDLERS)
-
 
 
 def _meeting_id(obj: Mapping[str, Any]) -> str:

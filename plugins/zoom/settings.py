@@ -85,6 +85,11 @@ class ZoomSettings(ConnectionSettings):
     recording_lookback_days: PositiveInt = Field(
         default=7, le=30, description="how far back the first poll of a recordings endpoint looks"
     )
+    recording_file_types: list[str] = Field(
+        default_factory=lambda: ["MP4", "M4A", "TRANSCRIPT", "CC", "CHAT"],
+        description="which cloud recording files are mirrored (Zoom's file_type: MP4, M4A, "
+        "TRANSCRIPT, CC, CHAT, CSV, TIMELINE, SUMMARY…)",
+    )
     max_file_bytes: PositiveInt = Field(
         default=100 * 1024 * 1024, description="recordings larger than this are not downloaded"
     )

@@ -400,5 +400,7 @@ async def test_poll_recordings_follows_pages(connector: ZoomConnector, api: resp
         httpx.Response(200, json={"meetings": [recorded], "next_page_token": "p2"}),
         httpx.Response(200, json={"meetings": [], "next_page_token": ""})])
     result = await connector.poll(Address("zoom-net", "files", HOST), "2026-11-20")
-    assert len(result.events) == 4
+    # MP4, M4A and TRANSCRIPT by default; the TIMELINE file is Zoom's own metadata.
+    assert [e.attachments[0].mime_type for e in result.events] == [
+        "video/mp4", "audio/mp4", "text/vtt"]
     assert result.cursor is not None and result.cursor >= "2026-11-20"

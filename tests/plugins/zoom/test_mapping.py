@@ -117,6 +117,15 @@ def test_recording_download_token_stays_out_of_the_event() -> None:
     assert all("eyJ.download.token" not in e.model_dump_json() for e in events)
 
 
+@pytest.mark.parametrize(("types", "expected"), [
+    (None, ["MP4", "M4A", "TIMELINE", "TRANSCRIPT"]), (["mp4"], ["MP4"]), ([], []),
+])
+def test_recording_types_choose_the_files(types: list[str] | None, expected: list[str]) -> None:
+    events = mapping.parse_payload(load("recording_completed_legacy.json"), C, types)
+    # The older payload has no file_extension: the name ends with the file type.
+    assert [e.attachments[0].name.rsplit(".", 1)[1].upper() for e in events] == expected
+
+
 def test_files_still_processing_wait_for_a_later_notice() -> None:
     payload = load("recording_completed_legacy.json")
     files = payload["payload"]["object"]["recording_files"]
