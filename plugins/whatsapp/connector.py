@@ -70,6 +70,7 @@ class WhatsAppConnector(Connector):
     """WhatsApp Cloud API: one business phone number, its groups and its circles."""
 
     name: ClassVar[str] = "whatsapp"
+    display_name: ClassVar[str] = "WhatsApp"
     capabilities: ClassVar[Capability] = (
         Capability.WEBHOOK | Capability.SEND | Capability.UPDATE | Capability.DELETE
         | Capability.DOWNLOAD | Capability.UPLOAD

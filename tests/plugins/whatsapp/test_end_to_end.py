@@ -84,7 +84,7 @@ async def test_members_and_peer_talk_through_the_hub(tmp_path: Path,
         await sandbox.user_sends_image(ANA, PHOTO, caption="A praça")
         await hub.settle()
         text, photo = Shelf.items
-        assert (text.body, text.author) == ("Bom dia **a todos**", "Ana Souza (Whatsapp)")
+        assert (text.body, text.author) == ("Bom dia **a todos**", "Ana Souza (WhatsApp)")
         assert photo.body == "A praça"
         [(name, data)] = photo.files.items()
         assert name.endswith(".jpg") and data == PHOTO
