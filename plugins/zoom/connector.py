@@ -295,7 +295,8 @@ class ZoomConnector(Connector):
         body = exc.body
         code = body.get("code")
         said = str(body.get("message") or body.get("reason") or "")[:200]
-        detail = f" (Zoom {'code ' + str(code) + ': ' if code else ''}{said})" if said else ""
+        label = f"Zoom code {code}" if code else "Zoom"
+        detail = f" ({label}: {said})" if said else ""
         if exc.oauth:
             return AuthError(f"Zoom refused the token request{detail}: check account_id, "
                              "client_id and client_secret of the Server-to-Server OAuth app, "
