@@ -13,8 +13,8 @@ from hub.http import make_client
 from hub.plugins import Registry, make_plugin_manager
 from hub.settings import HubSettings, config_path, load_settings
 from hub.store import Store
-from hub.translate.detect import Detector
-from hub.translate.service import TranslationService
+from hub.translate.detect import Detector, network_languages
+from hub.translate.service import NOTE_UNSUPPORTED, TranslationService
 
 # Candidates for detection when no bridge declares a language.
 DEFAULT_LANGUAGES = ("en", "fr", "es", "pt")
@@ -58,19 +58,31 @@ async def _run(
             service = TranslationService(settings.translation, registry.translators, store, http)
             try:
                 if source is None:
-                    languages = {
-                        endpoint.language
-                        for bridge in settings.bridges.values()
-                        for endpoint in bridge.endpoints
-                        if endpoint.language
-                    } or set(DEFAULT_LANGUAGES)
+                    languages = set(network_languages(settings)) or set(DEFAULT_LANGUAGES)
                     detector = Detector(
                         sorted(languages | {target}), settings.translation.min_confidence
                     )
                     source = detector.detect(text, None)
                 outcome = await service.translate(text, source, target)
+                note = outcome.note
+                if note == NOTE_UNSUPPORTED:
+                    note += await _why_unsupported(service, source)
             finally:
                 await service.aclose()
     finally:
         store.close()
-    return outcome.text, outcome.provider, outcome.source, outcome.note
+    return outcome.text, outcome.provider, outcome.source, note
+
+
+async def _why_unsupported(service: TranslationService, source: str | None) -> str:
+    """What an admin can do about a pair no provider serves."""
+    if source is None:
+        return "; the source language could not be detected: pass --from"
+    hints = []
+    for translator in service.chain:
+        if await translator.pairs() == frozenset():
+            hints.append(f"{translator.name} serves no pair here")
+    if any(t.name == "apertium" for t in service.chain):
+        hints.append("Apertium needs apt-get install apertium and pairs such as "
+                     "apertium-eng-spa apertium-fr-es apertium-es-pt (see apertium -l)")
+    return "; " + "; ".join(hints) if hints else ""

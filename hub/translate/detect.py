@@ -10,6 +10,7 @@ from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from hub import markup
 from hub.errors import ConfigError
+from hub.settings import HubSettings
 from hub.translate.languages import normalize, primary
 from hub.translate.protect import span_pattern
 
@@ -25,6 +26,16 @@ def _language(code: str) -> Any:
             f'language "{code}" is not one the language detector knows; use a two-letter '
             "BCP-47 code such as fr, en, es or pt in the bridges' `language`"
         ) from None
+
+
+def network_languages(settings: HubSettings) -> list[str]:
+    """The languages the bridges' endpoints declare: the only ones worth telling apart."""
+    return sorted({
+        endpoint.language
+        for bridge in settings.bridges.values()
+        for endpoint in bridge.endpoints
+        if endpoint.language
+    })
 
 
 class Detector:
@@ -43,6 +54,11 @@ class Detector:
         self._detector: Any = None
         self._lock = threading.Lock()
         self._pattern = span_pattern()
+
+    @classmethod
+    def for_network(cls, settings: HubSettings) -> Detector:
+        """The detector for ingest: the bridges' languages, the configured confidence."""
+        return cls(network_languages(settings), settings.translation.min_confidence)
 
     def _built(self) -> Any:
         # Loading the models takes a moment and memory: only when first needed, only once.

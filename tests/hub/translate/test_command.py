@@ -86,3 +86,26 @@ def test_a_bad_chain_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None
     result = runner.invoke(build(), ["translate", "--to", "en", FRENCH, "--config", str(config)])
     assert result.exit_code == 2
     assert '"babelfish"' in result.stderr and "remove it" in result.stderr
+
+
+def test_a_machine_without_apertium_is_told_what_to_install(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = tmp_path / "passerelle.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n\n'
+        '[translation.apertium]\ncommand = "no-such-apertium"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(build(), ["translate", "--from", "fr", "--to", "en", FRENCH,
+                                     "--config", str(config)])
+    assert result.exit_code == 1
+    assert result.stdout.strip() == FRENCH
+    assert "apertium serves no pair here" in result.stderr
+    assert "apt-get install apertium" in result.stderr
+
+
+def test_undetectable_text_asks_for_the_source(runner: CliRunner) -> None:
+    result = runner.invoke(build(), ["translate", "--to", "en", "ok 👍"])
+    assert result.exit_code == 1
+    assert "pass --from" in result.stderr

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from hub.errors import ConfigError
-from hub.translate.detect import Detector
+from hub.settings import HubSettings
+from hub.translate.detect import Detector, network_languages
 
 NETWORK = Detector(["fr", "en", "pt-BR", "es"], min_confidence=0.6)
 
@@ -77,3 +78,19 @@ def test_accuracy_on_short_chat_messages() -> None:
     assert len(rows) == 80
     assert right / len(rows) >= 0.95, results
     assert len(wrong) <= 2, wrong
+
+
+def test_the_network_detector_knows_the_bridges_languages() -> None:
+    settings = HubSettings(
+        translation={"min_confidence": 0.7},
+        bridges={"general": {"endpoints": [
+            {"at": "a/chat/1", "language": "fr"},
+            {"at": "b/chat/2", "language": "pt-BR"},
+            {"at": "c/chat/3"},
+        ]}, "lisbon": {"endpoints": [{"at": "d/chat/4", "language": "en"}]}},
+    )
+    assert network_languages(settings) == ["en", "fr", "pt-BR"]
+    detector = Detector.for_network(settings)
+    assert detector.min_confidence == 0.7
+    assert detector.detect("Bom dia a todos, a reunião é amanhã", None) == "pt-BR"
+    assert detector.detect("Hola a todos, la reunión es mañana", "fr") in ("fr", "pt-BR")
