@@ -68,15 +68,20 @@ def _span(item: Mapping[str, Any], size: int, kind: str, attr: str) -> tuple[int
 
 
 def _wrap(text: str, styles: Sequence[tuple[str, str]]) -> str:
-    if not text:
-        return ""
-    out = markup.escape(text)
+    core = text.strip()
+    if not core or not styles:
+        return markup.escape(text)
+    # Emphasis cannot open or close on a space: spaces stay outside the markers.
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+    out = markup.escape(core)
     for kind, _ in styles:
         if kind in _STYLES:
             marker = {"bold": "**", "italic": "*", "strike": "~~"}[_STYLES[kind]]
             out = f"{marker}{out}{marker}"
     link = next((attr for kind, attr in styles if kind == "AddLink" and attr), None)
-    return f"[{out}]({link})" if link else out
+    if link:
+        out = f"[{out}]({link})"
+    return markup.escape(lead) + out + markup.escape(trail)
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub import markup
 from plugins.zoom import chattext
@@ -22,6 +24,8 @@ from plugins.zoom import chattext
     ("@all hi", None, [{"at_type": 2, "start_position": 0, "end_position": 4}], "@all hi"),
     ("short", [{"start_position": 2, "end_position": 99, "format_type": "Italic"}], None,
      "sh*ort*"),
+    ("a bold move", [{"start_position": 1, "end_position": 7, "format_type": "Bold"}], None,
+     "a **bold** move"),
     ("styled", [{"start_position": 0, "end_position": 6, "format_type": "FontColor",
                  "format_attr": "FF0000"}], None, "styled"),
 ])
@@ -54,3 +58,15 @@ def test_long_messages_split_at_word_ends_and_lose_nothing() -> None:
     chunks = chattext.split_message(chattext.ChatText(words), limit=100)
     assert all(len(c.message) <= 100 for c in chunks)
     assert " ".join(c.message for c in chunks) == words
+
+
+PLAIN = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"),
+                                       exclude_characters="\r\n"),
+                min_size=1, max_size=60).filter(lambda t: t.strip() == t)
+
+
+@given(PLAIN)
+def test_plain_team_chat_text_survives_both_ways(text: str) -> None:
+    canonical = chattext.to_canonical(text)
+    assert markup.plain_text(canonical) == text
+    assert chattext.to_zoom_text(canonical).message == text
