@@ -120,7 +120,7 @@ class BasecampConnector(Connector):
                 refresh_token=refresh.get_secret_value() if refresh else None,
                 client_id=self.config.client_id,
                 client_secret=secret.get_secret_value() if secret else None,
-                token_url=self.config.launchpad_url.rstrip("/") + "/authorization/token",
+                launchpad_url=self.config.launchpad_url,
                 state=self.state, http=self.http, user_agent=self.config.user_agent,
                 connection=self.connection)
             self._client = BasecampClient(

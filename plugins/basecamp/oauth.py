@@ -37,14 +37,15 @@ class OAuthTokens:
                                         "oauth.expires_at", "oauth.origin")
 
     def __init__(self, *, access_token: str | None, refresh_token: str | None,
-                 client_id: str | None, client_secret: str | None, token_url: str,
+                 client_id: str | None, client_secret: str | None, launchpad_url: str,
                  state: StateBox, http: httpx.AsyncClient, user_agent: str, connection: str,
                  clock: Clock = _utcnow) -> None:
         self._configured = access_token
         self._configured_refresh = refresh_token
         self._client_id = client_id
         self._client_secret = client_secret
-        self._token_url = token_url
+        self._token_url = launchpad_url.rstrip("/") + "/authorization/token"
+        self._authorization_url = launchpad_url.rstrip("/") + "/authorization.json"
         self._state = state
         self._http = http
         self._user_agent = user_agent
@@ -55,6 +56,7 @@ class OAuthTokens:
         self._access: str | None = None
         self._refresh: str | None = None
         self._expires_at: datetime | None = None
+        self._expiry_asked = False
 
     @property
     def can_refresh(self) -> bool:
@@ -65,8 +67,7 @@ class OAuthTokens:
         if self._loaded:
             return
         self._access, self._refresh = self._configured, self._configured_refresh
-        origin = _fingerprint(self._configured) if self._configured else ""
-        if await self._state.get(self.ORIGIN) == origin:
+        if await self._state.get(self.ORIGIN) == self._origin:
             self._access = await self._state.get(self.ACCESS) or self._access
             self._refresh = await self._state.get(self.REFRESH) or self._refresh
             expires = await self._state.get(self.EXPIRES)
@@ -77,6 +78,8 @@ class OAuthTokens:
         """A token good for the next call, renewed first when it expires within a day."""
         async with self._lock:
             await self._load()
+            if self._expires_at is None and self.can_refresh and not self._expiry_asked:
+                await self._ask_expiry()
             if (self._expires_at is not None and self.can_refresh
                     and self._clock() >= self._expires_at - REFRESH_MARGIN):
                 await self._renew()
@@ -85,6 +88,31 @@ class OAuthTokens:
                                 "and set access_token (see the Basecamp README)",
                                 connection=self._connection)
             return self._access
+
+    async def _ask_expiry(self) -> None:
+        """Learn when a configured token expires: Launchpad's authorization says it.
+
+        Read-only and best effort: if Launchpad cannot say now, the token is renewed after
+        its first 401 instead.
+        """
+        self._expiry_asked = True
+        if not self._access:
+            return
+        try:
+            response = await self._http.get(self._authorization_url, headers={
+                "User-Agent": self._user_agent, "Accept": "application/json",
+                "Authorization": f"Bearer {self._access}"})
+        except httpx.TransportError:
+            return
+        expires = json_object(response).get("expires_at") if response.status_code == 200 \
+            else None
+        try:
+            self._expires_at = datetime.fromisoformat(expires) if isinstance(expires, str) \
+                else None
+        except ValueError:
+            return
+        if self._expires_at is not None:
+            await self._save()
 
     async def renew_after_rejection(self, rejected: str) -> bool:
         """Renew after Basecamp refused `rejected`; False when renewing is not possible."""
@@ -126,12 +154,19 @@ class OAuthTokens:
         lifetime = body.get("expires_in")
         self._expires_at = (self._clock() + timedelta(seconds=float(lifetime))
                             if isinstance(lifetime, int | float) else None)
-        origin = _fingerprint(self._configured) if self._configured else ""
-        await self._state.set(self.ACCESS, token)
+        await self._save()
+
+    async def _save(self) -> None:
+        # Written whole, with the configured token it descends from (see the class docstring).
+        await self._state.set(self.ACCESS, self._access or "")
         await self._state.set(self.REFRESH, self._refresh or "")
         await self._state.set(self.EXPIRES, self._expires_at.isoformat() if self._expires_at
                               else "")
-        await self._state.set(self.ORIGIN, origin)
+        await self._state.set(self.ORIGIN, self._origin)
+
+    @property
+    def _origin(self) -> str:
+        return _fingerprint(self._configured) if self._configured else ""
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:

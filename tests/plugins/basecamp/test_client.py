@@ -15,12 +15,15 @@ from plugins.basecamp.client import AccountInactive, NotFound
 from plugins.basecamp.oauth import REFRESH_MARGIN, OAuthTokens
 from tests.plugins.basecamp.conftest import load
 from tests.plugins.basecamp.helpers import API, LAUNCHPAD, connector_on
+from tests.plugins.basecamp.test_conformance import launchpad
 
 TOKEN_URL = f"{LAUNCHPAD}/authorization/token"
 
 
 def router() -> respx.Router:
-    return respx.Router(assert_all_mocked=True, base_url=API)
+    api = respx.Router(assert_all_mocked=True, base_url=API)
+    launchpad(api)
+    return api
 
 
 async def test_every_call_names_the_app_and_its_contact() -> None:
@@ -86,21 +89,39 @@ async def test_a_fresh_configured_token_wins_over_an_old_renewal() -> None:
 
 async def test_token_is_renewed_before_it_expires() -> None:
     renewals: list[httpx.Request] = []
-
-    def renew(request: httpx.Request) -> httpx.Response:
-        renewals.append(request)
-        return httpx.Response(200, json={"access_token": f"t{len(renewals)}", "expires_in": 60})
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(renew))
     now = datetime(2026, 11, 26, tzinfo=UTC)
+
+    def launchpad_answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/authorization.json":
+            # The configured token has 20 hours left: inside the one-day margin.
+            return httpx.Response(200, json={"expires_at": (now + timedelta(hours=20))
+                                             .isoformat(), "accounts": []})
+        renewals.append(request)
+        return httpx.Response(200, json={"access_token": f"t{len(renewals)}",
+                                         "expires_in": 1209600})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(launchpad_answer))
+    state = MemoryStateBox()
     tokens = OAuthTokens(access_token="a", refresh_token="r", client_id="c", client_secret="s",
-                         token_url=TOKEN_URL, state=MemoryStateBox(), http=http,
+                         launchpad_url=LAUNCHPAD, state=state, http=http,
                          user_agent="UA (x@y)", connection="c", clock=lambda: now)
-    assert await tokens.current() == "a"  # expiry unknown: used as is
-    assert await tokens.renew_after_rejection("a")
-    assert await tokens.current() == "t2"  # 60 s left is inside the margin: renewed again
+    assert await tokens.current() == "t1"  # renewed before it ever failed
+    assert await tokens.current() == "t1"  # two weeks left now: kept
     await http.aclose()
-    assert len(renewals) == 2
+    assert len(renewals) == 1
+    assert await state.get(OAuthTokens.EXPIRES) == (now + timedelta(days=14)).isoformat()
+
+
+async def test_expiry_unknown_to_launchpad_falls_back_to_renewing_on_401() -> None:
+    def launchpad_answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(launchpad_answer))
+    tokens = OAuthTokens(access_token="a", refresh_token="r", client_id="c", client_secret="s",
+                         launchpad_url=LAUNCHPAD, state=MemoryStateBox(), http=http,
+                         user_agent="UA (x@y)", connection="c")
+    assert await tokens.current() == "a"
+    await http.aclose()
 
 
 async def test_401_without_a_way_to_renew_is_an_auth_error() -> None:

@@ -36,8 +36,19 @@ def profile() -> dict[str, Any]:
     return person
 
 
+def launchpad(router: respx.Router, expires_at: str = "2099-01-01T00:00:00-06:00") -> None:
+    """Launchpad's answer about the token in use (its accounts cut to the one used here)."""
+    router.get(f"{LAUNCHPAD}/authorization.json", name="authorization").respond(json={
+        "expires_at": expires_at,
+        "identity": {"id": 9999999, "first_name": "Jason", "last_name": "Fried",
+                     "email_address": "jason@basecamp.com"},
+        "accounts": [{"product": "bc3", "id": 195539477, "name": "Honcho Design",
+                      "href": API.rstrip("/"), "app_href": "https://3.basecamp.com/195539477"}]})
+
+
 def api_router() -> respx.Router:
     router = respx.Router(assert_all_mocked=True, base_url=API)
+    launchpad(router)
     router.get("my/profile.json", name="profile").respond(json=profile())
     router.get("projects.json", name="check").respond(json=[project()])
     router.get(f"projects/{PROJECT}.json", name="project").respond(json=project())

@@ -16,7 +16,7 @@ from hub.errors import PermanentError, WebhookRejected
 from hub.events import Attachment, Kind, Schedule
 from tests.plugins.basecamp.conftest import load
 from tests.plugins.basecamp.helpers import API, connector_on, outgoing, target
-from tests.plugins.basecamp.test_conformance import project
+from tests.plugins.basecamp.test_conformance import launchpad, project
 
 PROJECT = "2085958504"
 BOARD, VAULT, SCHEDULE, CHAT = "1069479392", "1069479394", "1069479396", "1069478985"
@@ -24,6 +24,7 @@ BOARD, VAULT, SCHEDULE, CHAT = "1069479392", "1069479394", "1069479396", "106947
 
 def router() -> respx.Router:
     api = respx.Router(assert_all_mocked=True, base_url=API)
+    launchpad(api)
     api.get(f"projects/{PROJECT}.json").respond(json=project(PROJECT))
     return api
 
