@@ -182,7 +182,7 @@ class ZoomConnector(Connector):
         with self._calls("meeting create"):
             meeting = await self.client.create_meeting(target.address.id, body)
         return Receipt(native_id=str(meeting["id"]),
-                       notice=outbound.join_notice(meeting, interpreters))
+                       notice=outbound.join_notice(meeting))
 
     def _interpreters(self, target: Target) -> list[Interpreter]:
         languages = target.options.get("bridge_languages")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import markup
 from hub.events import Event, Kind, Schedule
@@ -12,6 +13,10 @@ from plugins.zoom.settings import INTERPRETATION_LANGUAGES, Interpreter, primary
 
 TOPIC_LIMIT = 200
 AGENDA_LIMIT = 2000
+# The older `languages` spelling names interpretation languages by country ids.
+LANGUAGE_IDS = {"US": "English", "CN": "Chinese", "JP": "Japanese", "DE": "German",
+                "FR": "French", "RU": "Russian", "PT": "Portuguese", "ES": "Spanish",
+                "KR": "Korean"}
 
 
 def select_interpreters(interpreters: Sequence[Interpreter],
@@ -21,10 +26,6 @@ def select_interpreters(interpreters: Sequence[Interpreter],
         return list(interpreters)
     spoken = {primary_language(code) for code in languages}
     return [person for person in interpreters if set(person.languages) <= spoken]
-
-
-def interpretation_label(person: Interpreter) -> str:
-    return " ⇄ ".join(INTERPRETATION_LANGUAGES[code] for code in person.languages)
 
 
 def meeting_request(title: str | None, body: str, schedule: Schedule, *,
@@ -66,15 +67,32 @@ def interpreters_of(meeting: Mapping[str, Any]) -> list[tuple[str, str]]:
             for p in people or () if isinstance(p, Mapping)]
 
 
-def join_notice(meeting: Mapping[str, Any], interpreters: Sequence[Interpreter]) -> str | None:
+def interpretation_pairs(meeting: Mapping[str, Any]) -> list[str]:
+    """The language pairs a meeting really has ("English ⇄ Portuguese"), as Zoom returned it:
+    interpretation the account cannot use is dropped silently by Zoom, and not claimed here."""
+    settings = meeting.get("settings")
+    block = settings.get("language_interpretation") if isinstance(settings, Mapping) else None
+    if not isinstance(block, Mapping) or block.get("enable") is False:
+        return []
+    pairs: list[str] = []
+    for _, languages in interpreters_of(meeting):
+        names = [LANGUAGE_IDS.get(part.strip(), part.strip())
+                 for part in languages.split(",") if part.strip()]
+        pair = " ⇄ ".join(names)
+        if pair and pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def join_notice(meeting: Mapping[str, Any]) -> str | None:
     """What goes back to the calendar event's origin: the join link, and the interpretation."""
     url = meeting.get("join_url")
     if not isinstance(url, str) or not url.startswith("https://"):
         return None
     lines = [f"Zoom meeting: {url}"]
-    if interpreters:
-        pairs = ", ".join(interpretation_label(person) for person in interpreters)
-        lines.append(f"Interpretation: {markup.escape(pairs)}")
+    pairs = interpretation_pairs(meeting)
+    if pairs:
+        lines.append(f"Interpretation: {markup.escape(', '.join(pairs))}")
     return "\n".join(lines)
 
 
@@ -95,10 +113,21 @@ def announcement(event: Event, title: str | None, body: str) -> str:
 
 
 def _when(schedule: Schedule) -> str:
-    start = schedule.starts_at.astimezone(UTC)
+    """The time in the event's own zone (people read local times), else in UTC."""
+    zone, label = _zone(schedule.timezone)
+    start = schedule.starts_at.astimezone(zone)
     if schedule.all_day:
         return start.strftime("%Y-%m-%d")
     text = start.strftime("%Y-%m-%d %H:%M")
     if schedule.ends_at is not None:
-        text += "–" + schedule.ends_at.astimezone(UTC).strftime("%H:%M")
-    return text + " UTC"
+        text += "–" + schedule.ends_at.astimezone(zone).strftime("%H:%M")
+    return f"{text} ({label})"
+
+
+def _zone(name: str | None) -> tuple[tzinfo, str]:
+    if name:
+        try:
+            return ZoneInfo(name), name
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC, "UTC"  # a zone this system does not know: UTC is still right
+    return UTC, "UTC"

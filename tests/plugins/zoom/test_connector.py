@@ -176,7 +176,11 @@ async def test_daily_limit_without_header_waits_for_midnight_utc(
 
 async def test_calendar_event_creates_a_meeting_with_interpretation(
         connector: ZoomConnector, api: respx.Router) -> None:
-    create = api.post(f"/v2/users/{HOST}/meetings").respond(201, json=meeting())
+    def created(request: httpx.Request) -> httpx.Response:
+        # Zoom answers with the meeting as made, settings included.
+        return httpx.Response(201, json=meeting(settings=json.loads(request.content)["settings"]))
+
+    create = api.post(f"/v2/users/{HOST}/meetings").mock(side_effect=created)
     receipt = await connector.send(outgoing(calendar_event(), Form.CALENDAR), CALENDAR)
     assert receipt.native_id == "85746065432"
     assert receipt.notice == ("Zoom meeting: https://us05web.zoom.us/j/85746065432?pwd=abc\n"
@@ -263,7 +267,7 @@ async def test_calendar_event_in_a_channel_is_an_announcement(connector: ZoomCon
     await connector.send(outgoing(calendar_event(), Form.MESSAGE), CHAT)
     message = json.loads(send.calls[0].request.content)["message"]
     assert message.splitlines()[:3] == ["Victor Cooper (Basecamp)", "Network call",
-                                        "2026-12-01 15:00–16:30 UTC"]
+                                        "2026-12-01 15:00–16:30 (Europe/Lisbon)"]
 
 
 async def test_edit_and_delete_of_a_channel_message(connector: ZoomConnector,

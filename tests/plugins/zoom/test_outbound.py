@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hub import markup
-from hub.events import Schedule
+from hub.events import Actor, Event, Kind, Ref, Schedule
 from plugins.zoom import outbound
 from plugins.zoom.settings import Interpreter
 from tests.plugins.zoom.conftest import load
@@ -60,12 +60,48 @@ def test_interpreters_read_in_both_spellings() -> None:
     assert outbound.interpreters_of(newer) == [("a@b.c", "English,French")]
 
 
-def test_join_notice_names_link_and_interpretation() -> None:
-    notice = outbound.join_notice({"join_url": "https://us05web.zoom.us/j/1?pwd=a_b"}, [ANA])
-    assert notice == ("Zoom meeting: https://us05web.zoom.us/j/1?pwd=a_b\n"
-                      "Interpretation: English ⇄ Portuguese")
+def test_join_notice_names_link_and_the_interpretation_zoom_kept() -> None:
+    url = "https://us05web.zoom.us/j/1?pwd=a_b"
+    kept = {"join_url": url, "settings": {"language_interpretation": {
+        "enable": True, "interpreters": [
+            {"email": "ana@example.org", "interpreter_languages": "English,Portuguese"},
+            {"email": "other@example.org", "languages": "US,FR"}]}}}
+    notice = outbound.join_notice(kept)
+    assert notice == (f"Zoom meeting: {url}\n"
+                      "Interpretation: English ⇄ Portuguese, English ⇄ French")
     [paragraph] = markup.parse(notice)
     assert isinstance(paragraph, markup.Paragraph)
     links = [n for n in paragraph.inlines if isinstance(n, markup.Link)]
-    assert links[0].url == "https://us05web.zoom.us/j/1?pwd=a_b"
-    assert outbound.join_notice({"join_url": "javascript:alert(1)"}, []) is None
+    assert links[0].url == url
+
+
+@pytest.mark.parametrize("settings", [{}, {"language_interpretation": {"enable": False,
+                                            "interpreters": [{"email": "a@b.c",
+                                                              "languages": "US,CN"}]}}])
+def test_join_notice_claims_no_interpretation_zoom_dropped(settings: dict[str, object]) -> None:
+    notice = outbound.join_notice({"join_url": "https://zoom.us/j/1", "settings": settings})
+    assert notice == "Zoom meeting: https://zoom.us/j/1"
+
+
+def test_join_notice_needs_an_https_link() -> None:
+    assert outbound.join_notice({"join_url": "javascript:alert(1)"}) is None
+    assert outbound.join_notice({}) is None
+
+
+def test_announcement_tells_the_time_in_the_event_zone() -> None:
+    event = Event(kind=Kind.EVENT_UPDATED,
+                  source=Ref(platform="basecamp", connection="bc", endpoint="calendar/1",
+                             native_id="7"),
+                  actor=Actor(platform="basecamp", native_id="1", name="Victor Cooper"),
+                  occurred_at=datetime(2026, 6, 1, tzinfo=UTC), title="Assembly",
+                  schedule=Schedule(starts_at=datetime(2026, 6, 2, 14, tzinfo=UTC),
+                                    ends_at=datetime(2026, 6, 2, 15, 30, tzinfo=UTC),
+                                    timezone="Europe/Lisbon", location="Room 2",
+                                    join_url="https://zoom.us/j/9"))
+    assert outbound.announcement(event, None, "Agenda") == (
+        "**Changed: Assembly**\n2026-06-02 15:00–16:30 (Europe/Lisbon)\nRoom 2\n"
+        "https://zoom.us/j/9\n\nAgenda")
+    assert event.schedule is not None
+    unknown = event.model_copy(update={"schedule": event.schedule.model_copy(
+        update={"timezone": "Mars/Olympus"})})
+    assert "2026-06-02 14:00–15:30 (UTC)" in outbound.announcement(unknown, None, "")
