@@ -12,7 +12,7 @@ from hub import markup
 from hub.errors import ConfigError
 from hub.settings import HubSettings
 from hub.translate.languages import normalize, primary
-from hub.translate.protect import span_pattern
+from hub.translate.spans import span_pattern
 
 # Below this many letters (once names, links and emoji are gone) nobody can tell: "ok", "👍".
 MIN_LETTERS = 3

@@ -11,51 +11,18 @@ placeholder must come back exactly once and every pair must still nest; anything
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hub import markup
 from hub.markup import Block, CodeBlock, Inline, ListItems, Paragraph, Quote
+from hub.translate.restore import SpanLost, escape_inline, restore_segment
+from hub.translate.spans import EMOJI, span_pattern
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-HANDLE = r"(?<![\w@])@[A-Za-z0-9_][A-Za-z0-9_.-]*(?<![.-])"
-HASHTAG = r"(?<![\w#&])#\w+"
-SHORTCODE = r"(?<![\w:]):[a-z0-9_+-]*[a-z_][a-z0-9_+-]*:(?![\w:])"
-_EMOJI_BASE = (
-    "\U0001f000-\U0001faff\u2600-\u27bf\u2300-\u23ff\u2b00-\u2bff\u25a0-\u25ff"
-    "\u2194-\u2199\u21a9\u21aa\u2934\u2935\u3030\u303d\u3297\u3299"
-    "\u00a9\u00ae\u203c\u2049\u2122\u2139"
-)
-_EMOJI_JOIN = "\ufe0f\ufe0e\u200d\u20e3\U000e0020-\U000e007f"
-EMOJI = rf"(?:[0-9#*]\ufe0f?\u20e3|[{_EMOJI_BASE}])(?:[{_EMOJI_JOIN}{_EMOJI_BASE}])*"
-_FIXED = [EMAIL, SHORTCODE, EMOJI, HASHTAG, HANDLE]
+__all__ = ["Protected", "SpanLost", "protect", "protect_with"]
 
-PLACEHOLDER = re.compile(
-    r"<\s*x\s+id\s*=\s*[\"']?(\d+)[\"']?\s*/?\s*>(?:<\s*/\s*x\s*>)?"
-    r"|<\s*g\s+id\s*=\s*[\"']?(\d+)[\"']?\s*>"
-    r"|(<\s*/\s*g\s*>)"
-    r"|<[A-Za-z/][^<>]*>"
-)
 _STYLE = {"bold": ("**", "**"), "italic": ("*", "*"), "strike": ("~~", "~~")}
-
-
-class SpanLost(ValueError):
-    """A translation lost, duplicated or broke a protected span; it must not be delivered."""
-
-
-def span_pattern(glossary: Iterable[str] = ()) -> re.Pattern[str]:
-    """One pattern matching every protected span inside plain text, glossary terms first."""
-    terms = sorted({term for term in glossary if term.strip()}, key=len, reverse=True)
-    parts = list(_FIXED)
-    if terms:
-        parts.insert(0, r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")(?!\w)")
-    return re.compile("|".join(parts))
-
-
-def _escape_inline(text: str) -> str:
-    return "".join("\\" + c if c in "\\`*_~[]<" else c for c in text)
 
 
 def _xml(text: str) -> str:
@@ -107,115 +74,10 @@ class Protected:
         return _render(self.template, inline)
 
     def _segment(self, index: int, xml: str) -> str:
-        expected = self.segments[index]
-        out: list[str | _Span] = []
-        stack: list[tuple[int, int]] = []
-        seen_spans: set[int] = set()
-        seen_pairs: set[int] = set()
-        position = 0
-        for found in PLACEHOLDER.finditer(xml):
-            _text(out, xml[position : found.start()])
-            position = found.end()
-            span, pair, close = found.group(1), found.group(2), found.group(3)
-            if span is not None:
-                number = int(span)
-                if number not in expected.spans or number in seen_spans:
-                    raise SpanLost(f"placeholder {number} duplicated or foreign")
-                seen_spans.add(number)
-                out.append(_Span(self.spans[number], self.guards.get(number)))
-            elif pair is not None:
-                number = int(pair)
-                if number not in expected.pairs or number in seen_pairs:
-                    raise SpanLost(f"pair {number} duplicated or foreign")
-                seen_pairs.add(number)
-                stack.append((number, len(out)))
-            elif close is not None:
-                if not stack:
-                    raise SpanLost("a closing tag without its opening")
-                number, start = stack.pop()
-                _wrap(out, start, *self.pairs[number])
-            else:
-                raise SpanLost(f"unexpected tag {found.group(0)[:40]!r}")
-        _text(out, xml[position:])
-        if stack or seen_spans != expected.spans or seen_pairs != expected.pairs:
-            raise SpanLost("a placeholder did not come back")
-        return _join(out).strip(" ")
-
-
-@dataclass(frozen=True)
-class _Span:
-    """A restored span; `guard` says what must not touch it: "url", "word" or nothing."""
-
-    text: str
-    guard: str | None = None
-
-
-def _str(token: str | _Span) -> str:
-    return token.text if isinstance(token, _Span) else token
-
-
-def _text(out: list[str | _Span], xml_text: str) -> None:
-    if not xml_text:
-        return
-    # A newline an engine adds must not split the paragraph or start a list.
-    text = re.sub(r"\s*\n\s*", " ", html.unescape(xml_text))
-    escaped = _escape_inline(text)
-    if (not out or _str(out[-1]) == "\n") and escaped[:1] in ("-", ">", "#", "+"):
-        escaped = "\\" + escaped
-    out.append(escaped)
-
-
-def _wrap(out: list[str | _Span], start: int, opening: str, closing: str) -> None:
-    inner = out[start:]
-    if not "".join(map(_str, inner)).strip():
-        return  # an emptied pair: its delimiters alone would be stray markup
-    lead: list[str | _Span] = []
-    trail: list[str | _Span] = []
-    while not _str(inner[0]).strip():
-        lead.append(inner.pop(0))
-    while not _str(inner[-1]).strip():
-        trail.insert(0, inner.pop())
-    first = inner[0]
-    if isinstance(first, str) and first != first.lstrip():
-        lead.append(first[: len(first) - len(first.lstrip())])
-        inner[0] = first.lstrip()
-    last = inner[-1]
-    if isinstance(last, str) and last != last.rstrip():
-        trail.insert(0, last[len(last.rstrip()) :])
-        inner[-1] = last.rstrip()
-    if (not out[:start] or _str(out[start - 1])[-1:].isspace()) and all(
-        isinstance(t, str) for t in lead
-    ):
-        lead = []  # the space moved out of the pair is already there
-    out[start:] = [*lead, opening, *inner, closing, *trail]
-
-
-_WORDISH_BEFORE = re.compile(r"[\w.%+\-@#&]$")
-_WORDISH_AFTER = re.compile(r"[\w@:]|[.\-]\w")
-_URL_END = re.compile(r"[\s()<>\[\]]|[.,;:!?'\"]+(?:[\s)\]]|$)")
-
-
-def _join(tokens: list[str | _Span]) -> str:
-    """Join restored tokens, keeping a space where an engine glued a word to a link, an
-    address, a hashtag or a glossary term (the span would otherwise change meaning)."""
-    texts = [_str(token) for token in tokens]
-    out: list[str] = []
-    for index, token in enumerate(tokens):
-        text = texts[index]
-        glued = out and _WORDISH_BEFORE.search(out[-1][-1:])
-        if isinstance(token, _Span) and token.guard and glued:
-            out.append(" ")
-        out.append(text)
-        if isinstance(token, _Span) and token.guard:
-            rest = "".join(texts[index + 1 :])
-            if not rest:
-                continue
-            apart = (
-                _URL_END.match(rest) if token.guard == "url" else not _WORDISH_AFTER.match(rest)
-            )
-            if not apart:
-                out.append(" ")
-    return "".join(out)
+        segment = self.segments[index]
+        return restore_segment(
+            xml, self.spans, self.pairs, self.guards, segment.spans, segment.pairs
+        )
 
 
 class _Builder:
@@ -275,7 +137,7 @@ class _Builder:
             out.append(self.words(text[position : found.start()]))
             matched = found.group(0)
             guard = None if re.fullmatch(EMOJI, matched) else "word"
-            out.append(self.span(_escape_inline(matched), guard))
+            out.append(self.span(escape_inline(matched), guard))
             position = found.end()
         out.append(self.words(text[position:]))
         return "".join(out)

@@ -24,10 +24,11 @@ import httpx
 from hub.errors import ConfigError, HubError
 from hub.store import Store
 from hub.translate.languages import normalize, same_language
-from hub.translate.protect import Protected, SpanLost, protect_with, span_pattern
+from hub.translate.protect import Protected, SpanLost, protect_with
 from hub.translate.provider import QuotaExhausted, Translator
 from hub.translate.render import carries_translation
 from hub.translate.settings import TranslationSettings
+from hub.translate.spans import span_pattern
 
 log = logging.getLogger(__name__)
 STATE = "translation"  # the store's connection_state "connection" holding provider status
