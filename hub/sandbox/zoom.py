@@ -424,17 +424,34 @@ class ZoomEmulator(Emulator):
                          reply_to: str | None = None) -> dict[str, Any]:
         """Someone writes in a channel (or in a thread): team_chat.channel_message_posted."""
         message = self._store_message(channel, text, sender, reply_to)
-        obj = {"message_id": message["id"], "date_time": message["date_time"],
-               "timestamp": message["timestamp"], "channel_id": channel,
-               "channel_name": channel, "message": text}
-        if reply_to:
-            obj["reply_main_message_id"] = reply_to
-        await self._fire("team_chat.channel_message_posted", {
-            "account_id": self.account.account_id, "operator": sender,
+        await self._fire_chat("team_chat.channel_message_posted", message, {"message": text})
+        return message
+
+    async def user_edits(self, message_id: str, text: str) -> httpx.Response:
+        """The author edits a channel message: team_chat.channel_message_updated."""
+        message = self.messages[message_id]
+        message["message"] = text
+        return await self._fire_chat("team_chat.channel_message_updated", message,
+                                     {"message": text})
+
+    async def user_deletes(self, message_id: str) -> httpx.Response:
+        """The author deletes a channel message: team_chat.channel_message_deleted."""
+        message = self.messages.pop(message_id)
+        return await self._fire_chat("team_chat.channel_message_deleted", message, {})
+
+    async def _fire_chat(self, event: str, message: dict[str, Any], extra: dict[str, Any]
+                         ) -> httpx.Response:
+        moment = datetime.now(UTC)
+        obj = {"message_id": message["id"], "date_time": _stamp(moment),
+               "timestamp": int(moment.timestamp() * 1000), "channel_id": message["channel_id"],
+               "channel_name": message["channel_id"], **extra}
+        if message.get("reply_main_message_id"):
+            obj["reply_main_message_id"] = message["reply_main_message_id"]
+        return await self._fire(event, {
+            "account_id": self.account.account_id, "operator": message["sender"],
             "operator_id": message["sender_member_id"][:22],
             "operator_member_id": message["sender_member_id"], "by_external_user": False,
             "object": obj})
-        return message
 
     async def validate_endpoint(self, plain_token: str | None = None) -> httpx.Response:
         """What Zoom does when the endpoint URL is saved, and every 72 hours."""

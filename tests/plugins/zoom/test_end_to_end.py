@@ -228,3 +228,27 @@ async def test_echoes_of_the_hub_s_own_meetings_are_not_mirrored_back(world: Wor
     assert world.almanac.on("calendar/team") == []  # nothing came back to its origin
     [announcement, notice] = world.almanac.on("chat/general")
     assert (announcement["form"], notice["form"]) == ("message", "reply")
+
+
+async def test_edits_and_deletes_travel_both_ways(world: World) -> None:
+    first = await world.zoom.user_posts("C1", "Reunião às 10h")
+    await world.hub.settle()
+    [copy] = world.almanac.on("chat/lobby")
+    await world.zoom.user_edits(first["id"], "Reunião às 11h")
+    await world.hub.settle()
+    assert copy["body"] == "Reunião às 11h"
+    await world.zoom.user_deletes(first["id"])
+    await world.hub.settle()
+    assert copy.get("deleted") is True
+
+    await world.almanac_says(kind="message.created", id="m-5", endpoint="chat/lobby",
+                             at=at(-3), body="Primeira versão")
+    await world.hub.settle()
+    [mirrored] = world.zoom.messages.values()
+    await world.almanac_says(kind="message.updated", id="m-5", endpoint="chat/lobby",
+                             at=at(-2), body="Segunda versão", rev="2")
+    await world.hub.settle()
+    assert mirrored["message"] == "Marta Reis (Almanac)\nSegunda versão"
+    await world.almanac_says(kind="message.deleted", id="m-5", endpoint="chat/lobby", at=at(-1))
+    await world.hub.settle()
+    assert world.zoom.messages == {}
