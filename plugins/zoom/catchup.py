@@ -8,14 +8,13 @@ and a changed one is told as an update.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hub.connector import PollResult
 from hub.events import Event, Kind
 from plugins.zoom import mapping
-from plugins.zoom.client import ZoomClient
+from plugins.zoom.client import ZoomClient, pages
 from plugins.zoom.settings import ZoomSettings
 
 
@@ -31,7 +30,7 @@ class Catchup:
         seen: dict[str, str] = _json_cursor(cursor).get("seen", {})
         current: dict[str, str] = {}
         events: list[Event] = []
-        async for meeting in _pages(lambda page: self.client.list_meetings(
+        async for meeting in pages(lambda page: self.client.list_meetings(
                 host, page_token=page), "meetings"):
             native_id = str(meeting.get("id"))
             fingerprint = mapping.meeting_fingerprint(meeting)
@@ -50,7 +49,7 @@ class Catchup:
         today = datetime.now(UTC).date()
         start = _date(cursor) or today - timedelta(days=self.settings.recording_lookback_days)
         events: list[Event] = []
-        async for meeting in _pages(lambda page: self.client.list_recordings(
+        async for meeting in pages(lambda page: self.client.list_recordings(
                 host, start=start.isoformat(), end=today.isoformat(), page_token=page),
                 "meetings"):
             events.extend(mapping.recording_events(
@@ -64,27 +63,13 @@ class Catchup:
         now = datetime.now(UTC)
         start = _instant(cursor) or now - timedelta(days=1)
         events: list[Event] = []
-        async for message in _pages(lambda page: self.client.list_chat(
+        async for message in pages(lambda page: self.client.list_chat(
                 self.settings.chat_user, channel, start=_zoom_time(start), end=_zoom_time(now),
                 page_token=page), "messages"):
             events.append(mapping.history_event(message, channel, self.connection))
         events.sort(key=lambda e: e.occurred_at)
         newest = max((e.occurred_at for e in events), default=start)
         return PollResult(events, newest.isoformat())
-
-
-async def _pages(call: Callable[[str | None], Awaitable[dict[str, Any]]], key: str
-                 ) -> AsyncIterator[dict[str, Any]]:
-    """Every item of a paginated list (`next_page_token`)."""
-    page: str | None = None
-    while True:
-        data = await call(page)
-        for item in data.get(key) or ():
-            if isinstance(item, dict):
-                yield item
-        page = data.get("next_page_token") or None
-        if page is None:
-            return
 
 
 def _json_cursor(cursor: str | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -185,6 +185,20 @@ class ZoomClient:
         return await self._json("GET", f"/chat/users/{_segment(user_id)}/messages", params={
             "to_channel": channel, "from": start, "to": end, "page_size": 50,
             "next_page_token": page_token})
+
+
+async def pages(call: Callable[[str | None], Awaitable[dict[str, Any]]], key: str
+                 ) -> AsyncIterator[dict[str, Any]]:
+    """Every item of a paginated list (`next_page_token`)."""
+    page: str | None = None
+    while True:
+        data = await call(page)
+        for item in data.get(key) or ():
+            if isinstance(item, dict):
+                yield item
+        page = data.get("next_page_token") or None
+        if page is None:
+            return
 
 
 def _segment(value: str) -> str:

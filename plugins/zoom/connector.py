@@ -43,7 +43,7 @@ from hub.http import parse_retry_after, raise_for_status, transport_error
 from hub.markup import escape
 from plugins.zoom import chattext, mapping, outbound, signing
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import ZoomApiError, ZoomClient
+from plugins.zoom.client import ZoomApiError, ZoomClient, pages
 from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
@@ -177,12 +177,26 @@ class ZoomConnector(Connector):
                              connection=self.connection)
 
     async def _create_meeting(self, outgoing: Outgoing, target: Target) -> Receipt:
-        interpreters = self._interpreters(target)
-        body = self._meeting_body(outgoing, interpreters)
+        """Zoom has no idempotency key: an attempt is noted first, so that a retry after a
+        lost answer adopts the meeting the first attempt made instead of making another."""
+        body = self._meeting_body(outgoing, self._interpreters(target))
+        attempt = f"meeting_attempt:{outgoing.idempotency_key}"
         with self._calls("meeting create"):
-            meeting = await self.client.create_meeting(target.address.id, body)
-        return Receipt(native_id=str(meeting["id"]),
-                       notice=outbound.join_notice(meeting))
+            meeting = None
+            if await self.state.get(attempt):
+                meeting = await self._made_before(target.address.id, body)
+            if meeting is None:
+                await self.state.set(attempt, body["start_time"])
+                meeting = await self.client.create_meeting(target.address.id, body)
+        return Receipt(native_id=str(meeting["id"]), notice=outbound.join_notice(meeting))
+
+    async def _made_before(self, host: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The host's scheduled meeting with this topic and start, if an attempt made it."""
+        async for item in pages(lambda page: self.client.list_meetings(
+                host, kind="scheduled", page_token=page), "meetings"):
+            if item.get("topic") == body["topic"] and item.get("start_time") == body["start_time"]:
+                return await self.client.get_meeting(str(item["id"]))
+        return None
 
     def _interpreters(self, target: Target) -> list[Interpreter]:
         languages = target.options.get("bridge_languages")

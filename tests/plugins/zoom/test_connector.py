@@ -194,6 +194,23 @@ async def test_calendar_event_creates_a_meeting_with_interpretation(
     }
 
 
+async def test_retry_adopts_the_meeting_a_lost_answer_made(connector: ZoomConnector,
+                                                            api: respx.Router) -> None:
+    made = meeting(start_time="2026-12-01T15:00:00Z")
+    create = api.post(f"/v2/users/{HOST}/meetings").mock(
+        side_effect=httpx.ReadTimeout("answer lost"))
+    sent = outgoing(calendar_event(), Form.CALENDAR)
+    with pytest.raises(TransientError):
+        await connector.send(sent, CALENDAR)
+    listing = api.get(f"/v2/users/{HOST}/meetings").respond(json={
+        "next_page_token": "", "meetings": [meeting(id=1, topic="Other"), made]})
+    api.get("/v2/meetings/85746065432").respond(json=made)
+    receipt = await connector.send(sent, CALENDAR)
+    assert receipt.native_id == "85746065432"
+    assert create.call_count == 1
+    assert listing.calls[0].request.url.params["type"] == "scheduled"
+
+
 async def test_moved_event_patches_the_meeting(connector: ZoomConnector,
                                                api: respx.Router) -> None:
     patch = api.patch("/v2/meetings/85746065432").respond(204)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from hub.app import Hub
-from hub.sandbox.base import serve, serve_emulator
+from hub.sandbox.base import Fault, serve, serve_emulator
 from hub.sandbox.zoom import ZoomEmulator
 from hub.settings import HubSettings
 from hub.store import DONE
@@ -252,3 +252,18 @@ async def test_edits_and_deletes_travel_both_ways(world: World) -> None:
     await world.almanac_says(kind="message.deleted", id="m-5", endpoint="chat/lobby", at=at(-1))
     await world.hub.settle()
     assert world.zoom.messages == {}
+
+
+async def test_lost_answer_to_a_meeting_creation_makes_no_second_meeting(world: World) -> None:
+    host = world.zoom.account.host_id
+    world.zoom.faults.inject(f"/v2/users/{host}/meetings", Fault(drop=True))
+    await world.almanac_says(kind="event.created", id="ev-3", endpoint="calendar/team",
+                             at=at(-48), title="Plenária", starts_at=at(0), ends_at=at(1))
+    await world.hub.settle()
+    [meeting] = world.zoom.meetings.values()  # made once, though its answer was lost
+    [delivery] = [d for d in await world.hub.store.run(world.hub.store.deliveries, DONE)
+                  if d.target == f"net-zoom/calendar/{host}"]
+    assert delivery.attempts == 1
+    assert delivery.native_id == str(meeting["id"])
+    notices = [i for i in world.almanac.on("chat/general") if i["form"] == "reply"]
+    assert [meeting["join_url"] in n["body"] for n in notices] == [True]
