@@ -14,7 +14,7 @@ from typing import Any
 from hub.connector import PollResult
 from hub.events import Event, Kind
 from plugins.zoom import mapping
-from plugins.zoom.client import ZoomClient, pages
+from plugins.zoom.client import ZoomClient, pages, zoom_time
 from plugins.zoom.settings import ZoomSettings
 
 
@@ -64,7 +64,7 @@ class Catchup:
         start = _instant(cursor) or now - timedelta(days=1)
         events: list[Event] = []
         async for message in pages(lambda page: self.client.list_chat(
-                self.settings.chat_user, channel, start=_zoom_time(start), end=_zoom_time(now),
+                self.settings.chat_user, channel, start=zoom_time(start), end=zoom_time(now),
                 page_token=page), "messages"):
             events.append(mapping.history_event(message, channel, self.connection))
         events.sort(key=lambda e: e.occurred_at)
@@ -94,6 +94,3 @@ def _instant(cursor: str | None) -> datetime | None:
         return None
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
-
-def _zoom_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

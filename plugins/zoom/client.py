@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -199,6 +200,11 @@ async def pages(call: Callable[[str | None], Awaitable[dict[str, Any]]], key: st
         page = data.get("next_page_token") or None
         if page is None:
             return
+
+
+def zoom_time(value: datetime) -> str:
+    """A time as Zoom's query parameters spell it: `yyyy-MM-ddTHH:mm:ssZ`, in UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _segment(value: str) -> str:

@@ -43,12 +43,13 @@ from hub.http import parse_retry_after, raise_for_status, transport_error
 from hub.markup import escape
 from plugins.zoom import chattext, mapping, outbound, signing
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import ZoomApiError, ZoomClient, pages
+from plugins.zoom.client import ZoomApiError, ZoomClient, pages, zoom_time
 from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
+CLOCK_SLACK = 60  # seconds: our clock and Zoom's may disagree a little
 
 
 class ZoomConnector(Connector):
@@ -220,21 +221,39 @@ class ZoomConnector(Connector):
                                        interpreters=interpreters)
 
     async def _post(self, outgoing: Outgoing, target: Target) -> Receipt:
+        """Post (in chunks if long). As for meetings, an attempt is noted first: a retry
+        after a lost answer skips what the channel already shows since then."""
         if outgoing.form is Form.REACTION:
             raise PermanentError("reactions are not mirrored to Zoom Team Chat",
                                  connection=self.connection)
+        channel = target.address.id
         chunks = chattext.split_message(chattext.to_zoom_text(_chat_markup(outgoing)))
+        attempt = f"chat_attempt:{outgoing.idempotency_key}"
         first: str | None = None
         with self._calls("chat message"):
+            since = await self.state.get(attempt)
+            shown = await self._posted_since(channel, since) if since else {}
+            if not since:
+                await self.state.set(attempt, zoom_time(datetime.now(UTC) - timedelta(
+                    seconds=CLOCK_SLACK)))
             for chunk in chunks:
-                body = {**chunk.request(), "to_channel": target.address.id}
-                thread = outgoing.reply_to or first
-                if thread:
-                    body["reply_main_message_id"] = thread
-                sent = await self.client.send_chat(self.zoom.chat_user, body)
+                sent = shown.get(chunk.message)
+                if sent is None:
+                    body = {**chunk.request(), "to_channel": channel}
+                    thread = outgoing.reply_to or first
+                    if thread:
+                        body["reply_main_message_id"] = thread
+                    sent = await self.client.send_chat(self.zoom.chat_user, body)
                 first = first or sent
         assert first is not None  # split_message gives at least one chunk
         return Receipt(native_id=first)
+
+    async def _posted_since(self, channel: str, since: str) -> dict[str, str]:
+        """Text → id of the channel's messages since an earlier attempt."""
+        end = zoom_time(datetime.now(UTC) + timedelta(seconds=CLOCK_SLACK))
+        return {str(item.get("message")): str(item.get("id")) async for item in pages(
+            lambda page: self.client.list_chat(self.zoom.chat_user, channel, start=since,
+                                               end=end, page_token=page), "messages")}
 
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
         """Move a meeting (PATCH), or edit a channel message (plain text: Zoom's edit takes

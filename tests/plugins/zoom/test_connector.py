@@ -266,6 +266,22 @@ async def test_reply_goes_to_the_thread_with_rich_text(connector: ZoomConnector,
     assert {"start_position": 24, "end_position": 31, "format_type": "Bold"} in body["rich_text"]
 
 
+async def test_retry_skips_what_a_lost_answer_posted(connector: ZoomConnector,
+                                                     api: respx.Router) -> None:
+    post = api.post("/v2/chat/users/me/messages").mock(
+        side_effect=[httpx.ReadTimeout("answer lost"), httpx.Response(201, json={"id": "X"})])
+    sent = outgoing(chat_event(), Form.MESSAGE)
+    with pytest.raises(TransientError):
+        await connector.send(sent, CHAT)
+    history = api.get("/v2/chat/users/me/messages").respond(json={"messages": [
+        {"id": "M-7", "message": "Ana Souza (Slack)\nHello network",
+         "date_time": "2026-11-26T09:00:00Z", "timestamp": 1795597200000}]})
+    receipt = await connector.send(sent, CHAT)
+    assert receipt.native_id == "M-7"
+    assert post.call_count == 1
+    assert history.calls[0].request.url.params["to_channel"] == "C1"
+
+
 async def test_long_message_continues_in_its_own_thread(connector: ZoomConnector,
                                                         api: respx.Router) -> None:
     send = api.post("/v2/chat/users/me/messages").mock(side_effect=[

@@ -267,3 +267,12 @@ async def test_lost_answer_to_a_meeting_creation_makes_no_second_meeting(world: 
     assert delivery.native_id == str(meeting["id"])
     notices = [i for i in world.almanac.on("chat/general") if i["form"] == "reply"]
     assert [meeting["join_url"] in n["body"] for n in notices] == [True]
+
+
+async def test_lost_answer_to_a_chat_post_makes_no_second_message(world: World) -> None:
+    world.zoom.faults.inject("/v2/chat/users/me/messages", Fault(drop=True))
+    await world.almanac_says(kind="message.created", id="m-8", endpoint="chat/lobby",
+                             at=at(-1), body="Só uma vez")
+    await world.hub.settle()
+    assert [m["message"] for m in world.zoom.messages.values()] == [
+        "Marta Reis (Almanac)\nSó uma vez"]
