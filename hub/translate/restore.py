@@ -18,6 +18,8 @@ PLACEHOLDER = re.compile(
     r"<\s*x\s+id\s*=\s*[\"']?(\d+)[\"']?\s*/?\s*>(?:<\s*/\s*x\s*>)?"
     r"|<\s*g\s+id\s*=\s*[\"']?(\d+)[\"']?\s*>"
     r"|(<\s*/\s*g\s*>)"
+    # HTML engines read <x …/> as an open element and may close it later: noise, no content.
+    r"|(<\s*/\s*x\s*>)"
     r"|<[A-Za-z/][^<>]*>"
 )
 
@@ -49,6 +51,8 @@ def restore_segment(
         _text(out, xml[position : found.start()])
         position = found.end()
         span, pair, close = found.group(1), found.group(2), found.group(3)
+        if found.group(4) is not None:
+            continue
         if span is not None:
             number = int(span)
             if number not in expected_spans or number in seen_spans:

@@ -87,6 +87,11 @@ def test_engines_spellings_of_tags_are_accepted() -> None:
     assert out == "The **cat** 's <@slack:U1>"
 
 
+def test_an_html_engine_closing_a_placeholder_late_is_fine() -> None:
+    protected = protect("Salut <@slack:U1> et merci", GLOSSARY)
+    assert protected.restore(['Hi <x id="1">and thanks</x>']) == "Hi <@slack:U1>and thanks"
+
+
 def test_entities_and_markup_characters_from_the_engine_stay_literal() -> None:
     protected = protect("A & B", GLOSSARY)
     out = protected.restore(["A &amp; B *not bold* &#39;quoted&#39;\n- no list"])
