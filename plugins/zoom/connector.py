@@ -294,12 +294,14 @@ class ZoomConnector(Connector):
                                  connection=self.connection)
         policy = DownloadPolicy.build(self.zoom.file_hosts, base_url=self.zoom.base_url,
                                       max_bytes=self.zoom.max_file_bytes)
-        saved = await self.state.get(_token_key(attachment.native_id or ""))
+        key = _token_key(attachment.native_id or "")
+        saved = await self.state.get(key)
         if saved:
             try:
                 return await self._fetch(attachment, policy, saved)
             except AuthError:
-                pass  # expired (24 h): the app's own token can read the account's recordings
+                # Expired (24 h): forget it; the app's own token reads the account's recordings.
+                await self.state.set(key, "")
         with self._calls("token"):
             bearer = (await self.client.token()).value
         return await self._fetch(attachment, policy, bearer)

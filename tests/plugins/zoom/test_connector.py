@@ -397,6 +397,7 @@ async def test_expired_download_token_falls_back_to_the_app_token(
     local.path.unlink()
     assert [c.request.headers["authorization"] for c in file.calls] == [
         "Bearer eyJ.expired", "Bearer eyJ.test.token"]
+    assert await connector.state.get("download_token:f1") == ""
 
 
 async def test_download_refuses_hosts_outside_zoom(connector: ZoomConnector) -> None:
