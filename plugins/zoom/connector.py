@@ -115,7 +115,8 @@ class ZoomConnector(Connector):
         if str(name).startswith(("team_chat.channel_message", "chat_message.")) \
                 and isinstance(obj, dict) and _files_without_link(obj):
             payload = {**payload, "payload": {**inner, "object": await self._file_links(obj)}}
-        if name == "recording.completed" and isinstance(obj, dict):
+        if name in ("recording.completed", "recording.transcript_completed") \
+                and isinstance(obj, dict):
             token = payload.get("download_token")
             if isinstance(token, str) and token:
                 for item in obj.get("recording_files") or ():

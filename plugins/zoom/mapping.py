@@ -292,6 +292,7 @@ _HANDLERS: dict[str, Handler] = {
     "meeting.started": _meeting_moment("started"),
     "meeting.ended": _meeting_moment("ended"),
     "recording.completed": _recordings(Kind.FILE_CREATED),
+    "recording.transcript_completed": _recordings(Kind.FILE_CREATED),
     "recording.deleted": _recordings(Kind.FILE_DELETED),
     "recording.trashed": _recordings(Kind.FILE_DELETED),
     "team_chat.channel_message_posted": _chat_webhook(Kind.MESSAGE_CREATED),

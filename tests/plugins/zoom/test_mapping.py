@@ -126,6 +126,18 @@ def test_recording_types_choose_the_files(types: list[str] | None, expected: lis
     assert [e.attachments[0].name.rsplit(".", 1)[1].upper() for e in events] == expected
 
 
+def test_transcript_completed_brings_the_transcript_later() -> None:
+    payload = load("recording_completed_legacy.json")
+    transcript = payload["payload"]["object"]["recording_files"][3]
+    payload = {**payload, "event": "recording.transcript_completed",
+               "payload": {**payload["payload"], "object": {
+                   **payload["payload"]["object"], "recording_files": [transcript]}}}
+    [event] = mapping.parse_payload(payload, C)
+    assert event.kind is Kind.FILE_CREATED
+    assert event.attachments[0].mime_type == "text/vtt"
+    assert event.parent is not None and event.parent.native_id == "150000008"
+
+
 def test_files_still_processing_wait_for_a_later_notice() -> None:
     payload = load("recording_completed_legacy.json")
     files = payload["payload"]["object"]["recording_files"]
