@@ -2,8 +2,9 @@
 
 Blocks: paragraphs (separated by a blank line), `> ` quotes, `- ` list items and fenced
 code blocks. Inline: `**bold**`, `_italic_`, `~~strike~~`, `` `code` ``, `[text](url)`, bare
-URLs, line breaks, and mentions written `<@platform:native_id>`. A backslash makes the next
-punctuation character literal. Connectors turn this tree into their own markup and back;
+URLs, line breaks, and mentions written `<@platform:native_id>`, or `<@platform:native_id|Name>`
+to keep the person's name beside the id so every platform can show it. A backslash makes the
+next punctuation character literal. Connectors turn this tree into their own markup and back;
 `escape` makes a person's plain text safe to embed so nothing they wrote is lost or doubled.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 ESCAPABLE = set("\\`*_~[]()<>#>-!|")
-MENTION = re.compile(r"<@([a-z0-9_-]+):([^>\s]+)>")
+MENTION = re.compile(r"<@([a-z0-9_-]+):([^>\s|]+)(?:\|([^>\n]*))?>")
 URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 FENCE = re.compile(r"^```([\w+-]*)\s*$")
 
@@ -47,6 +48,7 @@ class Link:
 class Mention:
     platform: str
     native_id: str
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +111,10 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-def mention(platform: str, native_id: str) -> str:
-    return f"<@{platform}:{native_id}>"
+def mention(platform: str, native_id: str, name: str = "") -> str:
+    """A mention token; the name travels with it so other platforms can show who it is."""
+    clean = " ".join(name.replace(">", "").replace("|", "").split())
+    return f"<@{platform}:{native_id}|{clean}>" if clean else f"<@{platform}:{native_id}>"
 
 
 def parse(body: str) -> list[Block]:
@@ -195,7 +199,7 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
         if char == "<":
             found = MENTION.match(text, i)
             if found:
-                push(Mention(found.group(1), found.group(2)))
+                push(Mention(found.group(1), found.group(2), found.group(3) or ""))
                 i = found.end()
                 continue
         if char == "[":
@@ -289,7 +293,7 @@ def plain_inline(inlines: tuple[Inline, ...]) -> str:
             label = plain_inline(node.children)
             out.append(f"{label} ({node.url})" if label and label != node.url else node.url)
         elif isinstance(node, Mention):
-            out.append(f"@{node.native_id}")
+            out.append(f"@{node.name or node.native_id}")
         else:
             out.append("\n")
     return "".join(out)

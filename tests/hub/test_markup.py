@@ -19,6 +19,7 @@ from hub.markup import (
     Text,
     escape,
     first_line,
+    mention,
     parse,
     parse_inline,
     plain_text,
@@ -35,6 +36,9 @@ from hub.markup import (
                                                Link("https://example.org/p", (Text("the plan"),)))),
     ("at https://example.org/a.", (Text("at "), Link("https://example.org/a", ()), Text("."))),
     ("hi <@slack:U024BE7LH>", (Text("hi "), Mention("slack", "U024BE7LH"))),
+    ("hi <@basecamp:1049715913|Victor Cooper>!", (Text("hi "),
+                                                 Mention("basecamp", "1049715913", "Victor Cooper"),
+                                                 Text("!"))),
     ("line\nnext", (Text("line"), Break(), Text("next"))),
     ("snake_case_name", (Text("snake_case_name"),)),
     ("2 * 3 * 4", (Text("2 * 3 * 4"),)),
@@ -52,6 +56,13 @@ def test_blocks() -> None:
         ListItems(((Text("one"),), (Text("two"),))),
         CodeBlock("print(1)", "python"),
     ]
+
+
+def test_mention_tokens_keep_the_name() -> None:
+    token = mention("whatsapp", "351912345678", "Ana <Souza> | Lisboa")
+    assert token == "<@whatsapp:351912345678|Ana Souza Lisboa>"
+    assert plain_text(f"ping {token}") == "ping @Ana Souza Lisboa"
+    assert mention("slack", "U1") == "<@slack:U1>"
 
 
 def test_plain_text_and_first_line() -> None:
