@@ -113,7 +113,7 @@ def escape(text: str) -> str:
 
 def mention(platform: str, native_id: str, name: str = "") -> str:
     """A mention token; the name travels with it so other platforms can show who it is."""
-    clean = " ".join(name.replace(">", "").replace("|", "").split())
+    clean = " ".join(name.replace("<", "").replace(">", "").replace("|", "").split())
     return f"<@{platform}:{native_id}|{clean}>" if clean else f"<@{platform}:{native_id}>"
 
 
