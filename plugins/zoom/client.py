@@ -14,15 +14,17 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from plugins.zoom.settings import ZoomSettings
+from plugins.zoom.settings import DEFAULT_FILE_API_URL, ZoomSettings
 
 RENEW_MARGIN = 300.0  # seconds before expiry when a token is replaced
 API_PREFIX = "/v2"
+MAX_REDIRECTS = 3
 
 
 class ZoomApiError(Exception):
@@ -48,6 +50,14 @@ class ZoomApiError(Exception):
         return data if isinstance(data, Mapping) else {}
 
 
+class RedirectRefused(Exception):
+    """Zoom's file API sent the upload to a host the connector does not trust with a token."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(f"upload redirected to {host}")
+
+
 @dataclass(frozen=True, slots=True)
 class AccessToken:
     value: str
@@ -68,6 +78,7 @@ class ZoomClient:
         self._oauth_url = settings.oauth_url.rstrip("/")
         base = settings.base_url
         self._api_url = base.rstrip("/") if base else None  # a sandbox or proxy wins
+        self._file_api_url = (settings.file_api_url or base or DEFAULT_FILE_API_URL).rstrip("/")
         self._clock = clock
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()
@@ -172,6 +183,34 @@ class ZoomClient:
     async def get_chat(self, user_id: str, message_id: str, channel: str) -> dict[str, Any]:
         return await self._json("GET", f"/chat/users/{_segment(user_id)}/messages/"
                                        f"{_segment(message_id)}", params={"to_channel": channel})
+
+    async def upload_chat_file(self, user_id: str, path: Path, name: str, mime_type: str, *,
+                               may_follow: Callable[[str], bool]) -> str:
+        """Upload a file for a channel message (its id goes in `file_ids`). The file API may
+        redirect and wants the token kept; it is kept only for hosts `may_follow` accepts."""
+        url = f"{self._file_api_url}{API_PREFIX}/chat/users/{_segment(user_id)}/files"
+        query: dict[str, str] | None = {"postToPersonalChat": "false"}
+        renewed = False
+        for _ in range(MAX_REDIRECTS + 1):
+            token = await self.token()
+            with path.open("rb") as handle:
+                response = await self._http.post(
+                    url, params=query, files={"file": (name, handle, mime_type)},
+                    headers={"Authorization": f"Bearer {token.value}"})
+            if response.is_redirect and "location" in response.headers:
+                url, query = urljoin(url, response.headers["location"]), None
+                host = urlsplit(url).hostname or ""
+                if not may_follow(url):
+                    raise RedirectRefused(host)
+                continue
+            if response.status_code == 401 and not renewed:
+                self.forget_token()
+                renewed = True
+                continue
+            if response.status_code >= 400:
+                raise ZoomApiError(response)
+            return str(response.json()["id"])
+        raise RedirectRefused(f"{urlsplit(url).hostname} (more than {MAX_REDIRECTS} redirects)")
 
     async def edit_chat(self, user_id: str, message_id: str, body: Mapping[str, Any]) -> None:
         await self.request("PUT", f"/chat/users/{_segment(user_id)}/messages/"

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,13 +44,14 @@ from hub.http import parse_retry_after, raise_for_status, transport_error
 from hub.markup import escape
 from plugins.zoom import chattext, mapping, outbound, signing
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import ZoomApiError, ZoomClient, pages, zoom_time
+from plugins.zoom.client import RedirectRefused, ZoomApiError, ZoomClient, pages, zoom_time
 from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
 CLOCK_SLACK = 60  # seconds: our clock and Zoom's may disagree a little
+FILES_PER_MESSAGE = 6
 
 
 class ZoomConnector(Connector):
@@ -58,7 +60,7 @@ class ZoomConnector(Connector):
     name: ClassVar[str] = "zoom"
     capabilities: ClassVar[Capability] = (
         Capability.POLL | Capability.WEBHOOK | Capability.SEND | Capability.UPDATE
-        | Capability.DELETE | Capability.DOWNLOAD
+        | Capability.DELETE | Capability.DOWNLOAD | Capability.UPLOAD
     )
     settings_model: ClassVar[type[ConnectionSettings]] = ZoomSettings
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {
@@ -237,10 +239,20 @@ class ZoomConnector(Connector):
             if not since:
                 await self.state.set(attempt, zoom_time(datetime.now(UTC) - timedelta(
                     seconds=CLOCK_SLACK)))
-            for chunk in chunks:
+            files = [] if chunks[0].message in shown else await self._upload(outgoing)
+            # Zoom takes at most six files a message: more go in replies under the first.
+            groups = [files[i:i + FILES_PER_MESSAGE]
+                      for i in range(0, len(files), FILES_PER_MESSAGE)]
+            texts = [(chunk, groups[0] if index == 0 and groups else [])
+                     for index, chunk in enumerate(chunks)]
+            texts += [(chattext.ChatText(", ".join(name for _, name in group)), group)
+                      for group in groups[1:]]
+            for chunk, carried in texts:
                 sent = shown.get(chunk.message)
                 if sent is None:
                     body = {**chunk.request(), "to_channel": channel}
+                    if carried:
+                        body["file_ids"] = [file_id for file_id, _ in carried]
                     thread = outgoing.reply_to or first
                     if thread:
                         body["reply_main_message_id"] = thread
@@ -248,6 +260,21 @@ class ZoomConnector(Connector):
                 first = first or sent
         assert first is not None  # split_message gives at least one chunk
         return Receipt(native_id=first)
+
+    async def _upload(self, outgoing: Outgoing) -> list[tuple[str, str]]:
+        """(file id, name) of each file uploaded for the message."""
+        return [(await self.client.upload_chat_file(
+            self.zoom.chat_user, file.path, file.name, file.mime_type,
+            may_follow=self._may_follow), file.name) for file in outgoing.files]
+
+    def _may_follow(self, url: str) -> bool:
+        """A redirect the token may follow: Zoom's own hosts, or the configured sandbox."""
+        parts = urlsplit(url)
+        configured = self.zoom.file_api_url or self.zoom.base_url
+        if configured and urlsplit(configured)[:2] == parts[:2]:
+            return True
+        policy = DownloadPolicy.build(self.zoom.file_hosts)
+        return parts.scheme == "https" and policy.host_allowed(parts.hostname or "")
 
     async def _posted_since(self, channel: str, since: str) -> dict[str, str]:
         """Text → id of the channel's messages since an earlier attempt."""
@@ -326,6 +353,10 @@ class ZoomConnector(Connector):
             raise transport_error(exc, connection=self.connection) from exc
         except ZoomApiError as exc:
             raise self._mapped(exc, what) from None
+        except RedirectRefused as exc:
+            raise PermanentError(f"{what}: Zoom sent the upload on to {exc.host}, which is not "
+                                 "one of file_hosts; add it there if it is Zoom's",
+                                 connection=self.connection) from None
 
     def _mapped(self, exc: ZoomApiError, what: str) -> ConnectorError:
         body = exc.body
@@ -383,7 +414,8 @@ def _chat_markup(outgoing: Outgoing) -> str:
         content = f"**{escape(outgoing.title)}**\n\n{outgoing.body}"
     else:
         content = outgoing.body
-    files = [a.name for a in event.attachments] or [f.name for f in outgoing.files]
+    # Files that travel (uploaded with the message) need no mention; the others are named.
+    files = [] if outgoing.files else [a.name for a in event.attachments]
     if files:
         content += "\n\n" + "\n".join(f"- {escape(name)}" for name in files)
     return f"**{escape(outgoing.author)}**\n{content}"

@@ -9,6 +9,7 @@ from hub.connector import ConnectionSettings
 PLATFORM = "zoom"
 DEFAULT_API_URL = "https://api.zoom.us"
 DEFAULT_OAUTH_URL = "https://zoom.us"
+DEFAULT_FILE_API_URL = "https://file.zoom.us"
 
 # Zoom names interpretation languages in English (`interpreter_languages: "English,French"`);
 # the hub speaks BCP-47. Only the primary subtag matters to Zoom's list.
@@ -68,6 +69,11 @@ class ZoomSettings(ConnectionSettings):
     oauth_url: str = Field(
         default=DEFAULT_OAUTH_URL,
         description="where tokens are minted; set only to point at a sandbox",
+    )
+    file_api_url: str | None = Field(
+        default=None,
+        description="where Team Chat files are uploaded (https://file.zoom.us, or base_url when "
+        "that is set); set only to point at a sandbox",
     )
     chat_user: str = Field(
         default="me",

@@ -50,7 +50,6 @@ def settings(tmp_path: Path, zoom: ZoomEmulator, almanac_url: str) -> HubSetting
         "store": {"url": f"sqlite:///{tmp_path}/hub.db"},
         "web": {"port": 0},
         "delivery": {"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.2},
-        "plugins": {"allow": ["zoom"]},
         "connections": {
             "net-zoom": {
                 "type": "zoom", "base_url": zoom.base_url, "oauth_url": zoom.base_url,
