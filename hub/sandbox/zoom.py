@@ -11,6 +11,8 @@ as a real account would do; echoes are the hub's to recognise.
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import hashlib
 import hmac
 import json
@@ -21,6 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from starlette.requests import Request
@@ -61,6 +64,22 @@ class Recording:
     content: bytes
     started: datetime
     ended: datetime
+
+
+@dataclass
+class ChatFile:
+    """A file uploaded to Team Chat, and the link Zoom gives for it."""
+
+    id: str
+    name: str
+    mime_type: str
+    content: bytes
+    jwt: str = field(default_factory=lambda: "eyJmaWxlIn0." + secrets.token_urlsafe(16))
+
+    def listed(self, base_url: str) -> dict[str, Any]:
+        return {"file_id": self.id, "file_name": self.name, "file_size": len(self.content),
+                "download_url": f"{base_url}/file/download/{self.id}?filename="
+                                f"{quote(self.name)}&jwt={self.jwt}"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,7 @@ class ZoomEmulator(Emulator):
         self.messages: dict[str, dict[str, Any]] = {}
         self.fired: list[dict[str, Any]] = []  # every webhook payload sent, in order
         self._limits: dict[str, deque[RateLimit]] = {}
+        self.chat_files: dict[str, ChatFile] = {}
         super().__init__()
 
     def routes(self) -> list[Any]:
@@ -126,6 +146,9 @@ class ZoomEmulator(Emulator):
             Route("/v2/chat/users/{user_id}/messages/{message_id}", self._message,
                   methods=["GET", "PUT", "DELETE"]),
             Route("/rec/download/{file_id}", self._download, methods=["GET"]),
+            Route("/v2/chat/users/{user_id}/files", self._upload, methods=["POST"]),
+            Route("/file-node/v2/chat/users/{user_id}/files", self._upload, methods=["POST"]),
+            Route("/file/download/{file_id}", self._chat_file, methods=["GET"]),
         ]
 
     # ------------------------------------------------------------ faults
@@ -318,9 +341,38 @@ class ZoomEmulator(Emulator):
                 return _error(400, 5301, "Message sending failed.")
             if parent.get("reply_main_message_id"):
                 return _error(400, 5402, "This only supports replies to a main message.")
+        file_ids = body.get("file_ids") or []
+        if len(file_ids) > 6 or any(f not in self.chat_files for f in file_ids):
+            return _error(400, 5404, f"File does not exist: {file_ids}.")
         message = self._store_message(channel, body["message"], self.account.host_email,
-                                      main, body.get("rich_text"), body.get("at_items"))
+                                      main, body.get("rich_text"), body.get("at_items"),
+                                      [self.chat_files[f] for f in file_ids])
         return JSONResponse({"id": message["id"]}, status_code=201)
+
+    async def _upload(self, request: Request) -> Response:
+        """Zoom's file API answers on another node: the first call is redirected (307)."""
+        if (refused := self._gate(request)) is not None:
+            return refused
+        if not request.url.path.startswith("/file-node/"):
+            return Response(status_code=307, headers={
+                "Location": f"{self.base_url}/file-node{request.url.path}?{request.url.query}"})
+        fields = _multipart(request.headers.get("content-type", ""), await request.body())
+        if "file" not in fields:
+            return _error(400, 300, "Invalid parameter: file.")
+        content, mime_type, name = fields["file"]
+        item = ChatFile(id=secrets.token_urlsafe(16), name=name or "file", mime_type=mime_type,
+                        content=content)
+        self.chat_files[item.id] = item
+        return JSONResponse({"id": item.id}, status_code=201)
+
+    async def _chat_file(self, request: Request) -> Response:
+        item = self.chat_files.get(request.path_params["file_id"])
+        if item is None:
+            return _error(404, 5404, "File does not exist.")
+        signed = hmac.compare_digest(request.query_params.get("jwt", ""), item.jwt)
+        if not signed and (refused := self._gate(request)) is not None:
+            return refused
+        return Response(item.content, media_type=item.mime_type)
 
     async def _message(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
@@ -359,7 +411,8 @@ class ZoomEmulator(Emulator):
                                           for m in listed]})
 
     def _store_message(self, channel: str, text: str, sender: str, main: str | None,
-                       rich_text: Any = None, at_items: Any = None) -> dict[str, Any]:
+                       rich_text: Any = None, at_items: Any = None,
+                       files: list[ChatFile] | None = None) -> dict[str, Any]:
         moment = datetime.now(UTC)
         message: dict[str, Any] = {
             "id": str(uuid.uuid4()).upper(), "message": text, "sender": sender,
@@ -374,6 +427,8 @@ class ZoomEmulator(Emulator):
             message["rich_text"] = rich_text
         if at_items:
             message["at_items"] = at_items
+        if files:
+            message["files"] = [f.listed(self.base_url) for f in files]
         self.messages[message["id"]] = message
         return message
 
@@ -421,10 +476,22 @@ class ZoomEmulator(Emulator):
                                                         "object": obj}, download_token=token)
 
     async def user_posts(self, channel: str, text: str, *, sender: str = "ana@example.org",
-                         reply_to: str | None = None) -> dict[str, Any]:
-        """Someone writes in a channel (or in a thread): team_chat.channel_message_posted."""
-        message = self._store_message(channel, text, sender, reply_to)
-        await self._fire_chat("team_chat.channel_message_posted", message, {"message": text})
+                         reply_to: str | None = None,
+                         files: dict[str, tuple[bytes, str]] | None = None) -> dict[str, Any]:
+        """Someone writes in a channel (or in a thread), maybe with files (name → bytes and
+        type): team_chat.channel_message_posted, whose files come without their links."""
+        attached = [ChatFile(id=secrets.token_urlsafe(16), name=name, mime_type=mime_type,
+                             content=content)
+                    for name, (content, mime_type) in (files or {}).items()]
+        self.chat_files.update({f.id: f for f in attached})
+        message = self._store_message(channel, text, sender, reply_to, files=attached)
+        extra: dict[str, Any] = {"message": text}
+        if attached:
+            extra["files"] = [{"file_id": f.id, "file_name": f.name,
+                               "file_size": len(f.content),
+                               "OS_file_type": f.name.rsplit(".", 1)[-1].upper(),
+                               "file_message_type": "file"} for f in attached]
+        await self._fire_chat("team_chat.channel_message_posted", message, extra)
         return message
 
     async def user_edits(self, message_id: str, text: str) -> httpx.Response:
@@ -518,3 +585,16 @@ def _listed(meeting: dict[str, Any]) -> dict[str, Any]:
     keys = ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone",
             "agenda", "created_at", "join_url")
     return {key: meeting[key] for key in keys if key in meeting}
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, str, str | None]]:
+    """multipart/form-data fields: name -> (bytes, content type, file name)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    fields: dict[str, tuple[bytes, str, str | None]] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = (payload, part.get_content_type(), part.get_filename())
+    return fields

@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from hub.connector import Address, Form, MemoryStateBox, Outgoing, Shape, Target, WebhookRequest
+from hub.connector import (
+    Address,
+    Form,
+    LocalFile,
+    MemoryStateBox,
+    Outgoing,
+    Shape,
+    Target,
+    WebhookRequest,
+)
 from hub.errors import AuthError, ConfigError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
 from plugins.zoom.connector import ZoomConnector
@@ -442,3 +452,56 @@ async def test_poll_recordings_follows_pages(connector: ZoomConnector, api: resp
     assert [e.attachments[0].mime_type for e in result.events] == [
         "video/mp4", "audio/mp4", "text/vtt"]
     assert result.cursor is not None and result.cursor >= "2026-11-20"
+
+
+
+# ------------------------------------------------------------------ files into Team Chat
+
+FILE_API = "https://file.zoom.us/v2/chat/users/me/files"
+
+
+def with_files(tmp_path: Path, count: int) -> Outgoing:
+    files = []
+    for number in range(count):
+        path = tmp_path / f"f{number}"
+        path.write_bytes(b"%d" % number)
+        files.append(LocalFile(path=path, name=f"photo{number}.jpg", mime_type="image/jpeg",
+                               size=path.stat().st_size))
+    return Outgoing(form=Form.FILE, event=chat_event("Photos"), title=None, body="Photos",
+                    idempotency_key="passerelle-9", files=tuple(files))
+
+
+async def test_files_are_uploaded_then_sent_with_the_message(
+        connector: ZoomConnector, api: respx.Router, tmp_path: Path) -> None:
+    ids = iter(f"F{n}" for n in range(7))
+    upload = api.post(FILE_API).mock(side_effect=lambda request: httpx.Response(
+        201, json={"id": next(ids)}))
+    send = api.post("/v2/chat/users/me/messages").mock(side_effect=[
+        httpx.Response(201, json={"id": "M-1"}), httpx.Response(201, json={"id": "M-2"})])
+    receipt = await connector.send(with_files(tmp_path, 7), CHAT)
+    assert receipt.native_id == "M-1"
+    assert upload.call_count == 7
+    assert upload.calls[0].request.url.params["postToPersonalChat"] == "false"
+    assert b'filename="photo0.jpg"' in upload.calls[0].request.content
+    first, second = (json.loads(c.request.content) for c in send.calls)
+    assert first["file_ids"] == ["F0", "F1", "F2", "F3", "F4", "F5"]
+    assert "photo" not in first["message"]  # files that travel need no mention
+    assert second == {"message": "photo6.jpg", "to_channel": "C1", "file_ids": ["F6"],
+                      "reply_main_message_id": "M-1"}
+
+
+async def test_upload_follows_zoom_redirects_with_its_token(
+        connector: ZoomConnector, api: respx.Router, tmp_path: Path) -> None:
+    node = "https://us01file.zoom.us/v2/chat/users/me/files?postToPersonalChat=false"
+    api.post(FILE_API).respond(307, headers={"Location": node})
+    moved = api.post(node).respond(201, json={"id": "F0"})
+    api.post("/v2/chat/users/me/messages").respond(201, json={"id": "M-1"})
+    await connector.send(with_files(tmp_path, 1), CHAT)
+    assert moved.calls[0].request.headers["authorization"] == "Bearer eyJ.test.token"
+
+
+async def test_upload_redirect_off_zoom_is_refused(connector: ZoomConnector, api: respx.Router,
+                                                   tmp_path: Path) -> None:
+    api.post(FILE_API).respond(307, headers={"Location": "https://evil.example/take"})
+    with pytest.raises(PermanentError, match=r"evil\.example"):
+        await connector.send(with_files(tmp_path, 1), CHAT)

@@ -80,3 +80,25 @@ async def test_zoom_thread_continues_in_slack_and_back(network: Network) -> None
                 and m["sender"] == zoom.account.host_email]
     assert answer["message"] == "Ana Souza (Slack)\nMe too"
     assert len(slack.messages(CHANNEL)) == 3  # nothing came back as an echo
+
+
+async def test_files_travel_both_ways_intact(network: Network) -> None:
+    zoom, slack = network.zoom, network.slack
+    minutes = b"%PDF-1.7\n" + bytes(range(256)) * 64
+    await slack.share_file(CHANNEL, "U0ANA", "minutes.pdf", minutes, "application/pdf",
+                           text="The minutes")
+    await network.settle()
+    [posted] = zoom.messages.values()
+    assert posted["message"].startswith("Ana Souza (Slack)")
+    [carried] = posted["files"]
+    assert carried["file_name"] == "minutes.pdf"
+    assert zoom.chat_files[carried["file_id"]].content == minutes
+    upload = f"/file-node/v2/chat/users/{zoom.account.host_email}/files"
+    assert ("POST", upload) in zoom.requests  # followed the file API's redirect
+
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 5000
+    await zoom.user_posts("C1", "Foto do encontro", files={"encontro.png": (photo, "image/png")})
+    await network.settle()
+    [shared] = [m for m in slack.messages(CHANNEL) if m.get("files")
+                and m["files"][0]["name"] == "encontro.png"]
+    assert slack.blobs[shared["files"][0]["id"]] == photo
