@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,7 +17,6 @@ from hub.connector import (
     Capability,
     ConnectionSettings,
     Connector,
-    Form,
     Inbound,
     LocalFile,
     Outgoing,
@@ -41,17 +39,16 @@ from hub.errors import (
 from hub.events import Attachment, Event
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
-from hub.markup import escape
-from plugins.zoom import chattext, mapping, outbound, signing
+from plugins.zoom import mapping, signing
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import RedirectRefused, ZoomApiError, ZoomClient, pages, zoom_time
-from plugins.zoom.settings import DEFAULT_API_URL, Interpreter, ZoomSettings
+from plugins.zoom.client import RedirectRefused, ZoomApiError, ZoomClient
+from plugins.zoom.meetings import Meetings
+from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
+from plugins.zoom.teamchat import Channels
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
-CLOCK_SLACK = 60  # seconds: our clock and Zoom's may disagree a little
-FILES_PER_MESSAGE = 6
 
 
 class ZoomConnector(Connector):
@@ -75,6 +72,8 @@ class ZoomConnector(Connector):
         self.zoom = settings
         self.client = ZoomClient(http, settings)
         self.catchup = Catchup(self.client, settings, connection)
+        self.meetings = Meetings(self.client, settings, state, connection)
+        self.channels = Channels(self.client, settings, state, connection)
 
     # ------------------------------------------------------------ admin
 
@@ -173,141 +172,35 @@ class ZoomConnector(Connector):
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
         """A meeting for a calendar event (its join link told back), or a channel message."""
         if target.shape is Shape.CALENDAR:
-            return await self._create_meeting(outgoing, target)
+            with self._calls("meeting create"):
+                return await self.meetings.create(outgoing, target)
         if target.shape is Shape.CHAT:
-            return await self._post(outgoing, target)
+            with self._calls("chat message"):
+                return Receipt(native_id=await self.channels.post(outgoing, target.address.id))
         raise PermanentError(f'endpoint "{target.address}": Zoom cloud recordings cannot be '
                              'added to from outside; give it direction = "in"',
                              connection=self.connection)
 
-    async def _create_meeting(self, outgoing: Outgoing, target: Target) -> Receipt:
-        """Zoom has no idempotency key: an attempt is noted first, so that a retry after a
-        lost answer adopts the meeting the first attempt made instead of making another."""
-        body = self._meeting_body(outgoing, self._interpreters(target))
-        attempt = f"meeting_attempt:{outgoing.idempotency_key}"
-        with self._calls("meeting create"):
-            meeting = None
-            if await self.state.get(attempt):
-                meeting = await self._made_before(target.address.id, body)
-            if meeting is None:
-                await self.state.set(attempt, body["start_time"])
-                meeting = await self.client.create_meeting(target.address.id, body)
-        return Receipt(native_id=str(meeting["id"]), notice=outbound.join_notice(meeting))
-
-    async def _made_before(self, host: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        """The host's scheduled meeting with this topic and start, if an attempt made it."""
-        async for item in pages(lambda page: self.client.list_meetings(
-                host, kind="scheduled", page_token=page), "meetings"):
-            if item.get("topic") == body["topic"] and item.get("start_time") == body["start_time"]:
-                return await self.client.get_meeting(str(item["id"]))
-        return None
-
-    def _interpreters(self, target: Target) -> list[Interpreter]:
-        languages = target.options.get("bridge_languages")
-        return outbound.select_interpreters(
-            self.zoom.interpreters, list(languages) if languages is not None else None)
-
-    def _meeting_body(self, outgoing: Outgoing, interpreters: list[Interpreter]
-                      ) -> dict[str, Any]:
-        schedule = outgoing.event.schedule
-        if outgoing.form is not Form.CALENDAR or schedule is None:
-            raise PermanentError(f"a Zoom meeting is made from a calendar event with a time; "
-                                 f"got {outgoing.event.kind.value} as {outgoing.form.value}",
-                                 connection=self.connection)
-        if schedule.all_day:
-            raise PermanentError(f'"{outgoing.title or outgoing.event.title}" is an all-day '
-                                 "event: a Zoom meeting needs a start time, so none is made; "
-                                 "give the event a time to have one",
-                                 connection=self.connection)
-        return outbound.meeting_request(outgoing.title, outgoing.body, schedule,
-                                       default_minutes=self.zoom.default_duration_minutes,
-                                       interpreters=interpreters)
-
-    async def _post(self, outgoing: Outgoing, target: Target) -> Receipt:
-        """Post (in chunks if long). As for meetings, an attempt is noted first: a retry
-        after a lost answer skips what the channel already shows since then."""
-        if outgoing.form is Form.REACTION:
-            raise PermanentError("reactions are not mirrored to Zoom Team Chat",
-                                 connection=self.connection)
-        channel = target.address.id
-        chunks = chattext.split_message(chattext.to_zoom_text(_chat_markup(outgoing)))
-        attempt = f"chat_attempt:{outgoing.idempotency_key}"
-        first: str | None = None
-        with self._calls("chat message"):
-            since = await self.state.get(attempt)
-            shown = await self._posted_since(channel, since) if since else {}
-            if not since:
-                await self.state.set(attempt, zoom_time(datetime.now(UTC) - timedelta(
-                    seconds=CLOCK_SLACK)))
-            files = [] if chunks[0].message in shown else await self._upload(outgoing)
-            # Zoom takes at most six files a message: more go in replies under the first.
-            groups = [files[i:i + FILES_PER_MESSAGE]
-                      for i in range(0, len(files), FILES_PER_MESSAGE)]
-            texts = [(chunk, groups[0] if index == 0 and groups else [])
-                     for index, chunk in enumerate(chunks)]
-            texts += [(chattext.ChatText(", ".join(name for _, name in group)), group)
-                      for group in groups[1:]]
-            for chunk, carried in texts:
-                sent = shown.get(chunk.message)
-                if sent is None:
-                    body = {**chunk.request(), "to_channel": channel}
-                    if carried:
-                        body["file_ids"] = [file_id for file_id, _ in carried]
-                    thread = outgoing.reply_to or first
-                    if thread:
-                        body["reply_main_message_id"] = thread
-                    sent = await self.client.send_chat(self.zoom.chat_user, body)
-                first = first or sent
-        assert first is not None  # split_message gives at least one chunk
-        return Receipt(native_id=first)
-
-    async def _upload(self, outgoing: Outgoing) -> list[tuple[str, str]]:
-        """(file id, name) of each file uploaded for the message."""
-        return [(await self.client.upload_chat_file(
-            self.zoom.chat_user, file.path, file.name, file.mime_type,
-            may_follow=self._may_follow), file.name) for file in outgoing.files]
-
-    def _may_follow(self, url: str) -> bool:
-        """A redirect the token may follow: Zoom's own hosts, or the configured sandbox."""
-        parts = urlsplit(url)
-        configured = self.zoom.file_api_url or self.zoom.base_url
-        if configured and urlsplit(configured)[:2] == parts[:2]:
-            return True
-        policy = DownloadPolicy.build(self.zoom.file_hosts)
-        return parts.scheme == "https" and policy.host_allowed(parts.hostname or "")
-
-    async def _posted_since(self, channel: str, since: str) -> dict[str, str]:
-        """Text → id of the channel's messages since an earlier attempt."""
-        end = zoom_time(datetime.now(UTC) + timedelta(seconds=CLOCK_SLACK))
-        return {str(item.get("message")): str(item.get("id")) async for item in pages(
-            lambda page: self.client.list_chat(self.zoom.chat_user, channel, start=since,
-                                               end=end, page_token=page), "messages")}
-
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
-        """Move a meeting (PATCH), or edit a channel message (plain text: Zoom's edit takes
-        no formatting)."""
+        """Move a meeting (PATCH), or edit a channel message."""
         if target.shape is Shape.CALENDAR:
-            body = self._meeting_body(outgoing, self._interpreters(target))
             with self._calls("meeting update"):
-                await self.client.update_meeting(native_id, body)
-            return
-        if target.shape is not Shape.CHAT:
+                await self.meetings.move(outgoing, target, native_id)
+        elif target.shape is Shape.CHAT:
+            with self._calls("chat edit"):
+                await self.channels.edit(outgoing, target.address.id, native_id)
+        else:
             raise PermanentError(f'endpoint "{target.address}" takes no edits',
                                  connection=self.connection)
-        text = chattext.split_message(chattext.to_zoom_text(_chat_markup(outgoing)))[0]
-        with self._calls("chat edit"):
-            await self.client.edit_chat(self.zoom.chat_user, native_id,
-                                        {"message": text.message, "to_channel": target.address.id})
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Delete a meeting or a channel message; one that is already gone is fine."""
         try:
             with self._calls("delete"):
                 if target.shape is Shape.CALENDAR:
-                    await self.client.delete_meeting(native_id)
+                    await self.meetings.cancel(native_id)
                 elif target.shape is Shape.CHAT:
-                    await self.client.delete_chat(self.zoom.chat_user, native_id,
-                                                  target.address.id)
+                    await self.channels.delete(target.address.id, native_id)
                 else:
                     raise PermanentError(f'endpoint "{target.address}" takes no deletes',
                                          connection=self.connection)
@@ -402,23 +295,6 @@ class ZoomConnector(Connector):
 
 class _Gone(PermanentError):
     """The item is not there (any more): permanent for a send, done for a delete."""
-
-
-def _chat_markup(outgoing: Outgoing) -> str:
-    """What a channel shows: who wrote it, then the item (a calendar event as an
-    announcement), then the names of files Team Chat cannot carry from here."""
-    event = outgoing.event
-    if event.kind.noun == "event":
-        content = outbound.announcement(event, outgoing.title, outgoing.body)
-    elif outgoing.title:
-        content = f"**{escape(outgoing.title)}**\n\n{outgoing.body}"
-    else:
-        content = outgoing.body
-    # Files that travel (uploaded with the message) need no mention; the others are named.
-    files = [] if outgoing.files else [a.name for a in event.attachments]
-    if files:
-        content += "\n\n" + "\n".join(f"- {escape(name)}" for name in files)
-    return f"**{escape(outgoing.author)}**\n{content}"
 
 
 def _files_without_link(obj: dict[str, Any]) -> bool:
