@@ -13,7 +13,7 @@ import httpx
 import pluggy
 
 from hub.connector import Address
-from hub.delivery import DeliveryWorker, Localise
+from hub.delivery import DeliveryWorker
 from hub.events import Event
 from hub.http import make_client
 from hub.limits import RetryPolicy
@@ -25,6 +25,9 @@ from hub.router import plan
 from hub.settings import HubSettings
 from hub.store import PENDING, Store, StoredEvent
 from hub.store.statebox import StoreStateBox
+from hub.translate.detect import Detector
+from hub.translate.localise import body_localiser, title_localiser
+from hub.translate.service import TranslationService
 
 log = logging.getLogger(__name__)
 ROUTER = "router"
@@ -43,6 +46,8 @@ class Hub:
     metrics: Metrics
     worker: DeliveryWorker
     poller: Poller
+    detector: Detector
+    translation: TranslationService | None
     url: str = ""
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -55,7 +60,6 @@ class Hub:
         extra_plugins: Mapping[str, object] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         serve_web: bool = True,
-        localise: Localise | None = None,
     ) -> AsyncIterator[Hub]:
         """Open the store, build the network and (optionally) serve the web app on its port."""
         plugins = make_plugin_manager(allow=settings.plugins.allow, block=settings.plugins.block,
@@ -63,9 +67,14 @@ class Hub:
         registry = Registry.collect(plugins)
         store = Store.open(settings.store.url)
         http = make_client(transport=transport)
+        translation: TranslationService | None = None
         try:
             network = Network.build(settings, registry, http,
                                     lambda name: StoreStateBox(store, name))
+            detector = Detector.for_network(settings)
+            if _translates(settings, network):
+                translation = TranslationService(settings.translation, registry.translators,
+                                                 store, http)
             if not store.is_postgres:
                 # One process owns a SQLite store: leases left by a crash are void.
                 store.release_claims()
@@ -76,12 +85,14 @@ class Hub:
                 RetryPolicy(d.backoff_base_seconds, d.backoff_cap_seconds, d.max_attempts,
                             d.max_age_seconds),
                 batch=d.batch, concurrency=d.concurrency, lease=d.lease_seconds,
-                localise=localise,
+                localise=body_localiser(translation, detector) if translation else None,
+                localise_title=title_localiser(translation, detector) if translation else None,
                 on_settled=lambda s: metrics.deliveries.labels(s.target_connection,
                                                                 s.outcome).inc(),
             )
             hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
-                      Poller(lambda events, cursor: hub.ingest(events, cursor)))
+                      Poller(lambda events, cursor: hub.ingest(events, cursor)), detector,
+                      translation)
             if serve_web:
                 from hub.sandbox.base import serve  # uvicorn in this loop
                 from hub.web import make_app
@@ -94,13 +105,20 @@ class Hub:
                 yield hub
                 await worker.drain()
         finally:
+            if translation is not None:
+                await translation.aclose()
             await http.aclose()
             store.close()
 
     async def ingest(self, events: Sequence[Event],
                      cursor: tuple[str, str, str] | None = None) -> list[StoredEvent]:
-        """Store events (and a poll cursor) in one transaction; announce what was new."""
-        stored = await self.store.run(self.store.append, list(events), cursor)
+        """Store events (and a poll cursor) in one transaction; announce what was new.
+
+        Each event's language is named here, once, among the bridges' languages; text too
+        short to tell falls back to the language declared for the endpoint it came from.
+        """
+        named = await asyncio.to_thread(self._name_languages, events)
+        stored = await self.store.run(self.store.append, named, cursor)
         listeners = self.plugins.hook.hub_event_stored.get_hookimpls()
         for item in stored:
             self.metrics.events.labels(item.event.source.connection).inc()
@@ -116,6 +134,19 @@ class Hub:
         if stored:
             self._wake.set()
         return stored
+
+    def _name_languages(self, events: Sequence[Event]) -> list[Event]:
+        named = []
+        for event in events:
+            if event.language is None and (event.body or event.title):
+                membership = self.network.endpoint(
+                    f"{event.source.connection}/{event.source.endpoint}")
+                fallback = membership[1].language if membership else None
+                language = self.detector.detect(event.body or event.title or "", fallback)
+                if language is not None:
+                    event = event.model_copy(update={"language": language})
+            named.append(event)
+        return named
 
     async def route(self) -> int:
         """Plan deliveries for every new event; returns how many events were read."""
@@ -178,3 +209,9 @@ class Hub:
         pending = await self.store.run(self.store.deliveries, PENDING, 1000)
         return any(d.next_attempt_at <= limit for d in pending)
 
+
+
+def _translates(settings: HubSettings, network: Network) -> bool:
+    """Whether any bridge joins readers of different languages and asks for translation."""
+    return settings.translation.enabled and any(
+        bridge.translate and len(bridge.languages) > 1 for bridge in network.bridges)

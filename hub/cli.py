@@ -216,7 +216,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         counts = store.counts()
         # Keys with a ":" are a connector's per-item memory (members, tokens by id): not status.
         states = {conn: {k: v for k, v in values.items()
-                         if ":" not in k and not any(h in k.lower() for h in _SECRET_HINTS)}
+                         if v and ":" not in k
+                         and not any(h in k.lower() for h in _SECRET_HINTS)}
                   for conn, values in store.states().items()}
         report: dict[str, Any] = {
             "events": store.last_seq(),

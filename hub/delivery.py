@@ -62,6 +62,7 @@ class DeliveryWorker:
     def __init__(self, store: Store, network: Network, policy: RetryPolicy, *,
                  batch: int = 100, concurrency: int = 8, lease: float = 300.0,
                  localise: Localise | None = None,
+                 localise_title: Localise | None = None,
                  on_settled: Callable[[Settled], None] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
@@ -71,6 +72,7 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.lease = lease
         self.localise = localise
+        self.localise_title = localise_title
         self.on_settled = on_settled
         self.clock = clock
         self.limiters = {
@@ -218,8 +220,8 @@ class DeliveryWorker:
         body, title = event.body, event.title
         if self.localise is not None and bridge.translate:
             body = await self.localise(body, event.language, bridge, member)
-            if title:
-                title = await self.localise(title, event.language, bridge, member)
+        if title and self.localise_title is not None and bridge.translate:
+            title = await self.localise_title(title, event.language, bridge, member)
         if form is Form.POST and not title:
             title = first_line(body) or event.actor.name
         source = self.network.connectors.get(event.source.connection)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
+from hub.delivery import Localise
 from hub.router import Bridge, BridgeEndpoint
 from hub.settings import Render
 from hub.translate.detect import Detector
 from hub.translate.render import render
 from hub.translate.service import TranslationService
-
-Localise = Callable[[str, str | None, Bridge, BridgeEndpoint], Awaitable[str]]
 
 
 def _wanted(bridge: Bridge, member: BridgeEndpoint) -> str | None:

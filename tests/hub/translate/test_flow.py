@@ -1,7 +1,8 @@
 """Translation inside a running hub: two fake platforms, the web app on loopback, a real store.
 
-The localiser is what delivery calls for every copy; these tests show a translated copy, a
-copy delivered untranslated when every provider fails, and the failure in the store's status.
+The hub builds its translation chain from the registered providers; these tests show a
+translated copy, a copy delivered untranslated when every provider fails, and the failure in
+the store's status.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import Any
 
 import httpx
 
+from hub import hookimpl
 from hub.app import Hub
-from hub.router import Bridge, BridgeEndpoint
 from hub.settings import HubSettings
-from hub.translate.detect import Detector
-from hub.translate.localise import body_localiser
-from hub.translate.service import NOTE_FAILED, STATE, TranslationService
+from hub.translate.provider import Translator
+from hub.translate.service import NOTE_FAILED, STATE
 from tests.hub.conftest import Network
 from tests.hub.fakes import PLUGINS
 
@@ -33,25 +33,17 @@ def translated_settings(network: Network, **translation: Any) -> HubSettings:
     )
 
 
-def start(
-    network: Network, settings: HubSettings, localise: LateLocaliser
-) -> AbstractAsyncContextManager[Hub]:
-    return Hub.start(settings, extra_plugins=PLUGINS,
-                     transport=httpx.MockTransport(network.router.async_handler),
-                     localise=localise)
+def start(network: Network, settings: HubSettings, translator: type[Translator]
+          ) -> AbstractAsyncContextManager[Hub]:
+    """A hub whose translation chain is the given fake, registered as a plugin would."""
 
+    class Provides:
+        @hookimpl
+        def hub_register_translators(self) -> list[type[Translator]]:
+            return [translator]
 
-class LateLocaliser:
-    """The service needs the hub's store and client, which exist once the hub has started."""
-
-    def __init__(self) -> None:
-        self.service: TranslationService | None = None
-
-    async def __call__(self, body: str, source: str | None, bridge: Bridge,
-                       member: BridgeEndpoint) -> str:
-        assert self.service is not None
-        detector = Detector(["fr", "en"], 0.5)
-        return await body_localiser(self.service, detector)(body, source, bridge, member)
+    return Hub.start(settings, extra_plugins={**PLUGINS, "fake-translator": Provides()},
+                     transport=httpx.MockTransport(network.router.async_handler))
 
 
 async def test_a_french_message_reaches_english_readers_translated(
@@ -59,13 +51,12 @@ async def test_a_french_message_reaches_english_readers_translated(
 ) -> None:
     fake = counting("fake")
     settings = translated_settings(network)
-    localise = LateLocaliser()
 
-    async with start(network, settings, localise) as hub:
-        localise.service = TranslationService(settings.translation, {"fake": fake},
-                                              hub.store, hub.http)
+    async with start(network, settings, fake) as hub:
         await fire(hub, "east", network.east.add("general", "La réunion est demain matin"))
         await hub.settle()
+        [stored] = hub.store.events_after(0)
+        assert stored.event.language == "fr"  # named at ingest
     [copy] = network.west.items.values()
     assert copy["text"] == "LA RÉUNION EST DEMAIN MATIN\n\n_🌐 Translated from French_"
     assert [call[1:] for call in fake.calls] == [("fr", "en")]
@@ -76,11 +67,8 @@ async def test_every_call_failing_still_delivers_every_message(
 ) -> None:
     broken = failing("fake")
     settings = translated_settings(network)
-    localise = LateLocaliser()
 
-    async with start(network, settings, localise) as hub:
-        localise.service = TranslationService(settings.translation, {"fake": broken},
-                                              hub.store, hub.http)
+    async with start(network, settings, broken) as hub:
         for text in ("La réunion est demain matin", "Merci pour le compte rendu"):
             await fire(hub, "east", network.east.add("general", text))
         await hub.settle()
