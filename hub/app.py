@@ -72,7 +72,7 @@ class Hub:
             network = Network.build(settings, registry, http,
                                     lambda name: StoreStateBox(store, name))
             detector = Detector.for_network(settings)
-            if _translates(settings, network):
+            if translates(settings, network):
                 translation = TranslationService(settings.translation, registry.translators,
                                                  store, http)
             if not store.is_postgres:
@@ -211,7 +211,7 @@ class Hub:
 
 
 
-def _translates(settings: HubSettings, network: Network) -> bool:
+def translates(settings: HubSettings, network: Network) -> bool:
     """Whether any bridge joins readers of different languages and asks for translation."""
     return settings.translation.enabled and any(
         bridge.translate and len(bridge.languages) > 1 for bridge in network.bridges)

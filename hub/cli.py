@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from hub.connector import Capability, Connector, MemoryStateBox
+from hub.app import translates
+from hub.connector import Capability, Connector, MemoryStateBox, StateBox
 from hub.errors import ConfigError, HubError
 from hub.events import Event
 from hub.http import make_client
@@ -21,6 +22,9 @@ from hub.network import Network
 from hub.plugins import Registry, make_plugin_manager
 from hub.settings import HubSettings, load_settings
 from hub.store import DEAD, Store
+from hub.store.statebox import StoreStateBox
+from hub.translate.detect import Detector
+from hub.translate.service import check_providers
 
 app = typer.Typer(help="Passerelle: mirror posts, comments, events and files between the "
                   "tools your network already uses, translated for each audience.",
@@ -111,9 +115,25 @@ def check(config: ConfigOption = None,
 
 
 async def _check(settings: HubSettings, registry: Registry, online: bool) -> bool:
+    # Online, a connector may renew a token: it must land where the running hub reads it.
+    store = _open_store(settings) if online else None
+    try:
+        return await _check_with(settings, registry, online, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+async def _check_with(settings: HubSettings, registry: Registry, online: bool,
+                      store: Store | None) -> bool:
+    def state(name: str) -> StateBox:
+        return StoreStateBox(store, name) if store is not None else MemoryStateBox()
+
     async with make_client() as http:
         try:
-            network = Network.build(settings, registry, http, lambda name: MemoryStateBox())
+            network = Network.build(settings, registry, http, state)
+            Detector.for_network(settings)
+            _check_translators(settings, registry, network)
         except ConfigError as exc:
             raise _refused(exc) from None
         failed = False
@@ -198,11 +218,19 @@ def normalize(
 
 
 def _store(config: Path | None) -> Store:
-    settings = _settings(config)
+    return _open_store(_settings(config))
+
+
+def _open_store(settings: HubSettings) -> Store:
     try:
         return Store.open(settings.store.url)
     except HubError as exc:
         raise _fail(str(exc), 1) from None
+
+
+def _check_translators(settings: HubSettings, registry: Registry, network: Network) -> None:
+    if translates(settings, network):
+        check_providers(settings.translation, registry.translators)
 
 
 _SECRET_HINTS = ("token", "secret", "password", "key")

@@ -63,6 +63,17 @@ class _Flight:
     users: int = 0
 
 
+def check_providers(settings: TranslationSettings,
+                    translators: Mapping[str, type[Translator]]) -> None:
+    """Refuse a chain naming a provider no installed plugin provides."""
+    known = ", ".join(sorted(translators)) or "none"
+    missing = [name for name in settings.providers if name not in translators]
+    if missing:
+        raise ConfigError([f'[translation].providers names "{name}", which no installed plugin '
+                           f"provides (installed: {known}); remove it or install its plugin"
+                           for name in missing])
+
+
 class TranslationService:
     """Translates canonical bodies through the configured chain of providers."""
 
@@ -80,14 +91,9 @@ class TranslationService:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._pattern = span_pattern(settings.glossary)
         self.chain: list[Translator] = []
+        check_providers(settings, translators)
         for name in settings.providers:
-            cls = translators.get(name)
-            if cls is None:
-                known = ", ".join(sorted(translators)) or "none"
-                raise ConfigError(
-                    f'[translation].providers names "{name}", which no installed plugin '
-                    f"provides (installed: {known}); remove it or install its plugin"
-                )
+            cls = translators[name]
             options = settings.provider_settings(name, cls.settings_model)
             self.chain.append(cls(options, http))
         self._flights: dict[str, _Flight] = {}
