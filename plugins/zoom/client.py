@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from plugins.zoom.settings import DEFAULT_FILE_API_URL, ZoomSettings
+from plugins.zoom.settings import DEFAULT_API_URL, DEFAULT_FILE_API_URL, ZoomSettings
 
 RENEW_MARGIN = 300.0  # seconds before expiry when a token is replaced
 API_PREFIX = "/v2"
@@ -112,7 +112,7 @@ class ZoomClient:
         return AccessToken(
             value=str(data["access_token"]),
             expires_at=self._clock() + float(data.get("expires_in", 3600)),
-            api_url=str(data.get("api_url") or "https://api.zoom.us").rstrip("/"),
+            api_url=str(data.get("api_url") or DEFAULT_API_URL).rstrip("/"),
             scope=str(data.get("scope") or ""),
         )
 
