@@ -4,8 +4,9 @@ Same paths, payloads and error envelopes (`{"code", "message"}`) as the Zoom API
 connector uses. Acting as a user (`user_*` methods) fires Zoom's webhooks at the hub, signed
 with the app's secret token (`x-zm-signature: v0=HMAC-SHA256("v0:{ts}:{body}")`). Recordings
 are served at their `download_url` to a bearer download token (24 h) or an access token.
-What the hub itself does through the API fires no webhook unless `echo_api_changes` is set,
-as a real account would do; echoes are the hub's to recognise.
+A real account also fires webhooks for changes made through the API (echoes, which are the
+hub's to recognise); set `echo_api_changes` for that, off by default. Faults: `rate_limit()`
+answers 429s as Zoom does, the base class's `faults` delay or drop responses.
 """
 
 from __future__ import annotations
@@ -214,8 +215,7 @@ class ZoomEmulator(Emulator):
     async def _create_meeting(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
             return refused
-        host = self._user_id(request.path_params["user_id"])
-        if host is None:
+        if self._user_id(request.path_params["user_id"]) is None:
             return _error(404, 1001, f"User does not exist: {request.path_params['user_id']}.")
         body = await read_json(request)
         if not isinstance(body, dict):
@@ -223,10 +223,17 @@ class ZoomEmulator(Emulator):
         problem = _meeting_problem(body)
         if problem:
             return _error(400, 300, problem)
+        meeting = self._new_meeting(body)
+        if self.echo_api_changes:
+            await self._fire_meeting("meeting.created", meeting)
+        return JSONResponse(meeting, status_code=201)
+
+    def _new_meeting(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A meeting of the account's host, as Zoom returns it once made."""
         meeting_id = 80_000_000_000 + self.next_id()
         meeting = {
             "uuid": base64.b64encode(uuid.uuid4().bytes).decode(), "id": meeting_id,
-            "host_id": host, "host_email": self.account.host_email,
+            "host_id": self.account.host_id, "host_email": self.account.host_email,
             "topic": body.get("topic", "Zoom Meeting"), "type": body.get("type", 2),
             "status": "waiting", "start_time": body.get("start_time"),
             "duration": body.get("duration", 60), "timezone": body.get("timezone", "UTC"),
@@ -237,9 +244,7 @@ class ZoomEmulator(Emulator):
             "settings": dict(body.get("settings") or {}),
         }
         self.meetings[meeting_id] = meeting
-        if self.echo_api_changes:
-            await self._fire_meeting("meeting.created", meeting)
-        return JSONResponse(meeting, status_code=201)
+        return meeting
 
     async def _meeting(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
@@ -437,14 +442,8 @@ class ZoomEmulator(Emulator):
     async def user_schedules_meeting(self, topic: str, start: datetime, minutes: int = 60,
                                      agenda: str = "") -> dict[str, Any]:
         """Someone schedules a meeting in the Zoom client: meeting.created fires."""
-        meeting_id = 80_000_000_000 + self.next_id()
-        meeting = {"uuid": base64.b64encode(uuid.uuid4().bytes).decode(), "id": meeting_id,
-                   "host_id": self.account.host_id, "host_email": self.account.host_email,
-                   "topic": topic, "type": 2, "status": "waiting", "start_time": _stamp(start),
-                   "duration": minutes, "timezone": "UTC", "agenda": agenda,
-                   "created_at": _stamp(_now()),
-                   "join_url": f"https://us05web.zoom.us/j/{meeting_id}?pwd=user", "settings": {}}
-        self.meetings[meeting_id] = meeting
+        meeting = self._new_meeting({"topic": topic, "start_time": _stamp(start),
+                                     "duration": minutes, "agenda": agenda})
         await self._fire_meeting("meeting.created", meeting)
         return meeting
 
