@@ -103,6 +103,16 @@ async def _run(settings: HubSettings) -> None:
 
 
 @app.command()
+def demo(as_json: JsonOption = False,
+         keep: Annotated[bool, typer.Option("--keep", help="leave everything running")] = False
+         ) -> None:
+    """Play a short story of the network on local sandboxes of the four platforms."""
+    from hub.demo import run_demo
+
+    raise typer.Exit(run_demo(as_json=as_json, keep=keep))
+
+
+@app.command()
 def check(config: ConfigOption = None,
           online: Annotated[bool, typer.Option("--online", help="also call each platform")]
           = False) -> None:
