@@ -34,6 +34,7 @@ class Fault:
 
     status: int | None = None
     retry_after: float | None = None
+    headers: Mapping[str, str] | None = None
     delay: float = 0.0
     drop: bool = False
     body: Mapping[str, Any] | None = None
@@ -82,7 +83,7 @@ class FaultMiddleware:
             await self.app(scope, receive, swallow)
             raise ConnectionAbortedError("sandbox dropped the response on purpose")
         if fault.status is not None:
-            headers = {}
+            headers = dict(fault.headers or {})
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(int(fault.retry_after))
             response = JSONResponse(dict(fault.body or {"error": "injected"}),
@@ -107,8 +108,9 @@ class Emulator:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every API call
         self._ids = itertools.count(1)
         self._http = httpx.AsyncClient(timeout=10.0)
-        self.app: ASGIApp = FaultMiddleware(self._recording(Starlette(routes=self.routes())),
-                                            self.faults)
+        # Recorded before faults apply: a refused request was still made.
+        self.app: ASGIApp = self._recording(FaultMiddleware(Starlette(routes=self.routes()),
+                                                            self.faults))
 
     def routes(self) -> list[Any]:
         raise NotImplementedError

@@ -83,4 +83,5 @@ class TestBasecampConformance(ConnectorConformance):
     address = f"network-basecamp/chat/{PROJECT}"
     samples: ClassVar[list[Path]] = sorted(
         p for p in FIXTURES.glob("*.json") if p.name not in NOT_RECORDINGS)
-    cursor_order = staticmethod(datetime.fromisoformat)
+    def cursor_key(self, cursor: str) -> datetime:
+        return datetime.fromisoformat(cursor)

@@ -160,7 +160,8 @@ async def test_a_burst_of_30_arrives_in_order_under_the_rate_limit(
         f"burst {i:02d}" for i in range(30)]
     assert porto.rate_limited == 0  # the connector's pacing never overran a channel
     assert porto.faults.take("/api/chat.postMessage") is None  # the 429 was served, and honoured
-    assert porto.requests.count(("POST", "/api/chat.postMessage")) == 30
+    # 30 posts, and the one the injected 429 refused: asked again, never twice delivered.
+    assert porto.requests.count(("POST", "/api/chat.postMessage")) == 31
 
 
 async def test_deleting_a_thread_root_removes_its_copy(workspaces: Workspaces) -> None:
