@@ -1,0 +1,158 @@
+"""The demo's network: four sandbox platforms on loopback, their people, and the hub's settings.
+
+Everything here is what an admin would configure for a real network (connections, bridges,
+languages, interpreters), pointed at the sandboxes instead of the platforms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.sandbox.base import serve_emulator
+from hub.sandbox.basecamp import BasecampEmulator
+from hub.sandbox.slack import SlackEmulator
+from hub.sandbox.whatsapp import WhatsAppEmulator
+from hub.sandbox.zoom import ZoomEmulator
+from hub.settings import HubSettings
+
+BASECAMP, SLACK, WHATSAPP, ZOOM = ("network-basecamp", "lisbon-slack", "members-whatsapp",
+                                   "network-zoom")
+PLATFORMS = {BASECAMP: "basecamp", SLACK: "slack", WHATSAPP: "whatsapp", ZOOM: "zoom"}
+CHANNEL = "C0NETWORK"
+CIRCLE = "general"
+# The webhook URL is the only proof a Basecamp delivery has: Basecamp signs nothing.
+BASECAMP_HOOK_SECRET = "demo-basecamp-hook-0f3a9c1e7b2d4a6f"  # noqa: S105 - a sandbox's own
+WHATSAPP_VERIFY_TOKEN = "demo-verify-token"  # noqa: S105 - a sandbox's own
+# Names that stay as they are in every language.
+GLOSSARY = ["Passerelle", "Basecamp", "Slack", "WhatsApp", "Zoom"]
+
+
+@dataclass
+class People:
+    """Who acts in the story, on each platform."""
+
+    camille: dict[str, Any]  # Basecamp, writes French
+    hugo: dict[str, Any]  # Basecamp, writes French
+    emma: str = "U0EMMA"  # Slack, writes English
+    james: str = "U0JAMES"  # Slack, writes English
+    ana: str = "351912345678"  # WhatsApp, writes Portuguese
+    bea: str = "351913333333"  # WhatsApp, writes Portuguese
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """The four sandboxes, the Basecamp project and the people of the story."""
+
+    basecamp: BasecampEmulator
+    slack: SlackEmulator
+    whatsapp: WhatsAppEmulator
+    zoom: ZoomEmulator
+    project: int
+    people: People
+
+    def urls(self) -> dict[str, str]:
+        return {"basecamp": self.basecamp.base_url, "slack": self.slack.base_url,
+                "whatsapp": self.whatsapp.base_url, "zoom": self.zoom.base_url}
+
+    def connect(self, hub_url: str) -> None:
+        """Point every platform's webhooks at the hub, as an admin does in each app's page."""
+        self.basecamp.add_webhook(self.project,
+                                  f"{hub_url}/webhooks/{BASECAMP}/{BASECAMP_HOOK_SECRET}",
+                                  ["Message", "Comment", "Schedule::Entry", "Upload"])
+        self.slack.webhook_url = f"{hub_url}/webhooks/{SLACK}"
+        self.whatsapp.webhook_url = f"{hub_url}/webhooks/{WHATSAPP}"
+        self.zoom.webhook_url = f"{hub_url}/webhooks/{ZOOM}"
+
+    async def quiet(self) -> None:
+        """Wait until every webhook the platforms fired so far has been answered."""
+        await self.basecamp.quiet()
+        await self.slack.quiet()
+        await self.whatsapp.settle()
+
+
+@contextlib.asynccontextmanager
+async def sandboxes() -> AsyncIterator[World]:
+    """Serve the four emulators on 127.0.0.1 (ephemeral ports) with the story's people."""
+    basecamp = BasecampEmulator()
+    # Slack allows about one post a second per channel; the sandbox is told a shorter gap
+    # (and the connection below respects it) so the demo does not wait for nothing.
+    slack = SlackEmulator(channel_interval=0.05)
+    slack.add_channel(CHANNEL)
+    people = People(camille=basecamp.add_person("Camille Martin", "camille@example.org"),
+                    hugo=basecamp.add_person("Hugo Bernard", "hugo@example.org"))
+    slack.add_user(people.emma, "Emma Wilson")
+    slack.add_user(people.james, "James Okoro")
+    async with (serve_emulator(basecamp), serve_emulator(slack),
+                serve_emulator(WhatsAppEmulator()) as whatsapp,
+                serve_emulator(ZoomEmulator()) as zoom):
+        assert isinstance(whatsapp, WhatsAppEmulator) and isinstance(zoom, ZoomEmulator)
+        project = basecamp.add_project("Réseau des villes")
+        yield World(basecamp, slack, whatsapp, zoom, project, people)
+
+
+def hub_settings(world: World, folder: Path) -> HubSettings:
+    """The hub's configuration for the story, as a TOML file would give it."""
+    basecamp, slack, whatsapp, zoom = world.basecamp, world.slack, world.whatsapp, world.zoom
+    host, project = zoom.account.host_id, world.project
+    return HubSettings.model_validate({
+        "store": {"url": f"sqlite:///{folder / 'passerelle.db'}"},
+        "web": {"host": "127.0.0.1", "port": 0},
+        "scheduler": {"delivery_interval_seconds": 0.2, "poll_interval_seconds": 30.0},
+        "delivery": {"backoff_base_seconds": 0.2, "backoff_cap_seconds": 2.0},
+        "files": {"temp_dir": str(folder)},
+        "translation": {"enabled": True, "providers": ["apertium"], "glossary": GLOSSARY},
+        "connections": {
+            BASECAMP: {
+                "type": "basecamp", "base_url": basecamp.base_url,
+                "launchpad_url": basecamp.base_url, "account_id": basecamp.account_id,
+                "contact": "ops@example.org", "access_token": "sandbox-access",
+                "refresh_token": "sandbox-refresh", "client_id": basecamp.client_id,
+                "client_secret": basecamp.client_secret,
+                "webhook_secret": BASECAMP_HOOK_SECRET, "projects": [project],
+                "own_identities": [str(basecamp.me["id"])], "initial_lookback_minutes": 5},
+            SLACK: {
+                "type": "slack", "bot_token": slack.token,
+                "signing_secret": slack.signing_secret, "base_url": f"{slack.base_url}/api",
+                "channel_interval_seconds": 0.06, "upload_share_wait_seconds": 2},
+            WHATSAPP: {
+                "type": "whatsapp", "base_url": whatsapp.base_url,
+                "phone_number_id": whatsapp.phone_number_id,
+                "access_token": whatsapp.access_token, "app_secret": whatsapp.app_secret,
+                "verify_token": WHATSAPP_VERIFY_TOKEN,
+                "circles": {CIRCLE: {"members": [], "open": True}},
+                "template": {"name": "new_post", "language": "pt_PT",
+                             "parameters": ["{author}", "{preview}"]}},
+            ZOOM: {
+                "type": "zoom", "base_url": zoom.base_url, "oauth_url": zoom.base_url,
+                "account_id": zoom.account.account_id, "client_id": zoom.account.client_id,
+                "client_secret": zoom.account.client_secret,
+                "secret_token": zoom.account.secret_token,
+                "chat_user": zoom.account.host_email,
+                "interpreters": [
+                    {"email": "lucie@example.org", "languages": ["fr", "en"]},
+                    {"email": "joao@example.org", "languages": ["pt", "en"]}]},
+        },
+        "bridges": {
+            # The conversation: one board, one channel, one circle, three languages.
+            "general": {"translate": True, "endpoints": [
+                {"at": f"{BASECAMP}/board/{project}", "language": "fr"},
+                {"at": f"{SLACK}/chat/{CHANNEL}", "language": "en"},
+                {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt"}]},
+            # The assemblies: Basecamp's schedule makes Zoom meetings, announced everywhere.
+            "assemblies": {"translate": True, "endpoints": [
+                {"at": f"{BASECAMP}/calendar/{project}", "language": "fr", "direction": "in"},
+                {"at": f"{ZOOM}/calendar/{host}", "language": "en"},
+                {"at": f"{BASECAMP}/board/{project}", "language": "fr", "direction": "out"},
+                {"at": f"{SLACK}/chat/{CHANNEL}", "language": "en", "direction": "out"},
+                {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt", "direction": "out"}]},
+            # The recordings of those meetings, kept in the project's Docs & Files.
+            "recordings": {"translate": False, "endpoints": [
+                {"at": f"{ZOOM}/files/{host}", "direction": "in"},
+                {"at": f"{BASECAMP}/files/{project}", "direction": "out"}]},
+        },
+    })
