@@ -207,6 +207,8 @@ class StateBox(Protocol):
 
     async def set(self, key: str, value: str) -> None: ...
 
+    async def delete(self, key: str) -> None: ...
+
 
 class MemoryStateBox:
     """A StateBox kept in memory: for commands that run without a store, and for tests."""
@@ -219,6 +221,9 @@ class MemoryStateBox:
 
     async def set(self, key: str, value: str) -> None:
         self.values[key] = value
+
+    async def delete(self, key: str) -> None:
+        self.values.pop(key, None)
 
 
 class ConnectionSettings(BaseModel):

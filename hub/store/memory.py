@@ -24,6 +24,12 @@ class Memories(StoreBase):
             self._put(conn, t.connection_state, ("connection", "key"), (connection, key),
                       {"value": value, "updated_at": time.time()})
 
+    def state_delete(self, connection: str, key: str) -> None:
+        c = t.connection_state.c
+        with self._tx() as conn:
+            conn.execute(t.connection_state.delete().where(c.connection == connection,
+                                                           c.key == key))
+
     def states(self) -> dict[str, dict[str, str]]:
         """Every connection's memory, for `passerelle status` (callers hide secrets)."""
         result: dict[str, dict[str, str]] = {}

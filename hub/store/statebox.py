@@ -17,3 +17,6 @@ class StoreStateBox:
 
     async def set(self, key: str, value: str) -> None:
         await self._store.run(self._store.state_set, self._connection, key, value)
+
+    async def delete(self, key: str) -> None:
+        await self._store.run(self._store.state_delete, self._connection, key)

@@ -269,6 +269,9 @@ class StoreContract:
         assert store.state_get("east", "token") == "b"
         assert store.state_get("west", "token") is None
         assert store.states() == {"east": {"token": "b"}}
+        store.state_delete("east", "token")
+        store.state_delete("east", "never-set")
+        assert store.state_get("east", "token") is None
 
     def test_translation_cache_and_usage(self, store: Store) -> None:
         store.translation_put("k1", "apertium", "fr", "en", "The meeting")
