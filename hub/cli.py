@@ -15,7 +15,7 @@ import typer
 
 from hub.app import translates
 from hub.connector import Capability, Connector, MemoryStateBox, StateBox
-from hub.errors import ConfigError, HubError
+from hub.errors import ConfigError, HubError, NotAnEvent
 from hub.events import Event
 from hub.http import make_client
 from hub.network import Network
@@ -216,6 +216,9 @@ def normalize(
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
             events: list[Event] = connector.parse(payload)
+        except NotAnEvent as exc:
+            typer.echo(f"{path}: no event: {exc}", err=True)
+            continue
         except (OSError, ValueError, HubError) as exc:
             failed = True
             typer.echo(f"{path}: {exc}", err=True)

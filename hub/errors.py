@@ -9,6 +9,7 @@ HubError
 │   ├── AuthError          401/403, revoked or expired token, missing scope: the admin must act
 │   └── PermanentError     the platform refused this item for good (400, 404, too large)
 ├── WebhookRejected        an inbound request failed verification (bad signature, stale, unknown)
+│   └── NotAnEvent         a well-formed payload that is no platform event (a request body, a reply)
 └── StoreError             the store refused an operation or is unreachable
 ```
 
@@ -65,6 +66,15 @@ class WebhookRejected(HubError):
     def __init__(self, reason: str, status: int = 401) -> None:
         self.status = status
         super().__init__(reason)
+
+
+class NotAnEvent(WebhookRejected):
+    """A payload recognised as something other than a platform event: a handshake's answer, a
+    request body. It carries no event (`passerelle normalize` says so and goes on); arriving at a
+    webhook it is a bad request."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, status=400)
 
 
 class StoreError(HubError):

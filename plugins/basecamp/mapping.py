@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hub.errors import NotAnEvent
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
 from plugins.basecamp import richtext
 
@@ -313,11 +314,11 @@ def parse_payload(payload: Any, connection: str) -> list[Event]:
     if "kind" in payload and "recording" in payload:
         return webhook_events(payload, connection)
     if "command" in payload and "callback_url" in payload:
-        raise PayloadError("this is a chatbot command (POSTed to a chatbot's command_url), not "
+        raise NotAnEvent("this is a chatbot command (POSTed to a chatbot's command_url), not "
                            "a Campfire line; the hub reads Campfire lines by polling "
                            "/chats/<id>/lines.json")
     if "attachable_sgid" in payload and "type" not in payload:
-        raise PayloadError("this is an attachment upload receipt (POST /attachments.json), "
+        raise NotAnEvent("this is an attachment upload receipt (POST /attachments.json), "
                            "not a recording; it becomes one once embedded or made an upload")
     rtype = payload.get("type")
     if not isinstance(rtype, str):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub import markup
+from hub.errors import NotAnEvent
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
 from plugins.zoom.chattext import to_canonical
 from plugins.zoom.settings import PLATFORM
@@ -47,7 +48,7 @@ def parse_payload(payload: Any, connection: str,
     name = payload.get("event")
     if name is None:
         if "plainToken" in payload:
-            raise NotAZoomEvent("this is the answer to an endpoint.url_validation handshake "
+            raise NotAnEvent("this is the answer to an endpoint.url_validation handshake "
                                 "(plainToken, encryptedToken), not something Zoom sends")
         if "topic" in payload:
             return [_bare_meeting(payload, connection)]
@@ -58,7 +59,7 @@ def parse_payload(payload: Any, connection: str,
 
 def _bare_meeting(meeting: Mapping[str, Any], connection: str) -> Event:
     if "id" not in meeting:
-        raise NotAZoomEvent("a meeting without an id: this is a create-meeting request body "
+        raise NotAnEvent("a meeting without an id: this is a create-meeting request body "
                             "(what would be made), not a meeting that exists")
     when = _iso(meeting.get("created_at")) or _iso(meeting.get("start_time"))
     if when is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hub.errors import NotAnEvent
 from hub.events import Event, Kind
 from plugins.basecamp import mapping
 from plugins.basecamp.mapping import Change, PayloadError, classify, parse_payload
@@ -99,8 +100,8 @@ def test_webhook_resource_reads_its_recent_deliveries() -> None:
     ("chatbot_command_payload.json", "chatbot command"),
     ("attachment_create_response.json", "attachment upload receipt"),
 ])
-def test_payloads_that_are_not_recordings_are_refused_clearly(name: str, says: str) -> None:
-    with pytest.raises(PayloadError, match=says):
+def test_payloads_that_are_not_recordings_are_named_as_no_event(name: str, says: str) -> None:
+    with pytest.raises(NotAnEvent, match=says):
         parse_payload(load(name), CONN)
 
 
