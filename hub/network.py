@@ -79,8 +79,14 @@ def validate_connection(name: str, table: Mapping[str, object], connector_cls: t
     try:
         return connector_cls.settings_model.model_validate(dict(table))
     except ValidationError as exc:
+        lines = describe_validation(exc)
+        for index, error in enumerate(exc.errors(include_input=False, include_url=False)):
+            if error["type"] == "missing" and len(error["loc"]) == 1:
+                key = str(error["loc"][0])
+                env = f"HUB_CONNECTIONS__{name.upper().replace('-', '_')}__{key.upper()}"
+                lines[index] += f"; set {key} in the file, {key}_file = PATH, or {env}"
         raise ConfigError([f'connection "{name}" ({connector_cls.name}): {line}'
-                           for line in describe_validation(exc)]) from None
+                           for line in lines]) from None
 
 
 def _connector(name: str, table: Mapping[str, object], registry: Registry,
@@ -108,6 +114,7 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
             connectors: Mapping[str, Connector], problems: list[str]) -> Bridge | None:
     members: list[BridgeEndpoint] = []
     before = len(problems)
+    incomplete = False  # an endpoint's connection is broken: judging the flow would mislead
     for entry in bridge.endpoints:
         try:
             address = Address.parse(entry.at)
@@ -121,7 +128,8 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
                 problems.append(
                     f'bridge "{name}": endpoint "{entry.at}" is on no connection; add '
                     f'[connections.{address.connection}] or fix the name (known: {known})')
-            continue  # a broken connection was reported already
+            incomplete = True  # its connection's problem was reported already
+            continue
         try:
             shape = connector.shape_of(address)
         except ConfigError as exc:
@@ -139,7 +147,7 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
     if len(bridge.endpoints) < 2:
         problems.append(f'bridge "{name}" has {len(bridge.endpoints)} endpoint(s); a bridge '
                         "mirrors between two or more: add another endpoint or remove the bridge")
-    if len(problems) > before:
+    if len(problems) > before or incomplete:
         return None
     problems.extend(_flow_problems(name, members))
     return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate)

@@ -46,7 +46,8 @@ def test_unknown_connector_type() -> None:
 
 
 def test_invalid_connection_settings_name_the_field() -> None:
-    assert 'connection "east" (pigeon): token: Field required' in problems(
+    assert ('connection "east" (pigeon): token: Field required; set token in the file, '
+            "token_file = PATH, or HUB_CONNECTIONS__EAST__TOKEN") in problems(
         {"east": {"type": "pigeon"}}, {})
 
 
@@ -87,3 +88,10 @@ def test_every_problem_is_reported_at_once() -> None:
     text = problems({"east": {"type": "nope"}, "west": {"type": "pigeon"}},
                     {"b": {"endpoints": [{"at": "ghost/chat/1"}]}})
     assert len(text.splitlines()) >= 4
+
+
+def test_a_broken_connection_does_not_make_its_bridge_look_unfed() -> None:
+    text = problems({"east": {"type": "pigeon"}, "west": PIGEON},
+                    {"b": {"endpoints": [{"at": "east/chat/1"}, {"at": "west/chat/2"}]}})
+    assert text.startswith('connection "east" (pigeon): token: Field required;')
+    assert "nothing feeds" not in text
