@@ -165,7 +165,7 @@ async def _check_with(settings: HubSettings, registry: Registry, online: bool,
                            + (f", {e.language}" if e.language else "") + ")")
         await network.aclose()
         if not network.connectors:
-            typer.echo("no connections configured yet: see config/passerelle.example.toml")
+            typer.echo("no connections configured yet: config/passerelle.example.toml has examples")
         return failed
 
 
