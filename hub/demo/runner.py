@@ -13,7 +13,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from hub.app import Hub
@@ -43,17 +43,27 @@ ROUNDS = 3
 async def play(say: Say, show: Callable[[Outcome], None], *, keep: bool = False) -> Outcome:
     """Play the whole story; `show` gets the outcome before `keep` leaves it all running."""
     with tempfile.TemporaryDirectory(prefix="passerelle-demo-") as folder:
-        async with (sandboxes() as world,
-                    Hub.start(hub_settings(world, Path(folder))) as hub):
-            world.connect(hub.url)
-            say(_opening(hub, world))
-            problems = await _acts(hub, world, say)
-            outcome = Outcome(views(world), problems + await failures(hub, world),
-                              _translation())
+        async with staged(Path(folder)) as (world, hub):
+            outcome = await tell(world, hub, say)
             show(outcome)
             if keep:
                 await _stay(hub, world, say, folder)
             return outcome
+
+
+@contextlib.asynccontextmanager
+async def staged(folder: Path) -> AsyncIterator[tuple[World, Hub]]:
+    """The sandboxes and a hub keeping its store in `folder`, webhooks pointed at it."""
+    async with sandboxes() as world, Hub.start(hub_settings(world, folder)) as hub:
+        world.connect(hub.url)
+        yield world, hub
+
+
+async def tell(world: World, hub: Hub, say: Say) -> Outcome:
+    """Play every act, then read what each platform shows and what failed."""
+    say(_opening(hub, world))
+    problems = await _acts(hub, world, say)
+    return Outcome(views(world), problems + await failures(hub, world), _translation())
 
 
 def _translation() -> str:

@@ -1,0 +1,187 @@
+"""`passerelle demo`: the story played for real over loopback, in-process and through the CLI.
+
+In-process runs refuse any connection outside 127.0.0.1; the figures are checked against the
+emulators' own state, and the printed report against content the platforms really hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.demo import run_demo
+from hub.demo.report import render
+from hub.demo.runner import staged, tell
+from hub.demo.story import PHOTO, RECORDING
+from hub.demo.world import CHANNEL, World
+from hub.sandbox.base import Fault
+
+ROOT = Path(__file__).resolve().parents[2]
+APERTIUM = shutil.which("apertium") is not None
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every host this process resolves or connects to; anything off loopback fails at once."""
+    seen: list[str] = []
+    connect, resolve = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        seen.append(str(host))
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            raise AssertionError(f"the demo tried to reach {host}, which is not loopback")
+        connect(self, address)
+
+    def guarded_resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None:
+            seen.append(str(host))
+            if str(host) not in LOOPBACK:
+                raise AssertionError(f"the demo tried to resolve {host}, which is not loopback")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
+    yield seen
+
+
+def _check_figures(figures: dict[str, Any]) -> None:
+    """The figures the story must produce, whatever words the translation engine picks."""
+    platforms = figures["platforms"]
+    assert set(platforms) == {"basecamp", "slack", "whatsapp", "zoom"}
+    # Basecamp: the Slack thread (post + comment), two WhatsApp posts, the assembly's
+    # announcement with its join link as a comment, the recording in Docs & Files.
+    assert {k: platforms["basecamp"][k] for k in ("received", "posts", "comments", "uploads")} \
+        == {"received": 7, "posts": 4, "comments": 2, "uploads": 1}
+    # Slack: the French post and comment as a thread, two WhatsApp messages (one with the
+    # photo), the announcement and the join link under it.
+    assert {k: platforms["slack"][k] for k in ("received", "thread_replies", "files")} \
+        == {"received": 6, "thread_replies": 2, "files": 1}
+    # WhatsApp: six items, each on both members' phones.
+    assert {k: platforms["whatsapp"][k] for k in ("received", "messages_on_phones", "members")} \
+        == {"received": 6, "messages_on_phones": 12, "members": 2}
+    assert {k: platforms["zoom"][k] for k in ("received", "with_interpretation")} \
+        == {"received": 1, "with_interpretation": 1}
+    assert figures["mirrored"] == sum(p["received"] for p in platforms.values()) == 20
+    assert figures["translated"] == sum(p["translated"] for p in platforms.values())
+    assert figures["failed"] == 0
+    if APERTIUM:
+        # Every item crossing languages is translated; the join link to English Slack, the
+        # announcement back on French Basecamp and the recording are not.
+        assert figures["translated"] == 17
+    else:
+        assert figures["translated"] == 0
+
+
+async def test_the_story_reaches_every_platform(tmp_path: Path,
+                                                loopback_only: list[str]) -> None:
+    lines: list[str] = []
+    async with staged(tmp_path) as (world, hub):
+        outcome = await tell(world, hub, lines.append)
+        _check_state(world)
+        report = render(outcome)
+        _check_report_names_real_content(world, report)
+    _check_figures(outcome.figures())
+    if APERTIUM:
+        assert outcome.problems() == []
+    else:
+        [problem] = outcome.problems()
+        assert "apt-get install apertium" in problem
+    assert [line.split("]")[0] for line in lines if line.startswith("[")] == [
+        f"[{n}/6" for n in range(1, 7)]
+    assert all("✗" not in line for line in lines)
+    assert loopback_only and set(loopback_only) <= LOOPBACK
+
+
+def _check_state(world: World) -> None:
+    """What the platforms hold, beyond the counts: threads, bytes, the meeting."""
+    slack, basecamp, zoom, wa = world.slack, world.basecamp, world.zoom, world.whatsapp
+    mirrored = [m for m in slack.messages(CHANNEL) if m.get("bot_id") == slack.bot_id]
+    root, comment = mirrored[0], mirrored[1]
+    assert comment["thread_ts"] == root["ts"] and root["username"] == "Camille Martin (Basecamp)"
+    [shared] = [m for m in mirrored if m.get("files")]
+    assert slack.blobs[shared["files"][0]["id"]] == PHOTO
+    [upload] = [r for r in basecamp.recordings.values() if r["type"] == "Upload"]
+    assert basecamp.blobs[f"upload-{upload['id']}"][0] == RECORDING
+    assert upload["creator"]["id"] == basecamp.me["id"]
+    [meeting] = zoom.meetings.values()
+    interpreters = meeting["settings"]["language_interpretation"]["interpreters"]
+    assert {i["interpreter_languages"] for i in interpreters} == {"French,English",
+                                                                 "Portuguese,English"}
+    assert meeting["start_time"].endswith("T15:00:00Z") and meeting["duration"] == 90
+    # The join link came back to every other platform, under the announcement.
+    assert any(meeting["join_url"] in c["content"] for c in basecamp.recordings.values()
+               if c["type"] == "Comment")
+    assert any(meeting["join_url"] in str(m.get("text")) and m.get("thread_ts")
+               for m in mirrored)
+    links = [s for s in wa.sent if meeting["join_url"] in str(s.body.get("body"))]
+    assert len(links) == 2 and all(s.context for s in links)
+
+
+def _check_report_names_real_content(world: World, report: str) -> None:
+    [meeting] = world.zoom.meetings.values()
+    [upload] = [r for r in world.basecamp.recordings.values() if r["type"] == "Upload"]
+    [post] = [r for r in world.basecamp.recordings.values() if r["type"] == "Message"
+              and r["creator"]["id"] == world.basecamp.me["id"]
+              and "Emma Wilson" in r["content"]]
+    photo = next(m for m in world.slack.messages(CHANNEL) if m.get("files"))["files"][0]
+    for shown in (meeting["topic"], meeting["join_url"], upload["filename"], post["subject"],
+                  photo["name"], "to Ana Souza, Beatriz Lima",
+                  "interpretation French ⇄ English, Portuguese ⇄ English"):
+        assert shown in report, f"the report does not show {shown!r}"
+    assert "0 failed" in report and "none failed" in report
+
+
+async def test_a_platform_that_refuses_makes_the_demo_say_what_failed(
+        tmp_path: Path, loopback_only: list[str]) -> None:
+    lines: list[str] = []
+    async with staged(tmp_path) as (world, hub):
+        # Zoom refuses the meeting for good, as it answers a body it cannot accept.
+        world.zoom.faults.inject("/v2/users/", Fault(status=400, body={
+            "code": 300, "message": "Invalid field: start_time."}))
+        outcome = await tell(world, hub, lines.append)
+    figures = outcome.figures()
+    assert figures["platforms"]["zoom"]["received"] == 0
+    assert figures["failed"] >= 2  # the meeting, and the recording that could not follow
+    problems = outcome.problems()
+    assert "zoom: received nothing from the other platforms" in problems
+    assert any("network-zoom/calendar" in p and "Invalid field: start_time." in p
+               for p in problems)
+    assert any(p.startswith("act 6") and "no Zoom meeting" in p for p in problems)
+    assert any("✗" in line for line in lines)
+    report = render(outcome)
+    assert "The demo did not go as it should:" in report
+
+
+def test_run_demo_in_process_prints_the_figures_last(capsys: pytest.CaptureFixture[str],
+                                                     loopback_only: list[str]) -> None:
+    code = run_demo(as_json=True, keep=False)
+    out = capsys.readouterr().out
+    assert code == (0 if APERTIUM else 1)
+    *report, last = out.rstrip("\n").split("\n")
+    _check_figures(json.loads(last))
+    text = "\n".join(report)
+    for name in ("Basecamp — project", "Slack — channel", "WhatsApp — circle", "Zoom — meetings",
+                 "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
+                 "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
+        assert name in text
+
+
+def test_the_command_plays_it_through_the_cli() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == (0 if APERTIUM else 1), done.stdout + done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    _check_figures(figures)
+    assert "[6/6] The assembly is recorded on Zoom" in done.stdout
