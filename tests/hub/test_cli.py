@@ -64,3 +64,27 @@ def test_normalize_refuses_an_unknown_platform(tmp_path: Path) -> None:
     payload.write_text("{}", encoding="utf-8")
     code, out = invoke("normalize", "--platform", "telegraph", str(payload))
     assert code == 2 and 'no connector "telegraph"' in out
+
+
+SLACK = ('[connections.lisbon-slack]\ntype = "slack"\nbot_token = "xoxb-test"\n'
+         'signing_secret = "s"\n')
+
+
+def test_check_refuses_an_endpoint_on_no_connection(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(SLACK + '[bridges.general]\nendpoints = [{ at = "lisbon-slack/chat/C1" }, '
+                      '{ at = "porto-slack/chat/C2" }]\n', encoding="utf-8")
+    code, out = invoke("check", "--config", str(config))
+    assert code == 2
+    assert ('bridge "general": endpoint "porto-slack/chat/C2" is on no connection; add '
+            "[connections.porto-slack] or fix the name (known: lisbon-slack)") in out
+
+
+def test_check_refuses_a_bridge_of_one_endpoint(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(SLACK + '[bridges.lonely]\nendpoints = [{ at = "lisbon-slack/chat/C1" }]\n',
+                      encoding="utf-8")
+    code, out = invoke("check", "--config", str(config))
+    assert code == 2
+    assert ('bridge "lonely" has 1 endpoint(s); a bridge mirrors between two or more: add '
+            "another endpoint or remove the bridge") in out
