@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
+
 from hub.app import Hub
 from hub.connector import Address
 from hub.demo.report import Outcome, failures
@@ -88,7 +90,8 @@ async def _acts(hub: Hub, world: World, say: Say) -> list[str]:
         try:
             await act.play(world)
             await settle(hub, world)
-        except (StoryError, TimeoutError) as exc:
+        except (StoryError, TimeoutError, httpx.HTTPError) as exc:
+            # The later acts may still play: each problem is reported, none hides another.
             problems.append(f"act {number} ({act.title}): {exc}")
             say(f"      ✗ {exc}")
             continue

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.basecamp import BasecampEmulator
@@ -41,7 +43,6 @@ class People:
     james: str = "U0JAMES"  # Slack, writes English
     ana: str = "351912345678"  # WhatsApp, writes Portuguese
     bea: str = "351913333333"  # WhatsApp, writes Portuguese
-    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,11 +96,27 @@ async def sandboxes() -> AsyncIterator[World]:
         yield World(basecamp, slack, whatsapp, zoom, project, people)
 
 
+class DemoSettings(HubSettings):
+    """The demo's settings come from this module alone: an operator's `HUB_*` variables (their
+    store, their tokens) must never reach the sandboxes, nor the demo their store."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def hub_settings(world: World, folder: Path) -> HubSettings:
     """The hub's configuration for the story, as a TOML file would give it."""
     basecamp, slack, whatsapp, zoom = world.basecamp, world.slack, world.whatsapp, world.zoom
     host, project = zoom.account.host_id, world.project
-    return HubSettings.model_validate({
+    return DemoSettings.model_validate({
         "store": {"url": f"sqlite:///{folder / 'passerelle.db'}"},
         "web": {"host": "127.0.0.1", "port": 0},
         "scheduler": {"delivery_interval_seconds": 0.2, "poll_interval_seconds": 30.0},

@@ -22,7 +22,7 @@ from hub.demo import run_demo
 from hub.demo.report import render
 from hub.demo.runner import staged, tell
 from hub.demo.story import PHOTO, RECORDING
-from hub.demo.world import CHANNEL, World
+from hub.demo.world import CHANNEL, SLACK, World, hub_settings, sandboxes
 from hub.sandbox.base import Fault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +161,16 @@ async def test_a_platform_that_refuses_makes_the_demo_say_what_failed(
     assert any("✗" in line for line in lines)
     report = render(outcome)
     assert "The demo did not go as it should:" in report
+
+
+async def test_an_operators_environment_never_reaches_the_demo(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_STORE__URL", "postgresql://ops@db.example.org/passerelle")
+    monkeypatch.setenv("HUB_CONNECTIONS__LISBON_SLACK__BOT_TOKEN", "xoxb-production")
+    async with sandboxes() as world:
+        settings = hub_settings(world, tmp_path)
+    assert settings.store.url == f"sqlite:///{tmp_path / 'passerelle.db'}"
+    assert settings.connections[SLACK]["bot_token"] == world.slack.token
 
 
 def test_run_demo_in_process_prints_the_figures_last(capsys: pytest.CaptureFixture[str],
