@@ -142,10 +142,12 @@ class Receipt:
 
     `notice` is canonical markup the hub posts back, as a reply to the origin item, on the
     bridge's other endpoints (a Zoom meeting's join link going back to the calendar entry).
+    `others` are linked too, so none of them ever comes back as an echo.
     """
 
     native_id: str
     notice: str | None = None
+    others: tuple[str, ...] = ()  # further items the same delivery made (several uploads)
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,9 +208,11 @@ class DeliveryWorker:
             _discard(files)
         origin = await self._origin(event.source)
         role = "notice" if _is_notice(event, form) else "copy"
-        link = Link(origin.connection, origin.endpoint, origin.native_id,
-                    member.address.connection, member.address.endpoint, receipt.native_id, role)
-        await self._complete(delivery, receipt.native_id, (link,))
+        made = [(receipt.native_id, role)] + [(other, "part") for other in receipt.others]
+        links = tuple(Link(origin.connection, origin.endpoint, origin.native_id,
+                           member.address.connection, member.address.endpoint, native_id, kind)
+                      for native_id, kind in made)
+        await self._complete(delivery, receipt.native_id, links)
         if receipt.notice:
             await self._post_notice(event, member, receipt.native_id, receipt.notice)
 

@@ -58,7 +58,7 @@ class Link:
     connection: str
     endpoint: str
     native_id: str
-    role: str = "copy"  # copy: the mirror itself; notice: a reply the hub added about it
+    role: str = "copy"  # copy: the mirror itself; part: more of it; notice: a reply about it
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,10 +195,23 @@ class Stonetablet(FakeConnector):
     capabilities = Capability.WEBHOOK | Capability.SEND
 
 
+class Scrapbook(FakeConnector):
+    """A platform where one delivery makes two items: the post and a separate caption."""
+
+    name = "scrapbook"
+    default_base_url = "https://scrapbook.test"
+
+    async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
+        post = await self._call("POST", "/items", self._body(outgoing, target))
+        caption = await self._call("POST", "/items", {**self._body(outgoing, target),
+                                                      "text": f"caption: {outgoing.body}"})
+        return Receipt(post.json()["id"], others=(caption.json()["id"],))
+
+
 class FakePlugin:
     @hookimpl
     def hub_register_connectors(self) -> list[type[Connector]]:
-        return [Pigeon, Corkboard, Stonetablet]
+        return [Pigeon, Corkboard, Stonetablet, Scrapbook]
 
 
 PLUGINS = {"fakes": FakePlugin()}

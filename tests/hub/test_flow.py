@@ -187,3 +187,20 @@ async def test_edits_to_a_platform_that_cannot_edit_end_quietly(network: Network
     assert copy["text"] == "carve this"
     assert copy["author"] == "Person u-1 (Pigeon)"
     assert [method for _, method, _ in network.board.calls] == ["POST"]
+
+
+async def test_every_item_a_delivery_made_is_known_as_the_hubs(network: Network,
+                                                                fire: Any) -> None:
+    settings = network.settings(connections={
+        "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
+        "book": {"type": "scrapbook", "token": "good-token", "base_url": "https://board.test"},
+    }, bridges={"b": {"translate": False, "endpoints": [
+        {"at": "east/chat/general"}, {"at": "book/chat/page"}]}})
+    async with network.start(settings) as hub:
+        await fire(hub, "east", network.east.add("general", "a picture"))
+        await hub.settle()
+        post, caption = network.board.items.values()
+        for made in (post, caption):  # the platform announces both
+            await fire(hub, "book", made)
+        await hub.settle()
+    assert [i["text"] for i in network.east.items.values()] == ["a picture"]
