@@ -225,7 +225,8 @@ class BasecampConnector(Connector):
         """Read the hint, fetch the recording it names, and map what is true now."""
         try:
             payload = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
         return await Reader(self).receive(payload)
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from plugins.basecamp.connector import BasecampConnector
 
 log = logging.getLogger(__name__)
+# What a pure mapping raises on a payload whose fields have shapes Basecamp never sends.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
                 "files": ("Upload", "Comment")}
 
@@ -59,6 +61,11 @@ class Reader:
             events = mapping.webhook_events(payload, self.connector.connection, current)
         except mapping.PayloadError as exc:
             raise WebhookRejected(f"unreadable Basecamp payload: {exc}", status=400) from exc
+        except MALFORMED as exc:
+            # The mapping is pure: what fails in it is the payload's fault (the hint's creator
+            # or time), and Basecamp retrying the same body cannot help.
+            raise WebhookRejected("unreadable Basecamp payload: a field has an unexpected "
+                                  f"shape ({type(exc).__name__})", status=400) from exc
         return Inbound(events=events)
 
     async def poll(self, address: Address, cursor: str | None) -> PollResult:

@@ -53,6 +53,8 @@ TRANSIENT_ERRORS = frozenset({
     "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited",
     "invalid_response",
 })
+# What a pure mapping raises on a payload whose fields have shapes Slack never sends.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 HINTS = {
     "not_in_channel": "invite the app to the channel (/invite @the-app) and retry",
     "channel_not_found": "check the channel id in the endpoint address and add the app to it",
@@ -166,7 +168,8 @@ class SlackConnector(Connector):
                        self.connection)
         try:
             payload = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
         if isinstance(payload, dict) and payload.get("type") == "url_verification":
             return WebhookAnswer(200, str(payload.get("challenge", "")).encode(), "text/plain")
@@ -178,7 +181,7 @@ class SlackConnector(Connector):
         are never answered with nothing: the first attempt may not have been stored."""
         try:
             payload = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
         event_id = payload.get("event_id") if isinstance(payload, dict) else None
         if isinstance(event_id, str) and event_id in self._recent:
@@ -187,6 +190,10 @@ class SlackConnector(Connector):
             events = self.parse(payload)
         except mapping.PayloadError as exc:
             raise WebhookRejected(f"unreadable Slack event: {exc}", status=400) from None
+        except MALFORMED as exc:
+            # parse is pure: what fails in it is the payload's fault, and retrying cannot help.
+            raise WebhookRejected("unreadable Slack event: a field has an unexpected shape "
+                                  f"({type(exc).__name__})", status=400) from None
         try:
             # Slack wants its answer within 3 s: names are a nicety, never worth a retry.
             async with asyncio.timeout(NAMING_SECONDS):

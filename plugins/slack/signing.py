@@ -31,7 +31,8 @@ def verify(secret: SecretStr, stamp: str | None, signature: str | None, body: by
         sent = int(stamp)
     except ValueError:
         raise WebhookRejected("X-Slack-Request-Timestamp is not a number") from None
-    if abs(received_at.timestamp() - sent) > WINDOW_SECONDS:
+    # Whole seconds on both sides: a stamp hundreds of digits long cannot become a float.
+    if abs(int(received_at.timestamp()) - sent) > WINDOW_SECONDS:
         raise WebhookRejected("X-Slack-Request-Timestamp is more than 300 s away: a replay "
                               "or a wrong clock (check NTP on this host)")
     expected = sign(secret, stamp, body)

@@ -176,7 +176,8 @@ class WhatsAppConnector(Connector):
         """Events moved onto each sender's circle, keywords applied, statuses reported."""
         try:
             payload = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
         delivery = self._read(payload)
         for problem in delivery.problems:

@@ -87,7 +87,7 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
             value = change.get("value")
             if change.get("field") != "messages" or not isinstance(value, Mapping):
                 continue
-            metadata = value.get("metadata") or {}
+            metadata = _dict(value.get("metadata"))
             if phone_number_id and str(metadata.get("phone_number_id")) != phone_number_id:
                 continue
             contacts = _list(value.get("contacts"))
@@ -96,11 +96,16 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
                 # retry the whole batch for days): it is named in `problems` instead.
                 try:
                     received.append(_received(message, contacts, metadata, connection))
-                except (PayloadError, ValueError, TypeError) as exc:
+                except (PayloadError, ValueError, TypeError, AttributeError) as exc:
+                    # AttributeError: a field that should be an object is a string or a number.
                     problems.append(f"message {message.get('id')!r} skipped: {exc}")
             reports.extend(_report(status) for status in _list(value.get("statuses")))
             problems.extend(_describe_error(error) for error in _list(value.get("errors")))
     return Delivery(tuple(received), tuple(reports), tuple(problems))
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _list(value: Any) -> list[Mapping[str, Any]]:
@@ -108,7 +113,7 @@ def _list(value: Any) -> list[Mapping[str, Any]]:
 
 
 def _describe_error(error: Mapping[str, Any]) -> str:
-    details = (error.get("error_data") or {}).get("details") or error.get("message") or ""
+    details = _dict(error.get("error_data")).get("details") or error.get("message") or ""
     return f"{error.get('code')}: {error.get('title', '')} {details}".strip()
 
 
@@ -134,7 +139,7 @@ def sender_of(message: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> 
                     or (user_id and c.get("user_id") == user_id)), None)
     if contact is None and not wa_id and not user_id and len(contacts) == 1:
         contact = contacts[0]
-    profile = (contact or {}).get("profile") or {}
+    profile = _dict((contact or {}).get("profile"))
     wa_id = wa_id or (contact or {}).get("wa_id")
     user_id = user_id or (contact or {}).get("user_id")
     key = wa_id or user_id

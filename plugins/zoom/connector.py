@@ -49,6 +49,8 @@ from plugins.zoom.teamchat import Channels
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
+# What a pure mapping raises on a payload whose fields have shapes Zoom never sends.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
 class ZoomConnector(Connector):
@@ -128,6 +130,10 @@ class ZoomConnector(Connector):
             return Inbound(events=self.parse(payload))
         except mapping.NotAZoomEvent as exc:
             raise WebhookRejected(str(exc), status=400) from exc
+        except MALFORMED as exc:
+            # parse is pure: what fails in it is the payload's fault, and retrying cannot help.
+            raise WebhookRejected(f"unreadable Zoom {str(name)[:60]!r} payload: a field has an "
+                                  f"unexpected shape ({type(exc).__name__})", status=400) from exc
 
     async def _current_meeting(self, meeting_id: str) -> dict[str, Any] | None:
         try:

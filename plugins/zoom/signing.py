@@ -33,7 +33,8 @@ def verify(request: WebhookRequest, secret: SecretStr, tolerance: int) -> None:
     stamp = request.header("x-zm-request-timestamp")
     if not signature or not stamp:
         raise WebhookRejected("no x-zm-signature or x-zm-request-timestamp header")
-    if not stamp.isdigit():
+    # isdigit() alone admits "²" and digits int() refuses; twelve digits reach the year 33658.
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
         raise WebhookRejected("x-zm-request-timestamp is not a number of seconds")
     skew = abs(request.received_at.timestamp() - int(stamp))
     if skew > tolerance:
@@ -62,7 +63,8 @@ def json_body(body: bytes) -> dict[str, Any]:
     """A webhook's JSON object, or a 400 saying why not."""
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
         raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
     if not isinstance(payload, dict):
         raise WebhookRejected("body is not a JSON object", status=400)
