@@ -1,0 +1,266 @@
+"""What both benchmarks share: one small network of sandboxes, the hub's settings for it, a
+recorder of every request that reaches a sandbox, and a few statistics.
+
+The network: a Slack channel feeds one bridge (webhooks in); a Zoom Team Chat channel, a
+WhatsApp circle of one member and a Basecamp Campfire receive its copies (three targets out).
+Every source message carries a token `bench-NNNNNN` that survives every platform's markup, so
+a request seen by a sandbox says which event it delivers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import resource
+import socket
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.sandbox.base import Emulator, serve_emulator
+from hub.sandbox.basecamp import BasecampEmulator
+from hub.sandbox.slack import SlackEmulator
+from hub.sandbox.whatsapp import WhatsAppEmulator
+from hub.sandbox.zoom import ZoomEmulator
+
+CHANNEL = "C0SOURCE"
+AUTHOR = "U0ANA"
+MEMBER = "351912345678"
+ZOOM_CHANNEL = "C1"
+TOKEN = re.compile(rb"bench-(\d{6})(?:\.e(\d+))?")
+TARGETS = ("network-zoom", "members-whatsapp", "network-basecamp")
+
+
+def token(index: int) -> str:
+    return f"bench-{index:06d}"
+
+
+@dataclass
+class Seen:
+    """One request a sandbox answered: what, when, and which bench events it names."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    status: int
+    started: float
+    finished: float
+    response: bytes
+
+    def tokens(self) -> list[tuple[int, int]]:
+        """(event index, edit number or 0) of every token in the request body."""
+        return [(int(m.group(1)), int(m.group(2) or 0)) for m in TOKEN.finditer(self.body)]
+
+
+class Recorder:
+    """ASGI middleware keeping every request and its answer (status and a short body)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.seen: list[Seen] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        chunks: list[bytes] = []
+        answer: list[bytes] = []
+        status = 0
+
+        async def reading() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
+
+        async def answering(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and sum(map(len, answer)) < 4096:
+                answer.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, reading, answering)
+        finally:
+            self.seen.append(Seen(scope["method"], scope["path"], scope.get("query_string", b""),
+                                  list(scope["headers"]), b"".join(chunks), status, started,
+                                  time.monotonic(), b"".join(answer)))
+
+
+def record(emulator: Emulator) -> Recorder:
+    """Put a recorder in front of an emulator (before it is served)."""
+    recorder = Recorder(emulator.app)
+    emulator.app = recorder
+    return recorder
+
+
+@dataclass
+class Sandboxes:
+    """The four sandboxes of the bench network, served on loopback, each with its recorder."""
+
+    slack: SlackEmulator
+    zoom: ZoomEmulator
+    whatsapp: WhatsAppEmulator
+    basecamp: BasecampEmulator
+    project: int
+    recorders: dict[str, Recorder] = field(default_factory=dict)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def serve(cls) -> AsyncIterator[Sandboxes]:
+        # Pacing is the platforms' business and each connector honours it; here it is off,
+        # so the figures are the hub's and not a rate limit's.
+        slack = SlackEmulator(token="xoxb-bench",  # noqa: S106 - a sandbox's fake credentials
+                              signing_secret="bench-signing-secret",  # noqa: S106
+                              channel_interval=0.0)
+        slack.add_channel(CHANNEL)
+        slack.add_user(AUTHOR, "Ana Souza")
+        zoom, whatsapp, basecamp = ZoomEmulator(), WhatsAppEmulator(), BasecampEmulator()
+        whatsapp.user(MEMBER, "Bea Lima")
+        project = basecamp.add_project("Cities network")
+        recorders = {"network-zoom": record(zoom), "members-whatsapp": record(whatsapp),
+                     "network-basecamp": record(basecamp)}
+        async with serve_emulator(slack), serve_emulator(zoom), serve_emulator(whatsapp), \
+                serve_emulator(basecamp):
+            yield cls(slack, zoom, whatsapp, basecamp, project, recorders)
+
+    def emulator(self, connection: str) -> Emulator:
+        return {"network-zoom": self.zoom, "members-whatsapp": self.whatsapp,
+                "network-basecamp": self.basecamp, "source-slack": self.slack}[connection]
+
+    def settings(self, store_url: str, port: int, *, concurrency: int, tick: float
+                 ) -> dict[str, Any]:
+        """The hub's configuration for this network (also written as TOML for a process)."""
+        account = self.zoom.account
+        basecamp = self.basecamp
+        return {
+            "store": {"url": store_url},
+            "web": {"port": port},
+            "scheduler": {"delivery_interval_seconds": tick, "poll_interval_seconds": 3600.0},
+            "delivery": {"backoff_base_seconds": 0.2, "backoff_cap_seconds": 2.0,
+                         "concurrency": concurrency, "lease_seconds": 60.0},
+            "translation": {"enabled": False},
+            "connections": {
+                "source-slack": {
+                    "type": "slack", "bot_token": self.slack.token,
+                    "signing_secret": self.slack.signing_secret,
+                    "base_url": f"{self.slack.base_url}/api"},
+                "network-zoom": {
+                    "type": "zoom", "base_url": self.zoom.base_url,
+                    "oauth_url": self.zoom.base_url, "account_id": account.account_id,
+                    "client_id": account.client_id, "client_secret": account.client_secret,
+                    "secret_token": account.secret_token, "chat_user": account.host_email},
+                "members-whatsapp": {
+                    "type": "whatsapp", "base_url": self.whatsapp.base_url,
+                    "phone_number_id": self.whatsapp.phone_number_id,
+                    "access_token": self.whatsapp.access_token,
+                    "app_secret": self.whatsapp.app_secret, "verify_token": "bench-verify",
+                    "circles": {"general": {"members": [MEMBER]}},
+                    "template": {"name": "new_post", "language": "pt_PT",
+                                 "parameters": ["{author}", "{preview}"]}},
+                "network-basecamp": {
+                    "type": "basecamp", "base_url": basecamp.base_url,
+                    "launchpad_url": basecamp.base_url, "account_id": basecamp.account_id,
+                    "contact": "ops@example.org", "access_token": "sandbox-access",
+                    "refresh_token": "sandbox-refresh", "client_id": "sandbox-client",
+                    "client_secret": "sandbox-client-secret",
+                    "own_identities": [str(basecamp.me["id"])]},
+            },
+            "bridges": {"bench": {"translate": False, "endpoints": [
+                {"at": f"source-slack/chat/{CHANNEL}", "direction": "in"},
+                {"at": f"network-zoom/chat/{ZOOM_CHANNEL}", "direction": "out"},
+                {"at": "members-whatsapp/circle/general", "direction": "out"},
+                {"at": f"network-basecamp/chat/{self.project}", "direction": "out"},
+            ]}},
+        }
+
+    def point_at(self, hub_url: str) -> None:
+        """Where the sandboxes fire their webhooks."""
+        self.slack.webhook_url = None  # the bench fires Slack's events itself, see `signed`
+        self.whatsapp.webhook_url = f"{hub_url}/webhooks/members-whatsapp"
+
+    def signed(self, payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str]]:
+        """An Events API request body and its headers, signed now as Slack signs them."""
+        body = json.dumps(payload).encode()
+        stamp = str(int(time.time()))
+        return body, {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                      "X-Slack-Signature": self.slack.sign(stamp, body)}
+
+
+def is_create(connection: str, seen: Seen) -> bool:
+    """Whether a request made a new message on its platform (not an upload, edit or read)."""
+    if seen.method != "POST":
+        return False
+    if connection == "network-basecamp":
+        return seen.path.endswith(("/lines.json", "/uploads.json")) and "/chats/" in seen.path
+    return seen.path.endswith("/messages")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def median(values: Iterable[float]) -> float:
+    return percentile(list(values), 0.5)
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory now, in MiB, of this process or of `pid`."""
+    status = Path(f"/proc/{pid or os.getpid()}/status")
+    with contextlib.suppress(OSError):
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def toml(data: Mapping[str, Any]) -> str:
+    """A TOML document for nested tables of strings, numbers, booleans and lists."""
+    lines: list[str] = []
+
+    def value(item: Any) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, int | float):
+            return repr(item)
+        if isinstance(item, str):
+            return json.dumps(item)
+        if isinstance(item, list | tuple):
+            return "[" + ", ".join(value(x) for x in item) + "]"
+        if isinstance(item, Mapping):
+            return "{" + ", ".join(f"{json.dumps(k)} = {value(v)}" for k, v in item.items()) + "}"
+        raise TypeError(f"cannot write {type(item).__name__} as TOML")
+
+    def table(prefix: str, body: Mapping[str, Any]) -> None:
+        plain = {k: v for k, v in body.items() if not isinstance(v, Mapping)}
+        nested = {k: v for k, v in body.items() if isinstance(v, Mapping)}
+        if prefix and (plain or not nested):
+            lines.append(f"[{prefix}]")
+        lines.extend(f"{json.dumps(k)} = {value(v)}" for k, v in plain.items())
+        for key, sub in nested.items():
+            table(f"{prefix}.{json.dumps(key)}" if prefix else json.dumps(key), sub)
+
+    table("", data)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,370 @@
+"""Throughput: Slack webhooks in through the hub's web app, three copies out through the
+Zoom, WhatsApp and Basecamp connectors, all over real loopback HTTP; then a raw httpx client
+replays the very requests the hub made, to the same sandboxes, as the baseline.
+
+    python bench/throughput.py [--events 300] [--rounds 3] [--prefill 100000] [--json]
+
+Each round fires `--events` signed Slack events at the hub, waits until every copy has reached
+its sandbox, and replays the hub's requests with the same concurrency. Figures are medians over
+the rounds; the ratio is the hub's deliveries per second over the baseline's requests per second.
+The whole run is then repeated on a store that already holds `--prefill` events (with their
+deliveries and links), so the cost of a growing store shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from support import (  # the script's folder is on the path: `python bench/throughput.py`
+    AUTHOR,
+    CHANNEL,
+    MEMBER,
+    TARGETS,
+    Sandboxes,
+    Seen,
+    is_create,
+    median,
+    percentile,
+    rss_mb,
+    token,
+)
+
+from hub.app import ROUTER, Hub
+from hub.events import Actor, Event, Kind, Ref
+from hub.http import make_client
+from hub.scheduler import make_scheduler
+from hub.settings import HubSettings
+from hub.store import DONE, Store
+from hub.store import schema as t
+
+log = logging.getLogger("bench.throughput")
+
+
+@dataclass
+class Round:
+    events: int
+    deliveries: int
+    seconds: float
+    latencies: list[float]
+    requests: list[tuple[str, Seen]]  # (connection, request) the hub made, for the replay
+    baseline_requests: int = 0
+    baseline_seconds: float = 0.0
+
+    @property
+    def deliveries_per_s(self) -> float:
+        return self.deliveries / self.seconds
+
+    @property
+    def baseline_per_s(self) -> float:
+        return self.baseline_requests / self.baseline_seconds if self.baseline_seconds else 0.0
+
+
+class Bench:
+    """One hub on one store, driven round after round."""
+
+    def __init__(self, boxes: Sandboxes, hub: Hub, args: argparse.Namespace) -> None:
+        self.boxes, self.hub, self.args = boxes, hub, args
+        self.fire_client = httpx.AsyncClient(timeout=30.0)
+
+    async def round(self, first: int, count: int) -> Round:
+        """Fire `count` events and wait until all their copies have arrived."""
+        slack = self.boxes.slack
+        payloads = []
+        for index in range(first, first + count):
+            await slack.post(CHANNEL, AUTHOR, f"{token(index)} news from Lisbon, number {index}")
+            payloads.append((index, slack.fired[-1]))
+        marks = {name: len(rec.seen) for name, rec in self.boxes.recorders.items()}
+        scanned = dict(marks)
+        fired_at: dict[int, float] = {}
+        gate = asyncio.Semaphore(self.args.in_flight)
+        url = f"{self.hub.url}/webhooks/source-slack"
+
+        async def fire(index: int, payload: dict[str, Any]) -> None:
+            async with gate:
+                body, headers = self.boxes.signed(payload)
+                fired_at[index] = time.monotonic()
+                for _ in range(5):  # a 503 means "again later", as Slack would retry
+                    answer = await self.fire_client.post(url, content=body, headers=headers)
+                    if answer.status_code == 200:
+                        return
+                    await asyncio.sleep(0.1)
+                raise RuntimeError(f"the hub refused event {index}: {answer.status_code}")
+
+        started = time.monotonic()
+        firing = [asyncio.create_task(fire(i, p)) for i, p in payloads]
+        wanted = set(range(first, first + count))
+        arrived: dict[int, dict[str, float]] = {}
+        deadline = started + self.args.timeout
+        while time.monotonic() < deadline:
+            self._arrivals(scanned, wanted, arrived)
+            if len(arrived) == count and all(len(v) == len(TARGETS) for v in arrived.values()):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*firing)
+        deliveries = sum(len(v) for v in arrived.values())
+        if deliveries < count * len(TARGETS):
+            log.warning("round timed out: %d of %d copies arrived", deliveries,
+                        count * len(TARGETS))
+        ended = max((max(v.values()) for v in arrived.values()), default=time.monotonic())
+        latencies = [max(v.values()) - fired_at[i] for i, v in arrived.items()
+                     if len(v) == len(TARGETS)]
+        requests = [(name, seen) for name, rec in self.boxes.recorders.items()
+                    for seen in rec.seen[marks[name]:] if seen.started <= ended]
+        return Round(count, deliveries, ended - started, latencies, requests)
+
+    def _arrivals(self, marks: dict[str, int], wanted: set[int],
+                  arrived: dict[int, dict[str, float]]) -> None:
+        for name, rec in self.boxes.recorders.items():
+            for seen in rec.seen[marks[name]:]:
+                if seen.status < 300 and is_create(name, seen):
+                    for index, _ in seen.tokens():
+                        if index in wanted:
+                            arrived.setdefault(index, {}).setdefault(name, seen.finished)
+            marks[name] = len(rec.seen)
+
+    async def aclose(self) -> None:
+        await self.fire_client.aclose()
+
+
+async def replay(boxes: Sandboxes, requests: list[tuple[str, Seen]]) -> tuple[int, float]:
+    """The baseline: the hub's requests again, from a bare client, as fast as it can while
+    keeping the hub's promise of order: one target's requests one after the other, in the
+    order the hub made them, the three targets side by side."""
+    skip = {b"host", b"content-length", b"connection"}
+    by_target: dict[str, list[Seen]] = {}
+    for connection, seen in requests:
+        by_target.setdefault(connection, []).append(seen)
+    async with make_client() as client:
+        async def send(connection: str, queue: list[Seen]) -> None:
+            base = boxes.emulator(connection).base_url
+            for seen in queue:
+                query = f"?{seen.query.decode()}" if seen.query else ""
+                headers = [(k, v) for k, v in seen.headers if k.lower() not in skip]
+                answer = await client.request(seen.method, f"{base}{seen.path}{query}",
+                                              headers=headers, content=seen.body)
+                if answer.status_code >= 400:
+                    raise RuntimeError(f"baseline request {seen.method} {seen.path} answered "
+                                       f"{answer.status_code}")
+
+        started = time.monotonic()
+        await asyncio.gather(*(send(c, q) for c, q in by_target.items()))
+        return len(requests), time.monotonic() - started
+
+
+@contextlib.asynccontextmanager
+async def driven(hub: Hub, mode: str) -> AsyncIterator[None]:
+    """Make the hub route and deliver: as `passerelle run` does (its scheduler), or eagerly
+    (tick again as soon as a delivery slot frees up, as `Hub.settle` does)."""
+    if mode == "scheduler":
+        scheduler = make_scheduler(hub)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+        return
+    stop = asyncio.Event()
+
+    async def loop() -> None:
+        # Hub.settle's cycle without its horizon: route, start what is due, let it finish.
+        while not stop.is_set():
+            moved = await hub.tick()
+            await hub.worker.drain()
+            if moved == 0:
+                # Idle: nothing routed or claimed; look again soon without spinning the store.
+                await asyncio.sleep(0.002)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await hub.worker.drain()
+
+
+def prefill(url: str, count: int) -> float:
+    """Fill a store with `count` old events, three done deliveries and links each, and a
+    router already past them: the history a long-running hub carries. Returns seconds.
+
+    Rows go in by the thousand, shaped as `Store.append` and `Outbox.complete` write them."""
+    started = time.monotonic()
+    store = Store.open(url)
+    try:
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        actor = Actor(platform="slack", native_id="U0OLD", name="Old Timer")
+        endpoint = f"chat/{CHANNEL}"
+        batch = 5000
+        for first in range(1, count + 1, batch):
+            now = time.time()
+            events, deliveries, links = [], [], []
+            for seq in range(first, min(count, first + batch - 1) + 1):
+                native_id = f"{seq}.000100"
+                event = Event(kind=Kind.MESSAGE_CREATED, occurred_at=moment, actor=actor,
+                              source=Ref(platform="slack", connection="source-slack",
+                                         endpoint=endpoint, native_id=native_id),
+                              body=f"an old message, number {seq}", language="en")
+                events.append({
+                    "seq": seq, "id": event.id, "connection": "source-slack",
+                    "endpoint": endpoint, "native_id": native_id, "kind": event.kind.value,
+                    "revision": "", "parent_connection": None, "parent_native_id": None,
+                    "stored_at": now, "body": event.model_dump_json()})
+                for n, target in enumerate(TARGETS):
+                    copy = f"old-{seq}-{n}"
+                    deliveries.append({
+                        "event_seq": seq, "bridge": "bench", "target": f"{target}/x",
+                        "form": "message", "action": "create", "status": DONE, "attempts": 0,
+                        "ordering_key": f"source-slack/{endpoint}>{target}/x",
+                        "created_at": now, "age_from": now, "next_attempt_at": now,
+                        "claimed_until": 0.0, "parked": False, "finished_at": now,
+                        "native_id": copy})
+                    links.append({
+                        "origin_connection": "source-slack", "origin_endpoint": endpoint,
+                        "origin_native_id": native_id, "connection": target, "endpoint": "x",
+                        "native_id": copy, "role": "copy", "created_at": now})
+            with store.engine.begin() as conn:
+                conn.execute(t.events.insert(), events)
+                conn.execute(t.deliveries.insert(), deliveries)
+                conn.execute(t.links.insert(), links)
+        last = store.last_seq()
+        with store.engine.begin() as conn:
+            conn.execute(t.tracking.insert().values(consumer=ROUTER, position=last))
+    finally:
+        store.close()
+    return time.monotonic() - started
+
+
+async def run_store(boxes: Sandboxes, args: argparse.Namespace, filled: int, first: int
+                    ) -> tuple[dict[str, Any], int]:
+    """Every round on one fresh store holding `filled` old events; the figures and the next
+    free event number."""
+    with tempfile.TemporaryDirectory(prefix="passerelle-bench-") as folder:
+        url = f"sqlite:///{folder}/hub.db"
+        if filled:
+            say(args, f"filling a store with {filled:,} events, deliveries and links…")
+            say(args, f"  filled in {prefill(url, filled):.1f} s")
+        settings = HubSettings.model_validate(
+            boxes.settings(url, 0, concurrency=args.concurrency, tick=args.tick))
+        async with Hub.start(settings) as hub:
+            boxes.point_at(hub.url)
+            await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
+            bench = Bench(boxes, hub, args)
+            rounds: list[Round] = []
+            try:
+                async with driven(hub, args.driver):
+                    await bench.round(first, args.warmup)  # connections, tokens, caches
+                    first += args.warmup
+                    for number in range(args.rounds):
+                        result = await bench.round(first, args.events)
+                        first += args.events
+                        result.baseline_requests, result.baseline_seconds = await replay(
+                            boxes, result.requests)
+                        rounds.append(result)
+                        say(args, f"  round {number + 1}: hub {result.deliveries_per_s:7.1f} "
+                                  f"deliveries/s ({len(result.requests)} requests) · baseline "
+                                  f"{result.baseline_per_s:7.1f} requests/s · ratio "
+                                  f"{result.deliveries_per_s / result.baseline_per_s:.2f}")
+            finally:
+                await bench.aclose()
+            stored = await hub.store.run(hub.store.last_seq)
+    latencies = [x for r in rounds for x in r.latencies]
+    figures = {
+        "stored_events": stored,
+        "events": sum(r.events for r in rounds),
+        "events_per_s": round(median(r.events / r.seconds for r in rounds), 1),
+        "deliveries_per_s": round(median(r.deliveries_per_s for r in rounds), 1),
+        "baseline_requests_per_s": round(median(r.baseline_per_s for r in rounds), 1),
+        "ratio": round(median(r.deliveries_per_s / r.baseline_per_s for r in rounds), 3),
+        "latency_ms": {"p50": round(percentile(latencies, 0.5) * 1000, 1),
+                       "p99": round(percentile(latencies, 0.99) * 1000, 1)},
+        "rss_mb": round(rss_mb(), 1),
+        "requests_per_delivery": round(
+            sum(len(r.requests) for r in rounds) / max(1, sum(r.deliveries for r in rounds)), 2),
+        "lost_copies": sum(r.events * len(TARGETS) - r.deliveries for r in rounds),
+    }
+    return figures, first
+
+
+def say(args: argparse.Namespace, line: str) -> None:
+    print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
+def table(fresh: dict[str, Any], filled: dict[str, Any] | None) -> str:
+    rows = [("stored events at the end", "stored_events", "{:,}"),
+            ("events/s", "events_per_s", "{:.1f}"),
+            ("hub deliveries/s", "deliveries_per_s", "{:.1f}"),
+            ("baseline requests/s", "baseline_requests_per_s", "{:.1f}"),
+            ("ratio", "ratio", "{:.2f}"),
+            ("requests per delivery", "requests_per_delivery", "{:.2f}"),
+            ("copies missing", "lost_copies", "{}"),
+            ("bench process RSS (MiB)", "rss_mb", "{:.0f}")]
+    columns = [("fresh store", fresh)] + ([("prefilled store", filled)] if filled else [])
+    out = [f"{'':26}" + "".join(f"{name:>18}" for name, _ in columns)]
+    for label, key, fmt in rows:
+        out.append(f"{label:26}" + "".join(f"{fmt.format(c[key]):>18}" for _, c in columns))
+    for label in ("p50", "p99"):
+        out.append(f"{'latency ' + label + ' (ms)':26}"
+                   + "".join(f"{c['latency_ms'][label]:>18.1f}" for _, c in columns))
+    return "\n".join(out)
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    async with Sandboxes.serve() as boxes:
+        say(args, f"fresh store: {args.rounds} round(s) of {args.events} events, "
+                  f"3 targets, driver {args.driver}")
+        fresh, first = await run_store(boxes, args, 0, 1)
+        filled = None
+        if args.prefill:
+            say(args, f"store prefilled with {args.prefill:,} events:")
+            filled, _ = await run_store(boxes, args, args.prefill, first)
+    say(args, table(fresh, filled))
+    result = {key: fresh[key] for key in ("events", "events_per_s", "deliveries_per_s",
+                                          "baseline_requests_per_s", "ratio", "latency_ms",
+                                          "rss_mb")}
+    if filled is not None:
+        result["prefilled"] = filled
+    return result
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=300, help="events per round")
+    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per store")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured events first")
+    parser.add_argument("--prefill", type=int, default=100_000,
+                        help="events already in the second store (0: skip that run)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="the hub's delivery concurrency")
+    parser.add_argument("--in-flight", type=int, default=8,
+                        help="webhooks in flight at once towards the hub")
+    parser.add_argument("--driver", choices=("eager", "scheduler"), default="eager",
+                        help="eager: deliver as soon as a slot is free; scheduler: the "
+                             "`passerelle run` job every --tick seconds")
+    parser.add_argument("--tick", type=float, default=0.5,
+                        help="delivery_interval_seconds for --driver scheduler")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per round at most")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args(argv)
+    for name in ("events", "rounds", "concurrency", "in_flight"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    options = parse()
+    figures = asyncio.run(main(options))
+    print(json.dumps(figures) if options.json else json.dumps(figures, indent=2))
