@@ -74,7 +74,12 @@ class GraphClient:
         if response.status_code >= 400:
             await response.aread()
             raise GraphError(response, what)
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:
+            # A proxy's or captive portal's page where Graph's JSON should be: a bad gateway.
+            raise GraphError(httpx.Response(502, request=response.request),
+                             f"{what} (the answer is not JSON)") from None
         return body if isinstance(body, dict) else {}
 
     async def phone_number(self) -> dict[str, Any]:
