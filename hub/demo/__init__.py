@@ -28,9 +28,8 @@ def run_demo(*, as_json: bool, keep: bool) -> int:
     1 otherwise, with what went wrong in the report. With `keep`, everything stays up (the URLs
     printed) until Ctrl-C, and the code is decided by what happened before.
     """
+    # Only what needs a person's attention interrupts the story.
     logging.basicConfig(level=logging.WARNING, format="  ! %(name)s: %(message)s")
-    # The scheduler announces every run of every job: only its problems matter here.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     found: list[Outcome] = []
 
     def say(line: str) -> None:
@@ -53,4 +52,8 @@ def run_demo(*, as_json: bool, keep: bool) -> int:
         return 1
     if as_json:  # last, after what --keep printed, so the last line is always the object
         say(json.dumps(found[0].figures(), ensure_ascii=False))
-    return 0 if not found[0].problems() else 1
+    problems = found[0].problems()
+    if problems:
+        typer.echo(f"passerelle demo: {len(problems)} problem(s), listed in the report above",
+                   err=True)
+    return 1 if problems else 0

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from hub.demo import run_demo
+from hub.demo import run_demo, runner
 from hub.demo.report import render
 from hub.demo.runner import staged, tell
-from hub.demo.story import PHOTO, RECORDING
+from hub.demo.story import ACTS, PHOTO, RECORDING
 from hub.demo.world import CHANNEL, SLACK, World, hub_settings, sandboxes
 from hub.sandbox.base import Fault
 
@@ -185,6 +185,21 @@ def test_run_demo_in_process_prints_the_figures_last(capsys: pytest.CaptureFixtu
                  "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
                  "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
         assert name in text
+
+
+def test_a_story_that_mirrors_nothing_exits_1_saying_why(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        loopback_only: list[str]) -> None:
+    monkeypatch.setattr(runner, "ACTS", ACTS[:1])  # the members join; nobody writes
+    code = run_demo(as_json=True, keep=False)
+    captured = capsys.readouterr()
+    assert code == 1
+    figures = json.loads(captured.out.rstrip("\n").split("\n")[-1])
+    assert (figures["mirrored"], figures["translated"]) == (0, 0)
+    for platform in ("basecamp", "slack", "whatsapp", "zoom"):
+        assert f"  - {platform}: received nothing from the other platforms" in captured.out
+    assert "nothing was translated" in captured.out
+    assert "problem(s), listed in the report above" in captured.err
 
 
 def test_the_command_plays_it_through_the_cli() -> None:
