@@ -17,6 +17,10 @@ PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 48 + b"\xff\xd
 RECORDING = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 256
 
 
+class StoryError(Exception):
+    """A scene cannot be played because an earlier one did not happen."""
+
+
 @dataclass(frozen=True)
 class Act:
     """One scene: what a person sees it as, and the actions that play it."""
@@ -80,10 +84,6 @@ async def recording(world: World) -> None:
                          "become a meeting (see the hub's log above)")
     meeting_id = max(zoom.meetings)
     await zoom.meeting_recorded(meeting_id, {"MP4": RECORDING})
-
-
-class StoryError(Exception):
-    """A scene cannot be played because an earlier one did not happen."""
 
 
 ACTS = (
