@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -73,10 +74,24 @@ async def map_error(response: httpx.Response, *, connection: str, what: str) -> 
         return PermanentError(f"{where}: the account has reached its limit (webhooks or "
                               "projects); remove unused ones", connection=connection)
     try:
-        raise_for_status(response, connection=connection, what=what)
+        raise_for_status(_without_key(response), connection=connection, what=what)
     except ConnectorError as exc:
         return exc
     return TransientError(f"{where}: unexpected answer", connection=connection)
+
+
+_CHATBOT_KEY = re.compile(r"/integrations/[^/]+/")
+
+
+def _without_key(response: httpx.Response) -> httpx.Response:
+    """The response as errors may quote it: a chatbot's key is its URL's secret part."""
+    url = response.request.url
+    if "/integrations/" not in url.path:
+        return response
+    hidden = url.copy_with(path=_CHATBOT_KEY.sub("/integrations/<chatbot_key>/", url.path),
+                           query=None)
+    return httpx.Response(response.status_code, headers=response.headers,
+                          request=httpx.Request(response.request.method, hidden))
 
 
 class BasecampConnector(Connector):
