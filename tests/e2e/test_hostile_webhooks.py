@@ -23,10 +23,11 @@ import hmac
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -345,6 +346,36 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(rig: Rig, platform: st
     response = rig.refused_leaves_nothing(
         lambda: rig.request("POST", route(platform), body, sign(platform, body)))
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("platform", SIGNED)
+def test_a_chunked_body_over_the_cap_is_cut_off_without_a_length(rig: Rig,
+                                                                  platform: str) -> None:
+    body = b'{"pad":"' + b"x" * MAX_BODY + b'"}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 4096):
+            yield body[start:start + 4096]
+
+    async def send() -> httpx.Response:
+        return await rig.http.post(f"{rig.hub.url}{route(platform)}", content=chunks(),
+                                   headers=sign(platform, body))
+
+    response = rig.refused_leaves_nothing(lambda: rig.runner.run(send()))
+    assert response.status_code == 413
+
+
+@FUZZ
+@given(connection=st.sampled_from(["basecamp", "slack", "whatsapp", "zoom", "nobody"]),
+       tail=st.text(min_size=1, max_size=300), method=st.sampled_from(["POST", "GET"]))
+def test_hostile_paths_are_refused(rig: Rig, connection: str, tail: str, method: str) -> None:
+    path = f"/webhooks/{connection}/{quote(tail, safe='')}"
+    body = encoded({"kind": "message_created", "recording": {"id": 1, "type": "Message"}})
+    response = rig.refused_leaves_nothing(
+        lambda: rig.request(method, path, body, sign(connection, body)
+                            if connection in SIGNED else []))
+    if tail != BASECAMP_SECRET:
+        assert 400 <= response.status_code < 500, (path, response.status_code)
 
 
 @FUZZ
