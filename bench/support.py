@@ -59,6 +59,11 @@ class Seen:
         """(event index, edit number or 0) of every token in the request body."""
         return [(int(m.group(1)), int(m.group(2) or 0)) for m in TOKEN.finditer(self.body)]
 
+    def token(self) -> tuple[int, int] | None:
+        """The token of the item this request is about: a quoted parent is always older, so
+        it is the highest one."""
+        return max(self.tokens(), default=None)
+
 
 class Recorder:
     """ASGI middleware keeping every request and its answer (status and a short body)."""
@@ -199,12 +204,22 @@ class Sandboxes:
 
 
 def is_create(connection: str, seen: Seen) -> bool:
-    """Whether a request made a new message on its platform (not an upload, edit or read)."""
+    """Whether a request made a new message on its platform (not a file upload, an edit or a
+    read). A Campfire line with a file is two requests, the line and the upload: the line."""
     if seen.method != "POST":
         return False
     if connection == "network-basecamp":
-        return seen.path.endswith(("/lines.json", "/uploads.json")) and "/chats/" in seen.path
+        return seen.path.endswith("/lines.json") and "/chats/" in seen.path
     return seen.path.endswith("/messages")
+
+
+def is_upload(connection: str, seen: Seen) -> bool:
+    """Whether a request carried a file's bytes to its platform."""
+    if seen.method != "POST":
+        return False
+    suffix = {"network-zoom": "/files", "members-whatsapp": "/media",
+              "network-basecamp": "/uploads.json"}[connection]
+    return seen.path.endswith(suffix)
 
 
 def free_port() -> int:

@@ -1,0 +1,397 @@
+"""Crash: the hub as its own process (`passerelle run`), SIGKILLed at random moments while
+Slack events of every kind flow through it, restarted each time; then what reached the Zoom,
+WhatsApp and Basecamp sandboxes is counted: lost, duplicated, out of order.
+
+    python bench/crash.py [--events 2000] [--kills 6] [--seed 8] [--json]
+
+The sandboxes run in this process; the hub's SQLite store is in a temporary folder. Slack's
+events are sent one after the other, each again until the hub answers 200 (a platform retries
+what was not acknowledged); messages, thread replies, edits, deletes and files are mixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from support import (  # the script's folder is on the path: `python bench/crash.py`
+    AUTHOR,
+    CHANNEL,
+    MEMBER,
+    TARGETS,
+    Sandboxes,
+    Seen,
+    free_port,
+    is_create,
+    is_upload,
+    token,
+    toml,
+)
+
+log = logging.getLogger("bench.crash")
+# Platforms that cannot apply a change: Basecamp 4 has no API to edit a Campfire line.
+CANNOT_EDIT = {"network-basecamp"}
+
+
+@dataclass
+class Item:
+    """One message at the source and what happened to it since."""
+
+    index: int
+    ts: str
+    root: int | None = None
+    file: bool = False
+    edits: int = 0
+    deleted: bool = False
+    replies: int = 0
+
+
+class Script:
+    """The source side: acts as Slack's people on the sandbox, remembers what it did."""
+
+    def __init__(self, boxes: Sandboxes, rng: random.Random, files: bool) -> None:
+        self.boxes, self.rng, self.files = boxes, rng, files
+        self.items: dict[int, Item] = {}
+        self.kinds: Counter[str] = Counter()
+
+    def _live(self, recent: int, *, roots: bool = False) -> list[Item]:
+        chosen = [item for item in list(self.items.values())[-recent:] if not item.deleted
+                  and (not roots or item.root is None)]
+        return chosen
+
+    async def act(self, index: int) -> dict[str, Any]:
+        """Do the `index`-th thing at the source; the Events API payload it produced."""
+        slack, roll = self.boxes.slack, self.rng.random()
+        live = self._live(100)
+        text = f"{token(index)} from Lisbon, item {index}"
+        if roll < 0.2 and (roots := self._live(50, roots=True)):
+            root = self.rng.choice(roots)
+            posted = await slack.post(CHANNEL, AUTHOR, f"{text}, in a thread",
+                                      thread_ts=root.ts)
+            root.replies += 1
+            self.items[index] = Item(index, posted["ts"], root=root.index)
+            self.kinds["reply"] += 1
+        elif roll < 0.32 and live:
+            item = self.rng.choice(live)
+            item.edits += 1
+            await slack.edit(CHANNEL, item.ts,
+                             f"{token(item.index)}.e{item.edits} edited, item {item.index}")
+            self.kinds["edit"] += 1
+        elif roll < 0.40 and (plain := [i for i in live if i.replies == 0]):
+            # A thread root with replies stays as a tombstone on Slack: only leaves go.
+            item = self.rng.choice(plain)
+            item.deleted = True
+            await slack.delete(CHANNEL, item.ts)
+            self.kinds["delete"] += 1
+        elif roll < 0.48 and self.files:
+            content = f"{token(index)} file bytes\n".encode() * 8
+            posted = await slack.share_file(CHANNEL, AUTHOR, f"{token(index)}.txt", content,
+                                            "text/plain", text=f"{text}, with a file")
+            self.items[index] = Item(index, posted["ts"], file=True)
+            self.kinds["file"] += 1
+        else:
+            posted = await slack.post(CHANNEL, AUTHOR, text)
+            self.items[index] = Item(index, posted["ts"])
+            self.kinds["message"] += 1
+        return slack.fired[-1]
+
+
+class HubProcess:
+    """`passerelle run --config …` as a child process, killed and started again."""
+
+    def __init__(self, config: Path, log_path: Path, url: str) -> None:
+        self.config, self.log_path, self.url = config, log_path, url
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts: list[float] = []  # seconds from spawn to healthy
+
+    async def start(self, within: float = 60.0) -> None:
+        spawned = time.monotonic()
+        with self.log_path.open("ab") as output:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "hub.cli", "run", "--config", str(self.config),
+                stdout=output, stderr=output)
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() - spawned < within:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"the hub exited with {self.process.returncode}; see "
+                                       f"{self.log_path}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        self.starts.append(time.monotonic() - spawned)
+                        return
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"the hub was not healthy within {within:.0f} s; see {self.log_path}")
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no cleanup, no flush, mid-whatever it was doing
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 20.0)
+        except TimeoutError:
+            await self.kill()
+
+
+@dataclass
+class Run:
+    boxes: Sandboxes
+    hub: HubProcess
+    script: Script
+    args: argparse.Namespace
+    database: Path
+    rng: random.Random
+    sent: int = 0
+    kills: int = 0
+    kill_moments: list[float] = field(default_factory=list)
+    sending: bool = True
+
+    async def send_all(self, deadline: float) -> None:
+        """Every action in turn, each sent until the hub acknowledges it."""
+        url = f"{self.hub.url}/webhooks/source-slack"
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            for index in range(1, self.args.events + 1):
+                payload = await self.script.act(index)
+                while True:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"event {index} was never acknowledged")
+                    body, headers = self.boxes.signed(payload)
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await client.post(url, content=body, headers=headers)
+                                ).status_code == 200:
+                            break
+                    await asyncio.sleep(0.05)
+                self.sent = index
+        self.sending = False
+
+    async def nemesis(self, started: float) -> None:
+        """SIGKILL at random moments, restarting each time, until `--kills` were done."""
+        while self.kills < self.args.kills:
+            await asyncio.sleep(self.rng.uniform(self.args.kill_min, self.args.kill_max))
+            self.kill_moments.append(time.monotonic() - started)
+            await self.hub.kill()
+            self.kills += 1
+            say(self.args, f"  kill {self.kills} at {self.kill_moments[-1]:5.1f} s, "
+                           f"{self.sent} events acknowledged "
+                           f"({'while sending' if self.sending else 'while delivering'})")
+            await self.hub.start()
+
+    def backlog(self) -> tuple[int, int]:
+        """(pending deliveries, events not yet routed), read from the hub's store."""
+        uri = f"file:{self.database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+            pending = db.execute(
+                "SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
+            last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            routed = db.execute("SELECT coalesce(max(position), 0) FROM tracking").fetchone()[0]
+        return int(pending), int(last) - int(routed)
+
+    async def settle(self, deadline: float) -> None:
+        """Until the store has nothing left to route or deliver, three looks in a row."""
+        calm = 0
+        while calm < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the hub still has work after the deadline: {self.backlog()}")
+            calm = calm + 1 if self.backlog() == (0, 0) else 0
+            await asyncio.sleep(0.5)
+
+    def history(self, connection: str, ts: str) -> list[tuple[Any, ...]]:
+        """The create deliveries of one source message to one target, for a diagnosis."""
+        uri = f"file:{self.database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+            return db.execute(
+                "SELECT d.id, d.status, d.attempts, d.last_error FROM deliveries d "
+                "JOIN events e ON e.seq = d.event_seq WHERE e.native_id = ? "
+                "AND d.target LIKE ? AND d.action = 'create'",
+                (f"{CHANNEL}/{ts}", f"{connection}/%"),
+            ).fetchall()
+
+    def dead_letters(self) -> Counter[str]:
+        uri = f"file:{self.database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+            rows = db.execute("SELECT target, action, last_error FROM deliveries "
+                              "WHERE status = 'dead'").fetchall()
+        return Counter(f"{target.split('/')[0]} {action}: {(error or '')[:70]}"
+                       for target, action, error in rows)
+
+
+@dataclass
+class Tally:
+    """What one target received, against what the source did."""
+
+    lost: Counter[str] = field(default_factory=Counter)
+    duplicated: Counter[str] = field(default_factory=Counter)
+    out_of_order: Counter[str] = field(default_factory=Counter)
+    checked: Counter[str] = field(default_factory=Counter)
+    # Items that arrived more than once, with the moments (monotonic) of each arrival.
+    twice: dict[int, list[float]] = field(default_factory=dict)
+
+
+def tally(connection: str, seen: list[Seen], items: dict[int, Item]) -> Tally:
+    result = Tally()
+    done = [s for s in seen if s.status < 300]
+    creates: dict[int, list[Seen]] = {}
+    edits: dict[int, list[int]] = {}
+    uploads: set[int] = set()
+    for request in sorted(done, key=lambda s: s.finished):
+        mark = request.token()
+        if mark is None:
+            continue
+        index, edit = mark
+        if is_upload(connection, request):
+            uploads.add(index)
+        elif edit:
+            edits.setdefault(index, []).append(edit)
+        elif is_create(connection, request):
+            creates.setdefault(index, []).append(request)
+    highest = 0
+    for index, copies in sorted(creates.items(), key=lambda kv: kv[1][0].finished):
+        result.duplicated["message"] += len(copies) - 1
+        if len(copies) > 1:
+            result.twice[index] = [copy.finished for copy in copies]
+        if index < highest:
+            result.out_of_order["message"] += 1
+        highest = max(highest, index)
+    for item in items.values():
+        result.checked["message"] += 1
+        if item.index not in creates:
+            result.lost["message"] += 1
+            continue
+        if item.file:
+            result.checked["file"] += 1
+            if item.index not in uploads:
+                result.lost["file"] += 1
+        made = edits.get(item.index, [])
+        if item.edits and not item.deleted and connection not in CANNOT_EDIT:
+            result.checked["edit"] += 1
+            if item.edits not in made:
+                result.lost["edit"] += 1
+            elif made[-1] != item.edits:
+                result.out_of_order["edit"] += 1  # an older text landed after the newest
+        result.checked["delete"] += item.deleted
+        if item.deleted and not deleted_on(connection, creates[item.index][0], done):
+            result.lost["delete"] += 1
+    return result
+
+
+def deleted_on(connection: str, copy: Seen, done: list[Seen]) -> bool:
+    """Whether the copy made by `copy` was later removed (or, on WhatsApp, which cannot delete
+    what a business sent, answered with a notice quoting it)."""
+    answer = json.loads(copy.response or b"{}")
+    if connection == "members-whatsapp":
+        wamid = answer["messages"][0]["id"]
+        return any(s.method == "POST" and s.path.endswith("/messages") and s.finished >
+                   copy.finished and wamid.encode() in s.body for s in done)
+    native = str(answer["id"])
+    return any(s.method == "DELETE" and native in s.path for s in done)
+
+
+def say(args: argparse.Namespace, line: str) -> None:
+    print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    deadline = started + args.timeout
+    with tempfile.TemporaryDirectory(prefix="passerelle-crash-") as folder:
+        root = Path(folder)
+        async with Sandboxes.serve() as boxes:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            database = root / "hub.db"
+            settings = boxes.settings(f"sqlite:///{database}", port, concurrency=8,
+                                      tick=args.tick)
+            config = root / "passerelle.toml"
+            config.write_text(toml(settings), encoding="utf-8")
+            hub = HubProcess(config, root / "hub.log", url)
+            await hub.start()
+            boxes.point_at(url)
+            await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
+            script = Script(boxes, rng, args.files)
+            run = Run(boxes, hub, script, args, database, rng)
+            say(args, f"{args.events} events through a hub killed {args.kills} times "
+                      f"(seed {args.seed})")
+            try:
+                await asyncio.gather(run.send_all(deadline), run.nemesis(started))
+                await run.settle(deadline)
+            finally:
+                await hub.stop()
+                if args.keep:
+                    kept = Path(tempfile.mkdtemp(prefix="passerelle-crash-kept-"))
+                    for name in ("hub.db", "hub.log", "passerelle.toml"):
+                        if (root / name).exists():
+                            (kept / name).write_bytes((root / name).read_bytes())
+                    say(args, f"store, log and config kept in {kept}")
+            dead = run.dead_letters()
+            tallies = {name: tally(name, boxes.recorders[name].seen, script.items)
+                       for name in TARGETS}
+            twice = {(name, index): (run.history(name, script.items[index].ts),
+                                     [moment - started for moment in moments])
+                     for name, t in tallies.items() for index, moments in t.twice.items()}
+            errors = sum(1 for line in (root / "hub.log").read_text(errors="replace")
+                         .splitlines() if " ERROR " in line)
+    elapsed = time.monotonic() - started
+    say(args, f"done in {elapsed:.0f} s: {dict(script.kinds)}; hub restarts took "
+              f"{min(hub.starts):.1f}–{max(hub.starts):.1f} s; {errors} ERROR lines in its log")
+    for name, t in tallies.items():
+        say(args, f"  {name:18} checked {dict(t.checked)}")
+        say(args, f"  {'':18} lost {dict(t.lost) or 0}  duplicated {dict(t.duplicated) or 0}"
+                  f"  out of order {dict(t.out_of_order) or 0}")
+    for (name, index), (rows, moments) in twice.items():
+        kill = min(run.kill_moments, key=lambda k: abs(k - moments[0]), default=0.0)
+        say(args, f"  {token(index)} reached {name} at "
+                  f"{', '.join(f'{m:.2f}' for m in moments)} s (nearest kill {kill:.2f} s); "
+                  f"file: {script.items[index].file}; its delivery there: {rows}")
+    for reason, count in sorted(dead.items()):
+        say(args, f"  dead letter ×{count}: {reason}")
+    return {"events": run.sent, "kills": run.kills,
+            "lost": sum(sum(t.lost.values()) for t in tallies.values()),
+            "duplicated": sum(sum(t.duplicated.values()) for t in tallies.values()),
+            "out_of_order": sum(sum(t.out_of_order.values()) for t in tallies.values())}
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2000, help="actions at the source")
+    parser.add_argument("--kills", type=int, default=6, help="SIGKILLs of the hub")
+    parser.add_argument("--kill-min", type=float, default=1.0,
+                        help="fewest seconds between a restart and the next kill")
+    parser.add_argument("--kill-max", type=float, default=6.0,
+                        help="most seconds between a restart and the next kill")
+    parser.add_argument("--seed", type=int, default=8, help="the random choices, reproducible")
+    parser.add_argument("--no-files", dest="files", action="store_false",
+                        help="no file shares among the actions")
+    parser.add_argument("--tick", type=float, default=0.05,
+                        help="the hub's [scheduler] delivery_interval_seconds")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds at most, in all")
+    parser.add_argument("--keep", action="store_true", help="keep the store and the hub's log")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args(argv)
+    if args.events < 1 or args.kills < 0 or not 0 < args.kill_min <= args.kill_max:
+        parser.error("--events ≥ 1, --kills ≥ 0 and 0 < --kill-min ≤ --kill-max")
+    return args
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    options = parse()
+    figures = asyncio.run(main(options))
+    print(json.dumps(figures))
