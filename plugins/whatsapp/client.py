@@ -44,7 +44,8 @@ class GraphError(Exception):
         self.code: int | None = code if isinstance(code, int) else None
         self.subcode: int | None = subcode if isinstance(subcode, int) else None
         self.message = str(error.get("message") or "")[:200]
-        self.details = str((error.get("error_data") or {}).get("details") or "")[:300]
+        data = error.get("error_data")
+        self.details = str((data if isinstance(data, Mapping) else {}).get("details") or "")[:300]
         super().__init__(f"{what} answered {response.status_code} (code {self.code})")
 
 

@@ -332,7 +332,9 @@ class WhatsAppConnector(Connector):
 
     def raise_graph_error(self, exc: GraphError) -> NoReturn:
         """The one mapping of Graph error envelopes to hub errors."""
-        detail = f"{exc.what}: WhatsApp error {exc.code}"
+        # A gateway's 5xx has no Graph error body: its status is all there is to say.
+        detail = (f"{exc.what}: WhatsApp error {exc.code}" if exc.code is not None
+                  else f"{exc.what}: WhatsApp answered {exc.response.status_code}")
         if exc.message:
             detail += f" ({exc.message})"
         if exc.details:

@@ -336,6 +336,10 @@ async def test_no_canary_escapes_while_the_network_works_and_fails(
     assert "passerelle_webhooks_total" in outputs["/metrics"]
     assert 'outcome="rejected"' in outputs["/metrics"]
     assert outputs["dead letter errors"].strip(), "no delivery died"
+    # What died says why, without a secret: the status WhatsApp's gateway gave, the channel.
+    assert 'connection "whatsapp": send message: WhatsApp answered 503' in outputs[
+        "dead letter errors"]
+    assert "channel_not_found" in outputs["passerelle deadletters list --json"]
     assert '"events"' in outputs["/api/events"]
     assert "connection slack (slack): ok" in outputs["passerelle check --online"]
     assert world.basecamp.tokens and world.canaries.connections["basecamp"]["access_token"] \
