@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # What a pure mapping raises on a payload whose fields have shapes Basecamp never sends.
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
                 "files": ("Upload", "Comment")}
 

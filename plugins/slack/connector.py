@@ -54,7 +54,7 @@ TRANSIENT_ERRORS = frozenset({
     "invalid_response",
 })
 # What a pure mapping raises on a payload whose fields have shapes Slack never sends.
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 HINTS = {
     "not_in_channel": "invite the app to the channel (/invite @the-app) and retry",
     "channel_not_found": "check the channel id in the endpoint address and add the app to it",

@@ -96,7 +96,8 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
                 # retry the whole batch for days): it is named in `problems` instead.
                 try:
                     received.append(_received(message, contacts, metadata, connection))
-                except (PayloadError, ValueError, TypeError, AttributeError) as exc:
+                except (PayloadError, ValueError, TypeError, AttributeError,
+                        ArithmeticError) as exc:
                     # AttributeError: a field that should be an object is a string or a number.
                     problems.append(f"message {message.get('id')!r} skipped: {exc}")
             reports.extend(_report(status) for status in _list(value.get("statuses")))

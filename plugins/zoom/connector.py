@@ -50,7 +50,7 @@ from plugins.zoom.teamchat import Channels
 AUTH_CODES = {124, 4700, 4702, 4711}
 GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
 # What a pure mapping raises on a payload whose fields have shapes Zoom never sends.
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 
 
 class ZoomConnector(Connector):
@@ -118,6 +118,15 @@ class ZoomConnector(Connector):
         if str(name).startswith(("team_chat.channel_message", "chat_message.")) \
                 and isinstance(obj, dict) and _files_without_link(obj):
             payload = {**payload, "payload": {**inner, "object": await self._file_links(obj)}}
+        try:
+            events = self.parse(payload)
+        except mapping.NotAZoomEvent as exc:
+            raise WebhookRejected(str(exc), status=400) from exc
+        except MALFORMED as exc:
+            # parse is pure: what fails in it is the payload's fault, and retrying cannot help.
+            raise WebhookRejected(f"unreadable Zoom {str(name)[:60]!r} payload: a field has an "
+                                  f"unexpected shape ({type(exc).__name__})", status=400) from exc
+        # Kept only once the webhook is accepted: a refused one must leave nothing behind.
         if name in ("recording.completed", "recording.transcript_completed") \
                 and isinstance(obj, dict):
             token = payload.get("download_token")
@@ -126,14 +135,7 @@ class ZoomConnector(Connector):
                     if isinstance(item, dict):
                         key = _token_key(mapping.recording_file_id(obj, item))
                         await self.state.set(key, token)
-        try:
-            return Inbound(events=self.parse(payload))
-        except mapping.NotAZoomEvent as exc:
-            raise WebhookRejected(str(exc), status=400) from exc
-        except MALFORMED as exc:
-            # parse is pure: what fails in it is the payload's fault, and retrying cannot help.
-            raise WebhookRejected(f"unreadable Zoom {str(name)[:60]!r} payload: a field has an "
-                                  f"unexpected shape ({type(exc).__name__})", status=400) from exc
+        return Inbound(events=events)
 
     async def _current_meeting(self, meeting_id: str) -> dict[str, Any] | None:
         try:

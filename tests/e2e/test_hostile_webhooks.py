@@ -88,13 +88,18 @@ class Rig:
     def last_seq(self) -> int:
         return self.runner.run(self.hub.store.run(self.hub.store.last_seq))
 
+    def states(self) -> dict[str, dict[str, str]]:
+        return self.runner.run(self.hub.store.run(self.hub.store.states))
+
     def refused_leaves_nothing(self, send: Callable[[], httpx.Response]) -> httpx.Response:
-        """Send; a 5xx fails the test, and a refusal must not have stored anything."""
-        before = self.last_seq()
+        """Send; a 5xx fails the test, and a refusal must not have stored anything: no
+        event, and nothing in the connections' memory either."""
+        before, memory = self.last_seq(), self.states()
         response = send()
         assert response.status_code < 500, (response.status_code, response.text)
         if response.status_code >= 400:
             assert self.last_seq() == before, "a refused request stored events"
+            assert self.states() == memory, "a refused request changed a connection's memory"
         return response
 
 
@@ -376,6 +381,18 @@ def test_hostile_paths_are_refused(rig: Rig, connection: str, tail: str, method:
                             if connection in SIGNED else []))
     if tail != BASECAMP_SECRET:
         assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+def test_a_recording_refused_as_unreadable_leaves_no_download_token(rig: Rig) -> None:
+    [completed] = [p for p in rig.seeds["zoom"] if p.get("event") == "recording.completed"
+                   and "download_token" in p]
+    broken = copy.deepcopy(completed)
+    broken["download_token"] = "eyJkb3dubG9hZCJ9.not-to-be-kept"
+    broken["payload"]["object"]["recording_files"][0]["file_size"] = -1
+    body = encoded(broken)
+    response = rig.refused_leaves_nothing(
+        lambda: rig.request("POST", route("zoom"), body, sign("zoom", body)))
+    assert response.status_code == 400
 
 
 @FUZZ
