@@ -28,6 +28,9 @@ from hub.errors import AuthError, PermanentError
 from hub.events import Attachment
 from hub.files import DownloadPolicy
 from hub.http import make_client
+from hub.network import Network
+from hub.plugins import Registry, make_plugin_manager
+from hub.settings import HubSettings
 from plugins.basecamp.connector import BasecampConnector
 from plugins.slack.connector import SlackConnector
 from plugins.whatsapp.connector import WhatsAppConnector
@@ -103,16 +106,18 @@ def _connector(cls: type[Connector], name: str, data: dict[str, Any]
 
 
 SLACK_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+_SETTINGS: dict[str, dict[str, Any]] = {
+    "slack": {"bot_token": SLACK_TOKEN, "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5"},
+    "basecamp": {"account_id": 3688623, "contact": "ops@example.org",
+                 "access_token": "BAhbB0kiAbB7ImNsaWVudF9pZCI6IjFmOTJk"},
+}
 PLATFORMS = [
     Platform("slack", "files.slack.com", None, SLACK_TOKEN, False,
-             _connector(SlackConnector, "slack", {
-                 "type": "slack", "bot_token": SLACK_TOKEN,
-                 "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5"})),
+             _connector(SlackConnector, "slack", {"type": "slack", **_SETTINGS["slack"]})),
     Platform("basecamp", "3.basecampapi.com", "storage.basecamp.com",
              "BAhbB0kiAbB7ImNsaWVudF9pZCI6IjFmOTJk", False,
-             _connector(BasecampConnector, "basecamp", {
-                 "type": "basecamp", "account_id": 3688623, "contact": "ops@example.org",
-                 "access_token": "BAhbB0kiAbB7ImNsaWVudF9pZCI6IjFmOTJk"})),
+             _connector(BasecampConnector, "basecamp",
+                        {"type": "basecamp", **_SETTINGS["basecamp"]})),
     Platform("whatsapp", "lookaside.fbsbx.com", None,
              "EAAJB1Ea9ZCTcBO7hZB6ZCu3ZAeZBq0jA3ZBo2ZC2ZBy7ZCPZB3qZAuZB8", True,
              _connector(WhatsAppConnector, "whatsapp", {
@@ -332,3 +337,33 @@ async def test_an_html_login_page_is_an_auth_failure_not_a_file(guard: Guard,
     with pytest.raises(AuthError, match="HTML page"):
         await download(guard, platform, url)
     assert list(guard.temp.iterdir()) == []
+
+
+HUB_FILES_IGNORED = (
+    "report item 3: [files] max_bytes and temp_dir of HubSettings reach no connector (Slack "
+    "and Basecamp download up to DownloadPolicy's 100 MiB default into the system temp "
+    "folder); hub.network must hand them to connectors, which build their policy from them")
+
+
+@pytest.mark.xfail(strict=True, reason=HUB_FILES_IGNORED)
+@pytest.mark.parametrize("platform", [p for p in PLATFORMS if not p.capped],
+                         ids=[p.name for p in PLATFORMS if not p.capped])
+async def test_the_hubs_own_file_cap_and_folder_hold_for_every_connector(
+        guard: Guard, platform: Platform, tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    data = {"type": platform.name, **_SETTINGS[platform.name]}
+    settings = HubSettings.model_validate({
+        "files": {"max_bytes": CAP, "temp_dir": str(folder)},
+        "connections": {platform.name: data}})
+    url = f"https://{platform.host}/files/big.bin"
+    guard.api.get(url).respond(200, content=b"x" * (CAP + 1))
+    async with make_client(transport=httpx.MockTransport(guard.api.async_handler)) as http:
+        network = Network.build(settings, Registry.collect(make_plugin_manager()), http,
+                                lambda name: MemoryStateBox())
+        connector = network.connectors[platform.name]
+        with pytest.raises(PermanentError, match="cap"):
+            await connector.download(platform.attachment(url))
+        guard.api.get(f"{url}?small").respond(200, content=CONTENT)
+        local = await connector.download(platform.attachment(f"{url}?small"))
+        assert local.path.parent == folder
