@@ -164,10 +164,14 @@ class Run:
     sending: bool = True
 
     async def send_all(self, deadline: float) -> None:
-        """Every action in turn, each sent until the hub acknowledges it."""
+        """Every action in turn, each sent until the hub acknowledges it, at most `--rate` a
+        second: the source's pace, so the kills fall while events are still coming in."""
         url = f"{self.hub.url}/webhooks/source-slack"
+        began = time.monotonic()
         async with httpx.AsyncClient(timeout=10.0) as client:
             for index in range(1, self.args.events + 1):
+                if (ahead := began + index / self.args.rate - time.monotonic()) > 0:
+                    await asyncio.sleep(ahead)
                 payload = await self.script.act(index)
                 while True:
                     if time.monotonic() > deadline:
@@ -303,12 +307,29 @@ def deleted_on(connection: str, copy: Seen, done: list[Seen]) -> bool:
     return any(s.method == "DELETE" and native in s.path for s in done)
 
 
+class CutOff(logging.Filter):
+    """Counts, instead of printing, the sandboxes' complaints about requests a kill cut off
+    half-way (uvicorn reports each as an exception in the app)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and type(record.exc_info[1]).__name__ == "ClientDisconnect":
+            self.count += 1
+            return False
+        return True
+
+
 def say(args: argparse.Namespace, line: str) -> None:
     print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
+    cut_off = CutOff()
+    logging.getLogger("uvicorn.error").addFilter(cut_off)
     started = time.monotonic()
     deadline = started + args.timeout
     with tempfile.TemporaryDirectory(prefix="passerelle-crash-") as folder:
@@ -350,7 +371,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                          .splitlines() if " ERROR " in line)
     elapsed = time.monotonic() - started
     say(args, f"done in {elapsed:.0f} s: {dict(script.kinds)}; hub restarts took "
-              f"{min(hub.starts):.1f}–{max(hub.starts):.1f} s; {errors} ERROR lines in its log")
+              f"{min(hub.starts):.1f}–{max(hub.starts):.1f} s; {errors} ERROR lines in its log; "
+              f"{cut_off.count} requests to the sandboxes cut off by a kill")
     for name, t in tallies.items():
         say(args, f"  {name:18} checked {dict(t.checked)}")
         say(args, f"  {'':18} lost {dict(t.lost) or 0}  duplicated {dict(t.duplicated) or 0}"
@@ -376,6 +398,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fewest seconds between a restart and the next kill")
     parser.add_argument("--kill-max", type=float, default=6.0,
                         help="most seconds between a restart and the next kill")
+    parser.add_argument("--rate", type=float, default=40.0,
+                        help="most events a second the source sends")
     parser.add_argument("--seed", type=int, default=8, help="the random choices, reproducible")
     parser.add_argument("--no-files", dest="files", action="store_false",
                         help="no file shares among the actions")
@@ -385,8 +409,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the store and the hub's log")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args(argv)
-    if args.events < 1 or args.kills < 0 or not 0 < args.kill_min <= args.kill_max:
-        parser.error("--events ≥ 1, --kills ≥ 0 and 0 < --kill-min ≤ --kill-max")
+    if args.events < 1 or args.kills < 0 or args.rate <= 0 or \
+            not 0 < args.kill_min <= args.kill_max:
+        parser.error("--events ≥ 1, --kills ≥ 0, --rate > 0 and 0 < --kill-min ≤ --kill-max")
     return args
 
 
