@@ -41,6 +41,7 @@ from hub.sandbox.slack import SlackEmulator
 from hub.sandbox.whatsapp import WhatsAppEmulator
 from hub.sandbox.zoom import ZoomAccount, ZoomEmulator
 from hub.settings import HubSettings
+from tests.hub.fakes import PLUGINS as FAKES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -409,3 +410,23 @@ def test_whatsapp_handshake_needs_the_verify_token(rig: Rig, query: list[tuple[s
                ("hub.challenge", "1158201444")]
     answer = rig.request("GET", "/webhooks/whatsapp", query=genuine)
     assert (answer.status_code, answer.text) == (200, "1158201444")
+
+
+DEFAULT_RECEIVE_RECURSION = (
+    "report item 2: hub/connector.py Connector.receive catches ValueError only; JSON nested "
+    "thousands deep raises RecursionError there, a 500 for every connector that keeps the "
+    "default receive (the four built-ins override it and answer 400)")
+
+
+@pytest.mark.xfail(strict=True, reason=DEFAULT_RECEIVE_RECURSION)
+async def test_the_default_receive_refuses_json_nested_too_deep(tmp_path: Path) -> None:
+    settings_ = HubSettings.model_validate({
+        "store": {"url": f"sqlite:///{tmp_path}/hub.db"}, "web": {"port": 0},
+        "connections": {"east": {"type": "pigeon", "token": "good-token",
+                                 "base_url": "https://east.test"}}})
+    body = b'{"item":' * 100_000 + b"1" + b"}" * 100_000
+    async with Hub.start(settings_, extra_plugins=FAKES) as hub, httpx.AsyncClient() as http:
+        response = await http.post(f"{hub.url}/webhooks/east", content=body,
+                                   headers={"x-fake-token": "good-token"})
+        assert response.status_code == 400
+        assert await hub.store.run(hub.store.last_seq) == 0
