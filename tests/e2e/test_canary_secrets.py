@@ -275,12 +275,22 @@ async def traffic(world: World, hub: Hub) -> None:
         await http.get(f"{hub.url}/webhooks/whatsapp", params={
             "hub.mode": "subscribe", "hub.challenge": "1158201444",
             "hub.verify_token": world.canaries.connections["whatsapp"]["verify_token"]})
+    await settle(world, hub)
+
+    # Second round: every token the hub now holds stops working (401s, renewals again).
+    basecamp.tokens.clear()
+    zoom.revoke_tokens()
+    await slack.post(LISBON, "U0ANA", "Agenda attached soon")
+    await settle(world, hub)
+
+
+async def settle(world: World, hub: Hub) -> None:
     for _ in range(3):  # deliveries make echoes, which come back as webhooks
         with contextlib.suppress(TimeoutError):
             await hub.settle(within=20, horizon=5)
-        await basecamp.quiet()
-        await slack.quiet()
-        await whatsapp.settle()
+        await world.basecamp.quiet()
+        await world.slack.quiet()
+        await world.whatsapp.settle()
 
 
 async def read_everything(world: World, hub: Hub) -> dict[str, str]:
@@ -344,6 +354,9 @@ async def test_no_canary_escapes_while_the_network_works_and_fails(
     assert "connection slack (slack): ok" in outputs["passerelle check --online"]
     assert world.basecamp.tokens and world.canaries.connections["basecamp"]["access_token"] \
         not in world.basecamp.tokens, "the Basecamp token was never renewed"
+    assert world.basecamp.requests.count(("POST", "/authorization/token")) >= 2
+    assert world.zoom.requests.count(("POST", "/oauth/token")) >= 2, "Zoom's 401 never came"
+    assert len(world.zoom.messages) >= 2, "nothing reached Zoom Team Chat"
 
     outputs["logs"] = log_text(caplog.records, hub_url)
     leaks = [leak for where, text in outputs.items()
