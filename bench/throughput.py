@@ -91,7 +91,10 @@ class Bench:
         gate = asyncio.Semaphore(self.args.in_flight)
         url = f"{self.hub.url}/webhooks/source-slack"
 
-        async def fire(index: int, payload: dict[str, Any]) -> None:
+        async def fire(number: int, index: int, payload: dict[str, Any]) -> None:
+            if self.args.rate:  # an offered load below saturation: latency without a queue
+                await asyncio.sleep(max(0.0, started + number / self.args.rate
+                                        - time.monotonic()))
             async with gate:
                 body, headers = self.boxes.signed(payload)
                 fired_at[index] = time.monotonic()
@@ -103,7 +106,7 @@ class Bench:
                 raise RuntimeError(f"the hub refused event {index}: {answer.status_code}")
 
         started = time.monotonic()
-        firing = [asyncio.create_task(fire(i, p)) for i, p in payloads]
+        firing = [asyncio.create_task(fire(n, i, p)) for n, (i, p) in enumerate(payloads)]
         wanted = set(range(first, first + count))
         arrived: dict[int, dict[str, float]] = {}
         deadline = started + self.args.timeout
@@ -349,6 +352,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the hub's delivery concurrency")
     parser.add_argument("--in-flight", type=int, default=8,
                         help="webhooks in flight at once towards the hub")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="events a second offered to the hub; 0: all at once (a burst)")
     parser.add_argument("--driver", choices=("eager", "scheduler"), default="eager",
                         help="eager: deliver as soon as a slot is free; scheduler: the "
                              "`passerelle run` job every --tick seconds")
@@ -360,6 +365,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("events", "rounds", "concurrency", "in_flight"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.rate < 0:
+        parser.error("--rate must be 0 (a burst) or more")
     return args
 
 
