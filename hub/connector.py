@@ -8,7 +8,7 @@ sandbox) and a small `StateBox` for what it must remember (a refreshed token, a 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Flag, StrEnum, auto
@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
 from hub.errors import ConfigError, WebhookRejected
 from hub.events import Attachment, Event
+from hub.files import DEFAULT_MAX_BYTES, DownloadPolicy
+from hub.files import LocalFile as LocalFile  # connectors meet it here, with Outgoing
 
 
 class Shape(StrEnum):
@@ -100,13 +102,11 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class LocalFile:
-    """An attachment downloaded to a temporary file, ready to upload elsewhere."""
+class FileLimits:
+    """The hub's own limits on attachments (`[files]`), which every connector's downloads obey."""
 
-    path: Path
-    name: str
-    mime_type: str
-    size: int
+    max_bytes: int = DEFAULT_MAX_BYTES
+    temp_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +265,8 @@ class Connector:
     settings_model: ClassVar[type[ConnectionSettings]] = ConnectionSettings
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {shape.value: shape for shape in Shape}
     default_base_url: ClassVar[str] = ""
+    # Set by the hub from `[files]` when it builds the network.
+    files: FileLimits = FileLimits()
 
     def __init__(
         self,
@@ -293,6 +295,14 @@ class Connector:
                 f"endpoints; use one of: {kinds}"
             ) from None
 
+    def download_policy(self, hosts: Iterable[str], *, max_bytes: int | None = None
+                        ) -> DownloadPolicy:
+        """Where this connector may download from, under the smaller of its platform's cap and
+        the hub's, into the hub's temporary folder (use with hub.files.fetch)."""
+        cap = min(max_bytes or self.files.max_bytes, self.files.max_bytes)
+        return DownloadPolicy.build(hosts, base_url=self.settings.base_url, max_bytes=cap,
+                                    temp_dir=self.files.temp_dir)
+
     def is_own(self, native_actor_id: str) -> bool:
         """True when an actor is the hub itself on this platform."""
         return native_actor_id in self.settings.own_identities
@@ -313,7 +323,7 @@ class Connector:
         """Turn a verified webhook into events; the default parses its JSON body."""
         try:
             payload = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nesting deep enough to exhaust the stack
             raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
         return Inbound(events=self.parse(payload))
 

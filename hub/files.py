@@ -17,12 +17,23 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hub.connector import LocalFile
 from hub.errors import AuthError, PermanentError
 from hub.http import raise_for_status, transport_error
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """An attachment downloaded to a temporary file, ready to upload elsewhere."""
+
+    path: Path
+    name: str
+    mime_type: str
+    size: int
+
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -43,14 +54,16 @@ class DownloadPolicy:
 
     hosts: frozenset[str]
     trusted_origins: frozenset[str] = field(default_factory=frozenset)
-    max_bytes: int = 100 * 1024 * 1024
+    max_bytes: int = DEFAULT_MAX_BYTES
     resolver: Resolver = resolve
+    temp_dir: Path | None = None
 
     @classmethod
     def build(cls, hosts: Iterable[str], *, base_url: str | None = None,
-              max_bytes: int = 100 * 1024 * 1024) -> DownloadPolicy:
+              max_bytes: int = DEFAULT_MAX_BYTES, temp_dir: Path | None = None
+              ) -> DownloadPolicy:
         origins = frozenset({_origin(base_url)} if base_url else ())
-        return cls(frozenset(h.lower() for h in hosts), origins, max_bytes)
+        return cls(frozenset(h.lower() for h in hosts), origins, max_bytes, temp_dir=temp_dir)
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -88,6 +101,8 @@ async def check_url(url: str, policy: DownloadPolicy) -> None:
         return
     if parts.scheme != "https":
         raise PermanentError(f"download refused: {parts.scheme}:// is not HTTPS ({host})")
+    if parts.port not in (None, 443):
+        raise PermanentError(f"download refused: {host} on port {parts.port}, not 443")
     if not policy.host_allowed(host):
         raise PermanentError(f"download refused: {host} is not one of the platform's file hosts")
     try:
@@ -138,7 +153,8 @@ async def fetch(
             if response.status_code >= 400:
                 await response.aread()
                 raise_for_status(response, connection=connection, what="download")
-            return await _save(response, policy, name, mime_type, temp_dir, connection)
+            return await _save(response, policy, name, mime_type, temp_dir or policy.temp_dir,
+                               connection)
         finally:
             await response.aclose()
     raise PermanentError(f"download refused: more than {MAX_REDIRECTS} redirects",

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import httpx
 from pydantic import ValidationError
 
-from hub.connector import Address, Capability, ConnectionSettings, Connector, StateBox
+from hub.connector import (
+    Address,
+    Capability,
+    ConnectionSettings,
+    Connector,
+    FileLimits,
+    StateBox,
+)
 from hub.errors import ConfigError
 from hub.plugins import Registry
 from hub.router import Bridge, BridgeEndpoint, kinds_received
@@ -33,8 +40,9 @@ class Network:
               state: StateFactory) -> Network:
         problems: list[str] = []
         connectors: dict[str, Connector] = {}
+        limits = FileLimits(settings.files.max_bytes, settings.files.temp_dir)
         for name, table in settings.connections.items():
-            connector = _connector(name, table, registry, http, state, problems)
+            connector = _connector(name, table, registry, http, state, limits, problems)
             if connector is not None:
                 connectors[name] = connector
         bridges = tuple(
@@ -90,8 +98,8 @@ def validate_connection(name: str, table: Mapping[str, object], connector_cls: t
 
 
 def _connector(name: str, table: Mapping[str, object], registry: Registry,
-               http: httpx.AsyncClient, state: StateFactory, problems: list[str]
-               ) -> Connector | None:
+               http: httpx.AsyncClient, state: StateFactory, limits: FileLimits,
+               problems: list[str]) -> Connector | None:
     kind = table.get("type")
     known = ", ".join(sorted(registry.connectors)) or "none"
     if not isinstance(kind, str):
@@ -107,7 +115,9 @@ def _connector(name: str, table: Mapping[str, object], registry: Registry,
     except ConfigError as exc:
         problems.extend(exc.problems)
         return None
-    return connector_cls(name, settings, http, state(name))
+    connector = connector_cls(name, settings, http, state(name))
+    connector.files = limits
+    return connector
 
 
 def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,

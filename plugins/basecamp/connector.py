@@ -38,7 +38,7 @@ from hub.errors import (
     WebhookRejected,
 )
 from hub.events import Attachment, Event
-from hub.files import DownloadPolicy, fetch
+from hub.files import fetch
 from hub.http import raise_for_status
 from plugins.basecamp import mapping
 from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
@@ -277,7 +277,7 @@ class BasecampConnector(Connector):
         if not attachment.url:
             raise PermanentError(f"attachment {attachment.name!r} has no download URL",
                                  connection=self.connection)
-        policy = DownloadPolicy.build(self.config.file_hosts, base_url=self.config.base_url)
+        policy = self.download_policy(self.config.file_hosts)
         token = await client.tokens.current()
         return await fetch(self.http, attachment.url, policy, name=attachment.name,
                            mime_type=attachment.mime_type,

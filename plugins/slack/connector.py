@@ -32,7 +32,7 @@ from hub.connector import (
 )
 from hub.errors import AuthError, ConnectorError, PermanentError, TransientError, WebhookRejected
 from hub.events import Actor, Attachment, Event
-from hub.files import DownloadPolicy, fetch
+from hub.files import fetch
 from hub.http import transport_error
 from hub.limits import RateLimiter
 from plugins.slack import mapping, signing
@@ -473,7 +473,7 @@ class SlackConnector(Connector):
         if not attachment.url:
             raise PermanentError(f"file {attachment.name!r} has no download URL",
                                  connection=self.connection)
-        policy = DownloadPolicy.build(self.settings.file_hosts, base_url=self.settings.base_url)
+        policy = self.download_policy(self.settings.file_hosts)
         return await fetch(self.http, attachment.url, policy, name=attachment.name,
                            mime_type=attachment.mime_type, headers=self.api.auth_headers(),
                            connection=self.connection)

@@ -45,7 +45,7 @@ from hub.errors import (
     WebhookRejected,
 )
 from hub.events import Actor, Attachment, Event, Kind, Ref
-from hub.files import DownloadPolicy, fetch
+from hub.files import fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.whatsapp import circles, mapping
 from plugins.whatsapp.circles import Member, Pending
@@ -299,7 +299,7 @@ class WhatsAppConnector(Connector):
         if not attachment.native_id:
             raise PermanentError(f"attachment {attachment.name!r} has no media id",
                                  connection=self.connection)
-        policy = DownloadPolicy.build(self.settings.media_hosts, base_url=self.settings.base_url,
+        policy = self.download_policy(self.settings.media_hosts,
                                       max_bytes=self.settings.max_media_bytes)
         for attempt in range(2):
             info = await self._graph(self.graph.media_info(attachment.native_id))

@@ -221,8 +221,7 @@ class ZoomConnector(Connector):
         if not attachment.url:
             raise PermanentError(f"attachment {attachment.name!r} has no download URL",
                                  connection=self.connection)
-        policy = DownloadPolicy.build(self.zoom.file_hosts, base_url=self.zoom.base_url,
-                                      max_bytes=self.zoom.max_file_bytes)
+        policy = self.download_policy(self.zoom.file_hosts, max_bytes=self.zoom.max_file_bytes)
         key = _token_key(attachment.native_id or "")
         saved = await self.state.get(key)
         if saved:

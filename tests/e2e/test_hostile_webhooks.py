@@ -412,13 +412,6 @@ def test_whatsapp_handshake_needs_the_verify_token(rig: Rig, query: list[tuple[s
     assert (answer.status_code, answer.text) == (200, "1158201444")
 
 
-DEFAULT_RECEIVE_RECURSION = (
-    "report item 2: hub/connector.py Connector.receive catches ValueError only; JSON nested "
-    "thousands deep raises RecursionError there, a 500 for every connector that keeps the "
-    "default receive (the four built-ins override it and answer 400)")
-
-
-@pytest.mark.xfail(strict=True, reason=DEFAULT_RECEIVE_RECURSION)
 async def test_the_default_receive_refuses_json_nested_too_deep(tmp_path: Path) -> None:
     settings_ = HubSettings.model_validate({
         "store": {"url": f"sqlite:///{tmp_path}/hub.db"}, "web": {"port": 0},
