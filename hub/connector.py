@@ -117,7 +117,8 @@ class Outgoing:
     `reply_to` is the native id, on the target, of the item this replies to, comments on or
     (for a reaction) reacts to.
     `idempotency_key` stays the same across retries of one delivery, so a connector that can
-    tag what it creates (Slack metadata, WhatsApp callback data) can recognise its own work.
+    tag what it creates (Slack metadata, WhatsApp callback data) can recognise its own work;
+    `uncertain` says when that matters: a previous attempt may have made the item.
     """
 
     form: Form
@@ -128,6 +129,10 @@ class Outgoing:
     reply_to: str | None = None
     files: tuple[LocalFile, ...] = ()
     source_label: str = ""  # the source platform as people write it ("WhatsApp")
+    # An earlier attempt of this very delivery died half-way (the hub was killed): the
+    # platform may hold the item already. A connector that can look (by idempotency_key, or
+    # by what it noted before sending) should adopt it instead of making a second one.
+    uncertain: bool = False
 
     @property
     def author(self) -> str:

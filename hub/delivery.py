@@ -230,7 +230,7 @@ class DeliveryWorker:
         label = (source.display_name or source.name.capitalize()) if source else ""
         return Outgoing(form=form, event=event, title=title, body=body,
                         idempotency_key=f"passerelle-{delivery.id}", reply_to=reply_to,
-                        files=files, source_label=label)
+                        files=files, source_label=label, uncertain=delivery.uncertain)
 
     async def _download(self, event: Event, target: Connector) -> tuple[LocalFile, ...]:
         if not event.attachments or Capability.UPLOAD not in target.capabilities:

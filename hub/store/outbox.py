@@ -41,7 +41,7 @@ class Outbox(StoreBase):
             if rows:
                 conn.execute(
                     update(d).where(d.c.id.in_([row.id for row in rows]))
-                    .values(claimed_until=now + lease)
+                    .values(claimed_until=now + lease, unsettled=True)
                 )
         return [_delivery(row) for row in rows]
 
@@ -69,7 +69,7 @@ class Outbox(StoreBase):
             conn.execute(
                 update(t.deliveries).where(t.deliveries.c.id == delivery_id)
                 .values(status=DONE, finished_at=now, native_id=native_id, claimed_until=0.0,
-                        last_error=None, parked=False)
+                        last_error=None, parked=False, unsettled=False)
             )
 
     def reschedule(self, delivery_id: int, at: float, error: str, *,
@@ -77,7 +77,7 @@ class Outbox(StoreBase):
         """Try again at `at`. A failure counts an attempt and keeps its place in the order;
         a parked row (waiting for its parent) lets later rows of its order pass meanwhile."""
         values: dict[str, Any] = {"next_attempt_at": at, "claimed_until": 0.0,
-                                  "last_error": error, "parked": park}
+                                  "last_error": error, "parked": park, "unsettled": False}
         if count_attempt:
             values["attempts"] = t.deliveries.c.attempts + 1
         with self._tx() as conn:
@@ -90,6 +90,7 @@ class Outbox(StoreBase):
             conn.execute(
                 update(t.deliveries).where(t.deliveries.c.id == delivery_id)
                 .values(status=DEAD, finished_at=now, claimed_until=0.0, last_error=error,
+                        unsettled=False,
                         attempts=t.deliveries.c.attempts + 1)
             )
 
@@ -109,7 +110,7 @@ class Outbox(StoreBase):
             result = conn.execute(
                 update(t.deliveries).where(condition)
                 .values(status=PENDING, attempts=0, age_from=now, next_attempt_at=now,
-                        claimed_until=0.0, finished_at=None, parked=False)
+                        claimed_until=0.0, finished_at=None, parked=False, unsettled=False)
             )
         return int(result.rowcount)
 
@@ -191,7 +192,7 @@ def _delivery(row: Any) -> Delivery:
         form=Form(row.form), action=Action(row.action), ordering_key=row.ordering_key,
         status=row.status, attempts=row.attempts, created_at=row.created_at,
         age_from=row.age_from, next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error, native_id=row.native_id,
+        last_error=row.last_error, native_id=row.native_id, uncertain=bool(row.unsettled) or row.attempts > 0,
     )
 
 

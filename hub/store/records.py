@@ -46,6 +46,9 @@ class Delivery:
     next_attempt_at: float
     last_error: str | None
     native_id: str | None
+    # An earlier attempt died half-way or failed (perhaps after the platform acted, its answer
+    # lost): the item may exist already.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True, slots=True)

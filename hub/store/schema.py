@@ -86,6 +86,9 @@ deliveries = Table(
     Column("claimed_until", Float, nullable=False, default=0.0),
     # A parked row waits for something else (its parent's copy) and lets later rows pass.
     Column("parked", Boolean, nullable=False, default=False),
+    # Claimed and not yet settled (done, rescheduled, dead): found so at the next claim, the
+    # worker that held it died mid-attempt, and the platform may already have the item.
+    Column("unsettled", Boolean, nullable=False, default=False),
     Column("finished_at", Float),
     Column("last_error", Text),
     Column("native_id", String(500)),

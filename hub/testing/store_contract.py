@@ -174,12 +174,18 @@ class StoreContract:
         assert second.event_seq == 2
         assert store.deliveries()[0].attempts == 0
 
-    def test_release_claims_frees_leases(self, store: Store) -> None:
+    def test_release_claims_frees_leases_and_says_the_attempt_was_cut(self,
+                                                                     store: Store) -> None:
         store.append([make_event("1")])
         store.route("router", to("west/chat/lobby"))
-        store.claim(time.time(), 10, 600)
+        [first] = store.claim(time.time(), 10, 600)
+        assert not first.uncertain
         assert store.release_claims() == 1
-        assert len(store.claim(time.time(), 10, 600)) == 1
+        [again] = store.claim(time.time(), 10, 600)
+        assert again.uncertain  # the first claimer never settled it
+        store.reschedule(again.id, T0, "TransientError: timed out")
+        [retried] = store.claim(T0 + 1, 10, 600)
+        assert retried.uncertain  # a failed attempt may have reached the platform too
 
     def test_complete_records_links_for_echoes_and_edits(self, store: Store) -> None:
         store.append([make_event("1")])
