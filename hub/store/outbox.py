@@ -192,7 +192,8 @@ def _delivery(row: Any) -> Delivery:
         form=Form(row.form), action=Action(row.action), ordering_key=row.ordering_key,
         status=row.status, attempts=row.attempts, created_at=row.created_at,
         age_from=row.age_from, next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error, native_id=row.native_id, uncertain=bool(row.unsettled) or row.attempts > 0,
+        last_error=row.last_error, native_id=row.native_id,
+        uncertain=bool(row.unsettled) or row.attempts > 0,
     )
 
 
