@@ -5,6 +5,7 @@ become the hub's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -48,7 +49,12 @@ from plugins.zoom.teamchat import Channels
 
 # Zoom error codes that mean the token is no good or lacks a scope, whatever the status.
 AUTH_CODES = {124, 4700, 4702, 4711}
-GONE_CODES = {3001, 5301, 4130}  # meeting / message / channel does not exist
+# Codes that name the item as missing: 3001 "Meeting does not exist" / "Meeting {id} is not
+# found or has expired", 4130 "Channel does not exist". Zoom's 300 is its generic "bad request"
+# (a missing field as much as "Message does not exist: {id}" for a chat message, or "Meeting
+# {id} is not found or has expired" on a meeting delete), so only its message can say "gone".
+GONE_CODES = {3001, 4130}
+GONE_WORDING = re.compile(r"does not exist|not found|has expired|already deleted", re.I)
 # What a pure mapping raises on a payload whose fields have shapes Zoom never sends.
 MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 
@@ -274,7 +280,8 @@ class ZoomConnector(Connector):
                              connection=self.connection)
         if exc.status == 429:
             return self._rate_limited(exc.response, what, detail)
-        if exc.status == 404 or code in GONE_CODES:
+        if exc.status == 404 or code in GONE_CODES or (code == 300
+                                                       and GONE_WORDING.search(said)):
             return _Gone(f"{what}: not found{detail}", connection=self.connection)
         try:
             raise_for_status(exc.response, connection=self.connection, what=what)
