@@ -378,6 +378,8 @@ class BasecampEmulator(Emulator):
             ("GET", "/projects/{id:int}.json", self.r_project),
             ("GET", "/people/{id:int}.json", self.r_person),
             ("POST", "/message_boards/{id:int}/messages.json", self.r_create_message),
+            ("GET", "/message_boards/{id:int}/messages.json", self.r_messages),
+            ("GET", "/recordings/{id:int}/comments.json", self.r_comments),
             ("GET", "/webhooks/{id:int}.json", self.r_webhook),
             ("PUT", "/webhooks/{id:int}.json", self.r_webhook),
             ("GET", "/{kind:str}/{id:int}.json", self.r_get),
@@ -559,6 +561,32 @@ class BasecampEmulator(Emulator):
         record["subscriptions"] = body.get("subscriptions", "everyone")  # for the tests' eyes
         await self._notify(record, "message_created", self.me)
         return self._json(request, self.show(record), status=201)
+
+    async def r_messages(self, request: Request) -> Response:
+        """A board's active posts; `sort` (created_at, updated_at) and `direction`."""
+        board = request.path_params["id"]
+        project = next((p for p in self.projects if self.tool(p, "message_board") == board),
+                       None)
+        if project is None:
+            return _error(404, "no such message board")
+        field = request.query_params.get("sort", "created_at")
+        if field not in ("created_at", "updated_at"):
+            return _error(400, "sort is created_at or updated_at")
+        found = [self.show(r) for r in self.active("Message", project)
+                 if r["parent"]["id"] == board]
+        found.sort(key=lambda r: r[field],
+                   reverse=request.query_params.get("direction", "desc") == "desc")
+        return self._page(request, found)
+
+    async def r_comments(self, request: Request) -> Response:
+        """The active comments on a recording, oldest first, as a thread reads."""
+        parent = self.recordings.get(request.path_params["id"])
+        if parent is None:
+            return _error(404, "not found")
+        found = [self.show(r) for r in self.recordings.values() if r["type"] == "Comment"
+                 and r["parent"]["id"] == parent["id"] and r["status"] == "active"]
+        found.sort(key=lambda r: r["created_at"])
+        return self._page(request, found)
 
     async def r_create_comment(self, request: Request) -> Response:
         body = await _body(request)

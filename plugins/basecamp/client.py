@@ -192,6 +192,23 @@ class BasecampClient:
                                                      what=f"reading person {person_id}")
         return result
 
+    async def lines(self, chat_id: str, *, max_pages: int = 3) -> list[dict[str, Any]]:
+        """Campfire lines (`GET /chats/{id}/lines.json`), the first `max_pages` pages."""
+        return await self.all_items(f"chats/{chat_id}/lines.json", max_pages=max_pages,
+                                    what=f"reading Campfire {chat_id}")
+
+    async def comments(self, recording_id: str) -> list[dict[str, Any]]:
+        """The comments on a recording (`GET /recordings/{id}/comments.json`)."""
+        return await self.all_items(f"recordings/{recording_id}/comments.json",
+                                    what=f"reading the comments on {recording_id}")
+
+    async def messages(self, board_id: str, *, max_pages: int = 2) -> list[dict[str, Any]]:
+        """A message board's posts, newest first."""
+        return await self.all_items(f"message_boards/{board_id}/messages.json",
+                                    params={"sort": "created_at", "direction": "desc"},
+                                    max_pages=max_pages,
+                                    what=f"reading message board {board_id}")
+
     # -- writes -------------------------------------------------------------------------
 
     async def create_attachment(self, file: LocalFile) -> str:

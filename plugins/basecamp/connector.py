@@ -43,6 +43,7 @@ from hub.http import raise_for_status
 from plugins.basecamp import mapping
 from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
 from plugins.basecamp.inbound import Reader
+from plugins.basecamp.journal import Sweeper
 from plugins.basecamp.oauth import OAuthTokens
 from plugins.basecamp.outbound import Publisher
 from plugins.basecamp.settings import DEFAULT_BASE_URL, BasecampSettings
@@ -117,6 +118,8 @@ class BasecampConnector(Connector):
         self._docks: dict[str, dict[str, str]] = {}
         self._inactive_until: datetime | None = None
         self._inactive_loaded = False
+        self._me: str | None = None
+        self.sweeper = Sweeper(state)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -185,6 +188,12 @@ class BasecampConnector(Connector):
                                  "it on in the project's settings or remove the endpoint",
                                  connection=self.connection)
         return found
+
+    async def me(self) -> str:
+        """The person id of the hub's own Basecamp user (read once)."""
+        if self._me is None:
+            self._me = str((await (await self.ready()).profile()).get("id"))
+        return self._me
 
     # -- check ------------------------------------------------------------------------------
 
@@ -285,4 +294,6 @@ class BasecampConnector(Connector):
                                     "User-Agent": self.config.user_agent},
                            connection=self.connection)
 
-
+    async def aclose(self) -> None:
+        """Forget the attempts of deliveries that finished (the hub recorded them by now)."""
+        await self.sweeper.sweep(everything=True)

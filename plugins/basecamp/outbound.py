@@ -6,7 +6,8 @@ an edit puts back the files the item already embeds, since rich text is rewritte
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,9 @@ from hub.connector import Form, LocalFile, Outgoing, Receipt, Shape, Target
 from hub.errors import PermanentError
 from hub.events import Kind, Schedule
 from plugins.basecamp import richtext
+from plugins.basecamp.adopt import Adopter
 from plugins.basecamp.client import NotFound
+from plugins.basecamp.journal import Finder, Journal
 from plugins.basecamp.settings import BasecampSettings
 
 if TYPE_CHECKING:
@@ -57,6 +60,10 @@ class Publisher:
     def client(self) -> BasecampClient:
         return self.connector.client
 
+    @property
+    def adopter(self) -> Adopter:
+        return Adopter(self.client, self.connector.me)
+
     # -- rendering --------------------------------------------------------------------------
 
     async def content(self, outgoing: Outgoing, target: Target) -> str:
@@ -94,55 +101,102 @@ class Publisher:
     # -- create -----------------------------------------------------------------------------
 
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
-        form, shape = outgoing.form, target.shape
-        if form is Form.REACTION:
+        """Make the item, each of its requests at most once as far as Basecamp shows (see
+        plugins.basecamp.journal): a retry adopts what an earlier attempt made."""
+        if outgoing.form is Form.REACTION:
             raise PermanentError("Basecamp has no reactions the hub can mirror",
                                  connection=self.connector.connection)
-        if shape is Shape.CHAT:
-            return await self._line(outgoing, target)
-        if shape is Shape.CALENDAR:
-            return Receipt(str((await self._entry(outgoing, target, None))["id"]))
-        if shape is Shape.FILES or form is Form.FILE:
-            return await self._uploads(outgoing, target)
-        if form in (Form.COMMENT, Form.REPLY) and outgoing.reply_to:
-            content = await self.content(outgoing, target) + await self.attachments(outgoing.files)
-            made = await self.client.create_comment(outgoing.reply_to, content)
-            return Receipt(_id(made))
-        return await self._post(outgoing, target)
+        journal = await Journal.open(self.connector.state, self.connector.sweeper, outgoing)
+        receipt = await self._send(outgoing, target, journal)
+        await journal.finish()
+        return receipt
 
-    async def _post(self, outgoing: Outgoing, target: Target) -> Receipt:
+    async def _send(self, outgoing: Outgoing, target: Target, journal: Journal) -> Receipt:
+        form, shape = outgoing.form, target.shape
+        if shape is Shape.CHAT:
+            return await self._line(outgoing, target, journal)
+        if shape is Shape.CALENDAR:
+            async def entry() -> str:
+                return str((await self._entry(outgoing, target, None))["id"])
+            return Receipt(await journal.step("entry", entry))
+        if shape is Shape.FILES or form is Form.FILE:
+            return await self._uploads(outgoing, target, journal)
+        if form in (Form.COMMENT, Form.REPLY) and outgoing.reply_to:
+            return await self._comment(outgoing, target, outgoing.reply_to, journal)
+        return await self._post(outgoing, target, journal)
+
+    async def _comment(self, outgoing: Outgoing, target: Target, recording: str,
+                       journal: Journal) -> Receipt:
+        content = await self.content(outgoing, target)
+
+        async def comment() -> str:
+            files = await self.attachments(outgoing.files)
+            return _id(await self.client.create_comment(recording, content + files))
+
+        async def find(since: datetime) -> str | None:
+            return await self.adopter.comment(recording, content, since)
+        return Receipt(await journal.step("comment", comment, find))
+
+    async def _post(self, outgoing: Outgoing, target: Target, journal: Journal) -> Receipt:
         board = await self.connector.tool(target.address.id, "board")
-        content = await self.content(outgoing, target) + await self.attachments(outgoing.files)
+        content = await self.content(outgoing, target)
         subject = outgoing.title or markup.first_line(outgoing.body) or outgoing.author
         subscriptions: list[int] | None = list(target.options.get(
             "subscriptions", self.settings.subscriptions))
         if target.options.get("notify_whole_project", self.settings.notify_whole_project):
             subscriptions = None
-        made = await self.client.create_message(board, subject, content, subscriptions)
-        return Receipt(_id(made))
 
-    async def _line(self, outgoing: Outgoing, target: Target) -> Receipt:
+        async def post() -> str:
+            files = await self.attachments(outgoing.files)
+            return _id(await self.client.create_message(board, subject, content + files,
+                                                        subscriptions))
+
+        async def find(since: datetime) -> str | None:
+            return await self.adopter.message(board, subject, content, since)
+        return Receipt(await journal.step("message", post, find))
+
+    async def _line(self, outgoing: Outgoing, target: Target, journal: Journal) -> Receipt:
         project = target.address.id
         chat = await self.connector.tool(project, "chat")
         content = await self.content(outgoing, target)
         if self.settings.campfire_sender == "chatbot" and self.settings.chatbot_key:
-            if outgoing.files:
-                names = ", ".join(f.name for f in outgoing.files)
-                content += richtext.to_html(f"({markup.escape(names)}: a chatbot cannot post "
-                                            "files)")
-            made = await self.client.chatbot_line(self.settings.chatbot_key.get_secret_value(),
-                                                  project, chat, content)
-            # A chatbot's line comes back without an id: it can never be edited or deleted.
-            return Receipt(str(made["id"]) if made.get("id") else
-                           f"chatbot:{outgoing.idempotency_key}")
+            # A chatbot cannot read the room: a line whose answer was lost is posted again.
+            return Receipt(await journal.step(
+                "line", lambda: self._chatbot_line(outgoing, project, chat, content)))
+
+        async def line() -> str:
+            return _id(await self.client.create_line(chat, content))
+
+        async def find_line(since: datetime) -> str | None:
+            return await self.adopter.line(chat, content, since)
         first: str | None = None
         if outgoing.body.strip() or not outgoing.files:
-            first = _id(await self.client.create_line(chat, content))
-        for file in outgoing.files:
-            uploaded = _id(await self.client.chat_upload(chat, file))
+            first = await journal.step("line", line, find_line)
+        for index, file in enumerate(outgoing.files):
+            uploaded = await journal.step(f"upload:{index}", *self._chat_upload(chat, file))
             first = first or uploaded
         assert first is not None
         return Receipt(first)
+
+    def _chat_upload(self, chat: str, file: LocalFile
+                     ) -> tuple[Callable[[], Awaitable[str]], Finder]:
+        async def upload() -> str:
+            return _id(await self.client.chat_upload(chat, file))
+
+        async def find(since: datetime) -> str | None:
+            return await self.adopter.upload_line(chat, file, since)
+        return upload, find
+
+    async def _chatbot_line(self, outgoing: Outgoing, project: str, chat: str, content: str
+                            ) -> str:
+        assert self.settings.chatbot_key is not None
+        if outgoing.files:
+            names = ", ".join(f.name for f in outgoing.files)
+            content += richtext.to_html(f"({markup.escape(names)}: a chatbot cannot post files)")
+        made = await self.client.chatbot_line(self.settings.chatbot_key.get_secret_value(),
+                                              project, chat, content)
+        # A chatbot's line comes back without an id: it can never be edited or deleted.
+        return str(made["id"]) if made.get("id") else f"chatbot:{outgoing.idempotency_key}"
 
     async def _entry(self, outgoing: Outgoing, target: Target, entry_id: str | None
                      ) -> dict[str, Any]:
@@ -171,7 +225,8 @@ class Publisher:
         schedule_id = await self.connector.tool(target.address.id, "calendar")
         return await self.client.create_entry(schedule_id, entry)
 
-    async def _uploads(self, outgoing: Outgoing, target: Target) -> Receipt:
+    async def _uploads(self, outgoing: Outgoing, target: Target, journal: Journal
+                       ) -> Receipt:
         if not outgoing.files:
             raise PermanentError("nothing to put in Docs & Files: the item carries no file",
                                  connection=self.connector.connection)
@@ -180,13 +235,19 @@ class Publisher:
         description = await self.content(outgoing, target)
         made: list[str] = []
         for index, file in enumerate(outgoing.files):
-            sgid = await self.client.create_attachment(file)
-            upload = await self.client.create_upload(
-                vault, sgid, description if index == 0 else "", PurePath(file.name).stem)
-            made.append(_id(upload))
+            made.append(await journal.step(f"upload:{index}", self._vault_upload(
+                vault, file, description if index == 0 else "")))
         # One receipt per delivery: the first file stands for the item; the others are
         # recognised as the hub's own through own_identities.
         return Receipt(made[0])
+
+    def _vault_upload(self, vault: str, file: LocalFile, description: str
+                      ) -> Callable[[], Awaitable[str]]:
+        async def upload() -> str:
+            sgid = await self.client.create_attachment(file)
+            return _id(await self.client.create_upload(vault, sgid, description,
+                                                       PurePath(file.name).stem))
+        return upload
 
     # -- edit and remove --------------------------------------------------------------------
 
