@@ -44,7 +44,7 @@ from support import (  # the script's folder is on the path: `python bench/throu
 from hub.app import ROUTER, Hub
 from hub.events import Actor, Event, Kind, Ref
 from hub.http import make_client
-from hub.scheduler import make_scheduler
+from hub.scheduler import driving
 from hub.settings import HubSettings
 from hub.store import DONE, Store
 from hub.store import schema as t
@@ -171,12 +171,8 @@ async def driven(hub: Hub, mode: str) -> AsyncIterator[None]:
     """Make the hub route and deliver: as `passerelle run` does (its scheduler), or eagerly
     (tick again as soon as a delivery slot frees up, as `Hub.settle` does)."""
     if mode == "scheduler":
-        scheduler = make_scheduler(hub)
-        scheduler.start()
-        try:
+        async with driving(hub):
             yield
-        finally:
-            scheduler.shutdown(wait=False)
         return
     stop = asyncio.Event()
 

@@ -13,7 +13,7 @@ import httpx
 import pluggy
 
 from hub.connector import Address
-from hub.delivery import DeliveryWorker
+from hub.delivery import DeliveryWorker, Settled
 from hub.events import Event
 from hub.http import make_client
 from hub.limits import RetryPolicy
@@ -31,6 +31,7 @@ from hub.translate.service import TranslationService
 
 log = logging.getLogger(__name__)
 ROUTER = "router"
+ROUTE_AT_LEAST = 1.0  # seconds between routing passes when this process stored nothing
 
 
 @dataclass
@@ -49,7 +50,11 @@ class Hub:
     detector: Detector
     translation: TranslationService | None
     url: str = ""
+    # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _new_events: bool = True
+    _last_route: float = 0.0
+    _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -87,8 +92,8 @@ class Hub:
                 batch=d.batch, concurrency=d.concurrency, lease=d.lease_seconds,
                 localise=body_localiser(translation, detector) if translation else None,
                 localise_title=title_localiser(translation, detector) if translation else None,
-                on_settled=lambda s: metrics.deliveries.labels(s.target_connection,
-                                                                s.outcome).inc(),
+                on_settled=lambda s: hub.settled(s),
+                ingest=lambda events: hub.ingest(events),
             )
             hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
                       Poller(lambda events, cursor: hub.ingest(events, cursor)), detector,
@@ -132,8 +137,14 @@ class Hub:
                     log.exception("a hub_event_stored hook of plugin %s failed for event %s",
                                   listener.plugin_name, item.event.id)
         if stored:
+            self._new_events = True
             self._wake.set()
         return stored
+
+    def settled(self, settled: Settled) -> None:
+        """A delivery ended this attempt: count it, and wake the pump for what it held up."""
+        self.metrics.deliveries.labels(settled.target_connection, settled.outcome).inc()
+        self._wake.set()
 
     def _name_languages(self, events: Sequence[Event]) -> list[Event]:
         named = []
@@ -164,9 +175,35 @@ class Hub:
                 return total
 
     async def tick(self) -> int:
-        """Route what is new and start what is due; the scheduler calls this."""
-        routed = await self.route()
-        return routed + await self.worker.pump()
+        """Route what is new and start what is due; returns how much moved.
+
+        Routing runs when this process stored events, and at least every ROUTE_AT_LEAST
+        seconds for events other processes stored (PostgreSQL). A tick already running makes
+        this one a no-op: the scheduler's heartbeat and the wake-up loop never overlap.
+        """
+        if self._ticking.locked():
+            return 0
+        async with self._ticking:
+            routed = 0
+            if self._new_events or time.monotonic() - self._last_route > ROUTE_AT_LEAST:
+                self._new_events = False
+                self._last_route = time.monotonic()
+                routed = await self.route()
+            return routed + await self.worker.pump()
+
+    async def run_pump(self, interval: float) -> None:
+        """Tick whenever there is something to do, and every `interval` seconds regardless
+        (retries fall due with time). Runs until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            self._wake.clear()
+            await self.tick()
+
+    async def stop_ticking(self) -> None:
+        """Wait for a running tick to end (a clean stop never cuts one in half)."""
+        async with self._ticking:
+            pass
 
     async def poll(self, address: Address) -> int:
         """Poll one endpoint from its stored cursor; -1 if it failed, 0 if another process

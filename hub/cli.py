@@ -87,19 +87,16 @@ def run(config: ConfigOption = None) -> None:
 
 async def _run(settings: HubSettings) -> None:
     from hub.app import Hub
-    from hub.scheduler import make_scheduler
+    from hub.scheduler import driving
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Hub.start(settings) as hub:
-        scheduler = make_scheduler(hub)
-        scheduler.start()
+    async with Hub.start(settings) as hub, driving(hub):
         typer.echo(f"passerelle: listening on {hub.url} with {len(hub.network.connectors)} "
                    f"connection(s) and {len(hub.network.bridges)} bridge(s); Ctrl-C stops")
         await stop.wait()
-        scheduler.shutdown(wait=False)
 
 
 @app.command()

@@ -30,6 +30,7 @@ from hub.markup import first_line
 from hub.network import Network
 from hub.router import Bridge, BridgeEndpoint, anchor
 from hub.store import Delivery, Link, Store
+from hub.store.records import Whereabouts
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class DeliveryWorker:
                  localise: Localise | None = None,
                  localise_title: Localise | None = None,
                  on_settled: Callable[[Settled], None] | None = None,
+                 ingest: Callable[[list[Event]], Awaitable[object]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.network = network
@@ -74,6 +76,7 @@ class DeliveryWorker:
         self.localise = localise
         self.localise_title = localise_title
         self.on_settled = on_settled
+        self.ingest = ingest
         self.clock = clock
         self.limiters = {
             name: RateLimiter(connector.settings.rate_per_second)
@@ -156,32 +159,32 @@ class DeliveryWorker:
         event = stored.event
         bridge, member = membership
         connector = self.network.connector(member.address.connection)
+        here = await self._where(event.source, delivery.target)
         # A copy the hub made is never mirrored, even if it was routed before its link existed.
-        if await self.store.run(self.store.origin_of, event.source.connection,
-                                event.source.native_id):
+        if here.made_by_hub:
             await self._complete(delivery, None, ())
             return
         target = Target(member.address, member.shape, member.language,
                         {**member.options, "bridge_languages": bridge.languages})
         form = delivery.form
         if delivery.action is Action.CREATE:
-            hang_under = anchor(event, form)
-            if not _is_notice(event, form):
-                existing = await self._copy_on(event.source, delivery.target, member.address)
-                if existing is not None:
-                    await self._complete(delivery, existing, ())  # made already, link kept
-                    return
+            if not _is_notice(event, form) and here.on_target is not None:
+                await self._complete(delivery, here.on_target, ())  # made already, link kept
+                return
             reply_to = None
+            hang_under = anchor(event, form)
             if hang_under is not None:
-                reply_to = await self._resolve_or_wait(hang_under, delivery.target, member.address)
+                reply_to = _or_wait(await self._where(hang_under, delivery.target),
+                                    delivery.target)
                 if reply_to is None and form is Form.REACTION:
                     await self._complete(delivery, None, ())  # its message never came here
                     return
                 if reply_to is None:  # its parent never came here: stand on its own
                     form = Form.MESSAGE if form is Form.REPLY else Form.POST
-            await self._create(delivery, event, bridge, member, connector, target, form, reply_to)
+            await self._create(delivery, event, bridge, member, connector, target, form,
+                               reply_to, here.origin)
             return
-        native_id = await self._resolve_or_wait(event.source, delivery.target, member.address)
+        native_id = _or_wait(here, delivery.target)
         needed = Capability.DELETE if delivery.action is Action.DELETE else Capability.UPDATE
         if native_id is None or needed not in connector.capabilities:
             # Nothing of it was ever mirrored here, or the platform cannot change what the hub
@@ -198,7 +201,7 @@ class DeliveryWorker:
 
     async def _create(self, delivery: Delivery, event: Event, bridge: Bridge,
                       member: BridgeEndpoint, connector: Connector, target: Target, form: Form,
-                      reply_to: str | None) -> None:
+                      reply_to: str | None, origin: tuple[str, str, str]) -> None:
         files = await self._download(event, connector)
         try:
             outgoing = await self._outgoing(delivery, event, bridge, member, form, reply_to, files)
@@ -206,15 +209,15 @@ class DeliveryWorker:
             receipt = await connector.send(outgoing, target)
         finally:
             _discard(files)
-        origin = await self._origin(event.source)
         role = "notice" if _is_notice(event, form) else "copy"
         made = [(receipt.native_id, role)] + [(other, "part") for other in receipt.others]
-        links = tuple(Link(origin.connection, origin.endpoint, origin.native_id,
-                           member.address.connection, member.address.endpoint, native_id, kind)
-                      for native_id, kind in made)
+        links = tuple(Link(*origin, member.address.connection, member.address.endpoint,
+                           native_id, kind) for native_id, kind in made)
         await self._complete(delivery, receipt.native_id, links)
         if receipt.notice:
-            await self._post_notice(event, member, receipt.native_id, receipt.notice)
+            parent = Ref(platform=event.source.platform, connection=origin[0],
+                         endpoint=origin[1], native_id=origin[2])
+            await self._post_notice(event, parent, member, receipt.native_id, receipt.notice)
 
     async def _outgoing(self, delivery: Delivery, event: Event, bridge: Bridge,
                         member: BridgeEndpoint, form: Form, reply_to: str | None,
@@ -254,31 +257,9 @@ class DeliveryWorker:
             raise Deferred(f"{connector.connection} is paused by the platform", wait)
         await limiter.acquire()
 
-    async def _origin(self, ref: Ref) -> Ref:
-        link = await self.store.run(self.store.origin_of, ref.connection, ref.native_id)
-        if link is None:
-            return ref
-        return Ref(platform=ref.platform, connection=link.origin_connection,
-                   endpoint=link.origin_endpoint, native_id=link.origin_native_id)
-
-    async def _copy_on(self, ref: Ref, target_text: str, address: Address) -> str | None:
-        origin = await self._origin(ref)
-        if origin.connection == address.connection and origin.endpoint == address.endpoint:
-            return origin.native_id
-        return await self.store.run(self.store.copy_on, origin.connection, origin.native_id,
-                                    address.connection, address.endpoint)
-
-    async def _resolve_or_wait(self, ref: Ref, target_text: str, address: Address) -> str | None:
-        """The native id of `ref`'s item on the target; waits while its delivery is pending."""
-        found = await self._copy_on(ref, target_text, address)
-        if found is not None:
-            return found
-        origin = await self._origin(ref)
-        if await self.store.run(self.store.has_pending, origin.connection, origin.native_id,
-                                target_text):
-            raise Deferred(f"waiting for {origin.native_id} to reach {target_text}",
-                           WAIT_FOR_PARENT, park=True)
-        return None
+    async def _where(self, ref: Ref, target: str) -> Whereabouts:
+        return await self.store.run(self.store.whereabouts, ref.connection, ref.endpoint,
+                                    ref.native_id, target)
 
     async def _complete(self, delivery: Delivery, native_id: str | None,
                         links: tuple[Link, ...]) -> None:
@@ -289,10 +270,9 @@ class DeliveryWorker:
             log.info("connection %s recovered", connection)
             await self.store.run(self.store.state_set, connection, "status", "ok")
 
-    async def _post_notice(self, event: Event, member: BridgeEndpoint, native_id: str,
-                           notice: str) -> None:
+    async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
+                           native_id: str, notice: str) -> None:
         """A target's answer (a join link) told back, as a reply to the origin item."""
-        origin = await self._origin(event.source)
         connector = self.network.connector(member.address.connection)
         notice_event = Event(
             kind=Kind.MESSAGE_CREATED,
@@ -302,7 +282,18 @@ class DeliveryWorker:
             actor=Actor(platform=connector.name, native_id="passerelle", name="Passerelle"),
             occurred_at=event.occurred_at, body=notice, language=None,
         )
-        await self.store.run(self.store.append, [notice_event])
+        if self.ingest is not None:
+            await self.ingest([notice_event])  # named, announced and routed like any event
+        else:
+            await self.store.run(self.store.append, [notice_event])
+
+
+def _or_wait(here: Whereabouts, target: str) -> str | None:
+    """What stands for an item on the target; while its own delivery is on the way, wait."""
+    if here.on_target is None and here.pending:
+        raise Deferred(f"waiting for {here.origin[2]} to reach {target}", WAIT_FOR_PARENT,
+                       park=True)
+    return here.on_target
 
 
 def _discard(files: Sequence[LocalFile]) -> None:

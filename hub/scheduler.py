@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hub.app import Hub
@@ -26,3 +30,21 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
         replace_existing=True,
     )
     return scheduler
+
+
+@contextlib.asynccontextmanager
+async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
+    """The hub at work, as `passerelle run` has it: the scheduler's polls and delivery
+    heartbeat, plus a pump woken at once by new events and finished deliveries."""
+    scheduler = make_scheduler(hub)
+    scheduler.start()
+    pump = asyncio.create_task(hub.run_pump(hub.settings.scheduler.delivery_interval_seconds),
+                               name="pump")
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+        await hub.stop_ticking()

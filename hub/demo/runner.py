@@ -121,14 +121,12 @@ async def _done(hub: Hub) -> dict[str, int]:
 
 async def _stay(hub: Hub, world: World, say: Say, folder: str) -> None:
     """Leave everything up, the scheduler running, until Ctrl-C or SIGTERM."""
-    from hub.scheduler import make_scheduler
+    from hub.scheduler import driving
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    scheduler = make_scheduler(hub)
-    scheduler.start()
     hooks = {BASECAMP: f"/webhooks/{BASECAMP}/<secret>", SLACK: f"/webhooks/{SLACK}",
              WHATSAPP: f"/webhooks/{WHATSAPP}", ZOOM: f"/webhooks/{ZOOM}"}
     say("\nEverything keeps running (Ctrl-C stops it):")
@@ -137,9 +135,9 @@ async def _stay(hub: Hub, world: World, say: Say, folder: str) -> None:
         say(f"  {platform:<9} {world.urls()[platform]}  → webhooks {hub.url}{hooks[connection]}")
     say(f"  store     {folder}")
     try:
-        await stop.wait()
+        async with driving(hub):
+            await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(sig)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, func, select, update
 from hub.connector import Action, Form
 from hub.store import schema as t
 from hub.store.base import DEAD, DONE, PENDING, StoreBase
-from hub.store.records import Delivery, Link
+from hub.store.records import Delivery, Link, Whereabouts
 
 
 class Outbox(StoreBase):
@@ -123,16 +123,6 @@ class Outbox(StoreBase):
             result = conn.execute(t.deliveries.delete().where(condition))
         return int(result.rowcount)
 
-    def has_pending(self, connection: str, native_id: str, target: str) -> bool:
-        """Is a delivery of that item to `target` still on its way? (A reply waits for it.)"""
-        e, d = t.events, t.deliveries
-        query = select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
-            e.c.connection == connection, e.c.native_id == native_id,
-            d.c.target == target, d.c.status == PENDING,
-        ).limit(1)
-        with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
-
     def counts(self) -> dict[tuple[str, str], int]:
         """Deliveries by (target, status)."""
         d = t.deliveries
@@ -161,29 +151,32 @@ class Outbox(StoreBase):
 
     # -- links --------------------------------------------------------------------------
 
-    def origin_of(self, connection: str, native_id: str) -> Link | None:
-        """If the hub made that item, the link that says from what."""
+    def whereabouts(self, connection: str, endpoint: str, native_id: str, target: str
+                    ) -> Whereabouts:
+        """Whether an item is the hub's own copy, what it mirrors, and what stands for it on
+        `target` ("connection/kind/id"), or whether that is still on its way: one read."""
+        l, e, d = t.links, t.events, t.deliveries  # noqa: E741
+        target_connection, target_endpoint = target.split("/", 1)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.links).where(
-                    t.links.c.connection == connection, t.links.c.native_id == native_id
-                )
-            ).first()
-        return None if row is None else _link(row)
-
-    def copy_on(
-        self, origin_connection: str, origin_native_id: str, connection: str, endpoint: str
-    ) -> str | None:
-        """The native id of the hub's copy of an origin item on one endpoint, if any."""
-        l = t.links  # noqa: E741
-        with self.engine.connect() as conn:
-            return conn.execute(
+            link = conn.execute(select(l.c.origin_connection, l.c.origin_endpoint,
+                                       l.c.origin_native_id)
+                                .where(l.c.connection == connection, l.c.native_id == native_id)
+                                .limit(1)).first()
+            origin = (link[0], link[1], link[2]) if link else (connection, endpoint, native_id)
+            if origin[:2] == (target_connection, target_endpoint):
+                return Whereabouts(origin, link is not None, origin[2], False)
+            on_target = conn.execute(
                 select(l.c.native_id).where(
-                    l.c.origin_connection == origin_connection,
-                    l.c.origin_native_id == origin_native_id,
-                    l.c.connection == connection, l.c.endpoint == endpoint, l.c.role == "copy",
-                ).order_by(l.c.id).limit(1)
-            ).scalar_one_or_none()
+                    l.c.origin_connection == origin[0], l.c.origin_native_id == origin[2],
+                    l.c.connection == target_connection, l.c.endpoint == target_endpoint,
+                    l.c.role == "copy",
+                ).order_by(l.c.id).limit(1)).scalar_one_or_none()
+            pending = on_target is None and conn.execute(
+                select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
+                    e.c.connection == origin[0], e.c.native_id == origin[2],
+                    d.c.target == target, d.c.status == PENDING).limit(1)).first() is not None
+        return Whereabouts(origin, link is not None, on_target, pending)
+
 
 
 def _delivery(row: Any) -> Delivery:
@@ -203,8 +196,3 @@ def _link_row(link: Link) -> dict[str, str]:
         "origin_native_id": link.origin_native_id, "connection": link.connection,
         "endpoint": link.endpoint, "native_id": link.native_id, "role": link.role,
     }
-
-
-def _link(row: Any) -> Link:
-    return Link(row.origin_connection, row.origin_endpoint, row.origin_native_id,
-                row.connection, row.endpoint, row.native_id, row.role)

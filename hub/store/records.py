@@ -65,6 +65,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Whereabouts:
+    """Where an item stands with regard to one target endpoint, read in one go."""
+
+    origin: tuple[str, str, str]  # (connection, endpoint, native_id) of the item it mirrors
+    made_by_hub: bool  # the item itself is a copy the hub made
+    on_target: str | None  # the native id of the item (or of its origin's copy) on the target
+    pending: bool  # a delivery of its origin to the target is still on its way
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """Someone who follows an endpoint through a platform (a WhatsApp circle member)."""
 

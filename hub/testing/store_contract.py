@@ -20,6 +20,7 @@ from hub.events import Actor, Event, Kind, Ref
 from hub.store import DEAD, DONE, PENDING, Link, Member, PlannedDelivery, Store, StoredEvent
 from hub.store import schema as t
 from hub.store.migrations import CURRENT, migrate
+from hub.store.records import Whereabouts
 from hub.store.store import Planner
 
 T0 = 1_800_000_000.0
@@ -195,10 +196,27 @@ class StoreContract:
         store.complete(delivery.id, T0, "w-1", [link])
         [done] = store.deliveries(DONE)
         assert done.native_id == "w-1"
-        assert store.origin_of("west", "w-1") == link
-        assert store.copy_on("east", "1", "west", "chat/lobby") == "w-1"
-        assert store.copy_on("east", "1", "west", "chat/other") is None
-        assert store.origin_of("east", "1") is None
+        # The copy knows it is the hub's, and what it mirrors...
+        copy = store.whereabouts("west", "chat/lobby", "w-1", "east/chat/general")
+        assert copy == Whereabouts(("east", "chat/general", "1"), True, "1", False)
+        # ...and the origin knows its copy on each endpoint.
+        origin = store.whereabouts("east", "chat/general", "1", "west/chat/lobby")
+        assert origin == Whereabouts(("east", "chat/general", "1"), False, "w-1", False)
+        elsewhere = store.whereabouts("east", "chat/general", "1", "west/chat/other")
+        assert elsewhere.on_target is None and not elsewhere.pending
+
+    def test_a_copy_seen_from_a_third_endpoint_resolves_through_its_origin(self,
+                                                                          store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))
+        [delivery] = store.claim(T0, 10, 60)
+        store.complete(delivery.id, T0, "w-1", [
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-1"),
+            Link("east", "chat/general", "1", "north", "board/9", "n-1"),
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-2", "part")])
+        seen = store.whereabouts("west", "chat/lobby", "w-1", "north/board/9")
+        assert seen.on_target == "n-1"
+        assert store.whereabouts("west", "chat/lobby", "w-2", "east/chat/general").made_by_hub
 
     def test_dead_letters_replay_and_drop(self, store: Store) -> None:
         store.append([make_event("1"), make_event("2")])
@@ -214,14 +232,14 @@ class StoreContract:
         assert store.drop(None) == 1
         assert store.deliveries(DEAD) == []
 
-    def test_has_pending_sees_an_item_on_its_way(self, store: Store) -> None:
+    def test_whereabouts_sees_an_item_on_its_way(self, store: Store) -> None:
         store.append([make_event("1")])
         store.route("router", to("west/chat/lobby"))
-        assert store.has_pending("east", "1", "west/chat/lobby")
-        assert not store.has_pending("east", "1", "west/chat/other")
+        assert store.whereabouts("east", "chat/general", "1", "west/chat/lobby").pending
+        assert not store.whereabouts("east", "chat/general", "1", "west/chat/other").pending
         [delivery] = store.claim(T0, 10, 60)
         store.complete(delivery.id, T0, None)
-        assert not store.has_pending("east", "1", "west/chat/lobby")
+        assert not store.whereabouts("east", "chat/general", "1", "west/chat/lobby").pending
 
     def test_platform_reports_land_on_the_delivery(self, store: Store) -> None:
         store.append([make_event("1")])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import httpx
 import pytest
 
-from hub.scheduler import make_scheduler
+from hub.scheduler import driving, make_scheduler
 from tests.hub.conftest import Network
 
 
@@ -61,3 +62,20 @@ async def test_the_scheduler_runs_polls_and_deliveries(network: Network) -> None
         finally:
             scheduler.shutdown(wait=False)
     assert [i["text"] for i in network.west.items.values()] == ["found by the scheduler"]
+
+
+async def test_new_events_wake_the_pump_without_waiting_for_the_heartbeat(
+        network: Network, fire: Any) -> None:
+    # A heartbeat far away: only the wake-up on ingest and on finished deliveries can move these.
+    settings = network.settings(scheduler={"delivery_interval_seconds": 600,
+                                           "poll_interval_seconds": 600})
+    async with network.start(settings) as hub, driving(hub):
+        root = network.east.add("general", "first")
+        await fire(hub, "east", root)
+        await fire(hub, "east", network.east.add("general", "second", thread=root["id"]))
+        for _ in range(200):
+            if len(network.west.items) == 2:
+                break
+            await asyncio.sleep(0.02)
+    texts = [i["text"] for i in network.west.items.values()]
+    assert texts == ["first", "second"]
