@@ -30,7 +30,7 @@ from hub.markup import first_line
 from hub.network import Network
 from hub.router import Bridge, BridgeEndpoint, anchor
 from hub.store import Delivery, Link, Store
-from hub.store.records import Whereabouts
+from hub.store.records import Completion, Whereabouts
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class DeliveryWorker:
         }
         self._inflight: set[asyncio.Task[None]] = set()
         self._failing: set[str] = set()  # connections whose last failure needed an admin
+        self._completions: list[tuple[Completion, asyncio.Future[None]]] = []
+        self._committing: asyncio.Task[None] | None = None
 
     @property
     def busy(self) -> bool:
@@ -152,14 +154,14 @@ class DeliveryWorker:
         return "retry"
 
     async def _deliver(self, delivery: Delivery) -> None:
-        stored = await self.store.run(self.store.event, delivery.event_seq)
         membership = self.network.endpoint(delivery.target)
-        if stored is None or membership is None:
+        situation = await self.store.run(self.store.situation, delivery.event_seq,
+                                         delivery.target)
+        if situation is None or membership is None:
             raise PermanentError(f"{delivery.target} is no longer in any bridge")
-        event = stored.event
+        event, here = situation
         bridge, member = membership
         connector = self.network.connector(member.address.connection)
-        here = await self._where(event.source, delivery.target)
         # A copy the hub made is never mirrored, even if it was routed before its link existed.
         if here.made_by_hub:
             await self._complete(delivery, None, ())
@@ -263,12 +265,32 @@ class DeliveryWorker:
 
     async def _complete(self, delivery: Delivery, native_id: str | None,
                         links: tuple[Link, ...]) -> None:
-        await self.store.run(self.store.complete, delivery.id, self.clock(), native_id, links)
+        """Record a delivery done; returns once committed. Completions that arrive while a
+        commit is under way go together in the next one (group commit): a burst of deliveries
+        costs a few transactions, not one each."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._completions.append((Completion(delivery.id, native_id, links), done))
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_completions())
+        await done
         connection = Address.parse(delivery.target).connection
         if connection in self._failing:
             self._failing.discard(connection)
             log.info("connection %s recovered", connection)
             await self.store.run(self.store.state_set, connection, "status", "ok")
+
+    async def _commit_completions(self) -> None:
+        while self._completions:
+            batch, self._completions = self._completions, []
+            try:
+                await self.store.run(self.store.complete_many, [c for c, _ in batch],
+                                     self.clock())
+            except Exception as exc:  # each waiting delivery learns it, and retries
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, done in batch:
+                done.set_result(None)
 
     async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
                            native_id: str, notice: str) -> None:

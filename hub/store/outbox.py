@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Connection, and_, exists, func, select, update
 
 from hub.connector import Action, Form
+from hub.events import Event
 from hub.store import schema as t
 from hub.store.base import DEAD, DONE, PENDING, StoreBase
-from hub.store.records import Delivery, Link, Whereabouts
+from hub.store.records import Completion, Delivery, Link, Whereabouts
 
 
 class Outbox(StoreBase):
@@ -59,18 +60,23 @@ class Outbox(StoreBase):
         self, delivery_id: int, now: float, native_id: str | None, links: Sequence[Link] = ()
     ) -> None:
         """Mark a delivery done and record what it made, atomically (echo suppression)."""
+        self.complete_many([Completion(delivery_id, native_id, tuple(links))], now)
+
+    def complete_many(self, completions: Sequence[Completion], now: float) -> None:
+        """Several `complete`s in one transaction: one commit for a burst of deliveries."""
         with self._tx() as conn:
-            for link in links:
+            for done in completions:
+                for link in done.links:
+                    conn.execute(
+                        self._insert(t.links)
+                        .values(**_link_row(link), delivery_id=done.delivery_id, created_at=now)
+                        .on_conflict_do_nothing()
+                    )
                 conn.execute(
-                    self._insert(t.links)
-                    .values(**_link_row(link), delivery_id=delivery_id, created_at=now)
-                    .on_conflict_do_nothing()
+                    update(t.deliveries).where(t.deliveries.c.id == done.delivery_id)
+                    .values(status=DONE, finished_at=now, native_id=done.native_id,
+                            claimed_until=0.0, last_error=None, parked=False, unsettled=False)
                 )
-            conn.execute(
-                update(t.deliveries).where(t.deliveries.c.id == delivery_id)
-                .values(status=DONE, finished_at=now, native_id=native_id, claimed_until=0.0,
-                        last_error=None, parked=False, unsettled=False)
-            )
 
     def reschedule(self, delivery_id: int, at: float, error: str, *,
                    count_attempt: bool = True, park: bool = False) -> None:
@@ -155,28 +161,44 @@ class Outbox(StoreBase):
                     ) -> Whereabouts:
         """Whether an item is the hub's own copy, what it mirrors, and what stands for it on
         `target` ("connection/kind/id"), or whether that is still on its way: one read."""
+        with self.engine.connect() as conn:
+            return self._whereabouts(conn, connection, endpoint, native_id, target)
+
+    def situation(self, event_seq: int, target: str) -> tuple[Event, Whereabouts] | None:
+        """A delivery's event and where its item stands on the target, in one read."""
+        with self.engine.connect() as conn:
+            body = conn.execute(
+                select(t.events.c.body).where(t.events.c.seq == event_seq)
+            ).scalar_one_or_none()
+            if body is None:
+                return None
+            event = Event.model_validate_json(body)
+            source = event.source
+            return event, self._whereabouts(conn, source.connection, source.endpoint,
+                                            source.native_id, target)
+
+    def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,
+                     target: str) -> Whereabouts:
         l, e, d = t.links, t.events, t.deliveries  # noqa: E741
         target_connection, target_endpoint = target.split("/", 1)
-        with self.engine.connect() as conn:
-            link = conn.execute(select(l.c.origin_connection, l.c.origin_endpoint,
-                                       l.c.origin_native_id)
-                                .where(l.c.connection == connection, l.c.native_id == native_id)
-                                .limit(1)).first()
-            origin = (link[0], link[1], link[2]) if link else (connection, endpoint, native_id)
-            if origin[:2] == (target_connection, target_endpoint):
-                return Whereabouts(origin, link is not None, origin[2], False)
-            on_target = conn.execute(
-                select(l.c.native_id).where(
-                    l.c.origin_connection == origin[0], l.c.origin_native_id == origin[2],
-                    l.c.connection == target_connection, l.c.endpoint == target_endpoint,
-                    l.c.role == "copy",
-                ).order_by(l.c.id).limit(1)).scalar_one_or_none()
-            pending = on_target is None and conn.execute(
-                select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
-                    e.c.connection == origin[0], e.c.native_id == origin[2],
-                    d.c.target == target, d.c.status == PENDING).limit(1)).first() is not None
+        link = conn.execute(select(l.c.origin_connection, l.c.origin_endpoint,
+                                   l.c.origin_native_id)
+                            .where(l.c.connection == connection, l.c.native_id == native_id)
+                            .limit(1)).first()
+        origin = (link[0], link[1], link[2]) if link else (connection, endpoint, native_id)
+        if origin[:2] == (target_connection, target_endpoint):
+            return Whereabouts(origin, link is not None, origin[2], False)
+        on_target = conn.execute(
+            select(l.c.native_id).where(
+                l.c.origin_connection == origin[0], l.c.origin_native_id == origin[2],
+                l.c.connection == target_connection, l.c.endpoint == target_endpoint,
+                l.c.role == "copy",
+            ).order_by(l.c.id).limit(1)).scalar_one_or_none()
+        pending = on_target is None and conn.execute(
+            select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
+                e.c.connection == origin[0], e.c.native_id == origin[2],
+                d.c.target == target, d.c.status == PENDING).limit(1)).first() is not None
         return Whereabouts(origin, link is not None, on_target, pending)
-
 
 
 def _delivery(row: Any) -> Delivery:

@@ -65,6 +65,15 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Completion:
+    """A delivery done: what it made (its native id) and the links that say so."""
+
+    delivery_id: int
+    native_id: str | None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Whereabouts:
     """Where an item stands with regard to one target endpoint, read in one go."""
 

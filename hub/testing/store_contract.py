@@ -20,7 +20,7 @@ from hub.events import Actor, Event, Kind, Ref
 from hub.store import DEAD, DONE, PENDING, Link, Member, PlannedDelivery, Store, StoredEvent
 from hub.store import schema as t
 from hub.store.migrations import CURRENT, migrate
-from hub.store.records import Whereabouts
+from hub.store.records import Completion, Whereabouts
 from hub.store.store import Planner
 
 T0 = 1_800_000_000.0
@@ -231,6 +231,21 @@ class StoreContract:
         assert pending.attempts == 0 and pending.age_from == T0 + 100
         assert store.drop(None) == 1
         assert store.deliveries(DEAD) == []
+
+    def test_completions_go_together_and_situations_read_in_one(self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+        store.route("router", to("west/chat/lobby", key=str))
+        first, second = store.claim(T0, 10, 60)
+        store.complete_many([
+            Completion(first.id, "w-1", (Link("east", "chat/general", "1", "west",
+                                              "chat/lobby", "w-1"),)),
+            Completion(second.id, None)], T0)
+        assert [d.native_id for d in store.deliveries(DONE)] == ["w-1", None]
+        situation = store.situation(1, "west/chat/lobby")
+        assert situation is not None
+        event, where = situation
+        assert event.source.native_id == "1" and where.on_target == "w-1"
+        assert store.situation(99, "west/chat/lobby") is None
 
     def test_whereabouts_sees_an_item_on_its_way(self, store: Store) -> None:
         store.append([make_event("1")])
