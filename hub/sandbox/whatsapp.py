@@ -6,7 +6,9 @@ customer-service window (a free-form send to someone who has not written for 24 
 refused with 131047, at once or in a later `failed` status), approved templates only, media
 URLs that expire
 after `media_url_ttl` seconds, and webhooks signed with the app secret
-(`X-Hub-Signature-256`). Act as a WhatsApp user with `user_sends_text`, `user_sends_image`,
+(`X-Hub-Signature-256`). Every accepted message is reported in a `sent` status webhook that
+echoes its `biz_opaque_callback_data`, delivered again with backoff until the hub answers 200
+(as Meta retries). Act as a WhatsApp user with `user_sends_text`, `user_sends_image`,
 `user_reacts`; read what the business sent with `sent_to`.
 """
 
@@ -94,6 +96,10 @@ def rate_limit_fault(code: int = 130429) -> Fault:
         "fbtrace_id": "Asandbox"}})
 
 
+STATUS_ATTEMPTS = 40  # about a minute of retries for a status the hub did not take
+STATUS_BACKOFF_CAP = 2.0
+
+
 class WhatsAppEmulator(Emulator):
     """One business phone number on the Cloud API, with its users, groups and media."""
 
@@ -106,11 +112,12 @@ class WhatsAppEmulator(Emulator):
                  waba_id: str = "102290129340398",
                  templates: Mapping[str, set[str]] | None = None,
                  media_url_ttl: float = 300.0, window_errors: str = "sync",
-                 status_delay: float = 0.2,
+                 status_delay: float = 0.2, report_sent: bool = True,
                  clock: Callable[[], datetime] | None = None) -> None:
         """`window_errors`: "sync" refuses a send outside the 24-hour window with 131047;
         "status" accepts it and reports it `failed` (131047) `status_delay` seconds later,
-        as the Cloud API usually does."""
+        as the Cloud API usually does. `report_sent`: fire a `sent` status for every accepted
+        message (when a webhook_url is set)."""
         self.phone_number_id = phone_number_id
         self.display_phone_number = display_phone_number
         self.access_token = access_token
@@ -122,6 +129,7 @@ class WhatsAppEmulator(Emulator):
             raise ValueError('window_errors is "sync" or "status"')
         self.window_errors = window_errors
         self.status_delay = status_delay
+        self.report_sent = report_sent
         self._tasks: set[asyncio.Task[None]] = set()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.users: dict[str, User] = {}
@@ -193,7 +201,8 @@ class WhatsAppEmulator(Emulator):
         return await self.user_sends(wa_id, {"type": "reaction", "reaction": {
             "message_id": message_id, "emoji": emoji}})
 
-    async def fire_status(self, wamid: str, status: str, *, error: int | None = None) -> None:
+    async def fire_status(self, wamid: str, status: str, *, error: int | None = None
+                          ) -> httpx.Response:
         """Report on a message the business sent (`sent`, `delivered`, `read`, `failed`)."""
         message = next(m for m in self.sent if m.wamid == wamid)
         entry: dict[str, Any] = {"id": wamid, "status": status,
@@ -206,7 +215,23 @@ class WhatsAppEmulator(Emulator):
             details = WINDOW_DETAILS if error == 131047 else "reported by the sandbox"
             entry["errors"] = [{"code": error, "title": title, "message": title,
                                 "error_data": {"details": details}}]
-        await self._fire_value({"statuses": [entry]})
+        return await self._fire_value({"statuses": [entry]})
+
+    async def _report_sent(self, wamid: str) -> None:
+        """Meta retries a webhook the receiver did not take, with backoff, for days; the
+        sandbox for about a minute."""
+        for attempt in range(STATUS_ATTEMPTS):
+            try:
+                if (await self.fire_status(wamid, "sent")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass  # the hub is down or restarting: try again, as Meta does
+            await asyncio.sleep(min(STATUS_BACKOFF_CAP, 0.05 * 2 ** attempt))
+
+    def _later(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _fail_later(self, wamid: str) -> None:
         await asyncio.sleep(self.status_delay)
@@ -333,9 +358,9 @@ class WhatsAppEmulator(Emulator):
         wamid = self._wamid()
         if body.get("recipient_type") != "group" and self._outside_window(kind, str(to)):
             # window_errors == "status": accepted now, reported failed a moment later.
-            task = asyncio.create_task(self._fail_later(wamid))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._later(self._fail_later(wamid))
+        elif self.report_sent and self.webhook_url is not None:
+            self._later(self._report_sent(wamid))
         context = (body.get("context") or {}).get("message_id")
         self.sent.append(Sent(wamid, str(to), kind, content, self.clock(), context,
                               {k: v for k, v in body.items()

@@ -2,7 +2,9 @@
 
 Each member's part is remembered under the delivery's idempotency key as soon as it is
 sent, so a retried delivery (after a rate limit, say) continues with the members not yet
-served instead of sending twice. Files are uploaded once and sent by media id to everyone.
+served instead of sending twice; each message to a member is noted before it goes, so a
+retry after a lost answer adopts what WhatsApp reported of it (plugins.whatsapp.sending).
+Files are uploaded once and sent by media id to everyone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hub.errors import PermanentError
 from plugins.whatsapp import circles, mapping
 from plugins.whatsapp.circles import Entry, Member, Pending
 from plugins.whatsapp.formatting import CAPTION_LIMIT, to_whatsapp
+from plugins.whatsapp.sending import Sending
 
 if TYPE_CHECKING:
     from plugins.whatsapp.connector import WhatsAppConnector
@@ -78,16 +81,23 @@ class Fanout:
         self._parts = parts
         return parts
 
-    async def _send_parts(self, recipient: dict[str, str], reply_to: str | None) -> str:
+    async def _send_parts(self, recipient: dict[str, str], reply_to: str | None,
+                          sending: Sending | None = None) -> str:
         first: str | None = None
         for index, part in enumerate(await self.parts()):
             message = dict(part)
             if index == 0 and reply_to:
                 message["context"] = {"message_id": reply_to}
-            wamid = await self.connector.send_one(recipient, {**message, **self.tag})
+            wamid = await self._one(sending, f"part:{index}", recipient, message)
             first = first or wamid
         assert first is not None  # parts() always yields at least the text
         return first
+
+    async def _one(self, sending: Sending | None, name: str, recipient: dict[str, str],
+                   message: dict[str, Any]) -> str:
+        async def call() -> str:
+            return await self.connector.send_one(recipient, {**message, **self.tag})
+        return await (sending.send(name, call) if sending is not None else call())
 
     async def to_group(self, group_id: str) -> str:
         """A Cloud API group: no window rule, but no reactions either (Meta's Groups API)."""
@@ -115,13 +125,19 @@ class Fanout:
         for member in members:
             if member.done(key):
                 continue
+            sending = await Sending.open(
+                self.connector.state, self.connector.lock, key, member.key,
+                uncertain=self.outgoing.uncertain,
+                wait=self.connector.settings.status_wait_seconds, now=self.connector.now)
             try:
-                own = await self._to_member(member)
+                own = await self._to_member(member, sending)
             except PermanentError as exc:
                 failures.append(f"member …{member.key[-4:]}: {exc}")
                 log.warning("%s", failures[-1])
+                await sending.done()
                 continue
             if own is None:
+                await sending.done()
                 continue
             representative = representative or own
             async with self.connector.lock:
@@ -133,6 +149,7 @@ class Fanout:
                 if member.key in self._free_form and self.connector.settings.template:
                     fresh = fresh.expect(Pending(own, representative, self.template_values()))
                 await self.connector.roster.save(fresh)
+            await sending.done()
         if representative is None and self.notice and not failures:
             return None
         if representative is None:
@@ -141,7 +158,7 @@ class Fanout:
                                  connection=self.connector.connection)
         return representative
 
-    async def _to_member(self, member: Member) -> str | None:
+    async def _to_member(self, member: Member, sending: Sending) -> str | None:
         reply = self.outgoing.reply_to
         own_reply = member.own_id(reply) if reply else None
         if reply and own_reply is None and self.address.kind == "member":
@@ -154,23 +171,25 @@ class Fanout:
                 return None  # nothing to react to in this chat, or no free-form allowed
             emoji = markup.plain_text(self.outgoing.body).strip()
             self._reacted[member.key] = own_reply
-            return await self.connector.send_one(
-                member.address, {**mapping.reaction_message(own_reply, emoji), **self.tag})
+            return await self._one(sending, "reaction", member.address,
+                                   mapping.reaction_message(own_reply, emoji))
         if not is_open:
-            return await self._template(member)
+            return await self._template(member, sending)
         try:
-            own = await self._send_parts(member.address, own_reply)
+            own = await self._send_parts(member.address, own_reply, sending)
         except WindowClosedError:
             async with self.connector.lock:
                 fresh = await self.connector.roster.load(member.key) or member
                 await self.connector.roster.save(fresh.closed())
-            return await self._template(member)
+            return await self._template(member, sending)
         if not self.notice:
             self._free_form.add(member.key)
         return own
 
-    async def _template(self, member: Member) -> str:
-        return await self.connector.send_template(member, self.template_values(), self.tag)
+    async def _template(self, member: Member, sending: Sending) -> str:
+        async def call() -> str:
+            return await self.connector.send_template(member, self.template_values(), self.tag)
+        return await sending.send("template", call)
 
     def template_values(self) -> dict[str, str]:
         """What the template's parameters may quote from this item."""

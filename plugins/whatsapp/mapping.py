@@ -57,6 +57,7 @@ class Report:
     status: DeliveryStatus
     recipient: str | None
     error_code: int | None
+    callback: str | None = None  # the `biz_opaque_callback_data` the send carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,8 @@ def _report(status: Mapping[str, Any]) -> Report:
         ),
         recipient=status.get("recipient_id") or status.get("recipient_user_id"),
         error_code=code if isinstance(code, int) else None,
+        callback=str(status["biz_opaque_callback_data"])
+        if status.get("biz_opaque_callback_data") else None,
     )
 
 

@@ -13,7 +13,7 @@ from typing import cast
 from hub.connector import DeliveryStatus, StateBox
 from hub.errors import ConfigError
 from hub.events import Event
-from plugins.whatsapp import circles, mapping
+from plugins.whatsapp import circles, mapping, sending
 from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.settings import WhatsAppSettings
 
@@ -76,6 +76,8 @@ class Roster:
         if member is None:
             return report.status, None
         own = report.status.native_id
+        if report.callback and own:
+            await sending.report(self.state, report.callback, member.key, own)
         replaced: Pending | None = None
         if report.error_code == WINDOW_CLOSED:
             member, replaced = member.closed().take_pending(own)

@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveFloat,
     PositiveInt,
     SecretStr,
     field_validator,
@@ -123,6 +124,11 @@ class WhatsAppSettings(ConnectionSettings):
     )
     max_media_bytes: PositiveInt = Field(
         default=100 * 1024 * 1024, description="largest media file downloaded or uploaded"
+    )
+    status_wait_seconds: PositiveFloat = Field(
+        default=20.0,
+        description="after a lost answer, how long a retry waits for WhatsApp's status report "
+        "of the message before sending it again",
     )
 
     @model_validator(mode="after")

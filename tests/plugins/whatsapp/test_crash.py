@@ -1,0 +1,150 @@
+"""No second copy after a lost answer, where WhatsApp lets the hub know: the connector against
+the WhatsApp sandbox over loopback, its status webhooks taken by the connector as the hub's web
+route would take them.
+
+`Fault(drop=True)` lets the sandbox accept the message and then closes the connection without
+an answer; the retry carries `uncertain=True`, as the hub's delivery worker sets it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from hub.connector import Address, MemoryStateBox, Shape, Target, WebhookRequest
+from hub.errors import TransientError
+from hub.sandbox.base import Fault, serve, serve_emulator
+from hub.sandbox.whatsapp import WhatsAppEmulator
+from plugins.whatsapp.circles import Member
+from plugins.whatsapp.connector import WhatsAppConnector
+from plugins.whatsapp.sending import PREFIX
+from plugins.whatsapp.settings import WhatsAppSettings
+from tests.plugins.whatsapp.helpers import outgoing
+
+A, B = "351912345678", "351913333333"
+CIRCLE = Target(Address.parse("wa/circle/general"), Shape.CHAT)
+
+
+@dataclass
+class World:
+    sandbox: WhatsAppEmulator
+    connector: WhatsAppConnector
+    state: MemoryStateBox
+
+    @property
+    def messages_path(self) -> str:
+        return f"/v25.0/{self.sandbox.phone_number_id}/messages"
+
+
+def receiver(connector: WhatsAppConnector) -> Starlette:
+    """What the hub's webhook route does with a delivery, without the rest of the hub."""
+    async def take(request: Request) -> Response:
+        inbound = WebhookRequest(method="POST", path="", query=[],
+                                 headers={k.lower(): v for k, v in request.headers.items()},
+                                 body=await request.body(), received_at=datetime.now(UTC))
+        await connector.verify_webhook(inbound)
+        await connector.receive(inbound)
+        return PlainTextResponse("ok\n")
+    return Starlette(routes=[Route("/", take, methods=["POST"])])
+
+
+async def world(sandbox: WhatsAppEmulator, http: httpx.AsyncClient, **overrides: object
+                ) -> World:
+    state = MemoryStateBox()
+    settings = WhatsAppSettings.model_validate({
+        "type": "whatsapp", "base_url": sandbox.base_url,
+        "phone_number_id": sandbox.phone_number_id, "access_token": sandbox.access_token,
+        "app_secret": sandbox.app_secret, "verify_token": "v",
+        "circles": {"general": {"members": [A, B]}}, "status_wait_seconds": 5.0,
+        **overrides})
+    connector = WhatsAppConnector("wa", settings, http, state)
+    for key in (A, B):  # both wrote lately: free-form messages reach them
+        sandbox.user(key).last_inbound = sandbox.clock()
+        await connector.roster.save(Member(key=key, last_inbound=sandbox.clock()))
+    return World(sandbox, connector, state)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[WhatsAppEmulator]:
+    async with serve_emulator(WhatsAppEmulator()) as emulator:
+        assert isinstance(emulator, WhatsAppEmulator)
+        yield emulator
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+async def test_a_message_whose_answer_was_lost_is_adopted_from_its_status(
+        sandbox: WhatsAppEmulator, http: httpx.AsyncClient) -> None:
+    w = await world(sandbox, http)
+    async with serve(receiver(w.connector)) as url:
+        sandbox.webhook_url = url
+        first = outgoing("bench-000432 from Lisbon")
+        # A's copy goes through; B's is accepted by WhatsApp but its answer is lost.
+        sandbox.faults.inject(w.messages_path, Fault(), Fault(drop=True))
+        with pytest.raises(TransientError):
+            await w.connector.send(first, CIRCLE)
+        [lost] = sandbox.sent_to(B)
+        receipt = await w.connector.send(replace(first, uncertain=True), CIRCLE)
+        await sandbox.settle()
+    [to_a] = sandbox.sent_to(A)
+    assert sandbox.sent_to(B) == [lost]  # nobody got it twice
+    assert receipt.native_id == to_a.wamid
+    member = await w.connector.roster.load(B)
+    assert member is not None and member.own_id(to_a.wamid) == lost.wamid
+    assert not [key for key in w.state.values if key.startswith(PREFIX)]  # cleaned up
+
+
+async def test_without_a_status_the_message_is_sent_again_after_the_wait(
+        http: httpx.AsyncClient) -> None:
+    async with serve_emulator(WhatsAppEmulator(report_sent=False)) as served:
+        assert isinstance(served, WhatsAppEmulator)
+        w = await world(served, http, status_wait_seconds=0.3)
+        first = outgoing("bench-000433 from Lisbon")
+        served.faults.inject(w.messages_path, Fault(drop=True))
+        with pytest.raises(TransientError):
+            await w.connector.send(first, CIRCLE)
+        began = time.monotonic()
+        await w.connector.send(replace(first, uncertain=True), CIRCLE)
+        # WhatsApp said nothing of the first copy: losing the message would be worse.
+        assert time.monotonic() - began >= 0.25
+        assert len(served.sent_to(A)) == 2 and len(served.sent_to(B)) == 1
+
+
+async def test_a_refused_message_is_sent_again_without_waiting(
+        sandbox: WhatsAppEmulator, http: httpx.AsyncClient) -> None:
+    w = await world(sandbox, http, status_wait_seconds=30.0)
+    first = outgoing("bench-000434 from Lisbon")
+    sandbox.faults.inject(w.messages_path, Fault(status=400, body={"error": {
+        "message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100}}))
+    await w.connector.send(first, CIRCLE)  # A refused, B served
+    began = time.monotonic()
+    await w.connector.send(replace(first, uncertain=True), CIRCLE)
+    assert time.monotonic() - began < 5.0  # a refusal made nothing: no status to wait for
+    assert len(sandbox.sent_to(A)) == 1 and len(sandbox.sent_to(B)) == 1
+
+
+async def test_a_status_of_a_finished_delivery_leaves_nothing_behind(
+        sandbox: WhatsAppEmulator, http: httpx.AsyncClient) -> None:
+    w = await world(sandbox, http)
+    async with serve(receiver(w.connector)) as url:
+        sandbox.webhook_url = url
+        await w.connector.send(outgoing("bench-000435 from Lisbon"), CIRCLE)
+        await sandbox.settle()
+    assert len(sandbox.fired) >= 2  # a `sent` status per message, with its callback data
+    assert all(entry["biz_opaque_callback_data"] == "passerelle-1"
+               for payload in sandbox.fired
+               for entry in payload["entry"][0]["changes"][0]["value"]["statuses"])
+    assert not [key for key in w.state.values if key.startswith(PREFIX)]
