@@ -122,6 +122,8 @@ class Hub:
         Each event's language is named here, once, among the bridges' languages; text too
         short to tell falls back to the language declared for the endpoint it came from.
         """
+        if not events and cursor is None:
+            return []  # a delivery report or a handshake: nothing to write
         named = await asyncio.to_thread(self._name_languages, events)
         stored = await self.store.run(self.store.append, named, cursor)
         listeners = self.plugins.hook.hub_event_stored.get_hookimpls()
