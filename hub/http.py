@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -11,6 +13,38 @@ from hub.errors import AuthError, PermanentError, TransientError
 
 USER_AGENT = "Passerelle/0.1 (+https://passerelle.invalid)"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class _UrlRedaction(logging.Filter):
+    """httpx logs every request's URL at INFO. URLs can carry secrets: a Basecamp chatbot key
+    in the path, signed file links in the query. Queries are dropped and every secret the hub
+    was configured with is masked, before any handler sees the record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(self._clean(arg) for arg in record.args)
+        return True
+
+    def _clean(self, value: object) -> object:
+        if not isinstance(value, httpx.URL):
+            return value
+        text = str(value.copy_with(query=None, fragment=None))
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+_REDACTION = _UrlRedaction()
+logging.getLogger("httpx").addFilter(_REDACTION)
+
+
+def hide_in_logs(secrets: Iterable[str]) -> None:
+    """Mask these values wherever httpx logs a URL (short values would mask too much)."""
+    _REDACTION.secrets.update(secret for secret in secrets if len(secret) >= 6)
 
 
 def make_client(

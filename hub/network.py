@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from hub.connector import (
     Address,
@@ -21,6 +21,7 @@ from hub.connector import (
     StateBox,
 )
 from hub.errors import ConfigError
+from hub.http import hide_in_logs
 from hub.plugins import Registry
 from hub.router import Bridge, BridgeEndpoint, kinds_received
 from hub.settings import BridgeSettings, HubSettings, describe_validation
@@ -51,6 +52,9 @@ class Network:
         )
         if problems:
             raise ConfigError(problems)
+        hide_in_logs(value.get_secret_value() for connector in connectors.values()
+                     for value in dict(connector.settings).values()
+                     if isinstance(value, SecretStr))
         return cls(connectors, bridges)
 
     def connector(self, connection: str) -> Connector:

@@ -366,11 +366,6 @@ async def test_no_canary_escapes_while_the_network_works_and_fails(
 
 # -- a secret that travels in the URL ------------------------------------------------------------
 
-CHATBOT_LOG_LEAK = (
-    "report item 1: Basecamp's chatbot_key is part of the lines URL "
-    "(/integrations/<key>/buckets/...) and httpx logs every request URL at INFO; hub/http.py "
-    "must redact URLs in httpx's log records (a logging.Filter on the 'httpx' logger)")
-
 
 async def chatbot_traffic(world: World, caplog: pytest.LogCaptureFixture
                           ) -> tuple[dict[str, str], str]:
@@ -410,7 +405,6 @@ async def test_the_chatbot_key_stays_out_of_errors_and_dead_letters(
     assert leaks == []
 
 
-@pytest.mark.xfail(strict=True, reason=CHATBOT_LOG_LEAK)
 async def test_the_chatbot_key_stays_out_of_the_logs(
         world: World, caplog: pytest.LogCaptureFixture) -> None:
     _, logs = await chatbot_traffic(world, caplog)
