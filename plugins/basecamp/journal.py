@@ -23,7 +23,8 @@ from typing import Any
 from hub.connector import Outgoing, StateBox
 
 PREFIX = "attempt:"
-CLOCK_SLACK = timedelta(seconds=60)  # our clock and Basecamp's may disagree a little
+CLOCK_SLACK = timedelta(seconds=15)  # our clock and Basecamp's may disagree a little; kept
+# short, since an identical item of the hub's made just before the attempt would be taken for it
 GRACE = 30.0  # seconds a finished record is kept: far longer than the hub takes to record it
 
 Finder = Callable[[datetime], Awaitable[str | None]]

@@ -202,3 +202,21 @@ async def test_a_record_older_than_the_attempt_window_is_still_honoured() -> Non
         raise AssertionError("a recorded step is not made again")
     assert await journal.step("line", never) == "41"
     assert journal.since == since
+
+
+async def test_an_identical_line_of_the_hub_from_before_the_attempt_is_not_adopted(
+        sandbox: BasecampEmulator, connector: BasecampConnector) -> None:
+    project = sandbox.add_project("Cities network")
+    chat = sandbox.tool(project, "chat")
+    earlier = await connector.send(replace(outgoing(Form.MESSAGE, body="+1"),
+                                           idempotency_key="passerelle-6"),
+                                   target("chat", str(project)))
+    [line] = active_lines(sandbox, project)
+    line["created_at"] = (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
+    first = outgoing(Form.MESSAGE, body="+1")  # the same words again, half a minute later
+    sandbox.faults.inject(f"/{sandbox.account_id}/chats/{chat}/lines.json", Fault(status=502))
+    with pytest.raises(TransientError):
+        await connector.send(first, target("chat", str(project)))
+    receipt = await connector.send(retried(first), target("chat", str(project)))
+    assert receipt.native_id != earlier.native_id
+    assert len(active_lines(sandbox, project)) == 2
