@@ -14,6 +14,7 @@ delivery as done just after `send` returns, and a hub killed in between must sti
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from typing import Any
 
 from hub.connector import Outgoing, StateBox
 
+log = logging.getLogger(__name__)
 PREFIX = "attempt:"
 CLOCK_SLACK = timedelta(seconds=15)  # our clock and Basecamp's may disagree a little; kept
 # short, since an identical item of the hub's made just before the attempt would be taken for it
@@ -96,6 +98,8 @@ class Journal:
         if self.uncertain and self.record.get("doing") == name and find is not None:
             found = await find(self.since)
             if found is not None and found not in self.made.values():
+                log.info("%s: %s %s, made by an attempt whose answer was lost, is adopted",
+                         self.key.removeprefix(PREFIX), name, found)
                 await self._save(name, found)
                 return found
         self.record["doing"] = name

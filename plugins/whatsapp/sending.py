@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from hub.connector import StateBox
 from hub.errors import AuthError, ConfigError, PermanentError, TransientError
 
+log = logging.getLogger(__name__)
 PREFIX = "sending:"
 LOOK_EVERY = 0.25  # seconds between looks for a status report
 
@@ -74,7 +76,13 @@ class Sending:
             return sent[name]
         if self.uncertain and self.record.get("doing") == name:
             reported = await self._reported()
-            if reported is not None:
+            if reported is None:
+                log.warning("%s: no status reported %s within %.0f s of its lost answer; it is "
+                            "sent again (the member may get it twice)", self.who, name,
+                            self.wait)
+            else:
+                log.info("%s: %s, sent by an attempt whose answer was lost, is adopted (%s)",
+                         self.who, name, reported)
                 sent[name] = reported
                 self.record["doing"] = None
                 return reported
@@ -91,6 +99,12 @@ class Sending:
         sent[name] = wamid
         self.record["doing"] = None
         return wamid
+
+    @property
+    def who(self) -> str:
+        """The delivery and the member, as logs may name them (a number's last digits)."""
+        delivery, _, member = self.key.removeprefix(PREFIX).rpartition(":")
+        return f"{delivery} to member …{member[-4:]}"
 
     async def done(self) -> None:
         """The member's part is in their roster record now (or was refused): the note goes."""
