@@ -23,7 +23,7 @@ from hub.connector import (
     Outgoing,
     Target,
 )
-from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
+from hub.errors import AuthError, ConnectorError, NotSupported, PermanentError, TransientError
 from hub.events import Actor, Event, Kind, Ref
 from hub.limits import RateLimiter, RetryPolicy
 from hub.markup import first_line
@@ -127,6 +127,11 @@ class DeliveryWorker:
             await self.store.run(self.store.reschedule, delivery.id, self.clock() + wait.delay,
                                  str(wait), count_attempt=False, park=wait.park)
             return "deferred"
+        except NotSupported as exc:
+            log.info("delivery %s to %s has nothing to do: %s", delivery.id, delivery.target,
+                     exc)
+            await self._complete(delivery, None, ())
+            return "unsupported"
         except ConnectorError as exc:
             return await self._failed(delivery, exc)
         return "done"

@@ -8,6 +8,7 @@ HubError
 │   ├── TransientError     429, 5xx, timeouts, network: try again later (maybe after retry_after)
 │   ├── AuthError          401/403, revoked or expired token, missing scope: the admin must act
 │   └── PermanentError     the platform refused this item for good (400, 404, too large)
+│       └── NotSupported   the platform cannot do that at all there (edit a chat line): not a fault
 ├── WebhookRejected        an inbound request failed verification (bad signature, stale, unknown)
 │   └── NotAnEvent         a well-formed payload that is no platform event (a request body, a reply)
 └── StoreError             the store refused an operation or is unreachable
@@ -58,6 +59,11 @@ class AuthError(ConnectorError):
 
 class PermanentError(ConnectorError):
     """The platform refused this item for good; retrying cannot help."""
+
+
+class NotSupported(PermanentError):
+    """The platform cannot do this for that place at all (Basecamp cannot edit a Campfire
+    line). The delivery ends without effect and is not a dead letter: nothing went wrong."""
 
 
 class WebhookRejected(HubError):

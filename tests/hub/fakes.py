@@ -32,7 +32,7 @@ from hub.connector import (
     WebhookAnswer,
     WebhookRequest,
 )
-from hub.errors import WebhookRejected
+from hub.errors import NotSupported, WebhookRejected
 from hub.events import Actor, Event, Kind, Ref
 from hub.http import raise_for_status, transport_error
 
@@ -186,6 +186,16 @@ class Corkboard(FakeConnector):
     endpoint_kinds: ClassVar[dict[str, Shape]] = {"board": Shape.BOARD}
 
 
+class Guestbook(FakeConnector):
+    """A platform that can delete what the hub wrote, but never edit it."""
+
+    name = "guestbook"
+    default_base_url = "https://guestbook.test"
+
+    async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
+        raise NotSupported("a guestbook entry cannot be edited", connection=self.connection)
+
+
 class Stonetablet(FakeConnector):
     """A platform where nothing posted can be changed or taken back."""
 
@@ -211,7 +221,7 @@ class Scrapbook(FakeConnector):
 class FakePlugin:
     @hookimpl
     def hub_register_connectors(self) -> list[type[Connector]]:
-        return [Pigeon, Corkboard, Stonetablet, Scrapbook]
+        return [Pigeon, Corkboard, Stonetablet, Scrapbook, Guestbook]
 
 
 PLUGINS = {"fakes": FakePlugin()}

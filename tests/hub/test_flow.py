@@ -204,3 +204,22 @@ async def test_every_item_a_delivery_made_is_known_as_the_hubs(network: Network,
             await fire(hub, "book", made)
         await hub.settle()
     assert [i["text"] for i in network.east.items.values()] == ["a picture"]
+
+
+async def test_what_a_platform_cannot_do_ends_without_a_dead_letter(network: Network,
+                                                                     fire: Any) -> None:
+    settings = network.settings(connections={
+        "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
+        "guests": {"type": "guestbook", "token": "good-token", "base_url": "https://board.test"},
+    }, bridges={"b": {"translate": False, "endpoints": [
+        {"at": "east/chat/general"}, {"at": "guests/chat/book"}]}})
+    async with network.start(settings) as hub:
+        item = network.east.add("general", "hello")
+        await fire(hub, "east", item)
+        await hub.settle()
+        await fire(hub, "east", {**item, "text": "hello again"}, kind="message.updated", rev="2")
+        await hub.settle()
+        assert hub.store.deliveries(DEAD) == []
+        await fire(hub, "east", item, kind="message.deleted")
+        await hub.settle()
+    assert network.board.items == {}  # the delete, which it can do, was done
