@@ -41,7 +41,8 @@ class Channels:
                                  connection=self.connection)
         chunks = chattext.split_message(chattext.to_zoom_text(chat_markup(outgoing)))
         attempt = f"chat_attempt:{outgoing.idempotency_key}"
-        since = await self.state.get(attempt)
+        # A first attempt has no note to read: only a retry may find one.
+        since = await self.state.get(attempt) if outgoing.uncertain else None
         shown = await self._posted_since(channel, since) if since else {}
         if not since:
             started = datetime.now(UTC) - timedelta(seconds=CLOCK_SLACK)
