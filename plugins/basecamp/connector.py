@@ -43,7 +43,6 @@ from hub.http import raise_for_status
 from plugins.basecamp import mapping
 from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
 from plugins.basecamp.inbound import Reader
-from plugins.basecamp.journal import Sweeper
 from plugins.basecamp.oauth import OAuthTokens
 from plugins.basecamp.outbound import Publisher
 from plugins.basecamp.settings import DEFAULT_BASE_URL, BasecampSettings
@@ -119,7 +118,6 @@ class BasecampConnector(Connector):
         self._inactive_until: datetime | None = None
         self._inactive_loaded = False
         self._me: str | None = None
-        self.sweeper = Sweeper(state)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -293,7 +291,3 @@ class BasecampConnector(Connector):
                            headers={"Authorization": f"Bearer {token}",
                                     "User-Agent": self.config.user_agent},
                            connection=self.connection)
-
-    async def aclose(self) -> None:
-        """Forget the attempts of deliveries that finished (the hub recorded them by now)."""
-        await self.sweeper.sweep(everything=True)

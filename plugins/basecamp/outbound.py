@@ -106,7 +106,7 @@ class Publisher:
         if outgoing.form is Form.REACTION:
             raise PermanentError("Basecamp has no reactions the hub can mirror",
                                  connection=self.connector.connection)
-        journal = await Journal.open(self.connector.state, self.connector.sweeper, outgoing)
+        journal = await Journal.open(self.connector.state, outgoing)
         receipt = await self._send(outgoing, target, journal)
         await journal.finish()
         return receipt

@@ -107,9 +107,11 @@ class Sending:
         return f"{delivery} to member …{member[-4:]}"
 
     async def done(self) -> None:
-        """The member's part is in their roster record now (or was refused): the note goes."""
+        """The member's part is in their roster record now (or was refused): the note goes.
+        Under the lock, so a status being recorded cannot write it back."""
         if self.noted:
-            await self.state.delete(self.key)
+            async with self.lock:
+                await self.state.delete(self.key)
 
     async def _note(self, *, doing: str | None) -> None:
         self._noted = True

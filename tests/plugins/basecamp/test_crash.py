@@ -21,7 +21,7 @@ from hub.errors import TransientError
 from hub.sandbox.base import Fault, serve_emulator
 from hub.sandbox.basecamp import BasecampEmulator
 from plugins.basecamp.connector import BasecampConnector
-from plugins.basecamp.journal import PREFIX, Journal, Sweeper
+from plugins.basecamp.journal import PREFIX, Journal
 from plugins.basecamp.settings import BasecampSettings
 from tests.plugins.basecamp.helpers import outgoing, target
 
@@ -172,23 +172,28 @@ async def test_a_first_attempt_reads_no_record(
     assert receipt.native_id != "1"  # a delivery that is not uncertain made nothing before
 
 
-async def test_records_are_deleted_after_their_grace() -> None:
-    state = MemoryStateBox()
-    now = [100.0]
-    sweeper = Sweeper(state, grace=30.0, clock=lambda: now[0])
-    journal = await Journal.open(state, sweeper, outgoing(Form.MESSAGE))
+async def test_the_note_is_gone_once_the_delivery_made_everything(
+        sandbox: BasecampEmulator, connector: BasecampConnector, state: MemoryStateBox,
+        tmp_path: Path) -> None:
+    project = sandbox.add_project("Cities network")
+    await connector.send(outgoing(Form.MESSAGE, body="with a file",
+                                  files=(text_file(tmp_path),)), target("chat", str(project)))
+    assert len(active_lines(sandbox, project)) == 2
+    assert not [key for key in state.values if key.startswith(PREFIX)]
 
-    async def make() -> str:
-        return "42"
-    assert await journal.step("line", make) == "42"
-    await journal.finish()
-    assert PREFIX + "passerelle-7" in state.values  # the hub may not have recorded it yet
-    now[0] += 29
-    await sweeper.sweep()
-    assert PREFIX + "passerelle-7" in state.values
-    now[0] += 2
-    await Journal.open(state, sweeper, outgoing(Form.MESSAGE))  # the next delivery sweeps
-    assert state.values == {}
+
+async def test_a_retry_without_a_note_looks_before_making(
+        sandbox: BasecampEmulator, connector: BasecampConnector, state: MemoryStateBox,
+        tmp_path: Path) -> None:
+    """The hub died after the note was deleted and before it recorded the delivery done."""
+    project = sandbox.add_project("Cities network")
+    first = outgoing(Form.MESSAGE, body="bench-000500 with a file",
+                     files=(text_file(tmp_path),))
+    made = await connector.send(first, target("chat", str(project)))
+    assert not [key for key in state.values if key.startswith(PREFIX)]
+    again = await connector.send(retried(first), target("chat", str(project)))
+    assert again.native_id == made.native_id
+    assert len(active_lines(sandbox, project)) == 2  # the line and the upload, once each
 
 
 async def test_a_record_older_than_the_attempt_window_is_still_honoured() -> None:
@@ -196,7 +201,7 @@ async def test_a_record_older_than_the_attempt_window_is_still_honoured() -> Non
     since = datetime.now(UTC) - timedelta(days=2)
     state.values[PREFIX + "passerelle-7"] = json.dumps(
         {"since": since.isoformat(), "made": {"line": "41"}, "doing": "upload:0"})
-    journal = await Journal.open(state, Sweeper(state), retried(outgoing(Form.MESSAGE)))
+    journal = await Journal.open(state, retried(outgoing(Form.MESSAGE)))
 
     async def never() -> str:
         raise AssertionError("a recorded step is not made again")

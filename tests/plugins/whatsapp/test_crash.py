@@ -8,6 +8,7 @@ an answer; the retry carries `uncertain=True`, as the hub's delivery worker sets
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from hub.sandbox.base import Fault, serve, serve_emulator
 from hub.sandbox.whatsapp import WhatsAppEmulator
 from plugins.whatsapp.circles import Member
 from plugins.whatsapp.connector import WhatsAppConnector
-from plugins.whatsapp.sending import PREFIX
+from plugins.whatsapp.sending import PREFIX, Sending, report
 from plugins.whatsapp.settings import WhatsAppSettings
 from tests.plugins.whatsapp.helpers import outgoing
 
@@ -148,3 +149,31 @@ async def test_a_status_of_a_finished_delivery_leaves_nothing_behind(
                for payload in sandbox.fired
                for entry in payload["entry"][0]["changes"][0]["value"]["statuses"])
     assert not [key for key in w.state.values if key.startswith(PREFIX)]
+
+
+class SlowStateBox(MemoryStateBox):
+    """A store that takes its time, as a busy one does: reads wait a little."""
+
+    async def get(self, key: str) -> str | None:
+        found = await super().get(key)
+        await asyncio.sleep(0.05)
+        return found
+
+
+async def test_a_status_recorded_while_the_member_is_done_does_not_bring_the_note_back(
+        ) -> None:
+    state, lock = SlowStateBox(), asyncio.Lock()
+    sending = await Sending.open(state, lock, "passerelle-9", A, uncertain=False, wait=1.0)
+
+    async def call() -> str:
+        return "wamid.A1"
+    await sending.send("part:0", call)
+
+    async def status_arrives() -> None:
+        async with lock:  # as the connector's receive holds it
+            await report(state, "passerelle-9", A, "wamid.A1")
+    arriving = asyncio.create_task(status_arrives())
+    await asyncio.sleep(0.01)  # the status is being recorded...
+    await sending.done()  # ...when the member's part is done
+    await arriving
+    assert not [key for key in state.values if key.startswith(PREFIX)]

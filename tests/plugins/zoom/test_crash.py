@@ -7,6 +7,7 @@ connection without an answer, as a hub killed mid-call would see it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -111,3 +112,16 @@ async def test_other_refusals_of_a_delete_are_not_taken_for_gone(
                              MemoryStateBox())
         with pytest.raises(PermanentError, match=str(body["code"])):
             await zoom.delete(CHAT, "M-9")
+
+
+async def test_a_channel_message_leaves_no_note_and_a_retry_without_one_adopts_it(
+        zoom: ZoomEmulator, connector: ZoomConnector) -> None:
+    """The hub died after the note was deleted and before it recorded the delivery done."""
+    sent = message("bench-000002 from Lisbon")
+    made = (await connector.send(sent, CHAT)).native_id
+    state = connector.state
+    assert isinstance(state, MemoryStateBox)
+    assert not [key for key in state.values if key.startswith("chat_attempt:")]
+    again = await connector.send(replace(sent, uncertain=True), CHAT)
+    assert again.native_id == made
+    assert len(zoom.messages) == 1
