@@ -124,6 +124,9 @@ class Fanout:
         failures: list[str] = []
         for member in members:
             if member.done(key):
+                if self.outgoing.uncertain:  # the hub may have died before deleting the note
+                    await Sending.forget(self.connector.state, self.connector.lock, key,
+                                         member.key)
                 continue
             sending = await Sending.open(
                 self.connector.state, self.connector.lock, key, member.key,

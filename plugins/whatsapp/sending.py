@@ -63,6 +63,13 @@ class Sending:
             record = {"sent": {}, "doing": None, "at": None, "reported": []}
         return cls(state, lock, key, record, uncertain=uncertain, wait=wait, now=now)
 
+    @staticmethod
+    async def forget(state: StateBox, lock: asyncio.Lock, idempotency_key: str,
+                     member_key: str) -> None:
+        """Delete a member's note (their part is done)."""
+        async with lock:
+            await state.delete(note_key(idempotency_key, member_key))
+
     @property
     def noted(self) -> bool:
         """Whether a note may exist in the StateBox (one to delete when done)."""

@@ -177,3 +177,15 @@ async def test_a_status_recorded_while_the_member_is_done_does_not_bring_the_not
     await sending.done()  # ...when the member's part is done
     await arriving
     assert not [key for key in state.values if key.startswith(PREFIX)]
+
+
+async def test_a_note_left_by_a_hub_killed_after_serving_the_member_goes_on_retry(
+        sandbox: WhatsAppEmulator, http: httpx.AsyncClient) -> None:
+    w = await world(sandbox, http)
+    first = outgoing("bench-000551 from Lisbon")
+    await w.connector.send(first, CIRCLE)
+    # As a hub killed between the member's roster record and the note's deletion leaves it:
+    w.state.values[f"{PREFIX}passerelle-1:{A}"] = '{"sent": {}, "doing": "part:0"}'
+    await w.connector.send(replace(first, uncertain=True), CIRCLE)
+    assert len(sandbox.sent_to(A)) == 1 and len(sandbox.sent_to(B)) == 1
+    assert not [key for key in w.state.values if key.startswith(PREFIX)]
