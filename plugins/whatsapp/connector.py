@@ -254,9 +254,11 @@ class WhatsAppConnector(Connector):
                       source=Ref(platform=self.name, connection=self.connection,
                                  endpoint=address.endpoint, native_id=native_id),
                       actor=Actor(platform=self.name, native_id=self.connection, name="Hub"))
+        # `delete` is not told whether an earlier attempt died half-way, so the notice always
+        # reads its members' notes (a read each): a retry then sends it at most once.
         notice = Outgoing(form=Form.REPLY, event=event, title=None,
                           body="🗑️ _Deleted at its source_", reply_to=native_id,
-                          idempotency_key=f"deleted-{native_id}")
+                          idempotency_key=f"deleted-{native_id}", uncertain=True)
         fanout = Fanout(self, notice, address, notice=True, header=False)
         if address.kind == "group":
             await fanout.to_group(address.id)

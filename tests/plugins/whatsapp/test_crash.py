@@ -189,3 +189,19 @@ async def test_a_note_left_by_a_hub_killed_after_serving_the_member_goes_on_retr
     await w.connector.send(replace(first, uncertain=True), CIRCLE)
     assert len(sandbox.sent_to(A)) == 1 and len(sandbox.sent_to(B)) == 1
     assert not [key for key in w.state.values if key.startswith(PREFIX)]
+
+
+async def test_a_deletion_notice_whose_answer_was_lost_is_not_sent_twice(
+        sandbox: WhatsAppEmulator, http: httpx.AsyncClient) -> None:
+    w = await world(sandbox, http)
+    async with serve(receiver(w.connector)) as url:
+        sandbox.webhook_url = url
+        copy = await w.connector.send(outgoing("bench-000600 from Lisbon"), CIRCLE)
+        sandbox.faults.inject(w.messages_path, Fault(drop=True))
+        with pytest.raises(TransientError):
+            await w.connector.delete(CIRCLE, copy.native_id)  # A's notice went, unanswered
+        await w.connector.delete(CIRCLE, copy.native_id)
+        await sandbox.settle()
+    for member in (A, B):
+        notices = [m for m in sandbox.sent_to(member) if "Deleted" in str(m.body)]
+        assert len(notices) == 1, member
