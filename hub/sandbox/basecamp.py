@@ -6,8 +6,9 @@ weak ETags answered with 304, the mandatory User-Agent (400 without a contact), 
 JSON content type, 401 for unknown tokens, `404 Reason: Account Inactive`, rich text cut to
 the allowed tags with `<bc-attachment>` expanded, and unsigned webhooks fired as Basecamp shapes
 them (`User-Agent: Basecamp3 Webhook`), deactivated after ten failed deliveries. Campfire has
-no webhooks, as on Basecamp. Act as people with `post_message`, `comment`, `edit`, `trash`,
-`say`, `upload`, `add_entry`.
+no webhooks, as on Basecamp. A board's posts (`sort`, `direction`), a recording's comments and
+a Campfire's lines can be listed, as a retry after a lost answer reads them. Act as people
+with `post_message`, `comment`, `edit`, `trash`, `say`, `upload`, `add_entry`.
 """
 
 from __future__ import annotations
