@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub import markup
 from hub.connector import Form, LocalFile, Outgoing, Receipt, Shape, Target
-from hub.errors import PermanentError
+from hub.errors import NotSupported, PermanentError
 from hub.events import Kind, Schedule
 from plugins.basecamp import richtext
 from plugins.basecamp.adopt import Adopter
@@ -104,7 +104,7 @@ class Publisher:
         """Make the item, each of its requests at most once as far as Basecamp shows (see
         plugins.basecamp.journal): a retry adopts what an earlier attempt made."""
         if outgoing.form is Form.REACTION:
-            raise PermanentError("Basecamp has no reactions the hub can mirror",
+            raise NotSupported("Basecamp has no reactions the hub can mirror",
                                  connection=self.connector.connection)
         journal = await Journal.open(self.connector.state, outgoing)
         receipt = await self._send(outgoing, target, journal)
@@ -254,7 +254,7 @@ class Publisher:
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
         shape, form = target.shape, outgoing.form
         if shape is Shape.CHAT:
-            raise PermanentError("Basecamp 4 cannot edit Campfire lines through its API; the "
+            raise NotSupported("Basecamp 4 cannot edit Campfire lines through its API; the "
                                  "copy keeps its first text", connection=self.connector.connection)
         if shape is Shape.CALENDAR:
             await self._entry(outgoing, target, native_id)
@@ -279,7 +279,7 @@ class Publisher:
 
     async def delete(self, target: Target, native_id: str) -> None:
         if native_id.startswith("chatbot:"):
-            raise PermanentError("a line posted by a chatbot cannot be deleted through the API",
+            raise NotSupported("a line posted by a chatbot cannot be deleted through the API",
                                  connection=self.connector.connection)
         try:
             if target.shape is Shape.CHAT:

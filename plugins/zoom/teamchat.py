@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from hub.connector import Form, Outgoing, StateBox
-from hub.errors import PermanentError
+from hub.errors import NotSupported
 from hub.files import DownloadPolicy
 from hub.markup import escape
 from plugins.zoom import chattext, outbound
@@ -38,7 +38,7 @@ class Channels:
         """The id of the (first) message showing `outgoing`; long text continues in its
         thread, and so do files beyond the first six."""
         if outgoing.form is Form.REACTION:
-            raise PermanentError("reactions are not mirrored to Zoom Team Chat",
+            raise NotSupported("reactions are not mirrored to Zoom Team Chat",
                                  connection=self.connection)
         chunks = chattext.split_message(chattext.to_zoom_text(chat_markup(outgoing)))
         attempt = f"chat_attempt:{outgoing.idempotency_key}"

@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from hub.connector import Address, Form, LocalFile, WebhookRequest
-from hub.errors import PermanentError, WebhookRejected
+from hub.errors import NotSupported, PermanentError, WebhookRejected
 from hub.events import Attachment, Kind, Schedule
 from tests.plugins.basecamp.conftest import load
 from tests.plugins.basecamp.helpers import API, connector_on, outgoing, target
@@ -353,7 +353,7 @@ async def test_comment_edit_and_campfire_edit() -> None:
     route = api.put("comments/601.json").respond(json=load("comment_get.json"))
     async with connector_on(api, show_author=False) as connector:
         await connector.update(outgoing(Form.COMMENT, body="fixed"), target("board"), "601")
-        with pytest.raises(PermanentError, match="cannot edit Campfire lines"):
+        with pytest.raises(NotSupported, match="cannot edit Campfire lines"):
             await connector.update(outgoing(Form.MESSAGE), target("chat"), "700")
     assert json.loads(route.calls.last.request.content) == {"content": "<div>fixed</div>"}
 
@@ -372,7 +372,7 @@ async def test_delete_is_trashing_and_already_gone_is_done() -> None:
 
 async def test_reactions_are_refused_for_good() -> None:
     async with connector_on(router()) as connector:
-        with pytest.raises(PermanentError, match="no reactions"):
+        with pytest.raises(NotSupported, match="no reactions"):
             await connector.send(outgoing(Form.REACTION), target("chat"))
 
 
