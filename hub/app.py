@@ -55,6 +55,7 @@ class Hub:
     _new_events: bool = True
     _last_route: float = 0.0
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _stopped: bool = False
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -183,7 +184,7 @@ class Hub:
         seconds for events other processes stored (PostgreSQL). A tick already running makes
         this one a no-op: the scheduler's heartbeat and the wake-up loop never overlap.
         """
-        if self._ticking.locked():
+        if self._ticking.locked() or self._stopped:
             return 0
         async with self._ticking:
             routed = 0
@@ -203,7 +204,9 @@ class Hub:
             await self.tick()
 
     async def stop_ticking(self) -> None:
-        """Wait for a running tick to end (a clean stop never cuts one in half)."""
+        """Let no tick start again and wait for a running one to end (a clean stop never cuts
+        one in half, and none begins on a store about to close)."""
+        self._stopped = True
         async with self._ticking:
             pass
 

@@ -290,7 +290,8 @@ class SlackConnector(Connector):
             return Receipt(await self._react(outgoing, channel))
         thread_ts = self._thread_of(outgoing.reply_to)
         key = outgoing.idempotency_key
-        previous = await self._ledger_get(key)
+        # Only a retry can find an earlier attempt: a first one spares the ledger read.
+        previous = await self._ledger_get(key) if outgoing.uncertain else None
         if previous and previous != PENDING:
             return Receipt(previous)
         if previous == PENDING:  # an earlier attempt's outcome is unknown: look before posting

@@ -42,7 +42,7 @@ def test_a_good_network_builds() -> None:
 def test_unknown_connector_type() -> None:
     text = problems({"east": {"type": "carrier-pigeon"}}, {})
     assert 'connection "east": unknown type "carrier-pigeon"' in text
-    assert "corkboard, pigeon" in text
+    assert "installed connector types: " in text and "corkboard, guestbook, pigeon" in text
 
 
 def test_invalid_connection_settings_name_the_field() -> None:

@@ -58,7 +58,7 @@ async def make(api: respx.Router) -> AsyncIterator[Any]:
 
 def outgoing(body: str = "Hello **network**", *, form: Form = Form.MESSAGE,
              reply_to: str | None = None, key: str = "passerelle-d1",
-             files: tuple[LocalFile, ...] = ()) -> Outgoing:
+             files: tuple[LocalFile, ...] = (), uncertain: bool = False) -> Outgoing:
     event = Event(
         kind=Kind.MESSAGE_CREATED,
         source=Ref(platform="whatsapp", connection="members", endpoint="circle/general",
@@ -67,7 +67,7 @@ def outgoing(body: str = "Hello **network**", *, form: Form = Form.MESSAGE,
                     avatar_url="https://example.org/ana.png"),
         occurred_at=NOW, body=body)
     return Outgoing(form=form, event=event, title=None, body=body, idempotency_key=key,
-                    reply_to=reply_to, files=files)
+                    reply_to=reply_to, files=files, uncertain=uncertain)
 
 
 def sent(route: respx.Route, index: int = -1) -> dict[str, Any]:
@@ -219,7 +219,7 @@ async def test_reply_goes_into_the_parents_thread(make: Any, api: respx.Router) 
 async def test_a_repeated_delivery_is_not_posted_twice(make: Any, api: respx.Router) -> None:
     connector = make()
     first = await connector.send(outgoing(), TARGET)
-    again = await connector.send(outgoing(), TARGET)
+    again = await connector.send(outgoing(uncertain=True), TARGET)  # the hub's retry
     assert first == again
     assert api["send"].call_count == 1
 
@@ -236,7 +236,8 @@ async def test_an_ambiguous_failure_is_reconciled_by_metadata(make: Any, api: re
          "ts": "1764149401.000500",
          "metadata": {"event_type": "passerelle_mirror",
                       "event_payload": {"idempotency_key": "passerelle-d1"}}}]})
-    receipt = await connector.send(outgoing(), TARGET)
+    # The hub retries a delivery whose attempt failed as uncertain.
+    receipt = await connector.send(outgoing(uncertain=True), TARGET)
     assert receipt.native_id == "C0123ABC/1764149401.000500"
     assert api["send"].call_count == 1
     assert form_of(api["poll"])["include_all_metadata"] == "true"
@@ -251,7 +252,8 @@ async def test_after_a_429_the_retry_posts_without_looking(make: Any, api: respx
     with pytest.raises(TransientError) as caught:
         await connector.send(outgoing(), TARGET)
     assert caught.value.retry_after == 3
-    assert (await connector.send(outgoing(), TARGET)).native_id == "C0123ABC/1.000002"
+    retried = await connector.send(outgoing(uncertain=True), TARGET)
+    assert retried.native_id == "C0123ABC/1.000002"
     assert not api["poll"].called
 
 
@@ -519,7 +521,8 @@ async def test_sends_are_remembered_across_a_restart_in_one_bounded_entry(
         receipt = await first.send(outgoing(key="before-restart"), TARGET)
         restarted = SlackConnector("lisbon-slack", settings(channel_interval_seconds=0.001),
                                    http, state)
-        assert await restarted.send(outgoing(key="before-restart"), TARGET) == receipt
+        assert await restarted.send(outgoing(key="before-restart", uncertain=True),
+                                    TARGET) == receipt
         assert api["send"].call_count == 1
         for index in range(520):
             api["send"].respond(json={"ok": True, "channel": "C0123ABC",
