@@ -42,6 +42,21 @@ class Network:
         data.update(overrides)
         return HubSettings(**data)
 
+    def beside(self, kind: str, address: str, peer: str = "east/chat/general") -> HubSettings:
+        """One bridge: `peer` (a pigeon) and `address` on a `kind` connection served by the
+        board platform, whatever that kind makes of it."""
+        connection = address.split("/", 1)[0]
+        peer_connection = peer.split("/", 1)[0]
+        return self.settings(
+            connections={
+                peer_connection: {"type": "pigeon", "token": "good-token",
+                                  "base_url": f"https://{peer_connection}.test"},
+                connection: {"type": kind, "token": "good-token",
+                             "base_url": "https://board.test"},
+            },
+            bridges={"b": {"translate": False, "endpoints": [{"at": peer}, {"at": address}]}},
+        )
+
     def start(self, settings: HubSettings | None = None) -> AbstractAsyncContextManager[Hub]:
         return Hub.start(settings or self.settings(), extra_plugins=PLUGINS,
                          transport=httpx.MockTransport(self.router.async_handler))

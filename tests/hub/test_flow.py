@@ -151,15 +151,7 @@ async def test_a_webhook_with_a_wrong_token_is_refused_and_stores_nothing(
 
 
 async def test_chat_message_becomes_a_titled_board_post(network: Network, fire: Any) -> None:
-    settings = network.settings(
-        connections={
-            "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
-            "board": {"type": "corkboard", "token": "good-token",
-                      "base_url": "https://board.test"},
-        },
-        bridges={"news": {"translate": False, "endpoints": [
-            {"at": "east/chat/general"}, {"at": "board/board/news"}]}},
-    )
+    settings = network.beside("corkboard", "board/board/news")
     async with network.start(settings) as hub:
         await fire(hub, "east", network.east.add("general", "Meeting moved\nIt is on Friday now."))
         await hub.settle()
@@ -170,11 +162,7 @@ async def test_chat_message_becomes_a_titled_board_post(network: Network, fire: 
 
 async def test_edits_to_a_platform_that_cannot_edit_end_quietly(network: Network,
                                                                 fire: Any) -> None:
-    settings = network.settings(connections={
-        "tablet": {"type": "stonetablet", "token": "good-token", "base_url": "https://board.test"},
-        "west": {"type": "pigeon", "token": "good-token", "base_url": "https://west.test"},
-    }, bridges={"carved": {"translate": False, "endpoints": [
-        {"at": "tablet/chat/wall"}, {"at": "west/chat/lobby"}]}})
+    settings = network.beside("stonetablet", "tablet/chat/wall", peer="west/chat/lobby")
     async with network.start(settings) as hub:
         item = network.west.add("lobby", "carve this")
         await fire(hub, "west", item)
@@ -191,11 +179,7 @@ async def test_edits_to_a_platform_that_cannot_edit_end_quietly(network: Network
 
 async def test_every_item_a_delivery_made_is_known_as_the_hubs(network: Network,
                                                                 fire: Any) -> None:
-    settings = network.settings(connections={
-        "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
-        "book": {"type": "scrapbook", "token": "good-token", "base_url": "https://board.test"},
-    }, bridges={"b": {"translate": False, "endpoints": [
-        {"at": "east/chat/general"}, {"at": "book/chat/page"}]}})
+    settings = network.beside("scrapbook", "book/chat/page")
     async with network.start(settings) as hub:
         await fire(hub, "east", network.east.add("general", "a picture"))
         await hub.settle()
@@ -208,11 +192,7 @@ async def test_every_item_a_delivery_made_is_known_as_the_hubs(network: Network,
 
 async def test_what_a_platform_cannot_do_ends_without_a_dead_letter(network: Network,
                                                                      fire: Any) -> None:
-    settings = network.settings(connections={
-        "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test"},
-        "guests": {"type": "guestbook", "token": "good-token", "base_url": "https://board.test"},
-    }, bridges={"b": {"translate": False, "endpoints": [
-        {"at": "east/chat/general"}, {"at": "guests/chat/book"}]}})
+    settings = network.beside("guestbook", "guests/chat/book")
     async with network.start(settings) as hub:
         item = network.east.add("general", "hello")
         await fire(hub, "east", item)
