@@ -103,7 +103,8 @@ class Hub:
                 from hub.sandbox.base import serve  # uvicorn in this loop
                 from hub.web import make_app
 
-                async with serve(make_app(hub), settings.web.port) as url:
+                async with serve(make_app(hub), settings.web.port,
+                                 settings.web.host) as url:
                     hub.url = url
                     yield hub
                     await worker.drain()
@@ -201,7 +202,10 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
             self._wake.clear()
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # the pump must outlive one bad tick; the next may succeed
+                log.exception("routing or delivery failed this time; trying again")
 
     async def stop_ticking(self) -> None:
         """Let no tick start again and wait for a running one to end (a clean stop never cuts

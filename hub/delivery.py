@@ -161,7 +161,7 @@ class DeliveryWorker:
     async def _deliver(self, delivery: Delivery) -> None:
         membership = self.network.endpoint(delivery.target)
         situation = await self.store.run(self.store.situation, delivery.event_seq,
-                                         delivery.target)
+                                         delivery.target, delivery.id)
         if situation is None or membership is None:
             raise PermanentError(f"{delivery.target} is no longer in any bridge")
         event, here = situation
@@ -181,7 +181,7 @@ class DeliveryWorker:
             reply_to = None
             hang_under = anchor(event, form)
             if hang_under is not None:
-                reply_to = _or_wait(await self._where(hang_under, delivery.target),
+                reply_to = _or_wait(await self._where(hang_under, delivery),
                                     delivery.target)
                 if reply_to is None and form is Form.REACTION:
                     await self._complete(delivery, None, ())  # its message never came here
@@ -191,9 +191,9 @@ class DeliveryWorker:
             await self._create(delivery, event, bridge, member, connector, target, form,
                                reply_to, here.origin)
             return
-        native_id = _or_wait(here, delivery.target)
         needed = Capability.DELETE if delivery.action is Action.DELETE else Capability.UPDATE
-        if native_id is None or needed not in connector.capabilities:
+        native_id = _or_wait(here, delivery.target) if needed in connector.capabilities else None
+        if native_id is None:
             # Nothing of it was ever mirrored here, or the platform cannot change what the hub
             # posted (its README says so): there is nothing to do, and nothing failed.
             await self._complete(delivery, None, ())
@@ -264,9 +264,9 @@ class DeliveryWorker:
             raise Deferred(f"{connector.connection} is paused by the platform", wait)
         await limiter.acquire()
 
-    async def _where(self, ref: Ref, target: str) -> Whereabouts:
+    async def _where(self, ref: Ref, delivery: Delivery) -> Whereabouts:
         return await self.store.run(self.store.whereabouts, ref.connection, ref.endpoint,
-                                    ref.native_id, target)
+                                    ref.native_id, delivery.target, delivery.id)
 
     async def _complete(self, delivery: Delivery, native_id: str | None,
                         links: tuple[Link, ...]) -> None:

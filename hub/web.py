@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -44,6 +45,13 @@ async def _read_capped(request: Request, cap: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def make_app(hub: Hub) -> Starlette:
@@ -109,7 +117,11 @@ def make_app(hub: Hub) -> Starlette:
     def authorised(request: Request) -> bool:
         token = hub.settings.web.admin_token
         if token is None:
-            return True
+            # Without a token the event stream is only for this machine: a request through a
+            # proxy (which the platforms' webhooks need) would publish every message.
+            forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+            host = request.client.host if request.client else ""
+            return not forwarded and _is_loopback(host)
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
         return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 

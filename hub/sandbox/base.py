@@ -160,9 +160,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 @contextlib.asynccontextmanager
-async def serve(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
-    """Serve an ASGI app on loopback in this event loop; yields its base URL."""
-    config = uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning",
+async def serve(app: ASGIApp, port: int = 0, host: str = LOOPBACK) -> AsyncIterator[str]:
+    """Serve an ASGI app in this event loop (on loopback unless told); yields its base URL."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                             lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -172,7 +172,9 @@ async def serve(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
         await asyncio.sleep(0.01)
     bound = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://{LOOPBACK}:{bound}"
+        # Listening on every address, the hub is still reached here through loopback.
+        wildcard = host in ("0.0.0.0", "::")  # noqa: S104 - naming it, not binding to it
+        yield f"http://{LOOPBACK if wildcard else host}:{bound}"
     finally:
         server.should_exit = True
         await task

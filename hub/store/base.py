@@ -7,6 +7,7 @@ Methods are synchronous and each is one transaction; async code calls them throu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Sequence
@@ -15,7 +16,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from hub.errors import StoreError
 from hub.store.migrations import migrate
 
 P = ParamSpec("P")
@@ -45,9 +48,14 @@ class StoreBase:
         self.engine.dispose()
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a store method off the event loop."""
+        """Run a store method off the event loop. A database failure comes back as StoreError
+        naming only its kind: the driver's text may quote message bodies."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor,
+                                              functools.partial(fn, *args, **kwargs))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the store failed: {type(exc).__name__}") from exc
 
     def _tx(self) -> Any:
         return self.engine.begin()
@@ -72,15 +80,30 @@ class StoreBase:
             if self._lock_connection is None:
                 self._lock_connection = self.engine.connect().execution_options(
                     isolation_level="AUTOCOMMIT")
-            return bool(self._lock_connection.execute(
-                text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar())
+            try:
+                return bool(self._lock_connection.execute(
+                    text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar())
+            except DBAPIError:
+                # A dropped connection took its locks with it; the next call opens a new one.
+                self._forget_lock_connection()
+                raise
 
     def unlock(self, key: str) -> None:
         if not self.is_postgres or self._lock_connection is None:
             return
         with self._lock_guard:
-            self._lock_connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"),
-                                          {"key": key})
+            try:
+                self._lock_connection.execute(
+                    text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+            except DBAPIError:
+                self._forget_lock_connection()
+                raise
+
+    def _forget_lock_connection(self) -> None:
+        connection, self._lock_connection = self._lock_connection, None
+        if connection is not None:
+            with contextlib.suppress(DBAPIError):
+                connection.close()
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

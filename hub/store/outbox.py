@@ -116,7 +116,9 @@ class Outbox(StoreBase):
             result = conn.execute(
                 update(t.deliveries).where(condition)
                 .values(status=PENDING, attempts=0, age_from=now, next_attempt_at=now,
-                        claimed_until=0.0, finished_at=None, parked=False, unsettled=False)
+                        # A dead delivery may have reached the platform on some attempt: the
+                        # replay must look before it makes the item again.
+                        claimed_until=0.0, finished_at=None, parked=False, unsettled=True)
             )
         return int(result.rowcount)
 
@@ -157,14 +159,16 @@ class Outbox(StoreBase):
 
     # -- links --------------------------------------------------------------------------
 
-    def whereabouts(self, connection: str, endpoint: str, native_id: str, target: str
-                    ) -> Whereabouts:
+    def whereabouts(self, connection: str, endpoint: str, native_id: str, target: str,
+                    asking: int | None = None) -> Whereabouts:
         """Whether an item is the hub's own copy, what it mirrors, and what stands for it on
-        `target` ("connection/kind/id"), or whether that is still on its way: one read."""
+        `target` ("connection/kind/id"), or whether its creation there is still on its way
+        (not counting the delivery `asking`, which must never wait for itself): one read."""
         with self.engine.connect() as conn:
-            return self._whereabouts(conn, connection, endpoint, native_id, target)
+            return self._whereabouts(conn, connection, endpoint, native_id, target, asking)
 
-    def situation(self, event_seq: int, target: str) -> tuple[Event, Whereabouts] | None:
+    def situation(self, event_seq: int, target: str, asking: int | None = None
+                  ) -> tuple[Event, Whereabouts] | None:
         """A delivery's event and where its item stands on the target, in one read."""
         with self.engine.connect() as conn:
             body = conn.execute(
@@ -175,10 +179,10 @@ class Outbox(StoreBase):
             event = Event.model_validate_json(body)
             source = event.source
             return event, self._whereabouts(conn, source.connection, source.endpoint,
-                                            source.native_id, target)
+                                            source.native_id, target, asking)
 
     def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,
-                     target: str) -> Whereabouts:
+                     target: str, asking: int | None) -> Whereabouts:
         l, e, d = t.links, t.events, t.deliveries  # noqa: E741
         target_connection, target_endpoint = target.split("/", 1)
         link = conn.execute(select(l.c.origin_connection, l.c.origin_endpoint,
@@ -197,7 +201,8 @@ class Outbox(StoreBase):
         pending = on_target is None and conn.execute(
             select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
                 e.c.connection == origin[0], e.c.native_id == origin[2],
-                d.c.target == target, d.c.status == PENDING).limit(1)).first() is not None
+                d.c.target == target, d.c.status == PENDING, d.c.action == Action.CREATE.value,
+                d.c.id != (asking if asking is not None else -1)).limit(1)).first() is not None
         return Whereabouts(origin, link is not None, on_target, pending)
 
 

@@ -203,3 +203,16 @@ async def test_what_a_platform_cannot_do_ends_without_a_dead_letter(network: Net
         await fire(hub, "east", item, kind="message.deleted")
         await hub.settle()
     assert network.board.items == {}  # the delete, which it can do, was done
+
+
+async def test_an_edit_of_an_item_never_mirrored_does_not_wait_for_itself(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        # Posted before the bridge existed: only its edit and its deletion come through.
+        item = network.east.add("general", "old news")
+        await fire(hub, "east", {**item, "text": "old news, edited"}, kind="message.updated",
+                   rev="2")
+        await fire(hub, "east", item, kind="message.deleted")
+        await hub.settle(within=10)
+        assert [d.status for d in hub.store.deliveries()] == ["done", "done"]
+    assert network.west.items == {}

@@ -7,7 +7,10 @@ import json
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.exc import OperationalError
 
+from hub.errors import StoreError
 from tests.hub.conftest import Network
 
 
@@ -105,3 +108,50 @@ async def test_webhooks_are_acknowledged_after_the_commit(network: Network, fire
                                            for n in range(20)))
         assert all(r.status_code == 200 for r in responses)
         assert hub.store.last_seq() == 20
+
+
+async def test_without_a_token_the_api_is_for_this_machine_only(network: Network) -> None:
+    async with network.start() as hub, httpx.AsyncClient() as client:
+        local = await client.get(f"{hub.url}/api/events")
+        proxied = await client.get(f"{hub.url}/api/events",
+                                   headers={"X-Forwarded-For": "203.0.113.7"})
+    assert (local.status_code, proxied.status_code) == (200, 401)
+
+
+async def test_a_failing_store_answers_503_so_the_platform_retries(
+        network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with network.start() as hub, httpx.AsyncClient() as client:
+        def broken(*args: object, **kwargs: object) -> None:
+            raise OperationalError("INSERT …", {"body": "private words"}, Exception("locked"))
+
+        monkeypatch.setattr(hub.store, "append", broken)
+        response = await client.post(
+            f"{hub.url}/webhooks/east", headers={"x-fake-token": "good-token"},
+            json={"item": network.east.add("general", "private words"), "kind": "message.created"})
+    assert response.status_code == 503
+
+
+async def test_the_pump_outlives_a_failing_tick(network: Network, fire: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    async with network.start() as hub:
+        real_route = hub.route
+        failures = iter([True])
+
+        async def flaky() -> int:
+            if next(failures, False):
+                raise StoreError("the store failed: OperationalError")
+            return await real_route()
+
+        monkeypatch.setattr(hub, "route", flaky)
+        pump = asyncio.create_task(hub.run_pump(600))
+        try:
+            await fire(hub, "east", network.east.add("general", "first try fails"))
+            await asyncio.sleep(0.2)
+            await fire(hub, "east", network.east.add("general", "then it works"))
+            for _ in range(100):
+                if len(network.west.items) == 2:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            pump.cancel()
+    assert len(network.west.items) == 2
