@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 Localise = Callable[[str, str | None, Bridge, BridgeEndpoint], Awaitable[str]]
 WAIT_FOR_PARENT = 1.0  # seconds between looks for a parent still on its way
 LONG_PAUSE = 1.0  # a connection paused longer than this releases the row instead of sleeping
+LEASE_SHARE = 0.9  # of its lease an attempt may use, leaving time to record how it ended
 
 
 class Deferred(Exception):
@@ -122,7 +123,14 @@ class DeliveryWorker:
 
     async def _attempt(self, delivery: Delivery) -> str:
         try:
-            await self._deliver(delivery)
+            # An attempt may not outlive its lease: past it another worker could take the row
+            # and make the item a second time.
+            async with asyncio.timeout(self.lease * LEASE_SHARE):
+                await self._deliver(delivery)
+        except TimeoutError:
+            return await self._failed(delivery, TransientError(
+                f"the attempt took longer than {self.lease * LEASE_SHARE:.0f} s of its "
+                f"{self.lease:.0f} s lease; raise [delivery] lease_seconds for large files"))
         except Deferred as wait:
             await self.store.run(self.store.reschedule, delivery.id, self.clock() + wait.delay,
                                  str(wait), count_attempt=False, park=wait.park)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.connector import Outgoing, Receipt, Target
 from hub.store import DEAD
 from tests.hub.conftest import Network
+from tests.hub.fakes import Pigeon
 
 
 async def test_message_flows_from_one_platform_to_the_other(network: Network, fire: Any) -> None:
@@ -216,3 +220,24 @@ async def test_an_edit_of_an_item_never_mirrored_does_not_wait_for_itself(
         await hub.settle(within=10)
         assert [d.status for d in hub.store.deliveries()] == ["done", "done"]
     assert network.west.items == {}
+
+
+async def test_an_attempt_never_outlives_its_lease(network: Network, fire: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = network.settings(delivery={"lease_seconds": 0.5, "max_attempts": 2,
+                                          "backoff_base_seconds": 0.05})
+    async with network.start(settings) as hub:
+        real_send = Pigeon.send
+        slow = iter([True])
+
+        async def send(self: Pigeon, outgoing: Outgoing, target: Target) -> Receipt:
+            if next(slow, False):
+                await asyncio.sleep(30)  # a platform hanging on the first attempt
+            return await real_send(self, outgoing, target)
+
+        monkeypatch.setattr(Pigeon, "send", send)
+        await fire(hub, "east", network.east.add("general", "patience"))
+        await hub.settle(within=10)
+        [delivery] = hub.store.deliveries()
+    assert delivery.status == "done"
+    assert [i["text"] for i in network.west.items.values()] == ["patience"]
