@@ -166,7 +166,7 @@ class Hub:
     async def route(self) -> int:
         """Plan deliveries for every new event; returns how many events were read."""
         bridges = self.network.bridges
-        own = self.network.own_identities()
+        own = self.network.own_identities
         total = 0
         while True:
             count = await self.store.run(

@@ -66,7 +66,7 @@ class DeliveryWorker:
                  localise: Localise | None = None,
                  localise_title: Localise | None = None,
                  on_settled: Callable[[Settled], None] | None = None,
-                 ingest: Callable[[list[Event]], Awaitable[object]] | None = None,
+                 ingest: Callable[[list[Event]], Awaitable[object]],
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.network = network
@@ -317,10 +317,7 @@ class DeliveryWorker:
             actor=Actor(platform=connector.name, native_id="passerelle", name="Passerelle"),
             occurred_at=event.occurred_at, body=notice, language=None,
         )
-        if self.ingest is not None:
-            await self.ingest([notice_event])  # named, announced and routed like any event
-        else:
-            await self.store.run(self.store.append, [notice_event])
+        await self.ingest([notice_event])  # named, announced and routed like any event
 
 
 def _or_wait(here: Whereabouts, target: str) -> str | None:

@@ -7,7 +7,7 @@ each naming the culprit and the fix.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -35,6 +35,17 @@ class Network:
 
     connectors: dict[str, Connector]
     bridges: tuple[Bridge, ...]
+    # Looked up for every stored event and every delivery: derived once, here.
+    memberships: dict[str, tuple[Bridge, BridgeEndpoint]] = field(init=False)
+    own_identities: dict[str, frozenset[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.memberships = {}
+        for bridge in self.bridges:
+            for member in bridge.endpoints:
+                self.memberships.setdefault(str(member.address), (bridge, member))
+        self.own_identities = {name: frozenset(c.settings.own_identities)
+                               for name, c in self.connectors.items()}
 
     @classmethod
     def build(cls, settings: HubSettings, registry: Registry, http: httpx.AsyncClient,
@@ -62,14 +73,7 @@ class Network:
 
     def endpoint(self, address: str) -> tuple[Bridge, BridgeEndpoint] | None:
         """The first bridge membership of an endpoint (its language and options)."""
-        for bridge in self.bridges:
-            for member in bridge.endpoints:
-                if str(member.address) == address:
-                    return bridge, member
-        return None
-
-    def own_identities(self) -> dict[str, frozenset[str]]:
-        return {name: frozenset(c.settings.own_identities) for name, c in self.connectors.items()}
+        return self.memberships.get(address)
 
     def polled_endpoints(self) -> list[Address]:
         """Feeding endpoints whose connector polls, each once."""

@@ -123,23 +123,23 @@ class SlackClient:
 
     async def history(self, channel: str, *, oldest: str | None, cursor: str | None,
                       limit: int) -> dict[str, Any]:
-        form = {"channel": channel, "limit": str(limit), "include_all_metadata": "true"}
-        if oldest:
-            form["oldest"] = oldest
-        if cursor:
-            form["cursor"] = cursor
-        body, _ = await self.call("conversations.history", form=form)
-        return body
+        return await self._page("conversations.history", {"channel": channel},
+                                oldest=oldest, cursor=cursor, limit=limit)
 
     async def replies(self, channel: str, ts: str, *, oldest: str | None,
                       limit: int, cursor: str | None = None) -> dict[str, Any]:
-        form = {"channel": channel, "ts": ts, "limit": str(limit),
-                "include_all_metadata": "true"}
+        return await self._page("conversations.replies", {"channel": channel, "ts": ts},
+                                oldest=oldest, cursor=cursor, limit=limit)
+
+    async def _page(self, method: str, form: dict[str, str], *, oldest: str | None,
+                    cursor: str | None, limit: int) -> dict[str, Any]:
+        """One page of a conversation method, metadata included (it marks the hub's posts)."""
+        form = {**form, "limit": str(limit), "include_all_metadata": "true"}
         if oldest:
             form["oldest"] = oldest
         if cursor:
             form["cursor"] = cursor
-        body, _ = await self.call("conversations.replies", form=form)
+        body, _ = await self.call(method, form=form)
         return body
 
     async def user_info(self, user: str) -> dict[str, Any]:
