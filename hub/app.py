@@ -107,10 +107,10 @@ class Hub:
                                  settings.web.host) as url:
                     hub.url = url
                     yield hub
-                    await worker.drain()
+                    await hub.stop_delivering()
             else:
                 yield hub
-                await worker.drain()
+                await hub.stop_delivering()
         finally:
             if translation is not None:
                 await translation.aclose()
@@ -213,6 +213,11 @@ class Hub:
         self._stopped = True
         async with self._ticking:
             pass
+
+    async def stop_delivering(self) -> None:
+        """Start nothing more and let what runs finish."""
+        self.worker.claiming = False
+        await self.worker.drain()
 
     async def poll(self, address: Address) -> int:
         """Poll one endpoint from its stored cursor; -1 if it failed, 0 if another process

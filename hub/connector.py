@@ -129,10 +129,12 @@ class Outgoing:
     reply_to: str | None = None
     files: tuple[LocalFile, ...] = ()
     source_label: str = ""  # the source platform as people write it ("WhatsApp")
-    # An earlier attempt of this very delivery died half-way (the hub was killed): the
-    # platform may hold the item already. A connector that can look (by idempotency_key, or
-    # by what it noted before sending) should adopt it instead of making a second one.
+    # An earlier attempt of this very delivery died half-way (the hub was killed) or failed:
+    # the platform may hold the item already, made no earlier than `since` (when the first
+    # attempt began). A connector that can look (by idempotency_key, or among what it made
+    # since then) should adopt it instead of making a second one.
     uncertain: bool = False
+    since: datetime | None = None
 
     @property
     def author(self) -> str:
@@ -208,13 +210,18 @@ class Inbound:
 
 
 class StateBox(Protocol):
-    """Small durable memory of one connection (tokens, webhook ids); backed by the store."""
+    """Small durable memory of one connection (tokens, webhook ids); backed by the store.
+
+    Written during a delivery, a value is committed with the attempt's end (done or failed),
+    and lost with it if the hub dies first; the retry is then `uncertain`. `now=True` makes a
+    write durable before the call returns: a note that must survive the attempt's crash.
+    """
 
     async def get(self, key: str) -> str | None: ...
 
-    async def set(self, key: str, value: str) -> None: ...
+    async def set(self, key: str, value: str, *, now: bool = False) -> None: ...
 
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: str, *, now: bool = False) -> None: ...
 
 
 class MemoryStateBox:
@@ -226,10 +233,10 @@ class MemoryStateBox:
     async def get(self, key: str) -> str | None:
         return self.values.get(key)
 
-    async def set(self, key: str, value: str) -> None:
+    async def set(self, key: str, value: str, *, now: bool = False) -> None:
         self.values[key] = value
 
-    async def delete(self, key: str) -> None:
+    async def delete(self, key: str, *, now: bool = False) -> None:
         self.values.pop(key, None)
 
 

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from hub.connector import (
     Action,
@@ -31,6 +32,7 @@ from hub.network import Network
 from hub.router import Bridge, BridgeEndpoint, anchor
 from hub.store import Delivery, Link, Store
 from hub.store.records import Completion, Whereabouts
+from hub.store.statebox import HeldWrites, held_writes, holding_writes
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class DeliveryWorker:
         self._failing: set[str] = set()  # connections whose last failure needed an admin
         self._completions: list[tuple[Completion, asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
+        self.claiming = True  # False once the hub stops: what runs finishes, nothing starts
 
     @property
     def busy(self) -> bool:
@@ -95,15 +98,18 @@ class DeliveryWorker:
     async def pump(self) -> int:
         """Claim what is due (within free concurrency) and start delivering it."""
         room = self.concurrency - len(self._inflight)
-        if room <= 0:
+        if room <= 0 or not self.claiming:
             return 0
         claimed = await self.store.run(self.store.claim, self.clock(), min(room, self.batch),
                                        self.lease)
+        self._start(claimed)
+        return len(claimed)
+
+    def _start(self, claimed: Sequence[Delivery]) -> None:
         for delivery in claimed:
             task = asyncio.create_task(self._run(delivery), name=f"delivery-{delivery.id}")
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
-        return len(claimed)
 
     async def drain(self) -> None:
         """Wait for every started delivery to finish."""
@@ -112,12 +118,14 @@ class DeliveryWorker:
 
     async def _run(self, delivery: Delivery) -> None:
         target_connection = Address.parse(delivery.target).connection
-        try:
-            outcome = await self._attempt(delivery)
-        except Exception:  # a fault of ours must not kill the worker, nor lose the row
-            log.exception("delivery %s to %s crashed; it will be retried", delivery.id,
-                          delivery.target)
-            outcome = await self._failed(delivery, TransientError("internal error (see log)"))
+        with holding_writes():  # what connectors note while delivering goes with its end
+            try:
+                outcome = await self._attempt(delivery)
+            except Exception:  # a fault of ours must not kill the worker, nor lose the row
+                log.exception("delivery %s to %s crashed; it will be retried", delivery.id,
+                              delivery.target)
+                outcome = await self._failed(delivery,
+                                             TransientError("internal error (see log)"))
         if self.on_settled is not None:
             self.on_settled(Settled(outcome, target_connection))
 
@@ -132,8 +140,9 @@ class DeliveryWorker:
                 f"the attempt took longer than {self.lease * LEASE_SHARE:.0f} s of its "
                 f"{self.lease:.0f} s lease; raise [delivery] lease_seconds for large files"))
         except Deferred as wait:
-            await self.store.run(self.store.reschedule, delivery.id, self.clock() + wait.delay,
-                                 str(wait), count_attempt=False, park=wait.park)
+            await self._end(self.store.reschedule, delivery.id,
+                          self.clock() + wait.delay, str(wait), count_attempt=False,
+                          park=wait.park)
             return "deferred"
         except NotSupported as exc:
             log.info("delivery %s to %s has nothing to do: %s", delivery.id, delivery.target,
@@ -158,21 +167,25 @@ class DeliveryWorker:
                                                                      now - delivery.age_from):
             log.warning("delivery %s to %s is dead after %d attempt(s): %s", delivery.id,
                         delivery.target, attempts, reason)
-            await self.store.run(self.store.bury, delivery.id, now, reason)
+            await self._end(self.store.bury, delivery.id, now, reason)
             return "dead"
         delay = self.policy.delay(attempts, exc.retry_after)
         log.info("delivery %s to %s failed (%s); retry %d in %.1fs", delivery.id,
                  delivery.target, reason, attempts, delay)
-        await self.store.run(self.store.reschedule, delivery.id, now + delay, reason)
+        await self._end(self.store.reschedule, delivery.id, now + delay, reason)
         return "retry"
+
+    async def _end(self, end: Callable[..., None], *args: object, **kwargs: object) -> None:
+        """End an attempt as rescheduled or dead, committing what it wrote in StateBoxes."""
+        held = held_writes()
+        state = held.seal() if held is not None else ()
+        await _settling(self.store.run(end, *args, state=state, **kwargs), held)
 
     async def _deliver(self, delivery: Delivery) -> None:
         membership = self.network.endpoint(delivery.target)
-        situation = await self.store.run(self.store.situation, delivery.event_seq,
-                                         delivery.target, delivery.id)
-        if situation is None or membership is None:
+        event, here = delivery.event, delivery.here
+        if event is None or here is None or membership is None:
             raise PermanentError(f"{delivery.target} is no longer in any bridge")
-        event, here = situation
         bridge, member = membership
         connector = self.network.connector(member.address.connection)
         # A copy the hub made is never mirrored, even if it was routed before its link existed.
@@ -246,9 +259,12 @@ class DeliveryWorker:
             title = first_line(body) or event.actor.name
         source = self.network.connectors.get(event.source.connection)
         label = (source.display_name or source.name.capitalize()) if source else ""
+        since = (datetime.fromtimestamp(delivery.attempted_at, UTC)
+                 if delivery.uncertain and delivery.attempted_at is not None else None)
         return Outgoing(form=form, event=event, title=title, body=body,
                         idempotency_key=f"passerelle-{delivery.id}", reply_to=reply_to,
-                        files=files, source_label=label, uncertain=delivery.uncertain)
+                        files=files, source_label=label, uncertain=delivery.uncertain,
+                        since=since)
 
     async def _download(self, event: Event, target: Connector) -> tuple[LocalFile, ...]:
         if not event.attachments or Capability.UPLOAD not in target.capabilities:
@@ -278,14 +294,17 @@ class DeliveryWorker:
 
     async def _complete(self, delivery: Delivery, native_id: str | None,
                         links: tuple[Link, ...]) -> None:
-        """Record a delivery done; returns once committed. Completions that arrive while a
-        commit is under way go together in the next one (group commit): a burst of deliveries
-        costs a few transactions, not one each."""
+        """Record a delivery done, with what its attempt wrote in StateBoxes; returns once
+        committed. Completions go to the store together, in the transaction that claims what
+        follows them (group commit): a burst of deliveries costs a few transactions, and the
+        next item of a conversation starts without waiting for a tick."""
+        held = held_writes()
+        state = held.seal() if held is not None else ()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._completions.append((Completion(delivery.id, native_id, links), done))
+        self._completions.append((Completion(delivery.id, native_id, links, state), done))
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_completions())
-        await done
+        await _settling(done, held)
         connection = Address.parse(delivery.target).connection
         if connection in self._failing:
             self._failing.discard(connection)
@@ -295,15 +314,19 @@ class DeliveryWorker:
     async def _commit_completions(self) -> None:
         while self._completions:
             batch, self._completions = self._completions, []
+            # The finished deliveries' slots are free once this commits.
+            room = self.concurrency - len(self._inflight) + len(batch) if self.claiming else 0
             try:
-                await self.store.run(self.store.complete_many, [c for c, _ in batch],
-                                     self.clock())
+                claimed = await self.store.run(self.store.claim, self.clock(),
+                                               max(0, min(room, self.batch)), self.lease,
+                                               [c for c, _ in batch])
             except Exception as exc:  # each waiting delivery learns it, and retries
                 for _, done in batch:
                     done.set_exception(exc)
                 continue
             for _, done in batch:
                 done.set_result(None)
+            self._start(claimed)
 
     async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
                            native_id: str, notice: str) -> None:
@@ -318,6 +341,18 @@ class DeliveryWorker:
             occurred_at=event.occurred_at, body=notice, language=None,
         )
         await self.ingest([notice_event])  # named, announced and routed like any event
+
+
+async def _settling(commit: Awaitable[None], held: HeldWrites | None) -> None:
+    """Wait for the transaction that ends an attempt; its held writes follow its fate."""
+    try:
+        await commit
+    except BaseException:
+        if held is not None:
+            held.abandoned()
+        raise
+    if held is not None:
+        held.committed()
 
 
 def _or_wait(here: Whereabouts, target: str) -> str | None:

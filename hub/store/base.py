@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
@@ -19,7 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hub.errors import StoreError
+from hub.store import schema as t
 from hub.store.migrations import migrate
+from hub.store.records import StateWrite
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,6 +70,19 @@ class StoreBase:
              values: dict[str, Any]) -> None:
         statement = self._insert(table).values(**dict(zip(keys, key_values, strict=True)), **values)
         conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values))
+
+    def _write_state(self, conn: Connection, writes: Sequence[StateWrite]) -> None:
+        """Connections' StateBox values, put or (when None) deleted, in the caller's
+        transaction."""
+        c = t.connection_state.c
+        for write in writes:
+            if write.value is None:
+                conn.execute(t.connection_state.delete().where(
+                    c.connection == write.connection, c.key == write.key))
+            else:
+                self._put(conn, t.connection_state, ("connection", "key"),
+                          (write.connection, write.key),
+                          {"value": write.value, "updated_at": time.time()})
 
     def try_lock(self, key: str) -> bool:
         """Take a named lock shared by every process on this database, if it is free.

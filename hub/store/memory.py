@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from hub.store import schema as t
 from hub.store.base import StoreBase
-from hub.store.records import Member
+from hub.store.records import Member, StateWrite
 
 
 class Memories(StoreBase):
@@ -20,15 +21,15 @@ class Memories(StoreBase):
             ).scalar_one_or_none()
 
     def state_set(self, connection: str, key: str, value: str) -> None:
-        with self._tx() as conn:
-            self._put(conn, t.connection_state, ("connection", "key"), (connection, key),
-                      {"value": value, "updated_at": time.time()})
+        self.state_write([StateWrite(connection, key, value)])
 
     def state_delete(self, connection: str, key: str) -> None:
-        c = t.connection_state.c
+        self.state_write([StateWrite(connection, key, None)])
+
+    def state_write(self, writes: Sequence[StateWrite]) -> None:
+        """Several StateBox values put or deleted in one transaction."""
         with self._tx() as conn:
-            conn.execute(t.connection_state.delete().where(c.connection == connection,
-                                                           c.key == key))
+            self._write_state(conn, writes)
 
     def states(self) -> dict[str, dict[str, str]]:
         """Every connection's memory, for `passerelle status` (callers hide secrets)."""

@@ -6,15 +6,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.errors import StoreError
 from hub.store.schema import metadata, schema_version
 
 Step = Callable[[Connection], None]
 
+
+
+def _attempted_at(conn: Connection) -> None:
+    """Version 2: deliveries remember when their first attempt began."""
+    conn.execute(text("ALTER TABLE deliveries ADD COLUMN attempted_at FLOAT"))
+
+
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.
-STEPS: list[Step] = []
+STEPS: list[Step] = [_attempted_at]
 CURRENT = 1 + len(STEPS)
 
 

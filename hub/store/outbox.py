@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, select, update
@@ -11,13 +12,18 @@ from hub.connector import Action, Form
 from hub.events import Event
 from hub.store import schema as t
 from hub.store.base import DEAD, DONE, PENDING, StoreBase
-from hub.store.records import Completion, Delivery, Link, Whereabouts
+from hub.store.records import Completion, Delivery, Link, StateWrite, Whereabouts
 
 
 class Outbox(StoreBase):
-    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
+    def claim(self, now: float, limit: int, lease: float,
+              finished: Sequence[Completion] = ()) -> list[Delivery]:
         """Take due deliveries, at most one per ordering key (the oldest pending one), and
-        lease them so no other worker takes them until `now + lease`."""
+        lease them so no other worker takes them until `now + lease`; each comes with its
+        event and where its item stands on the target.
+
+        `finished` deliveries are completed first, in the same transaction: a worker hands
+        back what it did and takes what follows (their successors included) in one commit."""
         d, earlier = t.deliveries, t.deliveries.alias("earlier")
         query = (
             select(d)
@@ -38,13 +44,28 @@ class Outbox(StoreBase):
         if self.is_postgres:
             query = query.with_for_update(skip_locked=True, of=d)
         with self._tx() as conn:
-            rows = conn.execute(query).all()
+            self._complete(conn, finished, now)
+            rows = conn.execute(query).all() if limit > 0 else []
             if rows:
                 conn.execute(
                     update(d).where(d.c.id.in_([row.id for row in rows]))
-                    .values(claimed_until=now + lease, unsettled=True)
+                    .values(claimed_until=now + lease, unsettled=True,
+                            attempted_at=func.coalesce(d.c.attempted_at, now))
                 )
-        return [_delivery(row) for row in rows]
+            return [self._situated(conn, _delivery(row)) for row in rows]
+
+    def _situated(self, conn: Connection, delivery: Delivery) -> Delivery:
+        """The delivery with its event and the whereabouts of its item on the target."""
+        body = conn.execute(
+            select(t.events.c.body).where(t.events.c.seq == delivery.event_seq)
+        ).scalar_one_or_none()
+        if body is None:
+            return delivery
+        event = Event.model_validate_json(body)
+        source = event.source
+        here = self._whereabouts(conn, source.connection, source.endpoint, source.native_id,
+                                 delivery.target, delivery.id)
+        return replace(delivery, event=event, here=here)
 
     def release_claims(self) -> int:
         """Forget every lease; only for a single-process store at start, after a crash."""
@@ -59,40 +80,47 @@ class Outbox(StoreBase):
     def complete(
         self, delivery_id: int, now: float, native_id: str | None, links: Sequence[Link] = ()
     ) -> None:
-        """Mark a delivery done and record what it made, atomically (echo suppression)."""
-        self.complete_many([Completion(delivery_id, native_id, tuple(links))], now)
-
-    def complete_many(self, completions: Sequence[Completion], now: float) -> None:
-        """Several `complete`s in one transaction: one commit for a burst of deliveries."""
+        """Mark a delivery done and record what it made, atomically (echo suppression).
+        A worker hands its completions to `claim` instead."""
         with self._tx() as conn:
-            for done in completions:
-                for link in done.links:
-                    conn.execute(
-                        self._insert(t.links)
-                        .values(**_link_row(link), delivery_id=done.delivery_id, created_at=now)
-                        .on_conflict_do_nothing()
-                    )
+            self._complete(conn, [Completion(delivery_id, native_id, tuple(links))], now)
+
+    def _complete(self, conn: Connection, completions: Sequence[Completion], now: float
+                  ) -> None:
+        for done in completions:
+            for link in done.links:
                 conn.execute(
-                    update(t.deliveries).where(t.deliveries.c.id == done.delivery_id)
-                    .values(status=DONE, finished_at=now, native_id=done.native_id,
-                            claimed_until=0.0, last_error=None, parked=False, unsettled=False)
+                    self._insert(t.links)
+                    .values(**_link_row(link), delivery_id=done.delivery_id, created_at=now)
+                    .on_conflict_do_nothing()
                 )
+            self._write_state(conn, done.state)
+            conn.execute(
+                update(t.deliveries).where(t.deliveries.c.id == done.delivery_id)
+                .values(status=DONE, finished_at=now, native_id=done.native_id,
+                        claimed_until=0.0, last_error=None, parked=False, unsettled=False)
+            )
 
     def reschedule(self, delivery_id: int, at: float, error: str, *,
-                   count_attempt: bool = True, park: bool = False) -> None:
+                   count_attempt: bool = True, park: bool = False,
+                   state: Sequence[StateWrite] = ()) -> None:
         """Try again at `at`. A failure counts an attempt and keeps its place in the order;
-        a parked row (waiting for its parent) lets later rows of its order pass meanwhile."""
+        a parked row (waiting for its parent) lets later rows of its order pass meanwhile.
+        `state` is what the attempt wrote in StateBoxes, kept for the next one."""
         values: dict[str, Any] = {"next_attempt_at": at, "claimed_until": 0.0,
                                   "last_error": error, "parked": park, "unsettled": False}
         if count_attempt:
             values["attempts"] = t.deliveries.c.attempts + 1
         with self._tx() as conn:
+            self._write_state(conn, state)
             conn.execute(update(t.deliveries).where(t.deliveries.c.id == delivery_id)
                          .values(**values))
 
-    def bury(self, delivery_id: int, now: float, error: str) -> None:
-        """Move a delivery to the dead letters."""
+    def bury(self, delivery_id: int, now: float, error: str,
+             state: Sequence[StateWrite] = ()) -> None:
+        """Move a delivery to the dead letters (with what its attempt wrote in StateBoxes)."""
         with self._tx() as conn:
+            self._write_state(conn, state)
             conn.execute(
                 update(t.deliveries).where(t.deliveries.c.id == delivery_id)
                 .values(status=DEAD, finished_at=now, claimed_until=0.0, last_error=error,
@@ -167,20 +195,6 @@ class Outbox(StoreBase):
         with self.engine.connect() as conn:
             return self._whereabouts(conn, connection, endpoint, native_id, target, asking)
 
-    def situation(self, event_seq: int, target: str, asking: int | None = None
-                  ) -> tuple[Event, Whereabouts] | None:
-        """A delivery's event and where its item stands on the target, in one read."""
-        with self.engine.connect() as conn:
-            body = conn.execute(
-                select(t.events.c.body).where(t.events.c.seq == event_seq)
-            ).scalar_one_or_none()
-            if body is None:
-                return None
-            event = Event.model_validate_json(body)
-            source = event.source
-            return event, self._whereabouts(conn, source.connection, source.endpoint,
-                                            source.native_id, target, asking)
-
     def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,
                      target: str, asking: int | None) -> Whereabouts:
         l, e, d = t.links, t.events, t.deliveries  # noqa: E741
@@ -213,7 +227,7 @@ def _delivery(row: Any) -> Delivery:
         status=row.status, attempts=row.attempts, created_at=row.created_at,
         age_from=row.age_from, next_attempt_at=row.next_attempt_at,
         last_error=row.last_error, native_id=row.native_id,
-        uncertain=bool(row.unsettled) or row.attempts > 0,
+        uncertain=bool(row.unsettled) or row.attempts > 0, attempted_at=row.attempted_at,
     )
 
 

@@ -47,8 +47,13 @@ class Delivery:
     last_error: str | None
     native_id: str | None
     # An earlier attempt died half-way or failed (perhaps after the platform acted, its answer
-    # lost): the item may exist already.
+    # lost): the item may exist already, made no earlier than `attempted_at`.
     uncertain: bool = False
+    attempted_at: float | None = None
+    # Read with the claim: what the delivery carries, and where its item stands on the target
+    # (None outside a claim, or when the event is gone).
+    event: Event | None = None
+    here: Whereabouts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +70,24 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class StateWrite:
+    """A value a connector put in its StateBox (None: deleted), to commit with the attempt
+    that wrote it."""
+
+    connection: str
+    key: str
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
-    """A delivery done: what it made (its native id) and the links that say so."""
+    """A delivery done: what it made (its native id), the links that say so, and the state
+    its attempt wrote."""
 
     delivery_id: int
     native_id: str | None
     links: tuple[Link, ...] = ()
+    state: tuple[StateWrite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,9 @@ deliveries = Table(
     # Claimed and not yet settled (done, rescheduled, dead): found so at the next claim, the
     # worker that held it died mid-attempt, and the platform may already have the item.
     Column("unsettled", Boolean, nullable=False, default=False),
+    # When the first attempt began (kept across retries and replays): whatever an earlier
+    # attempt may have made on the platform is no older, so that is where a retry looks.
+    Column("attempted_at", Float),
     Column("finished_at", Float),
     Column("last_error", Text),
     Column("native_id", String(500)),

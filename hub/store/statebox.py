@@ -1,9 +1,22 @@
-"""A connection's durable memory, as the StateBox a connector is handed."""
+"""A connection's durable memory, as the StateBox a connector is handed.
+
+What a connector writes while it delivers (its journal of the attempt, a roster update) is held
+and committed with how the attempt ends, in the transaction that records it done or failed: a
+delivery costs one commit, not one per note. Such a write is seen at once by this process. A
+crash loses it together with the attempt, and the retry knows the attempt was cut short
+(`Outgoing.uncertain`, with `Outgoing.since`). A note that must be on disk before a request
+goes out asks for it with `now=True`. Writes outside any attempt (webhooks, polls) are durable
+when the call returns.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import time
+from collections.abc import Iterator
 
+from hub.store.records import StateWrite
 from hub.store.store import Store
 
 # How long a value read or written here is trusted without asking the store again. Another
@@ -12,29 +25,110 @@ FRESH_SECONDS = 5.0
 MAX_KNOWN = 10_000
 
 
+class HeldWrites:
+    """The StateBox writes of one delivery attempt, waiting for the transaction that ends it.
+
+    A key held here belongs to this attempt until that commit: a later write to it from
+    another attempt joins it here, so the last value wins whichever attempt ends first.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[StoreStateBox, str], str | None] = {}
+        self.sealed = False
+
+    def hold(self, box: StoreStateBox, key: str, value: str | None) -> None:
+        self._values[(box, key)] = value
+        box.held[key] = self
+
+    def value(self, box: StoreStateBox, key: str) -> str | None:
+        return self._values[(box, key)]
+
+    def seal(self) -> tuple[StateWrite, ...]:
+        """What to commit; from now on, writes go elsewhere (their own attempt, or the store)."""
+        self.sealed = True
+        return tuple(StateWrite(box.connection, key, value)
+                     for (box, key), value in self._values.items())
+
+    def committed(self) -> None:
+        """The ending transaction is on disk: the values are the store's now."""
+        for (box, key), value in self._values.items():
+            if box.held.get(key) is self:
+                del box.held[key]
+                box.remember(key, value)
+
+    def abandoned(self) -> None:
+        """The ending transaction failed: as after a crash, the store's values stand."""
+        for box, key in self._values:
+            if box.held.get(key) is self:
+                del box.held[key]
+                box.forget(key)
+
+
+_HOLDING: contextvars.ContextVar[HeldWrites | None] = contextvars.ContextVar(
+    "passerelle_held_writes", default=None)
+
+
+@contextlib.contextmanager
+def holding_writes() -> Iterator[HeldWrites]:
+    """Within this block (a delivery attempt's task), StateBox writes are held, not written."""
+    held = HeldWrites()
+    token = _HOLDING.set(held)
+    try:
+        yield held
+    finally:
+        _HOLDING.reset(token)
+
+
+def held_writes() -> HeldWrites | None:
+    """The writes held by the attempt this code runs in, if any."""
+    return _HOLDING.get()
+
+
 class StoreStateBox:
     """Keys of one connection in the store's `connection_state` table, with a short memory so
     a burst of deliveries does not read the same key from the store for each of them."""
 
     def __init__(self, store: Store, connection: str) -> None:
         self._store = store
-        self._connection = connection
+        self.connection = connection
         self._known: dict[str, tuple[float, str | None]] = {}
+        self.held: dict[str, HeldWrites] = {}  # keys written by attempts, not yet committed
 
     async def get(self, key: str) -> str | None:
+        holder = self.held.get(key)
+        if holder is not None:
+            return holder.value(self, key)
         known = self._known.get(key)
         if known is not None and time.monotonic() - known[0] < FRESH_SECONDS:
             return known[1]
-        value = await self._store.run(self._store.state_get, self._connection, key)
+        value = await self._store.run(self._store.state_get, self.connection, key)
+        self.remember(key, value)
+        return value
+
+    async def set(self, key: str, value: str, *, now: bool = False) -> None:
+        await self._write(key, value, now)
+
+    async def delete(self, key: str, *, now: bool = False) -> None:
+        await self._write(key, None, now)
+
+    async def _write(self, key: str, value: str | None, now: bool) -> None:
+        holder = self.held.get(key)
+        if holder is not None and holder.sealed:
+            holder = None  # its commit is under way: this write is not in it
+        attempt = held_writes()
+        if not now and attempt is not None and not attempt.sealed:
+            (holder or attempt).hold(self, key, value)
+            return
+        await self._store.run(self._store.state_write,
+                              [StateWrite(self.connection, key, value)])
+        self.remember(key, value)
+        if holder is not None:  # its later commit must not bring back an older value
+            holder.hold(self, key, value)
+
+    def remember(self, key: str, value: str | None) -> None:
         if len(self._known) > MAX_KNOWN:
             self._known.clear()
         self._known[key] = (time.monotonic(), value)
-        return value
 
-    async def set(self, key: str, value: str) -> None:
-        await self._store.run(self._store.state_set, self._connection, key, value)
-        self._known[key] = (time.monotonic(), value)
-
-    async def delete(self, key: str) -> None:
-        await self._store.run(self._store.state_delete, self._connection, key)
-        self._known[key] = (time.monotonic(), None)
+    def forget(self, key: str) -> None:
+        self._known.pop(key, None)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from hub.connector import Action, Form
 from hub.errors import StoreError
@@ -20,7 +20,7 @@ from hub.events import Actor, Event, Kind, Ref
 from hub.store import DEAD, DONE, PENDING, Link, Member, PlannedDelivery, Store, StoredEvent
 from hub.store import schema as t
 from hub.store.migrations import CURRENT, migrate
-from hub.store.records import Completion, Whereabouts
+from hub.store.records import Completion, StateWrite, Whereabouts
 from hub.store.store import Planner
 
 T0 = 1_800_000_000.0
@@ -233,20 +233,38 @@ class StoreContract:
         assert store.drop(None) == 1
         assert store.deliveries(DEAD) == []
 
-    def test_completions_go_together_and_situations_read_in_one(self, store: Store) -> None:
-        store.append([make_event("1"), make_event("2")])
-        store.route("router", to("west/chat/lobby", key=str))
-        first, second = store.claim(T0, 10, 60)
-        store.complete_many([
-            Completion(first.id, "w-1", (Link("east", "chat/general", "1", "west",
-                                              "chat/lobby", "w-1"),)),
-            Completion(second.id, None)], T0)
+    def test_a_claim_hands_back_the_finished_and_takes_what_follows(self, store: Store
+                                                                    ) -> None:
+        store.append([make_event("1"), make_event("2"), make_event("3")])
+        store.route("router", to("west/chat/lobby"))  # one order: one at a time
+        [first] = store.claim(T0, 10, 60)
+        assert first.event is not None and first.event.source.native_id == "1"
+        assert first.here is not None and first.here.on_target is None
+        link = Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")
+        wrote = (StateWrite("west", "journal", None), StateWrite("west", "roster", "ana"))
+        [second] = store.claim(T0 + 1, 10, 60, [Completion(first.id, "w-1", (link,), wrote)])
+        assert second.event is not None and second.event.source.native_id == "2"
+        assert [d.native_id for d in store.deliveries(DONE)] == ["w-1"]
+        assert store.whereabouts("east", "chat/general", "1", "west/chat/lobby").on_target \
+            == "w-1"
+        assert store.states() == {"west": {"roster": "ana"}}
+        store.bury(second.id, T0 + 2, "PermanentError: 400",
+                   [StateWrite("west", "roster", None)])
+        assert store.states() == {}
+        [third] = store.claim(T0 + 3, 10, 60, [])
+        assert store.claim(T0 + 4, 0, 60, [Completion(third.id, None)]) == []
         assert [d.native_id for d in store.deliveries(DONE)] == ["w-1", None]
-        situation = store.situation(1, "west/chat/lobby")
-        assert situation is not None
-        event, where = situation
-        assert event.source.native_id == "1" and where.on_target == "w-1"
-        assert store.situation(99, "west/chat/lobby") is None
+
+    def test_a_retry_knows_when_the_first_attempt_began(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))
+        [first] = store.claim(T0, 10, 60)
+        assert not first.uncertain and first.attempted_at is None
+        store.reschedule(first.id, T0 + 5, "TransientError: 503",
+                         state=[StateWrite("west", "attempt", "step 1")])
+        [again] = store.claim(T0 + 5, 10, 60)
+        assert again.uncertain and again.attempted_at == T0
+        assert store.states() == {"west": {"attempt": "step 1"}}
 
     def test_whereabouts_sees_an_item_on_its_way(self, store: Store) -> None:
         store.append([make_event("1")])
@@ -333,6 +351,19 @@ class StoreContract:
         with store.engine.begin() as conn:
             assert migrate(conn) == CURRENT
             assert migrate(conn) == CURRENT
+
+    def test_a_first_release_database_is_brought_forward(self, store: Store) -> None:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/lobby"))
+        with store.engine.begin() as conn:  # the deliveries table as version 1 shipped it
+            conn.execute(text("ALTER TABLE deliveries DROP COLUMN attempted_at"))
+            conn.execute(t.schema_version.delete())
+            conn.execute(t.schema_version.insert().values(version=1, applied_at=T0))
+        with store.engine.begin() as conn:
+            assert migrate(conn) == CURRENT
+        [delivery] = store.claim(T0, 10, 60)  # the row kept, the new column usable
+        store.reschedule(delivery.id, T0, "TransientError: 503")
+        assert store.claim(T0, 10, 60)[0].attempted_at == T0
 
     def test_a_newer_schema_is_refused(self, store: Store) -> None:
         with store.engine.begin() as conn:

@@ -1,15 +1,15 @@
-"""What one delivery has made on Basecamp so far, kept across a crash.
+"""What one delivery has made on Basecamp so far, kept for its retries.
 
 Basecamp takes no idempotency key and tags nothing the hub creates, so each request of a
-delivery is noted in the connection's StateBox before it goes (the step it takes) and after
-its answer (the id it got). A retried delivery (`Outgoing.uncertain`) skips the steps already
-made; a step that was started but whose answer was lost (the hub died, the connection
-dropped) is looked for first, on the place itself, among the hub's own items since the attempt
-began. Only when the platform shows nothing is it made again.
+delivery is noted in the connection's StateBox: the step it takes, then the id it got. The hub
+commits those notes with the attempt's end, so an attempt that failed leaves them for its
+retry, which skips the steps already made. A step that was started but whose answer was lost
+is looked for first, on the place itself, among the hub's own items since the delivery's first
+attempt began; only when the platform shows nothing is it made again.
 
-The note is deleted as soon as the delivery made everything. A hub killed after that delete
-but before it recorded the delivery as done retries with no note at all: so an uncertain
-retry that finds none looks for each step too, among the items of the last `LOOKBACK`.
+An attempt cut short by a crash leaves no note at all: its retry (`Outgoing.uncertain`, with
+`Outgoing.since` saying when the first attempt began) looks for each step. So does one whose
+note was deleted once it made everything, before the hub recorded it done.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PREFIX = "attempt:"
 CLOCK_SLACK = timedelta(seconds=15)  # our clock and Basecamp's may disagree a little; kept
 # short, since an identical item of the hub's made just before the attempt would be taken for it
-LOOKBACK = timedelta(seconds=60)  # how far back a retry with no note looks
+LOOKBACK = timedelta(seconds=60)  # how far back a retry looks when no one says when it began
 
 Finder = Callable[[datetime], Awaitable[str | None]]
 
@@ -52,12 +52,19 @@ class Journal:
         key = PREFIX + outgoing.idempotency_key
         found = await state.get(key) if outgoing.uncertain else None
         record: dict[str, Any] = json.loads(found) if found else {}
-        if isinstance(record.get("made"), dict) and isinstance(record.get("since"), str):
-            return cls(state, key, record, uncertain=outgoing.uncertain)
-        moment = now or datetime.now(UTC)
-        since = moment - (LOOKBACK if outgoing.uncertain else CLOCK_SLACK)
-        return cls(state, key, {"since": since.isoformat(), "made": {}, "doing": None},
-                   uncertain=outgoing.uncertain, unnoted=outgoing.uncertain)
+        noted = isinstance(record.get("made"), dict) and isinstance(record.get("since"), str)
+        if outgoing.since is not None:  # the hub knows when the first attempt began
+            since = outgoing.since - CLOCK_SLACK
+        elif noted:
+            since = datetime.fromisoformat(record["since"])
+        else:
+            since = (now or datetime.now(UTC)) - (LOOKBACK if outgoing.uncertain
+                                                 else CLOCK_SLACK)
+        if not noted:
+            record = {"made": {}, "doing": None}
+        record["since"] = since.isoformat()
+        return cls(state, key, record, uncertain=outgoing.uncertain,
+                   unnoted=outgoing.uncertain and not noted)
 
     @property
     def since(self) -> datetime:

@@ -157,12 +157,13 @@ class OAuthTokens:
         await self._save()
 
     async def _save(self) -> None:
-        # Written whole, with the configured token it descends from (see the class docstring).
-        await self._state.set(self.ACCESS, self._access or "")
-        await self._state.set(self.REFRESH, self._refresh or "")
+        # Written whole, with the configured token it descends from (see the class docstring),
+        # and at once even during a delivery: a renewed token must outlive a crash.
+        await self._state.set(self.ACCESS, self._access or "", now=True)
+        await self._state.set(self.REFRESH, self._refresh or "", now=True)
         await self._state.set(self.EXPIRES, self._expires_at.isoformat() if self._expires_at
-                              else "")
-        await self._state.set(self.ORIGIN, self._origin)
+                              else "", now=True)
+        await self._state.set(self.ORIGIN, self._origin, now=True)
 
     @property
     def _origin(self) -> str:

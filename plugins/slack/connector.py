@@ -65,7 +65,8 @@ HINTS = {
     "cant_delete_message": "Slack lets a bot delete only what it posted",
 }
 PENDING = "pending"
-LEDGER = "recent_sends"  # StateBox key: idempotency key → native id, or PENDING
+REFUSED = "refused"  # an attempt Slack refused outright: it made nothing
+LEDGER = "recent_sends"  # StateBox key: idempotency key → native id, PENDING or REFUSED
 LEDGER_SIZE = 512
 NAMING_SECONDS = 1.0
 
@@ -292,9 +293,11 @@ class SlackConnector(Connector):
         key = outgoing.idempotency_key
         # Only a retry can find an earlier attempt: a first one spares the ledger read.
         previous = await self._ledger_get(key) if outgoing.uncertain else None
-        if previous and previous != PENDING:
+        if previous and previous not in (PENDING, REFUSED):
             return Receipt(previous)
-        if previous == PENDING:  # an earlier attempt's outcome is unknown: look before posting
+        # An earlier attempt's outcome is unknown: it was cut short before the ledger said
+        # anything (the hub commits it with the attempt's end), or its answer was lost.
+        if previous == PENDING or (outgoing.uncertain and previous is None):
             found = await self._reconcile(channel, thread_ts, key)
             if found:
                 await self._ledger_set(key, found)
@@ -306,11 +309,11 @@ class SlackConnector(Connector):
             else:
                 made = await self._post(outgoing, channel, thread_ts)
         except (AuthError, PermanentError):
-            await self._ledger_set(key, None)  # refused outright: nothing was made
+            await self._ledger_set(key, REFUSED)
             raise
         except TransientError as exc:
             if exc.retry_after is not None:  # a 429 made nothing either
-                await self._ledger_set(key, None)
+                await self._ledger_set(key, REFUSED)
             raise
         await self._ledger_set(key, made)
         if thread_ts:

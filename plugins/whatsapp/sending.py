@@ -4,13 +4,15 @@ twice that WhatsApp lets the hub recognise.
 The Cloud API takes no idempotency key and offers no way to list what a business sent. What
 it does give: every send carries `biz_opaque_callback_data` (the delivery's key), and WhatsApp
 echoes it in the `statuses[]` webhooks of the message (`sent`, `delivered`, `read`, `failed`),
-with the message's wamid. So before each message the hub writes down which one it is about to
-send (`sending:<key>:<member>`); a status with the delivery's key for that member, arriving
-while the note exists, adds its wamid to it. A retried delivery (`Outgoing.uncertain`) that
-finds a message started but not recorded adopts the reported wamid; when no report came within
-`status_wait_seconds` of the attempt, the message went nowhere as far as anyone can tell, and
-is sent again. A message whose request reached WhatsApp but whose statuses never reach the
-hub in that time is the one case that can still arrive twice (plugins/whatsapp/README.md).
+with the message's wamid. So before each message the hub writes down, on disk before the
+request leaves (`now=True`), which one it is about to send (`sending:<key>:<member>`); a status
+with the delivery's key for that member, arriving while the note exists, adds its wamid to it.
+A retried delivery (`Outgoing.uncertain`) that finds a message started but not recorded adopts
+the reported wamid; when no report came within `status_wait_seconds` of the attempt, the
+message went nowhere as far as anyone can tell, and is sent again. A message whose request
+reached WhatsApp but whose statuses never reach the hub in that time is the one case that can
+still arrive twice (plugins/whatsapp/README.md). The rest of the note's life (what was sent,
+its deletion) is committed with the attempt's end.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Sending:
                 sent[name] = reported
                 self.record["doing"] = None
                 return reported
-        await self._note(doing=name)
+        await self._note(doing=name, durable=True)
         try:
             wamid = await call()
         except (PermanentError, AuthError, ConfigError):
@@ -120,7 +122,7 @@ class Sending:
             async with self.lock:
                 await self.state.delete(self.key)
 
-    async def _note(self, *, doing: str | None) -> None:
+    async def _note(self, *, doing: str | None, durable: bool = False) -> None:
         self._noted = True
         async with self.lock:
             stored = await self.state.get(self.key)
@@ -129,7 +131,7 @@ class Sending:
                                                           *reported]))
             self.record["doing"] = doing
             self.record["at"] = self.now().isoformat() if doing is not None else None
-            await self.state.set(self.key, json.dumps(self.record))
+            await self.state.set(self.key, json.dumps(self.record), now=durable)
 
     async def _reported(self) -> str | None:
         """A wamid a status reported for this member and delivery that no earlier message

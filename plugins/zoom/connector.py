@@ -80,8 +80,8 @@ class ZoomConnector(Connector):
         self.zoom = settings
         self.client = ZoomClient(http, settings)
         self.catchup = Catchup(self.client, settings, connection)
-        self.meetings = Meetings(self.client, settings, state, connection)
-        self.channels = Channels(self.client, settings, state, connection)
+        self.meetings = Meetings(self.client, settings, connection)
+        self.channels = Channels(self.client, settings, connection)
 
     # ------------------------------------------------------------ admin
 

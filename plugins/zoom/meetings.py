@@ -1,8 +1,8 @@
 """Delivering to a Zoom calendar: a calendar event becomes a meeting, with interpretation for
 the bridge's languages; moves patch it, cancellations delete it.
 
-Zoom takes no idempotency key, so each creation notes its attempt first; a retry after a lost
-answer adopts the host's meeting with the same topic and start instead of making another.
+Zoom takes no idempotency key, so an uncertain retry (the answer of an earlier attempt was
+lost) adopts the host's meeting with the same topic and start instead of making another.
 Zoom's errors are mapped by the connector around these calls.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.connector import Form, Outgoing, Receipt, StateBox, Target
+from hub.connector import Form, Outgoing, Receipt, Target
 from hub.errors import PermanentError
 from plugins.zoom import outbound
 from plugins.zoom.client import ZoomClient, pages
@@ -20,22 +20,16 @@ from plugins.zoom.settings import Interpreter, ZoomSettings
 class Meetings:
     """Meetings hosted by the user a calendar endpoint names (`calendar/<user id>`)."""
 
-    def __init__(self, client: ZoomClient, settings: ZoomSettings, state: StateBox,
-                 connection: str) -> None:
+    def __init__(self, client: ZoomClient, settings: ZoomSettings, connection: str) -> None:
         self.client = client
         self.settings = settings
-        self.state = state
         self.connection = connection
 
     async def create(self, outgoing: Outgoing, target: Target) -> Receipt:
         """The meeting, and its join link (with the interpretation Zoom kept) told back."""
         body = self.request(outgoing, target)
-        attempt = f"meeting_attempt:{outgoing.idempotency_key}"
-        meeting = None
-        if await self.state.get(attempt):
-            meeting = await self._made_before(target.address.id, body)
+        meeting = await self._made_before(target.address.id, body) if outgoing.uncertain else None
         if meeting is None:
-            await self.state.set(attempt, body["start_time"])
             meeting = await self.client.create_meeting(target.address.id, body)
         return Receipt(native_id=str(meeting["id"]), notice=outbound.join_notice(meeting))
 

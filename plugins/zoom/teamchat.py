@@ -1,9 +1,9 @@
 """Delivering to a Team Chat channel: messages with their author, files, threads, edits,
 deletes, and no duplicate after a lost answer.
 
-Zoom takes no idempotency key, so each delivery notes its attempt first (and deletes the note
-once all is posted); an uncertain retry looks at what the channel shows since then and skips
-what is already there. Zoom's errors are mapped by the connector around these calls.
+Zoom takes no idempotency key, so an uncertain retry looks at what the channel shows since the
+delivery's first attempt began (`Outgoing.since`) and skips what is already there. Zoom's
+errors are mapped by the connector around these calls.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from hub.connector import Form, Outgoing, StateBox
+from hub.connector import Form, Outgoing
 from hub.errors import NotSupported
 from hub.files import DownloadPolicy
 from hub.markup import escape
@@ -20,18 +20,15 @@ from plugins.zoom.client import ZoomClient, pages, zoom_time
 from plugins.zoom.settings import ZoomSettings
 
 CLOCK_SLACK = 60  # seconds: our clock and Zoom's may disagree a little
-LOOKBACK = 60  # seconds a retry that finds no note looks back
 FILES_PER_MESSAGE = 6  # Zoom's limit of file_ids in one message
 
 
 class Channels:
     """Team Chat messages posted as the connection's `chat_user`."""
 
-    def __init__(self, client: ZoomClient, settings: ZoomSettings, state: StateBox,
-                 connection: str) -> None:
+    def __init__(self, client: ZoomClient, settings: ZoomSettings, connection: str) -> None:
         self.client = client
         self.settings = settings
-        self.state = state
         self.connection = connection
 
     async def post(self, outgoing: Outgoing, channel: str) -> str:
@@ -41,17 +38,11 @@ class Channels:
             raise NotSupported("reactions are not mirrored to Zoom Team Chat",
                                  connection=self.connection)
         chunks = chattext.split_message(chattext.to_zoom_text(chat_markup(outgoing)))
-        attempt = f"chat_attempt:{outgoing.idempotency_key}"
-        # A first attempt has no note to read: only a retry may find one. A retry without one
-        # either died before writing it (nothing was posted) or just after deleting it (all
-        # was posted, the hub not yet told): it looks at the last minute.
-        since = await self.state.get(attempt) if outgoing.uncertain else None
-        now = datetime.now(UTC)
-        look_from = since or (zoom_time(now - timedelta(seconds=LOOKBACK))
-                              if outgoing.uncertain else None)
-        shown = await self._posted_since(channel, look_from) if look_from else {}
-        if not since:
-            await self.state.set(attempt, zoom_time(now - timedelta(seconds=CLOCK_SLACK)))
+        shown: dict[str, str] = {}
+        if outgoing.uncertain:  # an earlier attempt may have posted some or all of it
+            began = outgoing.since or datetime.now(UTC)
+            shown = await self._posted_since(
+                channel, zoom_time(began - timedelta(seconds=CLOCK_SLACK)))
         files = [] if chunks[0].message in shown else await self._upload(outgoing)
         groups = [files[i:i + FILES_PER_MESSAGE] for i in range(0, len(files), FILES_PER_MESSAGE)]
         parts = [(chunk, groups[0] if index == 0 and groups else [])
@@ -71,7 +62,6 @@ class Channels:
                 sent = await self.client.send_chat(self.settings.chat_user, body)
             first = first or sent
         assert first is not None  # split_message gives at least one chunk
-        await self.state.delete(attempt)
         return first
 
     async def edit(self, outgoing: Outgoing, channel: str, message_id: str) -> None:

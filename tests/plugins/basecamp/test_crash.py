@@ -196,6 +196,22 @@ async def test_a_retry_without_a_note_looks_before_making(
     assert len(active_lines(sandbox, project)) == 2  # the line and the upload, once each
 
 
+async def test_a_retry_looks_back_to_when_the_hub_says_the_first_attempt_began(
+        sandbox: BasecampEmulator, connector: BasecampConnector) -> None:
+    """The hub was down for minutes after an attempt cut short: no note, and the line older
+    than a minute; `since` from the hub still finds it."""
+    project = sandbox.add_project("Cities network")
+    first = outgoing(Form.MESSAGE, body="bench-000501 from Lisbon")
+    made = await connector.send(first, target("chat", str(project)))
+    [line] = active_lines(sandbox, project)
+    line["created_at"] = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    began = datetime.now(UTC) - timedelta(minutes=5, seconds=1)
+    again = await connector.send(replace(first, uncertain=True, since=began),
+                                 target("chat", str(project)))
+    assert again.native_id == made.native_id
+    assert len(active_lines(sandbox, project)) == 1
+
+
 async def test_a_record_older_than_the_attempt_window_is_still_honoured() -> None:
     state = MemoryStateBox()
     since = datetime.now(UTC) - timedelta(days=2)

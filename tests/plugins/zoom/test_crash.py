@@ -114,14 +114,16 @@ async def test_other_refusals_of_a_delete_are_not_taken_for_gone(
             await zoom.delete(CHAT, "M-9")
 
 
-async def test_a_channel_message_leaves_no_note_and_a_retry_without_one_adopts_it(
+async def test_a_channel_message_posted_by_an_attempt_cut_short_is_adopted(
         zoom: ZoomEmulator, connector: ZoomConnector) -> None:
-    """The hub died after the note was deleted and before it recorded the delivery done."""
+    """The hub died after Zoom posted the message and before it recorded the delivery done:
+    the retry looks at what the channel shows since the first attempt began."""
+    began = datetime.now(UTC)
     sent = message("bench-000002 from Lisbon")
     made = (await connector.send(sent, CHAT)).native_id
-    state = connector.state
-    assert isinstance(state, MemoryStateBox)
-    assert not [key for key in state.values if key.startswith("chat_attempt:")]
-    again = await connector.send(replace(sent, uncertain=True), CHAT)
+    again = await connector.send(replace(sent, uncertain=True, since=began), CHAT)
     assert again.native_id == made
     assert len(zoom.messages) == 1
+    other = await connector.send(replace(message("bench-000003 from Porto"), uncertain=True,
+                                         since=datetime.now(UTC)), CHAT)
+    assert other.native_id != made and len(zoom.messages) == 2
