@@ -32,13 +32,12 @@ from support import (  # the script's folder is on the path: `python bench/crash
     CHANNEL,
     MEMBER,
     TARGETS,
+    HubProcess,
     Sandboxes,
     Seen,
-    free_port,
     is_create,
     is_upload,
     token,
-    toml,
 )
 
 log = logging.getLogger("bench.crash")
@@ -107,47 +106,6 @@ class Script:
             self.items[index] = Item(index, posted["ts"])
             self.kinds["message"] += 1
         return slack.fired[-1]
-
-
-class HubProcess:
-    """`passerelle run --config …` as a child process, killed and started again."""
-
-    def __init__(self, config: Path, log_path: Path, url: str) -> None:
-        self.config, self.log_path, self.url = config, log_path, url
-        self.process: asyncio.subprocess.Process | None = None
-        self.starts: list[float] = []  # seconds from spawn to healthy
-
-    async def start(self, within: float = 60.0) -> None:
-        spawned = time.monotonic()
-        with self.log_path.open("ab") as output:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "hub.cli", "run", "--config", str(self.config),
-                stdout=output, stderr=output)
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while time.monotonic() - spawned < within:
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"the hub exited with {self.process.returncode}; see "
-                                       f"{self.log_path}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        self.starts.append(time.monotonic() - spawned)
-                        return
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"the hub was not healthy within {within:.0f} s; see {self.log_path}")
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no cleanup, no flush, mid-whatever it was doing
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), 20.0)
-        except TimeoutError:
-            await self.kill()
 
 
 @dataclass
@@ -335,19 +293,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="passerelle-crash-") as folder:
         root = Path(folder)
         async with Sandboxes.serve() as boxes:
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            database = root / "hub.db"
-            settings = boxes.settings(f"sqlite:///{database}", port, concurrency=8,
-                                      tick=args.tick)
-            config = root / "passerelle.toml"
-            config.write_text(toml(settings), encoding="utf-8")
-            hub = HubProcess(config, root / "hub.log", url)
+            hub = HubProcess.configure(boxes, root, concurrency=8, tick=args.tick)
             await hub.start()
-            boxes.point_at(url)
+            boxes.point_at(hub.url)
             await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
             script = Script(boxes, rng, args.files)
-            run = Run(boxes, hub, script, args, database, rng)
+            run = Run(boxes, hub, script, args, hub.database, rng)
             say(args, f"{args.events} events through a hub killed {args.kills} times "
                       f"(seed {args.seed})")
             try:

@@ -1,5 +1,6 @@
 """What both benchmarks share: one small network of sandboxes, the hub's settings for it, a
-recorder of every request that reaches a sandbox, and a few statistics.
+recorder of every request that reaches a sandbox, the hub as its own process, and a few
+statistics.
 
 The network: a Slack channel feeds one bridge (webhooks in); a Zoom Team Chat channel, a
 WhatsApp circle of one member and a Basecamp Campfire receive its copies (three targets out).
@@ -9,18 +10,21 @@ a request seen by a sandbox says which event it delivers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import re
 import resource
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.sandbox.base import Emulator, serve_emulator
@@ -201,6 +205,85 @@ class Sandboxes:
         stamp = str(int(time.time()))
         return body, {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
                       "X-Slack-Signature": self.slack.sign(stamp, body)}
+
+
+class HubProcess:
+    """`passerelle run --config …` as a child process, as operators run it: its scheduler and
+    wake-up pump route and deliver. Started, stopped, or killed and started again."""
+
+    def __init__(self, folder: Path, url: str) -> None:
+        self.folder, self.url = folder, url
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts: list[float] = []  # seconds from spawn to healthy
+
+    @classmethod
+    def configure(cls, boxes: Sandboxes, folder: Path, *, concurrency: int, tick: float
+                  ) -> HubProcess:
+        """A hub for the bench network, its SQLite store, configuration and log in `folder`."""
+        port = free_port()
+        hub = cls(folder, f"http://127.0.0.1:{port}")
+        settings = boxes.settings(hub.store_url, port, concurrency=concurrency, tick=tick)
+        hub.config.write_text(toml(settings), encoding="utf-8")
+        return hub
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "passerelle.toml"
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "hub.log"
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "hub.db"
+
+    @property
+    def store_url(self) -> str:
+        return f"sqlite:///{self.database}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self, within: float = 60.0) -> None:
+        spawned = time.monotonic()
+        with self.log_path.open("ab") as output:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "hub.cli", "run", "--config", str(self.config),
+                stdout=output, stderr=output)
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() - spawned < within:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"the hub exited with {self.process.returncode}; see "
+                                       f"{self.log_path}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        self.starts.append(time.monotonic() - spawned)
+                        return
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"the hub was not healthy within {within:.0f} s; see {self.log_path}")
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no cleanup, no flush, mid-whatever it was doing
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 20.0)
+        except TimeoutError:
+            await self.kill()
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The end of the hub's log, to explain a failure before its folder goes away."""
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
 
 
 def is_create(connection: str, seen: Seen) -> bool:

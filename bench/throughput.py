@@ -1,12 +1,17 @@
 """Throughput: Slack webhooks in through the hub's web app, three copies out through the
-Zoom, WhatsApp and Basecamp connectors, all over real loopback HTTP; then a raw httpx client
+Zoom, WhatsApp and Basecamp connectors, all over real loopback HTTP; then a bare httpx client
 replays the very requests the hub made, to the same sandboxes, as the baseline.
 
     python bench/throughput.py [--events 300] [--rounds 3] [--prefill 100000] [--json]
 
+Three processes, each party as it runs in reality: this one holds the four platforms (the
+sandboxes) and fires Slack's webhooks; the hub is `passerelle run --config FILE`, its own
+process; the baseline's bare client is a child process of its own. In one process, the GIL
+would make every figure the sum of all three.
+
 Each round fires `--events` signed Slack events at the hub, waits until every copy has reached
-its sandbox, and replays the hub's requests with the same concurrency. Figures are medians over
-the rounds; the ratio is the hub's deliveries per second over the baseline's requests per second.
+its sandbox, and has the bare client replay the hub's requests. Figures are medians over the
+rounds; the ratio is the hub's deliveries per second over the baseline's requests per second.
 The whole run is then repeated on a store that already holds `--prefill` events (with their
 deliveries and links), so the cost of a growing store shows.
 """
@@ -15,15 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import base64
 import json
 import logging
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +37,7 @@ from support import (  # the script's folder is on the path: `python bench/throu
     CHANNEL,
     MEMBER,
     TARGETS,
+    HubProcess,
     Sandboxes,
     Seen,
     is_create,
@@ -41,11 +47,9 @@ from support import (  # the script's folder is on the path: `python bench/throu
     token,
 )
 
-from hub.app import ROUTER, Hub
+from hub.app import ROUTER
 from hub.events import Actor, Event, Kind, Ref
 from hub.http import make_client
-from hub.scheduler import driving
-from hub.settings import HubSettings
 from hub.store import DONE, Store
 from hub.store import schema as t
 
@@ -70,12 +74,16 @@ class Round:
     def baseline_per_s(self) -> float:
         return self.baseline_requests / self.baseline_seconds if self.baseline_seconds else 0.0
 
+    @property
+    def ratio(self) -> float:
+        return self.deliveries_per_s / self.baseline_per_s if self.baseline_per_s else 0.0
+
 
 class Bench:
-    """One hub on one store, driven round after round."""
+    """One hub process on one store, fed round after round."""
 
-    def __init__(self, boxes: Sandboxes, hub: Hub, args: argparse.Namespace) -> None:
-        self.boxes, self.hub, self.args = boxes, hub, args
+    def __init__(self, boxes: Sandboxes, hub_url: str, args: argparse.Namespace) -> None:
+        self.boxes, self.hub_url, self.args = boxes, hub_url, args
         self.fire_client = httpx.AsyncClient(timeout=30.0)
 
     async def round(self, first: int, count: int) -> Round:
@@ -89,7 +97,7 @@ class Bench:
         scanned = dict(marks)
         fired_at: dict[int, float] = {}
         gate = asyncio.Semaphore(self.args.in_flight)
-        url = f"{self.hub.url}/webhooks/source-slack"
+        url = f"{self.hub_url}/webhooks/source-slack"
 
         async def fire(number: int, index: int, payload: dict[str, Any]) -> None:
             if self.args.rate:  # an offered load below saturation: latency without a queue
@@ -141,64 +149,67 @@ class Bench:
         await self.fire_client.aclose()
 
 
+# Headers the bare client sets itself, for its own connection and body.
+OWN_HEADERS = {b"host", b"content-length", b"connection"}
+
+
+def requests_file(boxes: Sandboxes, requests: list[tuple[str, Seen]], path: Path) -> None:
+    """What the baseline's process replays: each request in the hub's order, with its target
+    (the sandbox's base URL joined to its path), headers and base64 body."""
+    rows = [{"connection": connection, "method": seen.method,
+             "url": f"{boxes.emulator(connection).base_url}{seen.path}"
+                    + (f"?{seen.query.decode()}" if seen.query else ""),
+             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in seen.headers
+                         if k.lower() not in OWN_HEADERS],
+             "body": base64.b64encode(seen.body).decode()}
+            for connection, seen in requests]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+
+
 async def replay(boxes: Sandboxes, requests: list[tuple[str, Seen]]) -> tuple[int, float]:
-    """The baseline: the hub's requests again, from a bare client, as fast as it can while
-    keeping the hub's promise of order: one target's requests one after the other, in the
-    order the hub made them, the three targets side by side."""
-    skip = {b"host", b"content-length", b"connection"}
-    by_target: dict[str, list[Seen]] = {}
-    for connection, seen in requests:
-        by_target.setdefault(connection, []).append(seen)
+    """The baseline: the hub's requests again, from a bare client in a process of its own
+    (`--replay FILE`), against the same sandboxes. (requests, seconds) as it counted them."""
+    # The replayed sends must not make the WhatsApp sandbox report statuses to the hub:
+    # that work would slow the baseline and flatter the ratio.
+    whatsapp = boxes.whatsapp
+    reporting, whatsapp.report_sent = whatsapp.report_sent, False
+    try:
+        with tempfile.TemporaryDirectory(prefix="passerelle-baseline-") as folder:
+            path = Path(folder) / "requests.json"
+            requests_file(boxes, requests, path)
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--replay", str(path),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await child.communicate()
+    finally:
+        whatsapp.report_sent = reporting
+    if child.returncode != 0:
+        raise RuntimeError(f"the baseline's process exited with {child.returncode}:\n"
+                           f"{err.decode(errors='replace')}")
+    answer = json.loads(out.decode().strip().splitlines()[-1])
+    return int(answer["requests"]), float(answer["seconds"])
+
+
+async def replay_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The baseline's process: the requests of `requests_file` as fast as a bare client can
+    while keeping the hub's promise of order: one target's requests one after the other, in
+    the order the hub made them, the three targets side by side."""
+    by_target: dict[str, list[tuple[str, str, list[tuple[str, str]], bytes]]] = {}
+    for row in rows:  # decoded before the clock starts
+        by_target.setdefault(row["connection"], []).append(
+            (row["method"], row["url"], [(k, v) for k, v in row["headers"]],
+             base64.b64decode(row["body"])))
     async with make_client() as client:
-        async def send(connection: str, queue: list[Seen]) -> None:
-            base = boxes.emulator(connection).base_url
-            for seen in queue:
-                query = f"?{seen.query.decode()}" if seen.query else ""
-                headers = [(k, v) for k, v in seen.headers if k.lower() not in skip]
-                answer = await client.request(seen.method, f"{base}{seen.path}{query}",
-                                              headers=headers, content=seen.body)
+        async def send(queue: list[tuple[str, str, list[tuple[str, str]], bytes]]) -> None:
+            for method, url, headers, body in queue:
+                answer = await client.request(method, url, headers=headers, content=body)
                 if answer.status_code >= 400:
-                    raise RuntimeError(f"baseline request {seen.method} {seen.path} answered "
+                    raise RuntimeError(f"baseline request {method} {url} answered "
                                        f"{answer.status_code}")
 
-        # The replayed sends must not make the WhatsApp sandbox report statuses to the hub:
-        # that work would slow the baseline and flatter the ratio.
-        whatsapp = boxes.whatsapp
-        reporting, whatsapp.report_sent = whatsapp.report_sent, False
-        try:
-            started = time.monotonic()
-            await asyncio.gather(*(send(c, q) for c, q in by_target.items()))
-            return len(requests), time.monotonic() - started
-        finally:
-            whatsapp.report_sent = reporting
-
-
-@contextlib.asynccontextmanager
-async def driven(hub: Hub, mode: str) -> AsyncIterator[None]:
-    """Make the hub route and deliver: as `passerelle run` does (its scheduler), or eagerly
-    (tick again as soon as a delivery slot frees up, as `Hub.settle` does)."""
-    if mode == "scheduler":
-        async with driving(hub):
-            yield
-        return
-    stop = asyncio.Event()
-
-    async def loop() -> None:
-        # Hub.settle's cycle without its horizon: route, start what is due, let it finish.
-        while not stop.is_set():
-            moved = await hub.tick()
-            await hub.worker.drain()
-            if moved == 0:
-                # Idle: nothing routed or claimed; look again soon without spinning the store.
-                await asyncio.sleep(0.002)
-
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await hub.worker.drain()
+        started = time.monotonic()
+        await asyncio.gather(*(send(queue) for queue in by_target.values()))
+        return {"requests": len(rows), "seconds": time.monotonic() - started}
 
 
 def prefill(url: str, count: int) -> float:
@@ -252,39 +263,53 @@ def prefill(url: str, count: int) -> float:
     return time.monotonic() - started
 
 
+def stored_events(url: str) -> int:
+    """The events in a store once its hub has stopped."""
+    store = Store.open(url)
+    try:
+        return store.last_seq()
+    finally:
+        store.close()
+
+
 async def run_store(boxes: Sandboxes, args: argparse.Namespace, filled: int, first: int
                     ) -> tuple[dict[str, Any], int]:
-    """Every round on one fresh store holding `filled` old events; the figures and the next
-    free event number."""
+    """Every round against one hub process on a fresh store holding `filled` old events; the
+    figures and the next free event number."""
     with tempfile.TemporaryDirectory(prefix="passerelle-bench-") as folder:
-        url = f"sqlite:///{folder}/hub.db"
+        hub = HubProcess.configure(boxes, Path(folder), concurrency=args.concurrency,
+                                   tick=args.tick)
         if filled:
             say(args, f"filling a store with {filled:,} events, deliveries and links…")
-            say(args, f"  filled in {prefill(url, filled):.1f} s")
-        settings = HubSettings.model_validate(
-            boxes.settings(url, 0, concurrency=args.concurrency, tick=args.tick))
-        async with Hub.start(settings) as hub:
+            say(args, f"  filled in {prefill(hub.store_url, filled):.1f} s")
+        rounds: list[Round] = []
+        try:
+            await hub.start()
             boxes.point_at(hub.url)
             await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
-            bench = Bench(boxes, hub, args)
-            rounds: list[Round] = []
+            bench = Bench(boxes, hub.url, args)
             try:
-                async with driven(hub, args.driver):
-                    await bench.round(first, args.warmup)  # connections, tokens, caches
-                    first += args.warmup
-                    for number in range(args.rounds):
-                        result = await bench.round(first, args.events)
-                        first += args.events
-                        result.baseline_requests, result.baseline_seconds = await replay(
-                            boxes, result.requests)
-                        rounds.append(result)
-                        say(args, f"  round {number + 1}: hub {result.deliveries_per_s:7.1f} "
-                                  f"deliveries/s ({len(result.requests)} requests) · baseline "
-                                  f"{result.baseline_per_s:7.1f} requests/s · ratio "
-                                  f"{result.deliveries_per_s / result.baseline_per_s:.2f}")
+                await bench.round(first, args.warmup)  # connections, tokens, caches
+                first += args.warmup
+                for number in range(args.rounds):
+                    result = await bench.round(first, args.events)
+                    first += args.events
+                    result.baseline_requests, result.baseline_seconds = await replay(
+                        boxes, result.requests)
+                    rounds.append(result)
+                    say(args, f"  round {number + 1}: hub {result.deliveries_per_s:7.1f} "
+                              f"deliveries/s ({len(result.requests)} requests) · baseline "
+                              f"{result.baseline_per_s:7.1f} requests/s · ratio "
+                              f"{result.ratio:.2f}")
             finally:
                 await bench.aclose()
-            stored = await hub.store.run(hub.store.last_seq)
+            memory = rss_mb(hub.pid)
+        except BaseException:
+            say(args, f"the hub's log ends:\n{hub.log_tail()}")
+            raise
+        finally:
+            await hub.stop()
+        stored = stored_events(hub.store_url)
     latencies = [x for r in rounds for x in r.latencies]
     figures = {
         "stored_events": stored,
@@ -292,10 +317,10 @@ async def run_store(boxes: Sandboxes, args: argparse.Namespace, filled: int, fir
         "events_per_s": round(median(r.events / r.seconds for r in rounds), 1),
         "deliveries_per_s": round(median(r.deliveries_per_s for r in rounds), 1),
         "baseline_requests_per_s": round(median(r.baseline_per_s for r in rounds), 1),
-        "ratio": round(median(r.deliveries_per_s / r.baseline_per_s for r in rounds), 3),
+        "ratio": round(median(r.ratio for r in rounds), 3),
         "latency_ms": {"p50": round(percentile(latencies, 0.5) * 1000, 1),
                        "p99": round(percentile(latencies, 0.99) * 1000, 1)},
-        "rss_mb": round(rss_mb(), 1),
+        "rss_mb": round(memory, 1),
         "requests_per_delivery": round(
             sum(len(r.requests) for r in rounds) / max(1, sum(r.deliveries for r in rounds)), 2),
         "lost_copies": sum(r.events * len(TARGETS) - r.deliveries for r in rounds),
@@ -315,7 +340,7 @@ def table(fresh: dict[str, Any], filled: dict[str, Any] | None) -> str:
             ("ratio", "ratio", "{:.2f}"),
             ("requests per delivery", "requests_per_delivery", "{:.2f}"),
             ("copies missing", "lost_copies", "{}"),
-            ("bench process RSS (MiB)", "rss_mb", "{:.0f}")]
+            ("hub process RSS (MiB)", "rss_mb", "{:.0f}")]
     columns = [("fresh store", fresh)] + ([("prefilled store", filled)] if filled else [])
     out = [f"{'':26}" + "".join(f"{name:>18}" for name, _ in columns)]
     for label, key, fmt in rows:
@@ -329,7 +354,7 @@ def table(fresh: dict[str, Any], filled: dict[str, Any] | None) -> str:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     async with Sandboxes.serve() as boxes:
         say(args, f"fresh store: {args.rounds} round(s) of {args.events} events, "
-                  f"3 targets, driver {args.driver}")
+                  f"3 targets, hub `passerelle run` with tick {args.tick} s")
         fresh, first = await run_store(boxes, args, 0, 1)
         filled = None
         if args.prefill:
@@ -357,13 +382,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="webhooks in flight at once towards the hub")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="events a second offered to the hub; 0: all at once (a burst)")
-    parser.add_argument("--driver", choices=("eager", "scheduler"), default="eager",
-                        help="eager: deliver as soon as a slot is free; scheduler: the "
-                             "`passerelle run` job every --tick seconds")
     parser.add_argument("--tick", type=float, default=0.5,
-                        help="delivery_interval_seconds for --driver scheduler")
+                        help="the hub's [scheduler] delivery_interval_seconds")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per round at most")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    parser.add_argument("--replay", type=Path, metavar="FILE",
+                        help="be the baseline's process: replay the requests in FILE, print "
+                             "their count and seconds as JSON")
     args = parser.parse_args(argv)
     for name in ("events", "rounds", "concurrency", "in_flight"):
         if getattr(args, name) < 1:
@@ -376,5 +401,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     options = parse()
+    if options.replay:
+        replayed = json.loads(options.replay.read_text(encoding="utf-8"))
+        print(json.dumps(asyncio.run(replay_rows(replayed))))
+        sys.exit(0)
     figures = asyncio.run(main(options))
     print(json.dumps(figures) if options.json else json.dumps(figures, indent=2))
