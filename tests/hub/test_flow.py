@@ -241,3 +241,32 @@ async def test_an_attempt_never_outlives_its_lease(network: Network, fire: Any,
         [delivery] = hub.store.deliveries()
     assert delivery.status == "done"
     assert [i["text"] for i in network.west.items.values()] == ["patience"]
+
+
+async def test_what_a_connector_notes_goes_with_how_its_attempt_ends(
+        network: Network, fire: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    network.west.failures.append(httpx.Response(503))
+    seen: list[tuple[bool, bool, str | None]] = []
+    async with network.start() as hub:
+        real_send = Pigeon.send
+
+        async def send(self: Pigeon, outgoing: Outgoing, target: Target) -> Receipt:
+            note = f"attempt:{outgoing.idempotency_key}"
+            before = await self.state.get(note)
+            seen.append((outgoing.uncertain, outgoing.since is not None, before))
+            await self.state.set(note, f"posting {len(seen)}")
+            # Held with the attempt: not on disk before it ends.
+            assert hub.store.state_get("west", note) == before
+            receipt = await real_send(self, outgoing, target)
+            await self.state.delete(note)
+            await self.state.set("last_post", receipt.native_id)
+            return receipt
+
+        monkeypatch.setattr(Pigeon, "send", send)
+        await fire(hub, "east", network.east.add("general", "noted"))
+        await hub.settle()
+        states = hub.store.states().get("west", {})
+    # The failed attempt's note was committed with its reschedule, and the retry found it,
+    # knowing when the first attempt began; the success committed the rest.
+    assert seen == [(False, False, None), (True, True, "posting 1")]
+    assert states == {"last_post": next(iter(network.west.items))}
