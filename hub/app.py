@@ -146,9 +146,13 @@ class Hub:
         return stored
 
     def settled(self, settled: Settled) -> None:
-        """A delivery ended this attempt: count it, and wake the pump for what it held up."""
+        """A delivery ended this attempt: count it, and wake the pump for what it held up.
+        A delivery done already handed its slot to the next item of its conversation; the
+        pump is needed when it failed or waits (what follows may pass meanwhile), or when
+        deliveries were left out for want of a free slot."""
         self.metrics.deliveries.labels(settled.target_connection, settled.outcome).inc()
-        self._wake.set()
+        if settled.outcome not in ("done", "unsupported") or self.worker.saturated:
+            self._wake.set()
 
     def _name_languages(self, events: Sequence[Event]) -> list[Event]:
         named = []

@@ -90,6 +90,7 @@ class DeliveryWorker:
         self._completions: list[tuple[Completion, asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
         self.claiming = True  # False once the hub stops: what runs finishes, nothing starts
+        self.saturated = False  # the last pump filled every free slot: look again when one frees
 
     @property
     def busy(self) -> bool:
@@ -97,11 +98,12 @@ class DeliveryWorker:
 
     async def pump(self) -> int:
         """Claim what is due (within free concurrency) and start delivering it."""
-        room = self.concurrency - len(self._inflight)
+        room = min(self.concurrency - len(self._inflight), self.batch)
         if room <= 0 or not self.claiming:
+            self.saturated = self.claiming
             return 0
-        claimed = await self.store.run(self.store.claim, self.clock(), min(room, self.batch),
-                                       self.lease)
+        claimed = await self.store.run(self.store.claim, self.clock(), room, self.lease)
+        self.saturated = len(claimed) == room  # more may be due than there was room for
         self._start(claimed)
         return len(claimed)
 
@@ -295,9 +297,9 @@ class DeliveryWorker:
     async def _complete(self, delivery: Delivery, native_id: str | None,
                         links: tuple[Link, ...]) -> None:
         """Record a delivery done, with what its attempt wrote in StateBoxes; returns once
-        committed. Completions go to the store together, in the transaction that claims what
-        follows them (group commit): a burst of deliveries costs a few transactions, and the
-        next item of a conversation starts without waiting for a tick."""
+        committed. Completions go to the store together (group commit), in the transaction
+        that claims the next item of each one's conversation: a burst of deliveries costs a
+        few transactions, and a conversation moves on without waiting for a tick."""
         held = held_writes()
         state = held.seal() if held is not None else ()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -314,19 +316,17 @@ class DeliveryWorker:
     async def _commit_completions(self) -> None:
         while self._completions:
             batch, self._completions = self._completions, []
-            # The finished deliveries' slots are free once this commits.
-            room = self.concurrency - len(self._inflight) + len(batch) if self.claiming else 0
             try:
-                claimed = await self.store.run(self.store.claim, self.clock(),
-                                               max(0, min(room, self.batch)), self.lease,
-                                               [c for c, _ in batch])
+                claimed = await self.store.run(self.store.hand_over, [c for c, _ in batch],
+                                               self.clock(), self.lease,
+                                               take_next=self.claiming)
             except Exception as exc:  # each waiting delivery learns it, and retries
                 for _, done in batch:
                     done.set_exception(exc)
                 continue
             for _, done in batch:
                 done.set_result(None)
-            self._start(claimed)
+            self._start(claimed)  # each finished delivery's slot goes to its successor
 
     async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
                            native_id: str, notice: str) -> None:

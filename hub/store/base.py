@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -73,16 +73,21 @@ class StoreBase:
 
     def _write_state(self, conn: Connection, writes: Sequence[StateWrite]) -> None:
         """Connections' StateBox values, put or (when None) deleted, in the caller's
-        transaction."""
-        c = t.connection_state.c
-        for write in writes:
-            if write.value is None:
-                conn.execute(t.connection_state.delete().where(
-                    c.connection == write.connection, c.key == write.key))
-            else:
-                self._put(conn, t.connection_state, ("connection", "key"),
-                          (write.connection, write.key),
-                          {"value": write.value, "updated_at": time.time()})
+        transaction; the last write of a key wins."""
+        last = {(w.connection, w.key): w.value for w in writes}
+        gone = [{"c": c, "k": k} for (c, k), value in last.items() if value is None]
+        kept = [{"connection": c, "key": k, "value": value, "updated_at": time.time()}
+                for (c, k), value in last.items() if value is not None]
+        if gone:
+            column = t.connection_state.c
+            conn.execute(t.connection_state.delete().where(
+                column.connection == bindparam("c"), column.key == bindparam("k")), gone)
+        if kept:
+            insert = self._insert(t.connection_state)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=["connection", "key"],
+                set_={"value": insert.excluded.value,
+                      "updated_at": insert.excluded.updated_at}), kept)
 
     def try_lock(self, key: str) -> bool:
         """Take a named lock shared by every process on this database, if it is free.

@@ -6,66 +6,74 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from hub.connector import Action, Form
 from hub.events import Event
+from hub.store import queries as q
 from hub.store import schema as t
-from hub.store.base import DEAD, DONE, PENDING, StoreBase
+from hub.store.base import DEAD, PENDING, StoreBase
 from hub.store.records import Completion, Delivery, Link, StateWrite, Whereabouts
 
 
 class Outbox(StoreBase):
-    def claim(self, now: float, limit: int, lease: float,
-              finished: Sequence[Completion] = ()) -> list[Delivery]:
+    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
         """Take due deliveries, at most one per ordering key (the oldest pending one), and
         lease them so no other worker takes them until `now + lease`; each comes with its
-        event and where its item stands on the target.
+        event and where its item stands on the target."""
+        query = q.CLAIMABLE_SKIPPING_LOCKED if self.is_postgres else q.CLAIMABLE
+        with self._tx() as conn:
+            rows = conn.execute(query, {"now": now, "limit": limit}).all()
+            return self._lease(conn, rows, now, lease)
 
-        `finished` deliveries are completed first, in the same transaction: a worker hands
-        back what it did and takes what follows (their successors included) in one commit."""
-        d, earlier = t.deliveries, t.deliveries.alias("earlier")
-        query = (
-            select(d)
-            .where(
-                d.c.status == PENDING,
-                d.c.next_attempt_at <= now,
-                d.c.claimed_until <= now,
-                ~exists().where(
-                    earlier.c.ordering_key == d.c.ordering_key,
-                    earlier.c.status == PENDING,
-                    earlier.c.parked.is_(False),
-                    earlier.c.id < d.c.id,
-                ),
-            )
-            .order_by(d.c.id)
-            .limit(limit)
-        )
-        if self.is_postgres:
-            query = query.with_for_update(skip_locked=True, of=d)
+    def hand_over(self, finished: Sequence[Completion], now: float, lease: float, *,
+                  take_next: bool = True) -> list[Delivery]:
+        """Complete `finished` and, in the same transaction, claim what follows each of them
+        in its order, if it is due: a worker hands back what it did and takes the next item of
+        each conversation in one commit, without searching the whole outbox. A worker that is
+        stopping takes nothing (`take_next=False`)."""
         with self._tx() as conn:
             self._complete(conn, finished, now)
-            rows = conn.execute(query).all() if limit > 0 else []
-            if rows:
-                conn.execute(
-                    update(d).where(d.c.id.in_([row.id for row in rows]))
-                    .values(claimed_until=now + lease, unsettled=True,
-                            attempted_at=func.coalesce(d.c.attempted_at, now))
-                )
-            return [self._situated(conn, _delivery(row)) for row in rows]
+            if not take_next:
+                return []
+            keys = {row.ordering_key for row in conn.execute(
+                select(t.deliveries.c.ordering_key).where(
+                    t.deliveries.c.id.in_([done.delivery_id for done in finished])))}
+            heads = [conn.execute(q.HEAD, {"key": key}).first() for key in sorted(keys)]
+            due = [row for row in heads
+                   if row is not None and row.next_attempt_at <= now
+                   and row.claimed_until <= now]
+            return self._lease(conn, due, now, lease)
 
-    def _situated(self, conn: Connection, delivery: Delivery) -> Delivery:
-        """The delivery with its event and the whereabouts of its item on the target."""
-        body = conn.execute(
-            select(t.events.c.body).where(t.events.c.seq == delivery.event_seq)
-        ).scalar_one_or_none()
-        if body is None:
-            return delivery
-        event = Event.model_validate_json(body)
-        source = event.source
-        here = self._whereabouts(conn, source.connection, source.endpoint, source.native_id,
-                                 delivery.target, delivery.id)
-        return replace(delivery, event=event, here=here)
+    def _lease(self, conn: Connection, rows: Sequence[Any], now: float, lease: float
+               ) -> list[Delivery]:
+        if not rows:
+            return []
+        taken = conn.execute(q.LEASE, {"ids": [row.id for row in rows], "now": now,
+                                       "until": now + lease}).rowcount
+        if taken != len(rows):  # another worker leased some first (PostgreSQL): re-read
+            mine = {row.id for row in conn.execute(
+                select(t.deliveries.c.id).where(t.deliveries.c.id.in_([r.id for r in rows]),
+                                                t.deliveries.c.claimed_until == now + lease))}
+            rows = [row for row in rows if row.id in mine]
+        return self._situated(conn, [_delivery(row) for row in rows])
+
+    def _situated(self, conn: Connection, deliveries: list[Delivery]) -> list[Delivery]:
+        """Each delivery with its event and the whereabouts of its item on the target."""
+        bodies = dict(conn.execute(q.EVENT_BODIES,
+                                   {"seqs": sorted({d.event_seq for d in deliveries})}).all())
+        situated = []
+        for delivery in deliveries:
+            body = bodies.get(delivery.event_seq)
+            if body is None:
+                situated.append(delivery)
+                continue
+            event = Event.model_validate_json(body)
+            source = event.source
+            here = self._whereabouts(conn, source.connection, source.endpoint,
+                                     source.native_id, delivery.target, delivery.id)
+            situated.append(replace(delivery, event=event, here=here))
+        return situated
 
     def release_claims(self) -> int:
         """Forget every lease; only for a single-process store at start, after a crash."""
@@ -87,19 +95,15 @@ class Outbox(StoreBase):
 
     def _complete(self, conn: Connection, completions: Sequence[Completion], now: float
                   ) -> None:
-        for done in completions:
-            for link in done.links:
-                conn.execute(
-                    self._insert(t.links)
-                    .values(**_link_row(link), delivery_id=done.delivery_id, created_at=now)
-                    .on_conflict_do_nothing()
-                )
-            self._write_state(conn, done.state)
-            conn.execute(
-                update(t.deliveries).where(t.deliveries.c.id == done.delivery_id)
-                .values(status=DONE, finished_at=now, native_id=done.native_id,
-                        claimed_until=0.0, last_error=None, parked=False, unsettled=False)
-            )
+        if not completions:
+            return
+        links = [{**_link_row(link), "delivery_id": done.delivery_id, "created_at": now}
+                 for done in completions for link in done.links]
+        if links:
+            conn.execute(self._insert(t.links).on_conflict_do_nothing(), links)
+        self._write_state(conn, [write for done in completions for write in done.state])
+        conn.execute(q.DONE_ROW, [{"delivery_id": done.delivery_id, "now": now,
+                                   "made": done.native_id} for done in completions])
 
     def reschedule(self, delivery_id: int, at: float, error: str, *,
                    count_attempt: bool = True, park: bool = False,
@@ -197,26 +201,20 @@ class Outbox(StoreBase):
 
     def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,
                      target: str, asking: int | None) -> Whereabouts:
-        l, e, d = t.links, t.events, t.deliveries  # noqa: E741
         target_connection, target_endpoint = target.split("/", 1)
-        link = conn.execute(select(l.c.origin_connection, l.c.origin_endpoint,
-                                   l.c.origin_native_id)
-                            .where(l.c.connection == connection, l.c.native_id == native_id)
-                            .limit(1)).first()
+        link = conn.execute(q.ORIGIN_OF, {"connection": connection,
+                                          "native_id": native_id}).first()
         origin = (link[0], link[1], link[2]) if link else (connection, endpoint, native_id)
         if origin[:2] == (target_connection, target_endpoint):
             return Whereabouts(origin, link is not None, origin[2], False)
-        on_target = conn.execute(
-            select(l.c.native_id).where(
-                l.c.origin_connection == origin[0], l.c.origin_native_id == origin[2],
-                l.c.connection == target_connection, l.c.endpoint == target_endpoint,
-                l.c.role == "copy",
-            ).order_by(l.c.id).limit(1)).scalar_one_or_none()
+        item = {"origin_connection": origin[0], "origin_native_id": origin[2]}
+        on_target = conn.execute(q.COPY_ON, {**item, "target_connection": target_connection,
+                                             "target_endpoint": target_endpoint}
+                                 ).scalar_one_or_none()
         pending = on_target is None and conn.execute(
-            select(d.c.id).join(e, e.c.seq == d.c.event_seq).where(
-                e.c.connection == origin[0], e.c.native_id == origin[2],
-                d.c.target == target, d.c.status == PENDING, d.c.action == Action.CREATE.value,
-                d.c.id != (asking if asking is not None else -1)).limit(1)).first() is not None
+            q.CREATION_ON_ITS_WAY,
+            {**item, "target": target, "asking": asking if asking is not None else -1},
+        ).first() is not None
         return Whereabouts(origin, link is not None, on_target, pending)
 
 

@@ -242,7 +242,7 @@ class StoreContract:
         assert first.here is not None and first.here.on_target is None
         link = Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")
         wrote = (StateWrite("west", "journal", None), StateWrite("west", "roster", "ana"))
-        [second] = store.claim(T0 + 1, 10, 60, [Completion(first.id, "w-1", (link,), wrote)])
+        [second] = store.hand_over([Completion(first.id, "w-1", (link,), wrote)], T0 + 1, 60)
         assert second.event is not None and second.event.source.native_id == "2"
         assert [d.native_id for d in store.deliveries(DONE)] == ["w-1"]
         assert store.whereabouts("east", "chat/general", "1", "west/chat/lobby").on_target \
@@ -251,9 +251,24 @@ class StoreContract:
         store.bury(second.id, T0 + 2, "PermanentError: 400",
                    [StateWrite("west", "roster", None)])
         assert store.states() == {}
-        [third] = store.claim(T0 + 3, 10, 60, [])
-        assert store.claim(T0 + 4, 0, 60, [Completion(third.id, None)]) == []
+        [third] = store.claim(T0 + 3, 10, 60)  # a dead head lets the next one go
+        assert store.hand_over([Completion(third.id, None)], T0 + 4, 60,
+                               take_next=False) == []
         assert [d.native_id for d in store.deliveries(DONE)] == ["w-1", None]
+
+    def test_a_hand_over_takes_only_the_next_due_item_of_each_finished_order(
+            self, store: Store) -> None:
+        store.append([make_event(str(n)) for n in range(1, 6)])
+        store.route("router", to("west/chat/lobby", key=lambda seq: "odd" if seq % 2 else "even"))
+        first, second = store.claim(T0, 10, 60)  # 1 (odd) and 2 (even)
+        taken = store.hand_over([Completion(first.id, None)], T0, 60)
+        assert [d.event_seq for d in taken] == [3]  # not 4: order "even" is still busy
+        [third] = taken
+        store.reschedule(second.id, T0 + 30, "TransientError: 503")
+        store.reschedule(third.id, T0 + 30, "TransientError: 503")
+        assert store.hand_over([], T0 + 1, 60) == []
+        [again] = store.claim(T0 + 30, 1, 60)
+        assert again.event_seq == 2 and again.uncertain
 
     def test_a_retry_knows_when_the_first_attempt_began(self, store: Store) -> None:
         store.append([make_event("1")])
