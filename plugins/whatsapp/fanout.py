@@ -151,7 +151,9 @@ class Fanout:
                     fresh = fresh.remember(Entry(reacted, representative, own))
                 if member.key in self._free_form and self.connector.settings.template:
                     fresh = fresh.expect(Pending(own, representative, self.template_values()))
-                await self.connector.roster.save(fresh)
+                # On disk at once: a crash before the delivery ends must not send this member
+                # the message again (their status report may already have come and gone).
+                await self.connector.roster.save(fresh, now=True)
             await sending.done()
         if representative is None and self.notice and not failures:
             return None

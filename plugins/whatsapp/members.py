@@ -100,10 +100,13 @@ class Roster:
                 found = Member.from_json(alias, await self.state.get(f"member:{alias}"))
         return found
 
-    async def save(self, member: Member) -> None:
-        await self.state.set(f"member:{member.key}", member.to_json())
-        if member.user_id and member.user_id != member.key:
-            await self.state.set(f"alias:{member.user_id}", member.key)
+    async def save(self, member: Member, *, now: bool = False) -> None:
+        """Keep a member's record (`now`: on disk before this returns, even in a delivery)."""
+        await self.state.set(f"member:{member.key}", member.to_json(), now=now)
+        alias = f"alias:{member.user_id}"
+        if member.user_id and member.user_id != member.key \
+                and await self.state.get(alias) != member.key:
+            await self.state.set(alias, member.key, now=now)
         if member.circle:
             joined = await self.joined(member.circle)
             if member.key not in joined:
