@@ -1,7 +1,8 @@
 """What every part of the store shares: the engine, transactions, and the writer thread.
 
 Methods are synchronous and each is one transaction; async code calls them through
-`StoreBase.run`, which uses one thread for SQLite (its single writer) and a few for PostgreSQL.
+`StoreBase.run`, which uses one thread for SQLite (its single writer, committing calls that
+queue up together: hub/store/writer.py) and a few for PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from hub.errors import StoreError
 from hub.store import schema as t
 from hub.store.migrations import migrate
 from hub.store.records import StateWrite
+from hub.store.writer import Writer
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,16 +38,18 @@ class StoreBase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
-        self._executor = ThreadPoolExecutor(
-            max_workers=4 if self.is_postgres else 1, thread_name_prefix="store"
-        )
+        # SQLite: one writer, batching what queues (not for a memory database, whose one
+        # connection cannot serve a read beside an open batch).
+        self._writer = Writer(engine, threads=4 if self.is_postgres else 1,
+                              batched=not self.is_postgres
+                              and not isinstance(engine.pool, StaticPool))
         self._lock_guard = threading.Lock()
         self._lock_connection: Connection | None = None
         with self._tx() as conn:
             migrate(conn)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        self._writer.shutdown()
         if self._lock_connection is not None:
             self._lock_connection.close()
         self.engine.dispose()
@@ -53,15 +57,15 @@ class StoreBase:
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a store method off the event loop. A database failure comes back as StoreError
         naming only its kind: the driver's text may quote message bodies."""
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor,
-                                              functools.partial(fn, *args, **kwargs))
+            return cast(R, await asyncio.wrap_future(
+                self._writer.submit(functools.partial(fn, *args, **kwargs))))
         except SQLAlchemyError as exc:
             raise StoreError(f"the store failed: {type(exc).__name__}") from exc
 
-    def _tx(self) -> Any:
-        return self.engine.begin()
+    def _tx(self) -> contextlib.AbstractContextManager[Connection]:
+        """One transaction for one store method (within a batch: the batch's)."""
+        return self._writer.transaction()
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
@@ -127,6 +131,6 @@ class StoreBase:
                 connection.close()
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             conn.execute(text("SELECT 1"))
 

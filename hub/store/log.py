@@ -51,7 +51,7 @@ class EventLog(StoreBase):
         return stored
 
     def cursor(self, connection: str, endpoint: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return conn.execute(
                 select(t.cursors.c.value).where(
                     t.cursors.c.connection == connection, t.cursors.c.endpoint == endpoint
@@ -59,7 +59,7 @@ class EventLog(StoreBase):
             ).scalar_one_or_none()
 
     def events_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return self._events_after(conn, seq, limit)
 
     def _events_after(self, conn: Connection, seq: int, limit: int) -> list[StoredEvent]:
@@ -72,21 +72,21 @@ class EventLog(StoreBase):
         return [StoredEvent(row.seq, Event.model_validate_json(row.body)) for row in rows]
 
     def event(self, seq: int) -> StoredEvent | None:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             body = conn.execute(
                 select(t.events.c.body).where(t.events.c.seq == seq)
             ).scalar_one_or_none()
         return None if body is None else StoredEvent(seq, Event.model_validate_json(body))
 
     def last_seq(self) -> int:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             last = conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
         return int(last)
 
     # -- routing ------------------------------------------------------------------------
 
     def position(self, consumer: str) -> int:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             value = conn.execute(
                 select(t.tracking.c.position).where(t.tracking.c.consumer == consumer)
             ).scalar_one_or_none()

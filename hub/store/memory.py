@@ -15,7 +15,7 @@ from hub.store.records import Member, StateWrite
 class Memories(StoreBase):
     def state_get(self, connection: str, key: str) -> str | None:
         c = t.connection_state.c
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return conn.execute(
                 select(c.value).where(c.connection == connection, c.key == key)
             ).scalar_one_or_none()
@@ -34,13 +34,13 @@ class Memories(StoreBase):
     def states(self) -> dict[str, dict[str, str]]:
         """Every connection's memory, for `passerelle status` (callers hide secrets)."""
         result: dict[str, dict[str, str]] = {}
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             for row in conn.execute(select(t.connection_state)):
                 result.setdefault(row.connection, {})[row.key] = row.value
         return result
 
     def translation_get(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return conn.execute(
                 select(t.translations.c.text).where(t.translations.c.key == key)
             ).scalar_one_or_none()
@@ -57,7 +57,7 @@ class Memories(StoreBase):
 
     def usage(self, provider: str, month: str) -> int:
         c = t.translation_usage.c
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             value = conn.execute(
                 select(c.characters).where(c.provider == provider, c.month == month)
             ).scalar_one_or_none()
@@ -79,7 +79,7 @@ class Memories(StoreBase):
 
     def members(self, connection: str, endpoint: str) -> list[Member]:
         c = t.members.c
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             rows = conn.execute(
                 select(t.members).where(c.connection == connection, c.endpoint == endpoint)
                 .order_by(c.native_id)

@@ -136,7 +136,7 @@ class Outbox(StoreBase):
         query = select(t.deliveries).order_by(t.deliveries.c.id).limit(limit)
         if status is not None:
             query = query.where(t.deliveries.c.status == status)
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return [_delivery(row) for row in conn.execute(query)]
 
     def replay(self, ids: Sequence[int] | None, now: float) -> int:
@@ -167,7 +167,7 @@ class Outbox(StoreBase):
         """Deliveries by (target, status)."""
         d = t.deliveries
         query = select(d.c.target, d.c.status, func.count()).group_by(d.c.target, d.c.status)
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
 
     def record_platform_state(
@@ -196,7 +196,7 @@ class Outbox(StoreBase):
         """Whether an item is the hub's own copy, what it mirrors, and what stands for it on
         `target` ("connection/kind/id"), or whether its creation there is still on its way
         (not counting the delivery `asking`, which must never wait for itself): one read."""
-        with self.engine.connect() as conn:
+        with self._tx() as conn:
             return self._whereabouts(conn, connection, endpoint, native_id, target, asking)
 
     def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,

@@ -1,0 +1,97 @@
+"""The store's calls off the event loop, committed together when they queue up.
+
+SQLite has one writer, and with `synchronous=FULL` every commit waits for the disk. Calls that
+arrive while the writer is busy (a webhook's events, finished deliveries, a status report) are
+run together in one transaction when it is free, each in its own savepoint, and share one
+commit: each caller still returns only once its work is on disk, and one call's failure rolls
+back that call alone. PostgreSQL takes concurrent writers, so there each call runs on its own.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+MAX_BATCH = 64  # calls in one transaction at most, so none waits long behind the others
+
+Call = tuple[Callable[[], Any], "Future[Any]"]
+
+
+class Writer:
+    """Runs store calls on its threads; batches them when `batched` (SQLite's single writer)."""
+
+    def __init__(self, engine: Engine, *, threads: int, batched: bool) -> None:
+        self._engine = engine
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
+        self._batched = batched
+        self._queue: collections.deque[Call] = collections.deque()
+        self._guard = threading.Lock()
+        self._draining = False
+        self._local = threading.local()
+
+    def submit(self, call: Callable[[], Any]) -> Future[Any]:
+        if not self._batched:
+            return self._executor.submit(call)
+        future: Future[Any] = Future()
+        with self._guard:
+            self._queue.append((call, future))
+            if not self._draining:
+                self._draining = True
+                self._executor.submit(self._drain)
+        return future
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """The caller's transaction: the batch's (its savepoint is already open), or its own."""
+        shared: Connection | None = getattr(self._local, "connection", None)
+        if shared is not None:
+            yield shared
+            return
+        with self._engine.begin() as connection:
+            yield connection
+
+    def _drain(self) -> None:
+        while True:
+            with self._guard:
+                if not self._queue:
+                    self._draining = False
+                    return
+                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+            self._run(batch)
+
+    def _run(self, batch: list[Call]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self._engine.begin() as connection:
+                self._local.connection = connection
+                try:
+                    for call, _ in batch:
+                        outcomes.append(_in_savepoint(connection, call))
+                finally:
+                    self._local.connection = None
+        except Exception as exc:  # the commit failed: nothing of the batch is on disk
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (succeeded, value), (_, future) in zip(outcomes, batch, strict=True):
+            if succeeded:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+def _in_savepoint(connection: Connection, call: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        with connection.begin_nested():
+            return True, call()
+    except Exception as exc:  # this call's work is rolled back; its caller gets the error
+        return False, exc

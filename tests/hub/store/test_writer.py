@@ -1,0 +1,89 @@
+"""SQLite's writer: calls that queue up share one transaction and one commit, each in its own
+savepoint, and each caller returns only once its work is on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from hub.errors import StoreError
+from hub.store import Store
+from hub.store.records import StateWrite
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(f"sqlite:///{tmp_path}/store.db")
+    yield store
+    store.close()
+
+
+def count_commits(store: Store) -> list[int]:
+    commits = [0]
+
+    def committed(_: Any) -> None:
+        commits[0] += 1
+    event.listen(store.engine, "commit", committed)
+    return commits
+
+
+async def test_calls_that_queue_up_share_one_commit(store: Store) -> None:
+    commits = count_commits(store)
+    busy, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        store.state_write([StateWrite("west", "first", "1")])
+        busy.set()
+        release.wait(10)
+
+    running = asyncio.ensure_future(store.run(first))
+    await asyncio.to_thread(busy.wait, 10)
+    waiting = [asyncio.ensure_future(store.run(store.state_write,
+                                               [StateWrite("west", f"k{n}", str(n))]))
+               for n in range(5)]
+    await asyncio.sleep(0.05)
+    assert not any(call.done() for call in waiting)  # not on disk yet: not answered yet
+    release.set()
+    await asyncio.gather(running, *waiting)
+    assert commits[0] == 2  # the first call's, then the five that waited, together
+    assert len(store.states()["west"]) == 6
+
+
+async def test_a_failing_call_rolls_back_alone(store: Store) -> None:
+    busy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        busy.set()
+        release.wait(10)
+
+    def half_then_fail() -> None:
+        store.state_write([StateWrite("west", "half", "written")])
+        raise RuntimeError("a fault half-way")
+
+    holding = asyncio.ensure_future(store.run(hold))
+    await asyncio.to_thread(busy.wait, 10)
+    failing = asyncio.ensure_future(store.run(half_then_fail))
+    kept = asyncio.ensure_future(store.run(store.state_write,
+                                           [StateWrite("west", "kept", "yes")]))
+    release.set()
+    await holding
+    with pytest.raises(RuntimeError, match="half-way"):
+        await failing
+    await kept
+    assert store.states() == {"west": {"kept": "yes"}}
+
+
+async def test_a_database_failure_names_only_its_kind(store: Store) -> None:
+    def broken() -> None:
+        with store._tx() as conn:
+            conn.exec_driver_sql("SELECT * FROM no_such_table_with_a_secret_name")
+
+    with pytest.raises(StoreError) as caught:
+        await store.run(broken)
+    assert "secret" not in str(caught.value)
