@@ -111,18 +111,14 @@ class EventLog(StoreBase):
                 return 0
             copies = self._copies(conn, [(s.event.source.connection, s.event.source.native_id)
                                          for s in batch])
-            for plan in planner(batch, copies):
-                conn.execute(
-                    self._insert(t.deliveries)
-                    .values(
-                        event_seq=plan.event_seq, bridge=plan.bridge, target=plan.target,
-                        form=plan.form.value, action=plan.action.value,
-                        ordering_key=plan.ordering_key, status=PENDING, attempts=0,
-                        created_at=now, age_from=now, next_attempt_at=now, claimed_until=0.0,
-                        parked=False,
-                    )
-                    .on_conflict_do_nothing()
-                )
+            rows = [{"event_seq": plan.event_seq, "bridge": plan.bridge, "target": plan.target,
+                     "form": plan.form.value, "action": plan.action.value,
+                     "ordering_key": plan.ordering_key, "status": PENDING, "attempts": 0,
+                     "created_at": now, "age_from": now, "next_attempt_at": now,
+                     "claimed_until": 0.0, "parked": False}
+                    for plan in planner(batch, copies)]
+            if rows:
+                conn.execute(self._insert(t.deliveries).on_conflict_do_nothing(), rows)
             conn.execute(
                 update(t.tracking).where(t.tracking.c.consumer == consumer)
                 .values(position=batch[-1].seq)

@@ -70,8 +70,10 @@ class Outbox(StoreBase):
                 continue
             event = Event.model_validate_json(body)
             source = event.source
+            # A creation never waits for another creation of its own item: spare that look.
             here = self._whereabouts(conn, source.connection, source.endpoint,
-                                     source.native_id, delivery.target, delivery.id)
+                                     source.native_id, delivery.target, delivery.id,
+                                     look_pending=delivery.action is not Action.CREATE)
             situated.append(replace(delivery, event=event, here=here))
         return situated
 
@@ -200,7 +202,8 @@ class Outbox(StoreBase):
             return self._whereabouts(conn, connection, endpoint, native_id, target, asking)
 
     def _whereabouts(self, conn: Connection, connection: str, endpoint: str, native_id: str,
-                     target: str, asking: int | None) -> Whereabouts:
+                     target: str, asking: int | None, *, look_pending: bool = True
+                     ) -> Whereabouts:
         target_connection, target_endpoint = target.split("/", 1)
         link = conn.execute(q.ORIGIN_OF, {"connection": connection,
                                           "native_id": native_id}).first()
@@ -211,7 +214,7 @@ class Outbox(StoreBase):
         on_target = conn.execute(q.COPY_ON, {**item, "target_connection": target_connection,
                                              "target_endpoint": target_endpoint}
                                  ).scalar_one_or_none()
-        pending = on_target is None and conn.execute(
+        pending = look_pending and on_target is None and conn.execute(
             q.CREATION_ON_ITS_WAY,
             {**item, "target": target, "asking": asking if asking is not None else -1},
         ).first() is not None

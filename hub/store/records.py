@@ -51,7 +51,8 @@ class Delivery:
     uncertain: bool = False
     attempted_at: float | None = None
     # Read with the claim: what the delivery carries, and where its item stands on the target
-    # (None outside a claim, or when the event is gone).
+    # (None outside a claim, or when the event is gone; a creation's `here.pending` is never
+    # looked at, and is False).
     event: Event | None = None
     here: Whereabouts | None = None
 
