@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from hub.store import Store
-from hub.store.statebox import StoreStateBox, holding_writes
+from hub.store.statebox import HeldWrites, StoreStateBox, holding_writes
+
+
+def end_attempt(store: Store, held: HeldWrites) -> None:
+    """What the worker does when an attempt ends: commit its writes, then let go of them."""
+    store.state_write(held.seal())
+    held.committed()
 
 
 @pytest.fixture
@@ -38,9 +44,7 @@ async def test_in_an_attempt_writes_wait_for_its_end_and_are_seen_meanwhile(stor
         assert await box.get("journal") == "step 2"
         assert await box.get("roster") is None
         assert store.states() == {}
-        writes = held.seal()
-    store.state_write(writes)
-    held.committed()
+    end_attempt(store, held)
     assert store.states() == {"west": {"journal": "step 2"}}
     assert await box.get("journal") == "step 2"
 
@@ -72,15 +76,13 @@ async def test_a_held_key_keeps_the_last_value_whichever_attempt_wrote_it(store:
             await box.set("roster", "ana")
             first_wrote.set()
             await second_done.wait()
-            store.state_write(held.seal())
-            held.committed()
+            end_attempt(store, held)
 
     async def second() -> None:
         await first_wrote.wait()
         with holding_writes() as held:
             await box.set("roster", "ana, bea")  # joins the first attempt's writes
-            store.state_write(held.seal())  # nothing of its own to commit
-            held.committed()
+            end_attempt(store, held)  # nothing of its own to commit
         assert store.state_get("west", "roster") is None
         second_done.set()
 
@@ -112,6 +114,5 @@ async def test_a_write_from_outside_lands_at_once_and_in_the_holders_commit(stor
         await box.set("member", "opted in")
     await box.set("member", "opted out")  # a STOP arriving by webhook: durable at once
     assert store.state_get("west", "member") == "opted out"
-    store.state_write(held.seal())
-    held.committed()
+    end_attempt(store, held)
     assert store.state_get("west", "member") == "opted out"
