@@ -77,8 +77,11 @@ def run(config: ConfigOption = None) -> None:
     settings = _settings(config)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The scheduler announces every run of every job at INFO: only its problems matter here.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # The scheduler announces every run of every job at INFO, and httpx every request (a
+    # busy hub: hundreds of lines a second, and a few percent of its time): only their
+    # problems matter here. Failed deliveries are logged by the hub itself.
+    for chatty in ("apscheduler", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         asyncio.run(_run(settings))
     except HubError as exc:
