@@ -26,6 +26,9 @@ from hub.store.migrations import migrate
 from hub.store.records import StateWrite
 from hub.store.writer import Writer
 
+_STATE_DELETE = t.connection_state.delete().where(
+    t.connection_state.c.connection == bindparam("c"), t.connection_state.c.key == bindparam("k"))
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -83,15 +86,20 @@ class StoreBase:
         kept = [{"connection": c, "key": k, "value": value, "updated_at": time.time()}
                 for (c, k), value in last.items() if value is not None]
         if gone:
-            column = t.connection_state.c
-            conn.execute(t.connection_state.delete().where(
-                column.connection == bindparam("c"), column.key == bindparam("k")), gone)
+            conn.execute(_STATE_DELETE, gone)
         if kept:
-            insert = self._insert(t.connection_state)
-            conn.execute(insert.on_conflict_do_update(
-                index_elements=["connection", "key"],
-                set_={"value": insert.excluded.value,
-                      "updated_at": insert.excluded.updated_at}), kept)
+            conn.execute(self._state_upsert, kept)
+
+    @functools.cached_property
+    def _state_upsert(self) -> Any:
+        insert = self._insert(t.connection_state)
+        return insert.on_conflict_do_update(
+            index_elements=["connection", "key"],
+            set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at})
+
+    @functools.cached_property
+    def _link_insert(self) -> Any:
+        return self._insert(t.links).on_conflict_do_nothing()
 
     def try_lock(self, key: str) -> bool:
         """Take a named lock shared by every process on this database, if it is free.

@@ -102,7 +102,7 @@ class Outbox(StoreBase):
         links = [{**_link_row(link), "delivery_id": done.delivery_id, "created_at": now}
                  for done in completions for link in done.links]
         if links:
-            conn.execute(self._insert(t.links).on_conflict_do_nothing(), links)
+            conn.execute(self._link_insert, links)
         self._write_state(conn, [write for done in completions for write in done.state])
         conn.execute(q.DONE_ROW, [{"delivery_id": done.delivery_id, "now": now,
                                    "made": done.native_id} for done in completions])
