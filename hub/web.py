@@ -126,7 +126,9 @@ def make_app(hub: Hub) -> Starlette:
         return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 
     def cursor_arg(request: Request) -> int:
-        raw = request.query_params.get("after", "0")
+        # An EventSource reconnecting says where it was with Last-Event-ID (our `id:` lines).
+        raw = (request.query_params.get("after") or request.headers.get("last-event-id")
+               or "0")
         if not raw.isdigit():
             raise ValueError("after must be a non-negative integer")
         return int(raw)

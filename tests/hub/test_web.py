@@ -92,6 +92,22 @@ async def test_event_stream_sends_server_sent_events(network: Network, fire: Any
     assert json.loads(lines[2].removeprefix("data: "))["body"] == "streamed"
 
 
+async def test_a_reconnecting_stream_resumes_after_the_last_event_it_saw(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub, httpx.AsyncClient() as client:
+        for text in ("seen", "missed"):
+            await fire(hub, "east", network.east.add("general", text))
+        async with client.stream("GET", f"{hub.url}/api/events/stream",
+                                 headers={"Last-Event-ID": "1"}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    break
+        refused = await client.get(f"{hub.url}/api/events/stream",
+                                   headers={"Last-Event-ID": "one"})
+    assert json.loads(line.removeprefix("data: "))["body"] == "missed"
+    assert refused.status_code == 400
+
+
 async def test_admin_token_protects_the_api(network: Network) -> None:
     settings = network.settings(web={"port": 0, "admin_token": "let-me-in"})
     async with network.start(settings) as hub, httpx.AsyncClient() as client:
