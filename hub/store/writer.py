@@ -60,13 +60,25 @@ class Writer:
             yield connection
 
     def _drain(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._guard:
+                    if not self._queue:
+                        return
+                    taken = [self._queue.popleft()
+                             for _ in range(min(MAX_BATCH, len(self._queue)))]
+                # A caller that gave up (cancelled) before its call started is skipped; one
+                # that gives up later cannot cancel it any more, and its result is dropped.
+                batch = [(call, future) for call, future in taken
+                         if future.set_running_or_notify_cancel()]
+                if batch:
+                    self._run(batch)
+        finally:
             with self._guard:
-                if not self._queue:
-                    self._draining = False
-                    return
-                batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
-            self._run(batch)
+                self._draining = False
+                if self._queue:  # queued between the last look and this line
+                    self._draining = True
+                    self._executor.submit(self._drain)
 
     def _run(self, batch: list[Call]) -> None:
         outcomes: list[tuple[bool, Any]] = []

@@ -87,3 +87,24 @@ async def test_a_database_failure_names_only_its_kind(store: Store) -> None:
     with pytest.raises(StoreError) as caught:
         await store.run(broken)
     assert "secret" not in str(caught.value)
+
+
+async def test_a_caller_giving_up_never_stops_the_writer(store: Store) -> None:
+    busy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        busy.set()
+        release.wait(10)
+
+    holding = asyncio.ensure_future(store.run(hold))  # cancelled while it runs
+    await asyncio.to_thread(busy.wait, 10)
+    queued = asyncio.ensure_future(store.run(store.state_write,  # cancelled before it runs
+                                             [StateWrite("west", "never", "x")]))
+    await asyncio.sleep(0.01)
+    holding.cancel()
+    queued.cancel()
+    release.set()
+    await asyncio.gather(holding, queued, return_exceptions=True)
+    await asyncio.wait_for(store.run(store.state_write, [StateWrite("west", "later", "y")]), 5)
+    assert await asyncio.wait_for(store.run(store.state_get, "west", "later"), 5) == "y"
+    assert store.state_get("west", "never") is None
