@@ -306,7 +306,8 @@ class DeliveryWorker:
         self._completions.append((Completion(delivery.id, native_id, links, state), done))
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_completions())
-        await _settling(done, held)
+        # Shielded: an attempt timing out meanwhile must not cancel the batch's answer.
+        await _settling(asyncio.shield(done), held)
         connection = Address.parse(delivery.target).connection
         if connection in self._failing:
             self._failing.discard(connection)
@@ -322,11 +323,13 @@ class DeliveryWorker:
                                                take_next=self.claiming)
             except Exception as exc:  # each waiting delivery learns it, and retries
                 for _, done in batch:
-                    done.set_exception(exc)
+                    if not done.done():
+                        done.set_exception(exc)
                 continue
-            for _, done in batch:
-                done.set_result(None)
             self._start(claimed)  # each finished delivery's slot goes to its successor
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
                            native_id: str, notice: str) -> None:
