@@ -82,13 +82,14 @@ class StoreBase:
         """Connections' StateBox values, put or (when None) deleted, in the caller's
         transaction; the last write of a key wins."""
         last = {(w.connection, w.key): w.value for w in writes}
-        gone = [{"c": c, "k": k} for (c, k), value in last.items() if value is None]
-        kept = [{"connection": c, "key": k, "value": value, "updated_at": time.time()}
-                for (c, k), value in last.items() if value is not None]
-        if gone:
-            conn.execute(_STATE_DELETE, gone)
-        if kept:
-            conn.execute(self._state_upsert, kept)
+        # In key order: two transactions writing the same keys take their row locks in the
+        # same order (PostgreSQL), so neither waits for the other in a deadlock.
+        for (connection, key), value in sorted(last.items()):
+            if value is None:
+                conn.execute(_STATE_DELETE, {"c": connection, "k": key})
+            else:
+                conn.execute(self._state_upsert, {"connection": connection, "key": key,
+                                                  "value": value, "updated_at": time.time()})
 
     @functools.cached_property
     def _state_upsert(self) -> Any:

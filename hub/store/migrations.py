@@ -16,8 +16,11 @@ Step = Callable[[Connection], None]
 
 
 def _attempted_at(conn: Connection) -> None:
-    """Version 2: deliveries remember when their first attempt began."""
+    """Version 2: deliveries remember when their first attempt began. A row some attempt
+    already touched gets its creation time: its retry looks back at least that far."""
     conn.execute(text("ALTER TABLE deliveries ADD COLUMN attempted_at FLOAT"))
+    conn.execute(text("UPDATE deliveries SET attempted_at = created_at "
+                      "WHERE attempts > 0 OR unsettled OR status = 'dead'"))
 
 
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.

@@ -91,7 +91,7 @@ class Outbox(StoreBase):
         self, delivery_id: int, now: float, native_id: str | None, links: Sequence[Link] = ()
     ) -> None:
         """Mark a delivery done and record what it made, atomically (echo suppression).
-        A worker hands its completions to `claim` instead."""
+        A worker hands its completions to `hand_over` instead."""
         with self._tx() as conn:
             self._complete(conn, [Completion(delivery_id, native_id, tuple(links))], now)
 

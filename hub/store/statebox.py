@@ -11,6 +11,7 @@ when the call returns.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import time
@@ -28,40 +29,58 @@ MAX_KNOWN = 10_000
 class HeldWrites:
     """The StateBox writes of one delivery attempt, waiting for the transaction that ends it.
 
-    A key held here belongs to this attempt until that commit: a later write to it from
-    another attempt joins it here, so the last value wins whichever attempt ends first.
+    Several attempts may hold the same key: a write reaches every open holder of it, so
+    whichever attempt ends first commits the latest value, and one that never ends (the hub
+    died) loses no one else's. A holder whose commit is under way (sealed) takes no more
+    writes, and a new write to one of its keys waits until that commit has landed, so an older
+    value never lands over a newer one, whatever the store's threads.
     """
 
     def __init__(self) -> None:
         self._values: dict[tuple[StoreStateBox, str], str | None] = {}
         self.sealed = False
+        self._settled = asyncio.Event()
 
     def hold(self, box: StoreStateBox, key: str, value: str | None) -> None:
         self._values[(box, key)] = value
-        box.held[key] = self
+        holders = box.held.setdefault(key, [])
+        if self not in holders:
+            holders.append(self)
 
     def value(self, box: StoreStateBox, key: str) -> str | None:
         return self._values[(box, key)]
 
     def seal(self) -> tuple[StateWrite, ...]:
-        """What to commit; from now on, writes go elsewhere (their own attempt, or the store)."""
+        """What to commit (nothing the second time): from now on, writes go elsewhere."""
+        if self.sealed:
+            return ()
         self.sealed = True
         return tuple(StateWrite(box.connection, key, value)
                      for (box, key), value in self._values.items())
 
     def committed(self) -> None:
         """The ending transaction is on disk: the values are the store's now."""
-        for (box, key), value in self._values.items():
-            if box.held.get(key) is self:
-                del box.held[key]
-                box.remember(key, value)
+        self._release(landed=True)
 
     def abandoned(self) -> None:
         """The ending transaction failed: as after a crash, the store's values stand."""
-        for box, key in self._values:
-            if box.held.get(key) is self:
-                del box.held[key]
-                box.forget(key)
+        self._release(landed=False)
+
+    async def settled(self) -> None:
+        await self._settled.wait()
+
+    def _release(self, *, landed: bool) -> None:
+        for (box, key), value in self._values.items():
+            holders = box.held.get(key, [])
+            if self in holders:
+                holders.remove(self)
+            if not holders:  # no other attempt holds a later value of it
+                box.held.pop(key, None)
+                if landed:
+                    box.remember(key, value)
+                else:
+                    box.forget(key)
+        self._settled.set()
 
 
 _HOLDING: contextvars.ContextVar[HeldWrites | None] = contextvars.ContextVar(
@@ -92,12 +111,13 @@ class StoreStateBox:
         self._store = store
         self.connection = connection
         self._known: dict[str, tuple[float, str | None]] = {}
-        self.held: dict[str, HeldWrites] = {}  # keys written by attempts, not yet committed
+        # Keys written by attempts and not yet committed, with the attempts holding them.
+        self.held: dict[str, list[HeldWrites]] = {}
 
     async def get(self, key: str) -> str | None:
-        holder = self.held.get(key)
-        if holder is not None:
-            return holder.value(self, key)
+        holders = self.held.get(key)
+        if holders:
+            return holders[-1].value(self, key)
         known = self._known.get(key)
         if known is not None and time.monotonic() - known[0] < FRESH_SECONDS:
             return known[1]
@@ -112,17 +132,18 @@ class StoreStateBox:
         await self._write(key, None, now)
 
     async def _write(self, key: str, value: str | None, now: bool) -> None:
-        holder = self.held.get(key)
-        if holder is not None and holder.sealed:
-            holder = None  # its commit is under way: this write is not in it
+        for holder in list(self.held.get(key, ())):
+            if holder.sealed:  # its commit lands first
+                await holder.settled()
+        others = [holder for holder in self.held.get(key, ()) if not holder.sealed]
         attempt = held_writes()
         if not now and attempt is not None and not attempt.sealed:
-            (holder or attempt).hold(self, key, value)
-            return
-        await self._store.run(self._store.state_write,
-                              [StateWrite(self.connection, key, value)])
-        self.remember(key, value)
-        if holder is not None:  # its later commit must not bring back an older value
+            attempt.hold(self, key, value)
+        else:
+            await self._store.run(self._store.state_write,
+                                  [StateWrite(self.connection, key, value)])
+            self.remember(key, value)
+        for holder in others:  # their later commit must not bring back an older value
             holder.hold(self, key, value)
 
     def remember(self, key: str, value: str | None) -> None:

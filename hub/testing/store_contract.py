@@ -368,17 +368,19 @@ class StoreContract:
             assert migrate(conn) == CURRENT
 
     def test_a_first_release_database_is_brought_forward(self, store: Store) -> None:
-        store.append([make_event("1")])
-        store.route("router", to("west/chat/lobby"))
+        store.append([make_event("1"), make_event("2")])
+        store.route("router", to("west/chat/lobby", key=str))
+        [cut_short] = store.claim(T0, 1, 60)  # an attempt died before the upgrade
         with store.engine.begin() as conn:  # the deliveries table as version 1 shipped it
             conn.execute(text("ALTER TABLE deliveries DROP COLUMN attempted_at"))
             conn.execute(t.schema_version.delete())
             conn.execute(t.schema_version.insert().values(version=1, applied_at=T0))
         with store.engine.begin() as conn:
             assert migrate(conn) == CURRENT
-        [delivery] = store.claim(T0, 10, 60)  # the row kept, the new column usable
-        store.reschedule(delivery.id, T0, "TransientError: 503")
-        assert store.claim(T0, 10, 60)[0].attempted_at == T0
+        retried, fresh = store.claim(T0 + 100, 10, 60)  # the rows kept, the column usable
+        assert retried.id == cut_short.id and retried.uncertain
+        assert retried.attempted_at == retried.created_at  # it looks back that far at least
+        assert fresh.attempted_at is None
 
     def test_a_newer_schema_is_refused(self, store: Store) -> None:
         with store.engine.begin() as conn:

@@ -53,13 +53,13 @@ class Journal:
         found = await state.get(key) if outgoing.uncertain else None
         record: dict[str, Any] = json.loads(found) if found else {}
         noted = isinstance(record.get("made"), dict) and isinstance(record.get("since"), str)
-        if outgoing.since is not None:  # the hub knows when the first attempt began
-            since = outgoing.since - CLOCK_SLACK
-        elif noted:
-            since = datetime.fromisoformat(record["since"])
-        else:
-            since = (now or datetime.now(UTC)) - (LOOKBACK if outgoing.uncertain
-                                                 else CLOCK_SLACK)
+        # From when the first attempt began, as the hub says (or as an older note said, if
+        # earlier); failing both, a short look back.
+        starts = [datetime.fromisoformat(record["since"])] if noted else []
+        if outgoing.since is not None:
+            starts.append(outgoing.since - CLOCK_SLACK)
+        since = min(starts, default=(now or datetime.now(UTC))
+                    - (LOOKBACK if outgoing.uncertain else CLOCK_SLACK))
         if not noted:
             record = {"made": {}, "doing": None}
         record["since"] = since.isoformat()

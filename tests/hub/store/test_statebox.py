@@ -66,8 +66,8 @@ async def test_an_abandoned_attempt_leaves_the_stores_values(store: Store) -> No
     assert await box.get("journal") == "before"
 
 
-async def test_a_held_key_keeps_the_last_value_whichever_attempt_wrote_it(store: Store
-                                                                         ) -> None:
+async def test_a_held_key_keeps_the_last_value_whichever_attempt_ends_first(store: Store
+                                                                            ) -> None:
     box = StoreStateBox(store, "west")
     first_wrote, second_done = asyncio.Event(), asyncio.Event()
 
@@ -76,35 +76,58 @@ async def test_a_held_key_keeps_the_last_value_whichever_attempt_wrote_it(store:
             await box.set("roster", "ana")
             first_wrote.set()
             await second_done.wait()
+            assert await box.get("roster") == "ana, bea"
             end_attempt(store, held)
 
     async def second() -> None:
         await first_wrote.wait()
         with holding_writes() as held:
-            await box.set("roster", "ana, bea")  # joins the first attempt's writes
-            end_attempt(store, held)  # nothing of its own to commit
-        assert store.state_get("west", "roster") is None
+            await box.set("roster", "ana, bea")  # both attempts now hold the latest value
+            end_attempt(store, held)
+        assert store.state_get("west", "roster") == "ana, bea"  # on disk with the second
         second_done.set()
 
     await asyncio.gather(first(), second())
     assert store.state_get("west", "roster") == "ana, bea"
 
 
-async def test_a_write_while_the_holders_commit_is_under_way_is_not_lost(store: Store
-                                                                        ) -> None:
+async def test_an_attempt_that_never_ends_loses_no_other_attempts_write(store: Store) -> None:
+    box = StoreStateBox(store, "west")
+    with holding_writes():  # the hub dies before this one ends
+        await box.set("roster", "ana")
+        with holding_writes() as second:
+            await box.set("roster", "ana, bea")
+            end_attempt(store, second)
+    assert store.state_get("west", "roster") == "ana, bea"
+
+
+async def test_a_write_waits_for_a_commit_under_way_so_the_older_never_lands_last(
+        store: Store) -> None:
     box = StoreStateBox(store, "west")
     with holding_writes() as first:
         await box.set("roster", "ana")
-        writes = first.seal()
+        writes = first.seal()  # its commit is on its way
     with holding_writes() as second:
-        await box.set("roster", "ana, bea")  # the first's commit is already on its way
-        later = second.seal()
-    store.state_write(writes)
-    first.committed()
-    assert await box.get("roster") == "ana, bea"
-    store.state_write(later)
-    second.committed()
+        later = asyncio.ensure_future(box.set("roster", "ana, bea"))
+        await asyncio.sleep(0.01)
+        assert not later.done()  # waits for the first commit
+        assert await box.get("roster") == "ana"
+        store.state_write(writes)
+        first.committed()
+        await later
+        assert await box.get("roster") == "ana, bea"
+    end_attempt(store, second)
     assert store.state_get("west", "roster") == "ana, bea"
+
+
+async def test_an_attempt_ends_once(store: Store) -> None:
+    box = StoreStateBox(store, "west")
+    with holding_writes() as held:
+        await box.set("journal", "old")
+        assert held.seal()
+    held.abandoned()  # its commit failed
+    await box.set("journal", "new")
+    assert held.seal() == ()  # ending it again (as a failure) commits nothing stale
 
 
 async def test_a_write_from_outside_lands_at_once_and_in_the_holders_commit(store: Store
