@@ -72,8 +72,9 @@ class HeldWrites:
     def _release(self, *, landed: bool) -> None:
         for (box, key), value in self._values.items():
             holders = box.held.get(key, [])
-            if self in holders:
-                holders.remove(self)
+            if self not in holders:  # released already (an attempt ends once)
+                continue
+            holders.remove(self)
             if not holders:  # no other attempt holds a later value of it
                 box.held.pop(key, None)
                 if landed:

@@ -128,6 +128,8 @@ async def test_an_attempt_ends_once(store: Store) -> None:
     held.abandoned()  # its commit failed
     await box.set("journal", "new")
     assert held.seal() == ()  # ending it again (as a failure) commits nothing stale
+    held.committed()
+    assert await box.get("journal") == "new"
 
 
 async def test_a_write_from_outside_lands_at_once_and_in_the_holders_commit(store: Store
