@@ -91,7 +91,6 @@ async def sandboxes() -> AsyncIterator[World]:
     async with (serve_emulator(basecamp), serve_emulator(slack),
                 serve_emulator(WhatsAppEmulator()) as whatsapp,
                 serve_emulator(ZoomEmulator()) as zoom):
-        assert isinstance(whatsapp, WhatsAppEmulator) and isinstance(zoom, ZoomEmulator)
         project = basecamp.add_project("Réseau des villes")
         yield World(basecamp, slack, whatsapp, zoom, project, people)
 

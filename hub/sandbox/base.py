@@ -10,7 +10,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -180,8 +180,11 @@ async def serve(app: ASGIApp, port: int = 0, host: str = LOOPBACK) -> AsyncItera
         await task
 
 
+E = TypeVar("E", bound="Emulator")
+
+
 @contextlib.asynccontextmanager
-async def serve_emulator(emulator: Emulator, port: int = 0) -> AsyncIterator[Emulator]:
+async def serve_emulator(emulator: E, port: int = 0) -> AsyncIterator[E]:
     """Serve an emulator on loopback; its `base_url` is set while it runs."""
     async with serve(emulator.app, port) as url:
         emulator.base_url = url

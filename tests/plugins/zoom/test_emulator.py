@@ -25,7 +25,6 @@ from plugins.zoom.settings import ZoomSettings
 @pytest.fixture
 async def zoom() -> AsyncIterator[ZoomEmulator]:
     async with serve_emulator(ZoomEmulator()) as emulator:
-        assert isinstance(emulator, ZoomEmulator)
         yield emulator
 
 

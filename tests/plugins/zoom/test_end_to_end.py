@@ -81,13 +81,12 @@ def settings(tmp_path: Path, zoom: ZoomEmulator, almanac_url: str) -> HubSetting
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     almanac = AlmanacPlatform()
-    async with serve_emulator(ZoomEmulator()) as zoom, serve(almanac.app) as almanac_url:
-        assert isinstance(zoom, ZoomEmulator)
-        async with Hub.start(settings(tmp_path, zoom, almanac_url),
-                             extra_plugins={"almanac": AlmanacPlugin()}) as hub, \
-                httpx.AsyncClient() as http:
-            zoom.webhook_url = f"{hub.url}/webhooks/net-zoom"
-            yield World(hub, zoom, almanac, http)
+    async with serve_emulator(ZoomEmulator()) as zoom, serve(almanac.app) as almanac_url, \
+            Hub.start(settings(tmp_path, zoom, almanac_url),
+                      extra_plugins={"almanac": AlmanacPlugin()}) as hub, \
+            httpx.AsyncClient() as http:
+        zoom.webhook_url = f"{hub.url}/webhooks/net-zoom"
+        yield World(hub, zoom, almanac, http)
 
 
 def at(hours: int) -> str:

@@ -49,7 +49,6 @@ class Network:
 async def network(tmp_path: Path) -> AsyncIterator[Network]:
     basecamp = BasecampEmulator()
     async with serve_emulator(basecamp), serve_emulator(ZoomEmulator()) as zoom:
-        assert isinstance(zoom, ZoomEmulator)
         project = basecamp.add_project("Cities network")
         host, account = zoom.account.host_id, zoom.account
         settings = HubSettings.model_validate({

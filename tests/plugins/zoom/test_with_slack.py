@@ -37,7 +37,6 @@ async def network(tmp_path: Path) -> AsyncIterator[Network]:
     slack.add_channel(CHANNEL)
     slack.add_user("U0ANA", "Ana Souza")
     async with serve_emulator(slack), serve_emulator(ZoomEmulator()) as zoom:
-        assert isinstance(zoom, ZoomEmulator)
         account = zoom.account
         settings = HubSettings.model_validate({
             "store": {"url": f"sqlite:///{tmp_path}/hub.db"},
