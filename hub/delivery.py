@@ -303,7 +303,10 @@ class DeliveryWorker:
         held = held_writes()
         state = held.seal() if held is not None else ()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._completions.append((Completion(delivery.id, native_id, links, state), done))
+        # A stopping worker starts nothing more: the next item is left to the next start.
+        follows = delivery.ordering_key if self.claiming else None
+        self._completions.append(
+            (Completion(delivery.id, native_id, links, state, follows), done))
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_completions())
         # Shielded: an attempt timing out meanwhile must not cancel the batch's answer.
@@ -319,8 +322,7 @@ class DeliveryWorker:
             batch, self._completions = self._completions, []
             try:
                 claimed = await self.store.run(self.store.hand_over, [c for c, _ in batch],
-                                               self.clock(), self.lease,
-                                               take_next=self.claiming)
+                                               self.clock(), self.lease)
             except Exception as exc:  # each waiting delivery learns it, and retries
                 for _, done in batch:
                     if not done.done():

@@ -26,20 +26,15 @@ class Outbox(StoreBase):
             rows = conn.execute(query, {"now": now, "limit": limit}).all()
             return self._lease(conn, rows, now, lease)
 
-    def hand_over(self, finished: Sequence[Completion], now: float, lease: float, *,
-                  take_next: bool = True) -> list[Delivery]:
-        """Complete `finished` and, in the same transaction, claim what follows each of them
-        in its order, if it is due: a worker hands back what it did and takes the next item of
-        each conversation in one commit, without searching the whole outbox. A worker that is
-        stopping takes nothing (`take_next=False`)."""
+    def hand_over(self, finished: Sequence[Completion], now: float, lease: float
+                  ) -> list[Delivery]:
+        """Complete `finished` and, in the same transaction, claim the next item of each one's
+        order (`Completion.ordering_key`), if it is due: a worker hands back what it did and
+        takes what follows in one commit, without searching the whole outbox."""
         with self._tx() as conn:
             self._complete(conn, finished, now)
-            if not take_next:
-                return []
-            keys = {row.ordering_key for row in conn.execute(
-                select(t.deliveries.c.ordering_key).where(
-                    t.deliveries.c.id.in_([done.delivery_id for done in finished])))}
-            heads = [conn.execute(q.HEAD, {"key": key}).first() for key in sorted(keys)]
+            keys = sorted({done.ordering_key for done in finished if done.ordering_key})
+            heads = [conn.execute(q.HEAD, {"key": key}).first() for key in keys]
             due = [row for row in heads
                    if row is not None and row.next_attempt_at <= now
                    and row.claimed_until <= now]

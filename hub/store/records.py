@@ -82,13 +82,14 @@ class StateWrite:
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A delivery done: what it made (its native id), the links that say so, and the state
-    its attempt wrote."""
+    """A delivery done: what it made (its native id), the links that say so, the state its
+    attempt wrote, and the order whose next item may now go (None: leave it to the pump)."""
 
     delivery_id: int
     native_id: str | None
     links: tuple[Link, ...] = ()
     state: tuple[StateWrite, ...] = ()
+    ordering_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

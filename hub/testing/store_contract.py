@@ -235,14 +235,15 @@ class StoreContract:
 
     def test_a_claim_hands_back_the_finished_and_takes_what_follows(self, store: Store
                                                                     ) -> None:
-        store.append([make_event("1"), make_event("2"), make_event("3")])
+        store.append([make_event(str(n)) for n in range(1, 5)])
         store.route("router", to("west/chat/lobby"))  # one order: one at a time
         [first] = store.claim(T0, 10, 60)
         assert first.event is not None and first.event.source.native_id == "1"
         assert first.here is not None and first.here.on_target is None
         link = Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")
         wrote = (StateWrite("west", "journal", None), StateWrite("west", "roster", "ana"))
-        [second] = store.hand_over([Completion(first.id, "w-1", (link,), wrote)], T0 + 1, 60)
+        [second] = store.hand_over(
+            [Completion(first.id, "w-1", (link,), wrote, first.ordering_key)], T0 + 1, 60)
         assert second.event is not None and second.event.source.native_id == "2"
         assert [d.native_id for d in store.deliveries(DONE)] == ["w-1"]
         assert store.whereabouts("east", "chat/general", "1", "west/chat/lobby").on_target \
@@ -252,8 +253,9 @@ class StoreContract:
                    [StateWrite("west", "roster", None)])
         assert store.states() == {}
         [third] = store.claim(T0 + 3, 10, 60)  # a dead head lets the next one go
-        assert store.hand_over([Completion(third.id, None)], T0 + 4, 60,
-                               take_next=False) == []
+        # Done without an order to follow (a stopping worker): the next is left to a claim.
+        assert store.hand_over([Completion(third.id, None)], T0 + 4, 60) == []
+        assert [d.event_seq for d in store.claim(T0 + 5, 10, 60)] == [4]
         assert [d.native_id for d in store.deliveries(DONE)] == ["w-1", None]
 
     def test_a_hand_over_takes_only_the_next_due_item_of_each_finished_order(
@@ -261,7 +263,8 @@ class StoreContract:
         store.append([make_event(str(n)) for n in range(1, 6)])
         store.route("router", to("west/chat/lobby", key=lambda seq: "odd" if seq % 2 else "even"))
         first, second = store.claim(T0, 10, 60)  # 1 (odd) and 2 (even)
-        taken = store.hand_over([Completion(first.id, None)], T0, 60)
+        taken = store.hand_over([Completion(first.id, None, ordering_key=first.ordering_key)],
+                                T0, 60)
         assert [d.event_seq for d in taken] == [3]  # not 4: order "even" is still busy
         [third] = taken
         store.reschedule(second.id, T0 + 30, "TransientError: 503")
