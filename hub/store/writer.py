@@ -34,6 +34,7 @@ class Writer:
         self._guard = threading.Lock()
         self._draining = False
         self._local = threading.local()
+        self._connection: Connection | None = None
 
     def submit(self, call: Callable[[], Any]) -> Future[Any]:
         if not self._batched:
@@ -48,6 +49,19 @@ class Writer:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
+        self._drop_batch_connection()
+
+    def _batch_connection(self) -> Connection:
+        """The connection batches run on: kept open, as one thread runs them all (checking a
+        connection out of the pool for each batch cost as much as a statement)."""
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return self._connection
+
+    def _drop_batch_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -83,7 +97,8 @@ class Writer:
     def _run(self, batch: list[Call]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._engine.begin() as connection:
+            connection = self._batch_connection()
+            with connection.begin():
                 self._local.connection = connection
                 try:
                     if len(batch) == 1:  # alone in its transaction: no savepoint to pay for
@@ -93,6 +108,7 @@ class Writer:
                 finally:
                     self._local.connection = None
         except Exception as exc:  # the commit failed: nothing of the batch is on disk
+            self._drop_batch_connection()
             for _, future in batch:
                 future.set_exception(exc)
             return
@@ -104,8 +120,16 @@ class Writer:
 
 
 def _in_savepoint(connection: Connection, call: Callable[[], Any]) -> tuple[bool, Any]:
+    # Straight to the driver: SQLAlchemy's nested transactions compile and track each
+    # savepoint, which costs more than the call it guards. Batches are SQLite's alone.
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    driver.execute("SAVEPOINT call")
     try:
-        with connection.begin_nested():
-            return True, call()
+        value = call()
     except Exception as exc:  # this call's work is rolled back; its caller gets the error
+        driver.execute("ROLLBACK TO SAVEPOINT call")
+        driver.execute("RELEASE SAVEPOINT call")
         return False, exc
+    driver.execute("RELEASE SAVEPOINT call")
+    return True, value

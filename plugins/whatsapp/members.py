@@ -18,6 +18,10 @@ from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.settings import WhatsAppSettings
 
 WINDOW_CLOSED = 131047
+#: Member records kept parsed; a record holds up to `circles.RECENT` entries, and every send
+#: and status report reads the member's record, so parsing it each time costs more than the
+#: rest of the work.
+MAX_PARSED = 10_000
 
 
 class Roster:
@@ -27,6 +31,7 @@ class Roster:
         self.connection = connection
         self.settings = settings
         self.state = state
+        self._parsed: dict[str, tuple[str, Member]] = {}
 
     async def admit(self, item: mapping.Received) -> Event | None:
         """A received message: refresh the sender's window, apply a keyword (no content) or
@@ -93,16 +98,33 @@ class Roster:
 
     async def load(self, key: str, user_id: str | None = None) -> Member | None:
         """A member's record, found by phone number or, failing that, by BSUID alias."""
-        found = Member.from_json(key, await self.state.get(f"member:{key}"))
+        found = self._member(key, await self.state.get(f"member:{key}"))
         if found is None and user_id:
             alias = await self.state.get(f"alias:{user_id}")
             if alias:
-                found = Member.from_json(alias, await self.state.get(f"member:{alias}"))
+                found = self._member(alias, await self.state.get(f"member:{alias}"))
         return found
+
+    def _member(self, key: str, text: str | None) -> Member | None:
+        """The record `text` parsed, or the same record parsed before (members are frozen)."""
+        parsed = self._parsed.get(key)
+        if text and parsed is not None and parsed[0] == text:
+            return parsed[1]
+        member = Member.from_json(key, text)
+        if text and member is not None:
+            self._keep_parsed(member, text)
+        return member
+
+    def _keep_parsed(self, member: Member, text: str) -> None:
+        if len(self._parsed) >= MAX_PARSED:
+            self._parsed.clear()
+        self._parsed[member.key] = (text, member)
 
     async def save(self, member: Member, *, now: bool = False) -> None:
         """Keep a member's record (`now`: on disk before this returns, even in a delivery)."""
-        await self.state.set(f"member:{member.key}", member.to_json(), now=now)
+        text = member.to_json()
+        await self.state.set(f"member:{member.key}", text, now=now)
+        self._keep_parsed(member, text)
         alias = f"alias:{member.user_id}"
         if member.user_id and member.user_id != member.key \
                 and await self.state.get(alias) != member.key:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hub.connector import MemoryStateBox
 from plugins.whatsapp import circles
 from plugins.whatsapp.circles import Choice, Entry, Keyword, Member
+from plugins.whatsapp.members import Roster
 from plugins.whatsapp.settings import WhatsAppSettings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -96,3 +99,19 @@ def test_address_prefers_phone_number_then_bsuid() -> None:
     assert Member(key="351912345678").address == {"to": "351912345678"}
     assert Member(key="PT.123", user_id="PT.123").address == {"recipient": "PT.123"}
     assert Member(key="PT.123", wa_id="351912345678").address == {"to": "351912345678"}
+
+
+async def test_the_roster_parses_a_record_once_and_sees_it_change(
+        settings: WhatsAppSettings) -> None:
+    state = MemoryStateBox()
+    roster = Roster("wa", settings, state)
+    member = Member(key="1", circle="general", last_inbound=NOW)
+    for index in range(circles.RECENT):
+        member = member.remember(Entry(f"k{index}", f"rep{index}", f"own{index}"))
+    await roster.save(member)
+    assert await roster.load("1") is await roster.load("1")  # kept, not parsed again
+    # Written by someone else (another attempt's record, a rolled-back one): read afresh.
+    state.values["member:1"] = replace(member, opted_in=False).to_json()
+    assert (await roster.load("1")).opted_in is False
+    del state.values["member:1"]
+    assert await roster.load("1") is None
