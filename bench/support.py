@@ -324,6 +324,12 @@ def median(values: Iterable[float]) -> float:
     return percentile(list(values), 0.5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int | None = None) -> float:
     """Resident memory now, in MiB, of this process or of `pid`."""
     status = Path(f"/proc/{pid or os.getpid()}/status")

@@ -40,6 +40,7 @@ from support import (  # the script's folder is on the path: `python bench/throu
     HubProcess,
     Sandboxes,
     Seen,
+    cpu_seconds,
     is_create,
     median,
     percentile,
@@ -63,8 +64,10 @@ class Round:
     seconds: float
     latencies: list[float]
     requests: list[tuple[str, Seen]]  # (connection, request) the hub made, for the replay
+    hub_cpu_seconds: float
     baseline_requests: int = 0
     baseline_seconds: float = 0.0
+    baseline_cpu_seconds: float = 0.0
 
     @property
     def deliveries_per_s(self) -> float:
@@ -78,12 +81,22 @@ class Round:
     def ratio(self) -> float:
         return self.deliveries_per_s / self.baseline_per_s if self.baseline_per_s else 0.0
 
+    @property
+    def hub_cpu_ms(self) -> float:
+        """The hub process's CPU time per delivery: everything it did, webhooks included."""
+        return 1000 * self.hub_cpu_seconds / max(1, self.deliveries)
+
+    @property
+    def baseline_cpu_ms(self) -> float:
+        """The bare client's CPU time per request."""
+        return 1000 * self.baseline_cpu_seconds / max(1, self.baseline_requests)
+
 
 class Bench:
     """One hub process on one store, fed round after round."""
 
-    def __init__(self, boxes: Sandboxes, hub_url: str, args: argparse.Namespace) -> None:
-        self.boxes, self.hub_url, self.args = boxes, hub_url, args
+    def __init__(self, boxes: Sandboxes, hub: HubProcess, args: argparse.Namespace) -> None:
+        self.boxes, self.hub_url, self.hub_pid, self.args = boxes, hub.url, hub.pid, args
         self.fire_client = httpx.AsyncClient(timeout=30.0)
 
     async def round(self, first: int, count: int) -> Round:
@@ -113,6 +126,7 @@ class Bench:
                     await asyncio.sleep(0.1)
                 raise RuntimeError(f"the hub refused event {index}: {answer.status_code}")
 
+        cpu_before = cpu_seconds(self.hub_pid)
         started = time.monotonic()
         firing = [asyncio.create_task(fire(n, i, p)) for n, (i, p) in enumerate(payloads)]
         wanted = set(range(first, first + count))
@@ -133,7 +147,8 @@ class Bench:
                      if len(v) == len(TARGETS)]
         requests = [(name, seen) for name, rec in self.boxes.recorders.items()
                     for seen in rec.seen[marks[name]:] if seen.started <= ended]
-        return Round(count, deliveries, ended - started, latencies, requests)
+        return Round(count, deliveries, ended - started, latencies, requests,
+                     cpu_seconds(self.hub_pid) - cpu_before)
 
     def _arrivals(self, marks: dict[str, int], wanted: set[int],
                   arrived: dict[int, dict[str, float]]) -> None:
@@ -166,9 +181,11 @@ def requests_file(boxes: Sandboxes, requests: list[tuple[str, Seen]], path: Path
     path.write_text(json.dumps(rows), encoding="utf-8")
 
 
-async def replay(boxes: Sandboxes, requests: list[tuple[str, Seen]]) -> tuple[int, float]:
+async def replay(boxes: Sandboxes, requests: list[tuple[str, Seen]]
+                 ) -> tuple[int, float, float]:
     """The baseline: the hub's requests again, from a bare client in a process of its own
-    (`--replay FILE`), against the same sandboxes. (requests, seconds) as it counted them."""
+    (`--replay FILE`), against the same sandboxes. (requests, seconds, CPU seconds) as it
+    counted them."""
     # The replayed sends must not make the WhatsApp sandbox report statuses to the hub:
     # that work would slow the baseline and flatter the ratio.
     whatsapp = boxes.whatsapp
@@ -187,7 +204,7 @@ async def replay(boxes: Sandboxes, requests: list[tuple[str, Seen]]) -> tuple[in
         raise RuntimeError(f"the baseline's process exited with {child.returncode}:\n"
                            f"{err.decode(errors='replace')}")
     answer = json.loads(out.decode().strip().splitlines()[-1])
-    return int(answer["requests"]), float(answer["seconds"])
+    return int(answer["requests"]), float(answer["seconds"]), float(answer["cpu_seconds"])
 
 
 async def replay_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -207,9 +224,10 @@ async def replay_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
                     raise RuntimeError(f"baseline request {method} {url} answered "
                                        f"{answer.status_code}")
 
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), time.process_time()
         await asyncio.gather(*(send(queue) for queue in by_target.values()))
-        return {"requests": len(rows), "seconds": time.monotonic() - started}
+        return {"requests": len(rows), "seconds": time.monotonic() - started,
+                "cpu_seconds": time.process_time() - cpu_before}
 
 
 def prefill(url: str, count: int) -> float:
@@ -287,15 +305,15 @@ async def run_store(boxes: Sandboxes, args: argparse.Namespace, filled: int, fir
             await hub.start()
             boxes.point_at(hub.url)
             await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
-            bench = Bench(boxes, hub.url, args)
+            bench = Bench(boxes, hub, args)
             try:
                 await bench.round(first, args.warmup)  # connections, tokens, caches
                 first += args.warmup
                 for number in range(args.rounds):
                     result = await bench.round(first, args.events)
                     first += args.events
-                    result.baseline_requests, result.baseline_seconds = await replay(
-                        boxes, result.requests)
+                    (result.baseline_requests, result.baseline_seconds,
+                     result.baseline_cpu_seconds) = await replay(boxes, result.requests)
                     rounds.append(result)
                     say(args, f"  round {number + 1}: hub {result.deliveries_per_s:7.1f} "
                               f"deliveries/s ({len(result.requests)} requests) · baseline "
@@ -321,6 +339,8 @@ async def run_store(boxes: Sandboxes, args: argparse.Namespace, filled: int, fir
         "latency_ms": {"p50": round(percentile(latencies, 0.5) * 1000, 1),
                        "p99": round(percentile(latencies, 0.99) * 1000, 1)},
         "rss_mb": round(memory, 1),
+        "cpu_ms": {"hub_per_delivery": round(median(r.hub_cpu_ms for r in rounds), 2),
+                   "baseline_per_request": round(median(r.baseline_cpu_ms for r in rounds), 2)},
         "requests_per_delivery": round(
             sum(len(r.requests) for r in rounds) / max(1, sum(r.deliveries for r in rounds)), 2),
         "lost_copies": sum(r.events * len(TARGETS) - r.deliveries for r in rounds),
@@ -341,10 +361,14 @@ def table(fresh: dict[str, Any], filled: dict[str, Any] | None) -> str:
             ("requests per delivery", "requests_per_delivery", "{:.2f}"),
             ("copies missing", "lost_copies", "{}"),
             ("hub process RSS (MiB)", "rss_mb", "{:.0f}")]
+    cpu_rows = [("hub CPU ms per delivery", "hub_per_delivery"),
+                ("baseline CPU ms per request", "baseline_per_request")]
     columns = [("fresh store", fresh)] + ([("prefilled store", filled)] if filled else [])
     out = [f"{'':26}" + "".join(f"{name:>18}" for name, _ in columns)]
     for label, key, fmt in rows:
         out.append(f"{label:26}" + "".join(f"{fmt.format(c[key]):>18}" for _, c in columns))
+    for label, key in cpu_rows:
+        out.append(f"{label:26}" + "".join(f"{c['cpu_ms'][key]:>18.2f}" for _, c in columns))
     for label in ("p50", "p99"):
         out.append(f"{'latency ' + label + ' (ms)':26}"
                    + "".join(f"{c['latency_ms'][label]:>18.1f}" for _, c in columns))
@@ -363,7 +387,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     say(args, table(fresh, filled))
     result = {key: fresh[key] for key in ("events", "events_per_s", "deliveries_per_s",
                                           "baseline_requests_per_s", "ratio", "latency_ms",
-                                          "rss_mb")}
+                                          "rss_mb", "cpu_ms")}
     if filled is not None:
         result["prefilled"] = filled
     return result
