@@ -1,9 +1,16 @@
 """Safe downloads of attachments: allow-listed hosts, no private addresses, a size cap, and a
-bearer token that never follows a redirect to another host (DESIGN §5, reference B3)."""
+bearer token that never follows a redirect to another host (DESIGN §5, reference B3).
+
+A host's addresses are checked before the request, for a clear refusal, and again where the
+connection is made, which then goes to a checked address (hub.http.connecting_only_to): a name
+that resolves to a public address when checked and to a private one a moment later (DNS
+rebinding) is never connected to."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import ipaddress
 import os
 import re
@@ -18,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from hub.errors import AuthError, PermanentError
-from hub.http import raise_for_status, transport_error
+from hub.http import connecting_only_to, raise_for_status, transport_error
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
@@ -105,8 +112,13 @@ async def check_url(url: str, policy: DownloadPolicy) -> None:
         raise PermanentError(f"download refused: {host} on port {parts.port}, not 443")
     if not policy.host_allowed(host):
         raise PermanentError(f"download refused: {host} is not one of the platform's file hosts")
+    await public_addresses(policy, host, parts.port or 443)
+
+
+async def public_addresses(policy: DownloadPolicy, host: str, port: int) -> list[str]:
+    """Every address `host` resolves to, refused unless all are public."""
     try:
-        addresses = await policy.resolver(host, parts.port or 443)
+        addresses = await policy.resolver(host, port)
     except OSError as exc:
         raise PermanentError(f"download refused: {host} does not resolve ({exc})") from None
     if not addresses:
@@ -114,6 +126,7 @@ async def check_url(url: str, policy: DownloadPolicy) -> None:
     for address in addresses:
         if not is_public_address(address):
             raise PermanentError(f"download refused: {host} resolves to non-public {address}")
+    return addresses
 
 
 async def fetch(
@@ -139,8 +152,13 @@ async def fetch(
     for _ in range(MAX_REDIRECTS + 1):
         await check_url(url, policy)
         request = http.build_request("GET", url, headers=send_headers)
+        # Checked above for a clear refusal; checked again where the connection is made, and
+        # made to the address checked, so a name cannot resolve elsewhere in between.
+        pinned = (contextlib.nullcontext() if _origin(url) in policy.trusted_origins
+                  else connecting_only_to(functools.partial(public_addresses, policy)))
         try:
-            response = await http.send(request, stream=True, follow_redirects=False)
+            with pinned:
+                response = await http.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as exc:
             raise transport_error(exc, connection=connection) from exc
         try:

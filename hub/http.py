@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.request import getproxies
 
+import httpcore
 import httpx
 
 from hub.errors import AuthError, PermanentError, TransientError
@@ -47,6 +52,75 @@ def hide_in_logs(secrets: Iterable[str]) -> None:
     _REDACTION.secrets.update(secret for secret in secrets if len(secret) >= 6)
 
 
+#: Where a new connection to (host, port) may go: the addresses to try, in order, or an
+#: exception refusing it. Set for a block with `connecting_only_to`.
+ConnectGuard = Callable[[str, int], Awaitable[list[str]]]
+
+_CONNECT_GUARD: contextvars.ContextVar[ConnectGuard | None] = contextvars.ContextVar(
+    "passerelle_connect_guard", default=None)
+
+
+@contextlib.contextmanager
+def connecting_only_to(guard: ConnectGuard) -> Iterator[None]:
+    """Within this block, a connection the hub's clients open goes to an address `guard`
+    gives for its host, never to one the system resolver gives afterwards: a name checked
+    once cannot resolve elsewhere by the time it is connected to (DNS rebinding). A pooled
+    connection already open to that host is reused as it is."""
+    token = _CONNECT_GUARD.set(guard)
+    try:
+        yield
+    finally:
+        _CONNECT_GUARD.reset(token)
+
+
+class _GuardedNetwork(httpcore.AsyncNetworkBackend):
+    """The network under the hub's clients: connects where the connect guard says, if any."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+            self, host: str, port: int,
+            timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+            local_address: str | None = None, socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        guard = _CONNECT_GUARD.get()
+        addresses = [host] if guard is None else await guard(host, port)
+        for address in addresses[:-1]:  # the next address when one does not answer
+            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
+                return await self._inner.connect_tcp(address, port, timeout, local_address,
+                                                     socket_options)
+        return await self._inner.connect_tcp(addresses[-1], port, timeout, local_address,
+                                             socket_options)
+
+    async def connect_unix_socket(
+            self, path: str,
+            timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+            socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(network: httpcore.AsyncNetworkBackend | None = None
+                      ) -> httpx.AsyncHTTPTransport:
+    """httpx's transport, with its defaults, over `network` (the real one unless a test gives
+    another) under the connect guard."""
+    transport = httpx.AsyncHTTPTransport()
+    default = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    # httpx takes no network backend, so its pool is replaced by one built as it builds its own.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=default.max_connections,
+        max_keepalive_connections=default.max_keepalive_connections,
+        keepalive_expiry=default.keepalive_expiry,
+        network_backend=_GuardedNetwork(network or httpcore.AnyIOBackend()),
+    )
+    return transport
+
+
 def make_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -54,7 +128,13 @@ def make_client(
     headers: dict[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """The client handed to connectors. Redirects are never followed implicitly: a bearer
-    token must not travel to another host (hub.files follows download redirects itself)."""
+    token must not travel to another host (hub.files follows download redirects itself).
+
+    Its connections obey `connecting_only_to`, unless the environment names a proxy
+    (`HTTPS_PROXY` and the like): then httpx goes through the proxy, which resolves names."""
+    proxied = any(scheme != "no" for scheme in getproxies())  # `no_proxy` alone names none
+    if transport is None and not proxied:
+        transport = guarded_transport()
     return httpx.AsyncClient(
         transport=transport,
         timeout=timeout,

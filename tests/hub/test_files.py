@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import httpcore
 import httpx
 import pytest
 import respx
 
 from hub.errors import AuthError, PermanentError
 from hub.files import DownloadPolicy, fetch, is_public_address, safe_filename
+from hub.http import guarded_transport, make_client
 
 PUBLIC = "93.184.215.14"
 
@@ -146,3 +150,79 @@ async def test_a_configured_sandbox_origin_is_trusted(api: respx.Router, tmp_pat
 ])
 def test_safe_filename(name: str, safe: str) -> None:
     assert safe_filename(name) == safe
+
+
+# -- the address connected to is the address checked ---------------------------------------
+# These go through httpx's real connection pool (`make_client`'s transport), over httpcore's
+# in-memory network, which records where each connection was asked to go.
+
+PDF_ANSWER = [b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 8\r\n\r\n",
+              b"%PDF-1.7"]
+
+
+class Network(httpcore.AsyncMockBackend):
+    """An in-memory network answering every connection with `PDF_ANSWER`, but refusing
+    connections to the addresses in `down`."""
+
+    def __init__(self, down: frozenset[str] = frozenset()) -> None:
+        super().__init__(PDF_ANSWER)
+        self.down = down
+        self.connected: list[str] = []
+
+    async def connect_tcp(
+            self, host: str, port: int,
+            timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+            local_address: str | None = None, socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if host in self.down:
+            raise httpcore.ConnectError(f"{host} does not answer")
+        self.connected.append(host)
+        return await super().connect_tcp(host, port, timeout, local_address, socket_options)
+
+
+class Rebinding:
+    """A resolver whose answer for a name changes after the first question (a TTL of 0)."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+async def pinned_download(network: Network, rules: DownloadPolicy, tmp_path: Path) -> Path:
+    async with make_client(transport=guarded_transport(network)) as http:
+        local = await fetch(http, "https://files.example.com/f/1", rules, name="report.pdf",
+                            mime_type="application/pdf", temp_dir=tmp_path)
+    return local.path
+
+
+async def test_a_download_connects_to_the_address_it_checked(tmp_path: Path) -> None:
+    network = Network()
+    path = await pinned_download(network, policy(), tmp_path)
+    assert path.read_bytes() == b"%PDF-1.7"
+    assert network.connected == [PUBLIC]  # not the name, which could resolve elsewhere now
+
+
+async def test_a_name_resolving_inside_by_the_time_it_is_connected_is_refused(
+        tmp_path: Path) -> None:
+    network = Network()
+    rebinding = Rebinding([PUBLIC], ["127.0.0.1"])  # public when checked, loopback after
+    with pytest.raises(PermanentError, match=r"non-public 127\.0\.0\.1"):
+        await pinned_download(network, policy(resolver=rebinding), tmp_path)
+    assert network.connected == []
+
+
+async def test_the_next_checked_address_is_tried_when_one_does_not_answer(
+        tmp_path: Path) -> None:
+    network = Network(down=frozenset({"54.192.18.13"}))
+    rules = policy(resolver=Rebinding(["54.192.18.13", PUBLIC]))
+    assert (await pinned_download(network, rules, tmp_path)).read_bytes() == b"%PDF-1.7"
+    assert network.connected == [PUBLIC]
+
+
+async def test_other_requests_connect_to_the_name_as_always() -> None:
+    network = Network()
+    async with make_client(transport=guarded_transport(network)) as http:
+        assert (await http.get("https://api.example.com/me")).status_code == 200
+    assert network.connected == ["api.example.com"]
