@@ -1,4 +1,4 @@
-"""The hub's small memories: connection state, the translation cache and budget, members."""
+"""The hub's small memories: connection state, the translation cache and budget."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hub.store import schema as t
 from hub.store.base import StoreBase
-from hub.store.records import Member, StateWrite
+from hub.store.records import StateWrite
 
 
 class Memories(StoreBase):
@@ -76,20 +76,3 @@ class Memories(StoreBase):
             return int(conn.execute(
                 select(c.characters).where(c.provider == provider, c.month == month)
             ).scalar_one())
-
-    def members(self, connection: str, endpoint: str) -> list[Member]:
-        c = t.members.c
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(t.members).where(c.connection == connection, c.endpoint == endpoint)
-                .order_by(c.native_id)
-            )
-            return [Member(r.connection, r.endpoint, r.native_id, r.name, r.state,
-                           r.last_inbound_at) for r in rows]
-
-    def member_put(self, member: Member) -> None:
-        with self._tx() as conn:
-            self._put(conn, t.members, ("connection", "endpoint", "native_id"),
-                      (member.connection, member.endpoint, member.native_id),
-                      {"name": member.name, "state": member.state,
-                       "last_inbound_at": member.last_inbound_at, "updated_at": time.time()})

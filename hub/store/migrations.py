@@ -23,8 +23,15 @@ def _attempted_at(conn: Connection) -> None:
                       "WHERE attempts > 0 OR unsettled OR status = 'dead'"))
 
 
+def _no_members_table(conn: Connection) -> None:
+    """Version 3: the `members` table goes. Nothing ever wrote to it: who is in a WhatsApp
+    circle is the connector's own memory (its StateBox), committed with the delivery that
+    changes it."""
+    conn.execute(text("DROP TABLE IF EXISTS members"))
+
+
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.
-STEPS: list[Step] = [_attempted_at]
+STEPS: list[Step] = [_attempted_at, _no_members_table]
 CURRENT = 1 + len(STEPS)
 
 

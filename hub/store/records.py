@@ -100,15 +100,3 @@ class Whereabouts:
     made_by_hub: bool  # the item itself is a copy the hub made
     on_target: str | None  # the native id of the item (or of its origin's copy) on the target
     pending: bool  # a delivery of its origin to the target is still on its way
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """Someone who follows an endpoint through a platform (a WhatsApp circle member)."""
-
-    connection: str
-    endpoint: str
-    native_id: str
-    name: str
-    state: str
-    last_inbound_at: float | None

@@ -144,19 +144,6 @@ translation_usage = Table(
     PrimaryKeyConstraint("provider", "month"),
 )
 
-members = Table(
-    "members",
-    metadata,
-    Column("connection", String(200), nullable=False),
-    Column("endpoint", String(500), nullable=False),
-    Column("native_id", String(500), nullable=False),
-    Column("name", String(500), nullable=False, default=""),
-    Column("state", String(40), nullable=False),  # e.g. active, opted_out
-    Column("last_inbound_at", Float),
-    Column("updated_at", Float, nullable=False),
-    PrimaryKeyConstraint("connection", "endpoint", "native_id"),
-)
-
 # Per-connection memory: refreshed tokens, webhook ids, and the status an admin sees.
 connection_state = Table(
     "connection_state",
