@@ -1,0 +1,70 @@
+"""What every command shares: the Typer apps and options, and how a command fails, reads its
+settings, finds its plugins and opens the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hub.errors import ConfigError, HubError
+from hub.plugins import Registry, make_plugin_manager
+from hub.settings import HubSettings, load_settings
+from hub.store import Store
+
+app = typer.Typer(help="Passerelle: mirror posts, comments, events and files between the "
+                  "tools your network already uses, translated for each audience.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+deadletters_app = typer.Typer(help="Deliveries that failed for good: list, replay, drop.",
+                              no_args_is_help=True)
+app.add_typer(deadletters_app, name="deadletters")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML file "
+                         "(default: $PASSERELLE_CONFIG, else config/passerelle.toml)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """The exit to raise after saying `message` on stderr."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def load(config: Path | None) -> HubSettings:
+    """The settings, or an exit listing every problem with them."""
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        raise refused(exc) from None
+
+
+def refused(exc: ConfigError) -> typer.Exit:
+    return fail("configuration refused:\n" + "\n".join(f"  - {p}" for p in exc.problems))
+
+
+def registry_of(settings: HubSettings | None = None) -> Registry:
+    """The installed plugins, as the settings allow and block them."""
+    plugins = settings.plugins if settings else None
+    try:
+        return Registry.collect(make_plugin_manager(
+            allow=plugins.allow if plugins else None, block=plugins.block if plugins else ()))
+    except HubError as exc:
+        raise fail(f"plugins: {exc}") from None
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def store_at(config: Path | None) -> Store:
+    """The store the configuration names (the caller closes it)."""
+    return open_store(load(config))
+
+
+def open_store(settings: HubSettings) -> Store:
+    try:
+        return Store.open(settings.store.url)
+    except HubError as exc:
+        raise fail(str(exc), 1) from None
