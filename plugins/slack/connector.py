@@ -1,5 +1,6 @@
-"""The Slack connector: Events API in; chat.postMessage, threads, edits, deletes, files and
-reactions out. Glue between `client` and `mapping`, and the one place Slack errors are mapped.
+"""The Slack connector: Events API and catch-up in; chat.postMessage, threads, edits, deletes,
+files and reactions out (`outbound`). Glue between `client` and `mapping`, and the one place
+Slack errors are mapped.
 """
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -19,7 +19,6 @@ from hub.connector import (
     Address,
     Capability,
     Connector,
-    Form,
     Inbound,
     LocalFile,
     Outgoing,
@@ -34,10 +33,10 @@ from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event
 from hub.files import fetch
 from hub.http import transport_error
-from hub.limits import RateLimiter
 from plugins.slack import mapping, signing
 from plugins.slack.catchup import CallBudget, HistoryCursor
 from plugins.slack.client import AuthInfo, SlackApiError, SlackClient
+from plugins.slack.outbound import Outbound
 from plugins.slack.settings import DEFAULT_BASE_URL, SlackSettings
 
 log = logging.getLogger(__name__)
@@ -64,10 +63,6 @@ HINTS = {
     "edit_window_closed": "the workspace forbids edits this late",
     "cant_delete_message": "Slack lets a bot delete only what it posted",
 }
-PENDING = "pending"
-REFUSED = "refused"  # an attempt Slack refused outright: it made nothing
-LEDGER = "recent_sends"  # StateBox key: idempotency key → native id, PENDING or REFUSED
-LEDGER_SIZE = 512
 NAMING_SECONDS = 1.0
 
 
@@ -86,12 +81,9 @@ class SlackConnector(Connector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._auth: AuthInfo | None = None
-        self._channels: dict[str, RateLimiter] = {}
-        self._history = CallBudget(self.settings.history_calls_per_minute)
+        self.history_budget = CallBudget(self.settings.history_calls_per_minute)
         self._recent: OrderedDict[str, list[Event]] = OrderedDict()
-        self._roots: OrderedDict[str, str] = OrderedDict()  # reply native id → its root's
-        self._ledger_lock = asyncio.Lock()
-        self._no_customize = False  # Slack refused chat:write.customize once
+        self.outbound = Outbound(self)
         self._users: dict[str, Actor] = {}
 
     @property
@@ -102,7 +94,8 @@ class SlackConnector(Connector):
 
     # -- errors -------------------------------------------------------------------------
 
-    async def _call(self, call: Awaitable[T]) -> T:
+    async def call(self, call: Awaitable[T]) -> T:
+        """A Slack API call, its failure as the hub error it means."""
         try:
             return await call
         except SlackApiError as exc:
@@ -128,9 +121,9 @@ class SlackConnector(Connector):
 
     # -- identity -----------------------------------------------------------------------
 
-    async def _identity(self) -> AuthInfo:
+    async def identity(self) -> AuthInfo:
         if self._auth is None:
-            self._auth = await self._call(self.api.auth_test())
+            self._auth = await self.call(self.api.auth_test())
         return self._auth
 
     def _own(self) -> set[str]:
@@ -147,7 +140,7 @@ class SlackConnector(Connector):
         if not online:
             return lines
         self._auth = None
-        auth = await self._identity()
+        auth = await self.identity()
         lines.append(f'workspace "{auth.team}" ({auth.url}) as bot user {auth.user_id}')
         if auth.scopes is not None:
             missing = [s for s in REQUIRED_SCOPES if s not in auth.scopes]
@@ -203,7 +196,7 @@ class SlackConnector(Connector):
             log.warning("slack %s: users.info too slow; authors keep their ids", self.connection)
         for event in events:
             if event.parent is not None and event.kind.noun == "message":
-                self._remember_root(event.source.native_id, event.parent.native_id)
+                self.outbound.remember_root(event.source.native_id, event.parent.native_id)
         if isinstance(payload, dict) and payload.get("type") == "app_rate_limited":
             log.warning("slack %s: Slack dropped events for this hour (app_rate_limited); "
                         "catch-up will fetch what it can", self.connection)
@@ -232,7 +225,7 @@ class SlackConnector(Connector):
     async def _user(self, actor: Actor) -> Actor:
         if actor.native_id not in self._users:
             try:
-                user = await self._call(self.api.user_info(actor.native_id))
+                user = await self.call(self.api.user_info(actor.native_id))
             except ConnectorError as exc:
                 log.warning("slack %s: no name for %s (%s)", self.connection, actor.native_id, exc)
                 return actor
@@ -250,25 +243,25 @@ class SlackConnector(Connector):
         The first poll only records where the channel is: it never mirrors old history.
         """
         channel = address.id
-        await self._identity()
+        await self.identity()
         state = HistoryCursor.load(cursor)
         if state is None:
-            if not self._budget():
+            if not self.history_budget.take():
                 return PollResult([], None)
-            body = await self._call(self.api.history(channel, oldest=None, cursor=None, limit=1))
+            body = await self.call(self.api.history(channel, oldest=None, cursor=None, limit=1))
             newest = [str(m["ts"]) for m in body.get("messages") or () if "ts" in m]
             return PollResult([], HistoryCursor(oldest=max(newest, default="0")).dump())
         messages: list[dict[str, Any]] = []
-        while (state.threads or not state.history_done) and self._budget():
+        while (state.threads or not state.history_done) and self.history_budget.take():
             if state.threads:
                 thread, _, thread_page = state.threads[0].partition(" ")
-                body = await self._call(self.api.replies(
+                body = await self.call(self.api.replies(
                     channel, thread, oldest=state.oldest, cursor=thread_page or None,
                     limit=self.settings.history_page_size))
                 messages += [m for m in body.get("messages") or () if m.get("ts") != thread]
                 state = state.thread_read(state.threads[0], _next_page(body))
             else:
-                body = await self._call(self.api.history(
+                body = await self.call(self.api.history(
                     channel, oldest=state.oldest, cursor=state.page,
                     limit=self.settings.history_page_size))
                 page = list(body.get("messages") or ())
@@ -279,198 +272,19 @@ class SlackConnector(Connector):
         events.sort(key=lambda e: e.occurred_at)
         return PollResult(await self._named(events), state.settled().dump())
 
-    def _budget(self) -> bool:
-        return self._history.take()
-
     # -- deliver ------------------------------------------------------------------------
 
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
         """Post a message (or reply, file or reaction) showing the real author."""
-        channel = target.address.id
-        if outgoing.form is Form.REACTION:
-            return Receipt(await self._react(outgoing, channel))
-        thread_ts = self._thread_of(outgoing.reply_to)
-        key = outgoing.idempotency_key
-        # Only a retry can find an earlier attempt: a first one spares the ledger read.
-        previous = await self._ledger_get(key) if outgoing.uncertain else None
-        if previous and previous not in (PENDING, REFUSED):
-            return Receipt(previous)
-        # An earlier attempt's outcome is unknown: it was cut short before the ledger said
-        # anything (the hub commits it with the attempt's end), or its answer was lost.
-        if previous == PENDING or (outgoing.uncertain and previous is None):
-            found = await self._reconcile(channel, thread_ts, key)
-            if found:
-                await self._ledger_set(key, found)
-                return Receipt(found)
-        await self._ledger_set(key, PENDING)
-        try:
-            if outgoing.files:
-                made = await self._send_files(outgoing, channel, thread_ts)
-            else:
-                made = await self._post(outgoing, channel, thread_ts)
-        except (AuthError, PermanentError):
-            await self._ledger_set(key, REFUSED)
-            raise
-        except TransientError as exc:
-            if exc.retry_after is not None:  # a 429 made nothing either
-                await self._ledger_set(key, REFUSED)
-            raise
-        await self._ledger_set(key, made)
-        if thread_ts:
-            self._remember_root(made, mapping.native_id(channel, thread_ts))
-        return Receipt(made)
-
-    async def _ledger_get(self, key: str) -> str | None:
-        ledger: dict[str, str] = json.loads(await self.state.get(LEDGER) or "{}")
-        return ledger.get(key)
-
-    async def _ledger_set(self, key: str, value: str | None) -> None:
-        """Remember recent sends (one bounded entry, not a row per post) across restarts."""
-        async with self._ledger_lock:
-            ledger: dict[str, str] = json.loads(await self.state.get(LEDGER) or "{}")
-            ledger.pop(key, None)
-            if value is not None:
-                ledger[key] = value
-            for stale in list(ledger)[:-LEDGER_SIZE]:
-                del ledger[stale]
-            await self.state.set(LEDGER, json.dumps(ledger, separators=(",", ":")))
-
-    def _thread_of(self, reply_to: str | None) -> str | None:
-        """The thread root's ts: Slack threads hang under a root, never under a reply."""
-        if not reply_to:
-            return None
-        return mapping.split_native_id(self._roots.get(reply_to, reply_to))[1]
-
-    def _remember_root(self, message: str, root: str) -> None:
-        self._roots[message] = root
-        while len(self._roots) > 4096:
-            self._roots.popitem(last=False)
-
-    async def _customize(self) -> bool:
-        if self.settings.show_author_as != "customize" or self._no_customize:
-            return False
-        scopes = (await self._identity()).scopes
-        return scopes is None or "chat:write.customize" in scopes
-
-    def _marker(self, outgoing: Outgoing) -> dict[str, Any]:
-        return mapping.mirror_metadata(outgoing, self.settings.metadata_event_type)
-
-    async def _post(self, outgoing: Outgoing, channel: str, thread_ts: str | None) -> str:
-        customize = await self._customize()
-        actor = outgoing.event.actor
-        await self._pace(channel)
-        try:
-            body = await self._call(self.api.post_message(
-                channel, mapping.render(outgoing, prefix=not customize), thread_ts=thread_ts,
-                username=outgoing.author if customize else None,
-                icon_url=actor.avatar_url if customize else None,
-                metadata=self._marker(outgoing)))
-        except AuthError as exc:
-            if not customize or "chat:write.customize" not in str(exc):
-                raise
-            log.warning("slack %s: no chat:write.customize; authors shown as a prefix",
-                        self.connection)
-            self._no_customize = True
-            return await self._post(outgoing, channel, thread_ts)
-        return mapping.native_id(str(body.get("channel") or channel), str(body["ts"]))
-
-    async def _pace(self, channel: str) -> None:
-        limiter = self._channels.get(channel)
-        if limiter is None:
-            limiter = RateLimiter(1.0 / self.settings.channel_interval_seconds)
-            self._channels[channel] = limiter
-        await limiter.acquire()
-
-    async def _send_files(self, outgoing: Outgoing, channel: str, thread_ts: str | None) -> str:
-        ids = [await self._upload(file) for file in outgoing.files]
-        await self._pace(channel)
-        # Slack applies no author customisation to file shares: the prefix always shows.
-        await self._call(self.api.complete_upload(
-            [(i, f.name) for i, f in zip(ids, outgoing.files, strict=True)], channel=channel,
-            thread_ts=thread_ts, initial_comment=mapping.render(outgoing, prefix=True) or None))
-        ts = await self._share_ts(ids[0], channel)
-        return mapping.native_id(channel, ts or f"file:{ids[0]}")
-
-    async def _upload(self, file: LocalFile) -> str:
-        upload_url, file_id = await self._call(self.api.get_upload_url(file.name, file.size))
-        await self._call(self.api.upload_bytes(upload_url, file.path, file.size))
-        return file_id
-
-    async def _share_ts(self, file_id: str, channel: str) -> str | None:
-        """The share message's ts: Slack shares an uploaded file asynchronously."""
-        deadline = time.monotonic() + self.settings.upload_share_wait_seconds
-        while True:
-            info = await self._call(self.api.file_info(file_id))
-            for kind in ("public", "private"):
-                shares = ((info.get("shares") or {}).get(kind) or {}).get(channel) or []
-                if shares and shares[0].get("ts"):
-                    return str(shares[0]["ts"])
-            if time.monotonic() >= deadline:
-                return None
-            await asyncio.sleep(0.25)
-
-    async def _reconcile(self, channel: str, thread_ts: str | None, key: str) -> str | None:
-        """Find a post an ambiguous attempt made, by the idempotency key in its metadata."""
-        if not self._budget():  # reconciling matters more than one catch-up call: wait for it
-            await asyncio.sleep(self._history.wait())
-            self._budget()
-        if thread_ts:
-            body = await self._call(self.api.replies(channel, thread_ts, oldest=None, limit=100))
-        else:
-            body = await self._call(self.api.history(channel, oldest=None, cursor=None,
-                                                     limit=100))
-        for message in body.get("messages") or ():
-            if mapping.metadata_key(message, self.settings.metadata_event_type) == key:
-                return mapping.native_id(channel, str(message["ts"]))
-        return None
-
-    async def _react(self, outgoing: Outgoing, channel: str) -> str:
-        if not outgoing.reply_to:
-            raise PermanentError("a reaction needs the message it reacts to",
-                                 connection=self.connection)
-        name = mapping.reaction_name(outgoing.body)
-        if name is None:
-            raise PermanentError(f"no Slack emoji name for reaction {outgoing.body!r}",
-                                 connection=self.connection)
-        _, ts = mapping.split_native_id(outgoing.reply_to)
-        try:
-            await self._call(self.api.add_reaction(channel, ts, name))
-        except PermanentError as exc:
-            if "already_reacted" not in str(exc):
-                raise
-        return f"{outgoing.reply_to}/:{name}:/{(await self._identity()).user_id}"
+        return await self.outbound.send(outgoing, target)
 
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
         """chat.update of a post the hub made; reactions have nothing to edit."""
-        channel, ts = mapping.split_native_id(native_id)
-        if "/:" in ts:
-            return
-        if ts.startswith("file:"):
-            found = await self._share_ts(ts[5:], channel)
-            if found is None:
-                raise PermanentError(f"file {ts[5:]} has no share message to edit yet",
-                                     connection=self.connection)
-            ts = found
-        prefix = outgoing.files != () or not await self._customize()
-        await self._pace(channel)
-        await self._call(self.api.update_message(
-            channel, ts, mapping.render(outgoing, prefix=prefix), metadata=self._marker(outgoing)))
+        await self.outbound.update(outgoing, target, native_id)
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove a post, file or reaction the hub made; one already gone counts as done."""
-        channel, ts = mapping.split_native_id(native_id)
-        try:
-            if "/:" in ts:
-                message_ts, name, _ = ts.split("/", 2)
-                await self._call(self.api.remove_reaction(channel, message_ts, name.strip(":")))
-            elif ts.startswith("file:"):
-                await self._call(self.api.delete_file(ts[5:]))
-            else:
-                await self._call(self.api.delete_message(channel, ts))
-        except PermanentError as exc:
-            if not any(gone in str(exc) for gone in ("message_not_found", "file_not_found",
-                                                     "file_deleted", "no_reaction")):
-                raise
+        await self.outbound.delete(target, native_id)
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """A shared file's bytes, with the bot token, from Slack's file hosts only."""

@@ -440,7 +440,7 @@ async def test_catch_up_stops_at_its_budget_and_resumes(make: Any, api: respx.Ro
     assert api["poll"].call_count == 1
     assert first.cursor is not None and json.loads(first.cursor)["page"] == "bmV4dF90czoy"
     assert (await connector.poll(TARGET.address, first.cursor)).events == []  # no budget left
-    connector._history._tokens = 1.0  # as a minute later
+    connector.history_budget._tokens = 1.0  # as a minute later
     second = await connector.poll(TARGET.address, first.cursor)
     assert [e.body for e in second.events] == ["older"]
     assert form_of(api["poll"])["cursor"] == "bmV4dF90czoy"
