@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from hub.connector import (
     Action,
@@ -20,15 +19,13 @@ from hub.connector import (
     Capability,
     Connector,
     Form,
-    LocalFile,
-    Outgoing,
     Target,
 )
 from hub.errors import AuthError, ConnectorError, NotSupported, PermanentError, TransientError
-from hub.events import Actor, Event, Kind, Ref
+from hub.events import Event, Ref
 from hub.limits import RateLimiter, RetryPolicy
-from hub.markup import first_line
 from hub.network import Network
+from hub.outgoing import Composer, Localise, discard, is_notice, notice_event
 from hub.router import Bridge, BridgeEndpoint, anchor
 from hub.store import Delivery, Link, Store
 from hub.store.records import Completion, Whereabouts
@@ -36,8 +33,6 @@ from hub.store.statebox import HeldWrites, held_writes, holding_writes
 
 log = logging.getLogger(__name__)
 
-# Renders a body for one endpoint: (canonical body, source language, bridge, endpoint) -> body.
-Localise = Callable[[str, str | None, Bridge, BridgeEndpoint], Awaitable[str]]
 WAIT_FOR_PARENT = 1.0  # seconds between looks for a parent still on its way
 LONG_PAUSE = 1.0  # a connection paused longer than this releases the row instead of sleeping
 LEASE_SHARE = 0.9  # of its lease an attempt may use, leaving time to record how it ended
@@ -76,8 +71,7 @@ class DeliveryWorker:
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
-        self.localise = localise
-        self.localise_title = localise_title
+        self.composer = Composer(network, localise, localise_title)
         self.on_settled = on_settled
         self.ingest = ingest
         self.clock = clock
@@ -198,7 +192,7 @@ class DeliveryWorker:
                         {**member.options, "bridge_languages": bridge.languages})
         form = delivery.form
         if delivery.action is Action.CREATE:
-            if not _is_notice(event, form) and here.on_target is not None:
+            if not is_notice(event, form) and here.on_target is not None:
                 await self._complete(delivery, here.on_target, ())  # made already, link kept
                 return
             reply_to = None
@@ -225,63 +219,32 @@ class DeliveryWorker:
         if delivery.action is Action.DELETE:
             await connector.delete(target, native_id)
         else:
-            outgoing = await self._outgoing(delivery, event, bridge, member, form, None, ())
+            outgoing = await self.composer.outgoing(delivery, event, bridge, member, form, None,
+                                                    ())
             await connector.update(outgoing, target, native_id)
         await self._complete(delivery, native_id, ())
 
     async def _create(self, delivery: Delivery, event: Event, bridge: Bridge,
                       member: BridgeEndpoint, connector: Connector, target: Target, form: Form,
                       reply_to: str | None, origin: tuple[str, str, str]) -> None:
-        files = await self._download(event, connector)
+        files = await self.composer.files(event, connector)
         try:
-            outgoing = await self._outgoing(delivery, event, bridge, member, form, reply_to, files)
+            outgoing = await self.composer.outgoing(delivery, event, bridge, member, form, reply_to,
+                                                    files)
             await self._acquire(connector)
             receipt = await connector.send(outgoing, target)
         finally:
-            _discard(files)
-        role = "notice" if _is_notice(event, form) else "copy"
+            discard(files)
+        role = "notice" if is_notice(event, form) else "copy"
         made = [(receipt.native_id, role)] + [(other, "part") for other in receipt.others]
         links = tuple(Link(*origin, member.address.connection, member.address.endpoint,
                            native_id, kind) for native_id, kind in made)
         await self._complete(delivery, receipt.native_id, links)
-        if receipt.notice:
+        if receipt.notice:  # a target's answer (a join link) told back, under the origin item
             parent = Ref(platform=event.source.platform, connection=origin[0],
                          endpoint=origin[1], native_id=origin[2])
-            await self._post_notice(event, parent, member, receipt.native_id, receipt.notice)
-
-    async def _outgoing(self, delivery: Delivery, event: Event, bridge: Bridge,
-                        member: BridgeEndpoint, form: Form, reply_to: str | None,
-                        files: tuple[LocalFile, ...]) -> Outgoing:
-        body, title = event.body, event.title
-        if self.localise is not None and bridge.translate:
-            body = await self.localise(body, event.language, bridge, member)
-        if title and self.localise_title is not None and bridge.translate:
-            title = await self.localise_title(title, event.language, bridge, member)
-        if form is Form.POST and not title:
-            title = first_line(body) or event.actor.name
-        source = self.network.connectors.get(event.source.connection)
-        label = (source.display_name or source.name.capitalize()) if source else ""
-        since = (datetime.fromtimestamp(delivery.attempted_at, UTC)
-                 if delivery.uncertain and delivery.attempted_at is not None else None)
-        return Outgoing(form=form, event=event, title=title, body=body,
-                        idempotency_key=f"passerelle-{delivery.id}", reply_to=reply_to,
-                        files=files, source_label=label, uncertain=delivery.uncertain,
-                        since=since)
-
-    async def _download(self, event: Event, target: Connector) -> tuple[LocalFile, ...]:
-        if not event.attachments or Capability.UPLOAD not in target.capabilities:
-            return ()
-        source = self.network.connectors.get(event.source.connection)
-        if source is None or Capability.DOWNLOAD not in source.capabilities:
-            return ()
-        files: list[LocalFile] = []
-        try:
-            for attachment in event.attachments:
-                files.append(await source.download(attachment))
-        except BaseException:
-            _discard(files)
-            raise
-        return tuple(files)
+            await self.ingest([notice_event(event, parent, connector, member,
+                                            receipt.native_id, receipt.notice)])
 
     async def _acquire(self, connector: Connector) -> None:
         limiter = self.limiters[connector.connection]
@@ -333,21 +296,6 @@ class DeliveryWorker:
                 if not done.done():
                     done.set_result(None)
 
-    async def _post_notice(self, event: Event, origin: Ref, member: BridgeEndpoint,
-                           native_id: str, notice: str) -> None:
-        """A target's answer (a join link) told back, as a reply to the origin item."""
-        connector = self.network.connector(member.address.connection)
-        notice_event = Event(
-            kind=Kind.MESSAGE_CREATED,
-            source=Ref(platform=connector.name, connection=member.address.connection,
-                       endpoint=member.address.endpoint, native_id=f"{native_id}#notice"),
-            parent=origin,
-            actor=Actor(platform=connector.name, native_id="passerelle", name="Passerelle"),
-            occurred_at=event.occurred_at, body=notice, language=None,
-        )
-        await self.ingest([notice_event])  # named, announced and routed like any event
-
-
 async def _settling(commit: Awaitable[None], held: HeldWrites | None) -> None:
     """Wait for the transaction that ends an attempt; its held writes follow its fate."""
     try:
@@ -366,13 +314,3 @@ def _or_wait(here: Whereabouts, target: str) -> str | None:
         raise Deferred(f"waiting for {here.origin[2]} to reach {target}", WAIT_FOR_PARENT,
                        park=True)
     return here.on_target
-
-
-def _discard(files: Sequence[LocalFile]) -> None:
-    for file in files:
-        file.path.unlink(missing_ok=True)
-
-
-def _is_notice(event: Event, form: Form) -> bool:
-    """A calendar change told as a reply: an addition under the item, not the item's copy."""
-    return event.kind.noun == "event" and form in (Form.REPLY, Form.COMMENT)

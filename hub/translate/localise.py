@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.delivery import Localise
+from hub.outgoing import Localise
 from hub.router import Bridge, BridgeEndpoint
 from hub.settings import Render
 from hub.translate.detect import Detector
