@@ -41,6 +41,9 @@ class StoreBase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
+        # The writer sends some statements straight to the driver (hub/store/writer.py): their
+        # failures are the driver's own exceptions, not SQLAlchemy's.
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         # SQLite: one writer, batching what queues (not for a memory database, whose one
         # connection cannot serve a read beside an open batch).
         self._writer = Writer(engine, threads=4 if self.is_postgres else 1,
@@ -63,7 +66,7 @@ class StoreBase:
         try:
             return cast(R, await asyncio.wrap_future(
                 self._writer.submit(functools.partial(fn, *args, **kwargs))))
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, self._driver_error) as exc:
             raise StoreError(f"the store failed: {type(exc).__name__}") from exc
 
     def _tx(self) -> contextlib.AbstractContextManager[Connection]:

@@ -107,7 +107,8 @@ class Writer:
                         outcomes.extend(_in_savepoint(connection, call) for call, _ in batch)
                 finally:
                     self._local.connection = None
-        except Exception as exc:  # the commit failed: nothing of the batch is on disk
+        except Exception as exc:  # nothing of the batch is on disk; each caller learns why
+            # A broken connection is not kept; a sound one costs only a reconnect.
             self._drop_batch_connection()
             for _, future in batch:
                 future.set_exception(exc)
@@ -128,6 +129,10 @@ def _in_savepoint(connection: Connection, call: Callable[[], Any]) -> tuple[bool
     try:
         value = call()
     except Exception as exc:  # this call's work is rolled back; its caller gets the error
+        if not driver.in_transaction:
+            # SQLite ended the whole transaction (a full disk, an I/O error, OR ROLLBACK):
+            # the batch's earlier calls are undone too, and each caller learns why.
+            raise
         driver.execute("ROLLBACK TO SAVEPOINT call")
         driver.execute("RELEASE SAVEPOINT call")
         return False, exc

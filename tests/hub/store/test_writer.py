@@ -4,13 +4,14 @@ savepoint, and each caller returns only once its work is on disk."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from hub.errors import StoreError
 from hub.store import Store
@@ -111,3 +112,54 @@ async def test_a_caller_giving_up_never_stops_the_writer(store: Store) -> None:
     await asyncio.wait_for(store.run(store.state_write, [StateWrite("west", "later", "y")]), 5)
     assert await asyncio.wait_for(store.run(store.state_get, "west", "later"), 5) == "y"
     assert store.state_get("west", "never") is None
+
+
+async def test_a_database_locked_by_another_program_is_a_store_error(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/store.db")
+    store.engine.dispose()  # the writer's next connection waits 0.2 s for a lock, not 30
+
+    @event.listens_for(store.engine, "connect")
+    def impatient(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=200")
+
+    other = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a backup tool, say, holding the write lock
+    try:
+        with pytest.raises(StoreError, match="OperationalError"):
+            await store.run(store.state_write, [StateWrite("west", "k", "v")])
+        other.rollback()
+        await store.run(store.state_write, [StateWrite("west", "k", "v")])  # it recovers
+        assert store.state_get("west", "k") == "v"
+    finally:
+        other.close()
+        store.close()
+
+
+async def test_a_call_that_ends_the_whole_transaction_fails_its_batch(store: Store) -> None:
+    # SQLite itself ends the transaction on a full disk or an I/O error; OR ROLLBACK on a
+    # conflict does the same on demand. The calls before it in the batch are undone too:
+    # none of their callers may be told their work is on disk.
+    store.state_write([StateWrite("west", "taken", "1")])
+    busy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        busy.set()
+        release.wait(10)
+
+    def conflicting() -> None:
+        with store._tx() as conn:
+            conn.execute(text("INSERT OR ROLLBACK INTO connection_state (connection, key, "
+                              "value, updated_at) VALUES ('west', 'taken', '2', 0)"))
+
+    holding = asyncio.ensure_future(store.run(hold))
+    await asyncio.to_thread(busy.wait, 10)
+    before = asyncio.ensure_future(store.run(store.state_write,
+                                             [StateWrite("west", "before", "1")]))
+    failing = asyncio.ensure_future(store.run(conflicting))
+    release.set()
+    await holding
+    outcomes = await asyncio.gather(before, failing, return_exceptions=True)
+    assert all(isinstance(o, StoreError) and "IntegrityError" in str(o) for o in outcomes)
+    assert store.states() == {"west": {"taken": "1"}}
+    await store.run(store.state_write, [StateWrite("west", "after", "1")])  # it goes on
+    assert store.state_get("west", "after") == "1"
