@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from hub.errors import AuthError, PermanentError
+from hub.errors import AuthError, PermanentError, TransientError
 from hub.http import connecting_only_to, raise_for_status, transport_error
 
 MAX_REDIRECTS = 5
@@ -120,6 +120,9 @@ async def public_addresses(policy: DownloadPolicy, host: str, port: int) -> list
     try:
         addresses = await policy.resolver(host, port)
     except OSError as exc:
+        if isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_AGAIN:
+            # The resolver could not answer now (its server timed out): try again later.
+            raise TransientError(f"{host} could not be resolved now ({exc})") from None
         raise PermanentError(f"download refused: {host} does not resolve ({exc})") from None
     if not addresses:
         raise PermanentError(f"download refused: {host} resolves to no address")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
@@ -64,8 +65,8 @@ _CONNECT_GUARD: contextvars.ContextVar[ConnectGuard | None] = contextvars.Contex
 def connecting_only_to(guard: ConnectGuard) -> Iterator[None]:
     """Within this block, a connection the hub's clients open goes to an address `guard`
     gives for its host, never to one the system resolver gives afterwards: a name checked
-    once cannot resolve elsewhere by the time it is connected to (DNS rebinding). A pooled
-    connection already open to that host is reused as it is."""
+    once cannot resolve elsewhere by the time it is connected to (DNS rebinding). Such a
+    request reuses only connections opened under a guard, never one opened by name."""
     token = _CONNECT_GUARD.set(guard)
     try:
         yield
@@ -85,7 +86,14 @@ class _GuardedNetwork(httpcore.AsyncNetworkBackend):
             local_address: str | None = None, socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         guard = _CONNECT_GUARD.get()
-        addresses = [host] if guard is None else await guard(host, port)
+        addresses = [host]
+        if guard is not None:
+            try:
+                async with asyncio.timeout(timeout):  # the look-up is part of connecting
+                    addresses = await guard(host, port)
+            except TimeoutError:
+                raise httpcore.ConnectTimeout(f"resolving {host} took over {timeout} s"
+                                              ) from None
         for address in addresses[:-1]:  # the next address when one does not answer
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
                 return await self._inner.connect_tcp(address, port, timeout, local_address,
@@ -105,18 +113,43 @@ class _GuardedNetwork(httpcore.AsyncNetworkBackend):
 
 
 def guarded_transport(network: httpcore.AsyncNetworkBackend | None = None
-                      ) -> httpx.AsyncHTTPTransport:
+                      ) -> httpx.AsyncBaseTransport:
     """httpx's transport, with its defaults, over `network` (the real one unless a test gives
     another) under the connect guard."""
+    return _HubTransport(network or httpcore.AnyIOBackend())
+
+
+class _HubTransport(httpx.AsyncBaseTransport):
+    """httpx's transport twice over: requests under a connect guard have a pool of their own,
+    whose connections were all opened to addresses a guard gave, so a guarded request never
+    reuses a connection opened by name; everything else shares the other pool."""
+
+    def __init__(self, network: httpcore.AsyncNetworkBackend) -> None:
+        self._open = _pooled(network)
+        self._guarded = _pooled(network)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pool = self._open if _CONNECT_GUARD.get() is None else self._guarded
+        return await pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._open.aclose()
+        await self._guarded.aclose()
+
+
+def _pooled(network: httpcore.AsyncNetworkBackend) -> httpx.AsyncHTTPTransport:
     transport = httpx.AsyncHTTPTransport()
     default = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    # httpx takes no network backend, so its pool is replaced by one built as it builds its own.
+    # httpx takes no network backend, so its pool is replaced by one built as it builds its
+    # own. Were httpx to keep its pool elsewhere, this would fail here, not go unguarded.
+    if not isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
+        raise TypeError("this httpx keeps its connection pool elsewhere: hub.http needs it")
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
         max_connections=default.max_connections,
         max_keepalive_connections=default.max_keepalive_connections,
         keepalive_expiry=default.keepalive_expiry,
-        network_backend=_GuardedNetwork(network or httpcore.AnyIOBackend()),
+        network_backend=_GuardedNetwork(network),
     )
     return transport
 
@@ -130,10 +163,11 @@ def make_client(
     """The client handed to connectors. Redirects are never followed implicitly: a bearer
     token must not travel to another host (hub.files follows download redirects itself).
 
-    Its connections obey `connecting_only_to`, unless the environment names a proxy
-    (`HTTPS_PROXY` and the like): then httpx goes through the proxy, which resolves names."""
-    proxied = any(scheme != "no" for scheme in getproxies())  # `no_proxy` alone names none
-    if transport is None and not proxied:
+    Its connections obey `connecting_only_to`, unless the environment names a proxy for
+    HTTPS (`HTTPS_PROXY` or `ALL_PROXY`): then every request goes through httpx's own handling
+    of proxies, and the proxy resolves names. `HTTP_PROXY` alone is not used: the platforms
+    are all HTTPS, and plain HTTP goes only to origins an admin configured."""
+    if transport is None and not {"https", "all"} & set(getproxies()):
         transport = guarded_transport()
     return httpx.AsyncClient(
         transport=transport,

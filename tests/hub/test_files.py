@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from hub.errors import AuthError, PermanentError
+from hub.errors import AuthError, PermanentError, TransientError
 from hub.files import DownloadPolicy, fetch, is_public_address, safe_filename
 from hub.http import guarded_transport, make_client
 
@@ -226,3 +228,64 @@ async def test_other_requests_connect_to_the_name_as_always() -> None:
     async with make_client(transport=guarded_transport(network)) as http:
         assert (await http.get("https://api.example.com/me")).status_code == 200
     assert network.connected == ["api.example.com"]
+
+
+async def test_a_download_never_reuses_a_connection_opened_by_name(tmp_path: Path) -> None:
+    network = Network()
+    async with make_client(transport=guarded_transport(network)) as http:
+        # An API call to the same host leaves a connection to wherever the name led then.
+        assert (await http.get("https://files.example.com/api/me")).status_code == 200
+        rebinding = Rebinding([PUBLIC], ["127.0.0.1"])  # public when checked, not after
+        with pytest.raises(PermanentError, match="non-public"):
+            await fetch(http, "https://files.example.com/f/1", policy(resolver=rebinding),
+                        name="report.pdf", mime_type="application/pdf", temp_dir=tmp_path)
+    assert network.connected == ["files.example.com"]
+
+
+async def test_a_resolver_that_cannot_answer_now_is_worth_a_retry(tmp_path: Path) -> None:
+    async def overloaded(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    with pytest.raises(TransientError, match="could not be resolved now"):
+        await pinned_download(Network(), policy(resolver=overloaded), tmp_path)
+
+
+async def test_a_slow_look_up_at_connect_time_is_a_connect_timeout(tmp_path: Path) -> None:
+    asked = 0
+
+    async def slow_the_second_time(host: str, port: int) -> list[str]:
+        nonlocal asked
+        asked += 1
+        if asked > 1:  # at connect time
+            await asyncio.sleep(5)
+        return [PUBLIC]
+
+    rules = policy(resolver=slow_the_second_time)
+    network = Network()
+    timeout = httpx.Timeout(5.0, connect=0.05)
+    async with make_client(transport=guarded_transport(network), timeout=timeout) as http:
+        with pytest.raises(TransientError, match="timed out"):
+            await fetch(http, "https://files.example.com/f/1", rules, name="report.pdf",
+                        mime_type="application/pdf", temp_dir=tmp_path)
+    assert network.connected == []
+
+
+@pytest.mark.parametrize(("variable", "guarded"), [
+    ("HTTP_PROXY", True), ("NO_PROXY", True), ("HTTPS_PROXY", False), ("ALL_PROXY", False)])
+async def test_only_a_proxy_for_https_takes_the_guard_off(
+        monkeypatch: pytest.MonkeyPatch, variable: str, guarded: bool) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv(variable, "http://127.0.0.1:9")  # a closed loopback port
+    seen: list[str] = []
+    spy = httpx.MockTransport(lambda request: seen.append(str(request.url))
+                              or httpx.Response(200))
+    monkeypatch.setattr("hub.http.guarded_transport", lambda: spy)
+    async with make_client() as http:
+        if guarded:
+            await http.get("https://api.example.com/me")
+        else:
+            with pytest.raises(httpx.ConnectError):  # through the proxy, on a closed port
+                await http.get("https://api.example.com/me")
+    assert bool(seen) is guarded
