@@ -6,6 +6,7 @@ StateBox (`member:<id>`, `alias:<bsuid>`, `circle:<name>`); never in the store.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from typing import cast
@@ -18,10 +19,10 @@ from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.settings import WhatsAppSettings
 
 WINDOW_CLOSED = 131047
-#: Member records kept parsed; a record holds up to `circles.RECENT` entries, and every send
-#: and status report reads the member's record, so parsing it each time costs more than the
-#: rest of the work.
-MAX_PARSED = 10_000
+#: Member records kept parsed, the most recently used; a record holds up to `circles.RECENT`
+#: entries, and every send and status report reads the member's record, so parsing it each
+#: time costs more than the rest of the work. A full record takes about 100 KiB parsed.
+MAX_PARSED = 1_000
 
 
 class Roster:
@@ -31,7 +32,7 @@ class Roster:
         self.connection = connection
         self.settings = settings
         self.state = state
-        self._parsed: dict[str, tuple[str, Member]] = {}
+        self._parsed: OrderedDict[str, tuple[str, Member]] = OrderedDict()
 
     async def admit(self, item: mapping.Received) -> Event | None:
         """A received message: refresh the sender's window, apply a keyword (no content) or
@@ -109,6 +110,7 @@ class Roster:
         """The record `text` parsed, or the same record parsed before (members are frozen)."""
         parsed = self._parsed.get(key)
         if text and parsed is not None and parsed[0] == text:
+            self._parsed.move_to_end(key)
             return parsed[1]
         member = Member.from_json(key, text)
         if text and member is not None:
@@ -116,9 +118,10 @@ class Roster:
         return member
 
     def _keep_parsed(self, member: Member, text: str) -> None:
-        if len(self._parsed) >= MAX_PARSED:
-            self._parsed.clear()
         self._parsed[member.key] = (text, member)
+        self._parsed.move_to_end(member.key)
+        while len(self._parsed) > MAX_PARSED:
+            self._parsed.popitem(last=False)
 
     async def save(self, member: Member, *, now: bool = False) -> None:
         """Keep a member's record (`now`: on disk before this returns, even in a delivery)."""

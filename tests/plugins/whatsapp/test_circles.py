@@ -115,3 +115,16 @@ async def test_the_roster_parses_a_record_once_and_sees_it_change(
     assert (await roster.load("1")).opted_in is False
     del state.values["member:1"]
     assert await roster.load("1") is None
+
+
+async def test_the_roster_keeps_only_the_most_recently_used_records_parsed(
+        settings: WhatsAppSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("plugins.whatsapp.members.MAX_PARSED", 2)
+    roster = Roster("wa", settings, MemoryStateBox())
+    for key in ("1", "2", "3"):
+        await roster.save(Member(key=key, circle="general"))
+    three = await roster.load("3")
+    two = await roster.load("2")  # now the most recently used
+    await roster.load("1")  # parsed again, and kept: "3" is let go
+    assert await roster.load("2") is two
+    assert await roster.load("3") is not three  # parsed again
