@@ -37,6 +37,9 @@ CURRENT = 1 + len(STEPS)
 
 def migrate(conn: Connection) -> int:
     """Create or upgrade the schema inside the caller's transaction; return the version."""
+    if conn.dialect.name == "postgresql":
+        # Processes starting together take turns: the next finds what the first one made.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('passerelle:schema'))"))
     if not inspect(conn).has_table(schema_version.name):
         metadata.create_all(conn)
         conn.execute(schema_version.insert().values(version=CURRENT, applied_at=time.time()))

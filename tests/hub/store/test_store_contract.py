@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -41,22 +44,45 @@ class TestSQLiteStore(StoreContract):
         second.close()
 
 
+@contextlib.contextmanager
+def empty_postgres_schema() -> Iterator[str]:
+    """The URL of a schema of its own in the test database, dropped afterwards."""
+    assert POSTGRES_URL
+    schema = f"contract_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="HUB_TEST_POSTGRES_URL is not set")
 class TestPostgresStore(StoreContract):
     @pytest.fixture
     def store(self) -> Iterator[Store]:
-        assert POSTGRES_URL
-        schema = f"contract_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        store = Store.open(url.render_as_string(hide_password=False))
-        try:
-            yield store
-        finally:
-            store.close()
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with empty_postgres_schema() as url:
+            store = Store.open(url)
+            try:
+                yield store
+            finally:
+                store.close()
+
+    def test_processes_starting_together_make_the_schema_once(self) -> None:
+        with empty_postgres_schema() as url:
+            start = threading.Barrier(4)
+
+            def open_store() -> Store:
+                start.wait(10)
+                return Store.open(url)
+
+            with ThreadPoolExecutor(4) as pool:
+                stores = list(pool.map(lambda _: open_store(), range(4)))
+            assert all(store.last_seq() == 0 for store in stores)
+            for store in stores:
+                store.close()
