@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from hub.errors import StoreError
+
 MAX_BATCH = 64  # calls in one transaction at most, so none waits long behind the others
 
 Call = tuple[Callable[[], Any], "Future[Any]"]
@@ -33,14 +35,18 @@ class Writer:
         self._queue: collections.deque[Call] = collections.deque()
         self._guard = threading.Lock()
         self._draining = False
+        self._closed = False
         self._local = threading.local()
         self._connection: Connection | None = None
 
     def submit(self, call: Callable[[], Any]) -> Future[Any]:
-        if not self._batched:
-            return self._executor.submit(call)
         future: Future[Any] = Future()
         with self._guard:
+            if self._closed:
+                future.set_exception(StoreError("the store is closed"))
+                return future
+            if not self._batched:
+                return self._executor.submit(call)
             self._queue.append((call, future))
             if not self._draining:
                 self._draining = True
@@ -48,6 +54,9 @@ class Writer:
         return future
 
     def shutdown(self) -> None:
+        """Finish what is queued, then refuse more."""
+        with self._guard:
+            self._closed = True
         self._executor.shutdown(wait=True)
         self._drop_batch_connection()
 
@@ -74,25 +83,19 @@ class Writer:
             yield connection
 
     def _drain(self) -> None:
-        try:
-            while True:
-                with self._guard:
-                    if not self._queue:
-                        return
-                    taken = [self._queue.popleft()
-                             for _ in range(min(MAX_BATCH, len(self._queue)))]
-                # A caller that gave up (cancelled) before its call started is skipped; one
-                # that gives up later cannot cancel it any more, and its result is dropped.
-                batch = [(call, future) for call, future in taken
-                         if future.set_running_or_notify_cancel()]
-                if batch:
-                    self._run(batch)
-        finally:
+        while True:
             with self._guard:
-                self._draining = False
-                if self._queue:  # queued between the last look and this line
-                    self._draining = True
-                    self._executor.submit(self._drain)
+                if not self._queue:
+                    # Under the guard: a call queued from now on starts a drain of its own.
+                    self._draining = False
+                    return
+                taken = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+            # A caller that gave up (cancelled) before its call started is skipped; one that
+            # gives up later cannot cancel it any more, and its result is dropped.
+            batch = [(call, future) for call, future in taken
+                     if future.set_running_or_notify_cancel()]
+            if batch:
+                self._run(batch)
 
     def _run(self, batch: list[Call]) -> None:
         outcomes: list[tuple[bool, Any]] = []

@@ -163,3 +163,10 @@ async def test_a_call_that_ends_the_whole_transaction_fails_its_batch(store: Sto
     assert store.states() == {"west": {"taken": "1"}}
     await store.run(store.state_write, [StateWrite("west", "after", "1")])  # it goes on
     assert store.state_get("west", "after") == "1"
+
+
+async def test_a_closed_store_refuses_calls_clearly(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/store.db")
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        await asyncio.wait_for(store.run(store.state_write, [StateWrite("west", "k", "v")]), 5)
