@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -125,8 +126,9 @@ class _HubTransport(httpx.AsyncBaseTransport):
     reuses a connection opened by name; everything else shares the other pool."""
 
     def __init__(self, network: httpcore.AsyncNetworkBackend) -> None:
-        self._open = _pooled(network)
-        self._guarded = _pooled(network)
+        tls = httpx.create_ssl_context()  # loading the CA bundle is most of a client's cost
+        self._open = _pooled(network, tls)
+        self._guarded = _pooled(network, tls)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         pool = self._open if _CONNECT_GUARD.get() is None else self._guarded
@@ -137,15 +139,16 @@ class _HubTransport(httpx.AsyncBaseTransport):
         await self._guarded.aclose()
 
 
-def _pooled(network: httpcore.AsyncNetworkBackend) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport()
+def _pooled(network: httpcore.AsyncNetworkBackend, tls: ssl.SSLContext
+            ) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(verify=tls)
     default = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # httpx takes no network backend, so its pool is replaced by one built as it builds its
     # own. Were httpx to keep its pool elsewhere, this would fail here, not go unguarded.
     if not isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
         raise TypeError("this httpx keeps its connection pool elsewhere: hub.http needs it")
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=tls,
         max_connections=default.max_connections,
         max_keepalive_connections=default.max_keepalive_connections,
         keepalive_expiry=default.keepalive_expiry,
