@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -114,7 +113,6 @@ class Run:
     hub: HubProcess
     script: Script
     args: argparse.Namespace
-    database: Path
     rng: random.Random
     sent: int = 0
     kills: int = 0
@@ -157,8 +155,7 @@ class Run:
 
     def backlog(self) -> tuple[int, int]:
         """(pending deliveries, events not yet routed), read from the hub's store."""
-        uri = f"file:{self.database}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+        with self.hub.read_store() as db:
             pending = db.execute(
                 "SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
             last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
@@ -176,8 +173,7 @@ class Run:
 
     def history(self, connection: str, ts: str) -> list[tuple[Any, ...]]:
         """The create deliveries of one source message to one target, for a diagnosis."""
-        uri = f"file:{self.database}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+        with self.hub.read_store() as db:
             return db.execute(
                 "SELECT d.id, d.status, d.attempts, d.last_error FROM deliveries d "
                 "JOIN events e ON e.seq = d.event_seq WHERE e.native_id = ? "
@@ -186,8 +182,7 @@ class Run:
             ).fetchall()
 
     def dead_letters(self) -> Counter[str]:
-        uri = f"file:{self.database}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+        with self.hub.read_store() as db:
             rows = db.execute("SELECT target, action, last_error FROM deliveries "
                               "WHERE status = 'dead'").fetchall()
         return Counter(f"{target.split('/')[0]} {action}: {(error or '')[:70]}"
@@ -298,7 +293,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             boxes.point_at(hub.url)
             await boxes.whatsapp.user_sends_text(MEMBER, "Olá a todos", name="Bea Lima")
             script = Script(boxes, rng, args.files)
-            run = Run(boxes, hub, script, args, hub.database, rng)
+            run = Run(boxes, hub, script, args, rng)
             say(args, f"{args.events} events through a hub killed {args.kills} times "
                       f"(seed {args.seed})")
             try:

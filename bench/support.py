@@ -17,6 +17,7 @@ import os
 import re
 import resource
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -241,6 +242,11 @@ class HubProcess:
     @property
     def store_url(self) -> str:
         return f"sqlite:///{self.database}"
+
+    def read_store(self) -> contextlib.closing[sqlite3.Connection]:
+        """The hub's SQLite store, read-only, beside the running hub."""
+        uri = f"file:{self.database}?mode=ro"
+        return contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10))
 
     @property
     def pid(self) -> int:

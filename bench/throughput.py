@@ -234,7 +234,7 @@ def prefill(url: str, count: int) -> float:
     """Fill a store with `count` old events, three done deliveries and links each, and a
     router already past them: the history a long-running hub carries. Returns seconds.
 
-    Rows go in by the thousand, shaped as `Store.append` and `Outbox.complete` write them."""
+    Rows go in by the thousand, shaped as `Store.append` and `Outbox.hand_over` write them."""
     started = time.monotonic()
     store = Store.open(url)
     try:

@@ -14,7 +14,6 @@ from hub.store.schema import metadata, schema_version
 Step = Callable[[Connection], None]
 
 
-
 def _attempted_at(conn: Connection) -> None:
     """Version 2: deliveries remember when their first attempt began. A row some attempt
     already touched gets its creation time: its retry looks back at least that far."""

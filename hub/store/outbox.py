@@ -28,9 +28,11 @@ class Outbox(StoreBase):
 
     def hand_over(self, finished: Sequence[Completion], now: float, lease: float
                   ) -> list[Delivery]:
-        """Complete `finished` and, in the same transaction, claim the next item of each one's
-        order (`Completion.ordering_key`), if it is due: a worker hands back what it did and
-        takes what follows in one commit, without searching the whole outbox."""
+        """Mark `finished` done with what each made, its links and its attempt's StateBox
+        writes, atomically (a copy is known as the hub's before its echo can be routed), and,
+        in the same transaction, claim the next item of each one's order
+        (`Completion.ordering_key`), if it is due: a worker hands back what it did and takes
+        what follows in one commit, without searching the whole outbox."""
         with self._tx() as conn:
             self._complete(conn, finished, now)
             keys = sorted({done.ordering_key for done in finished if done.ordering_key})
@@ -81,14 +83,6 @@ class Outbox(StoreBase):
                 .values(claimed_until=0.0)
             )
         return int(result.rowcount)
-
-    def complete(
-        self, delivery_id: int, now: float, native_id: str | None, links: Sequence[Link] = ()
-    ) -> None:
-        """Mark a delivery done and record what it made, atomically (echo suppression).
-        A worker hands its completions to `hand_over` instead."""
-        with self._tx() as conn:
-            self._complete(conn, [Completion(delivery_id, native_id, tuple(links))], now)
 
     def _complete(self, conn: Connection, completions: Sequence[Completion], now: float
                   ) -> None:

@@ -115,8 +115,8 @@ class StoreContract:
         store.append([make_event("1")])
         store.route("router", to("west/chat/lobby"))
         [delivery] = store.claim(T0, 10, 60)
-        store.complete(delivery.id, T0, "w-1",
-                       [Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")])
+        store.hand_over([Completion(delivery.id, "w-1", (
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-1"),))], T0, 60)
         store.append([make_event("w-1", connection="west")])
         seen: list[set[tuple[str, str]]] = []
 
@@ -193,7 +193,7 @@ class StoreContract:
         store.route("router", to("west/chat/lobby"))
         [delivery] = store.claim(T0, 10, 60)
         link = Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")
-        store.complete(delivery.id, T0, "w-1", [link])
+        store.hand_over([Completion(delivery.id, "w-1", (link,))], T0, 60)
         [done] = store.deliveries(DONE)
         assert done.native_id == "w-1"
         # The copy knows it is the hub's, and what it mirrors...
@@ -210,10 +210,10 @@ class StoreContract:
         store.append([make_event("1")])
         store.route("router", to("west/chat/lobby"))
         [delivery] = store.claim(T0, 10, 60)
-        store.complete(delivery.id, T0, "w-1", [
+        store.hand_over([Completion(delivery.id, "w-1", (
             Link("east", "chat/general", "1", "west", "chat/lobby", "w-1"),
             Link("east", "chat/general", "1", "north", "board/9", "n-1"),
-            Link("east", "chat/general", "1", "west", "chat/lobby", "w-2", "part")])
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-2", "part")))], T0, 60)
         seen = store.whereabouts("west", "chat/lobby", "w-1", "north/board/9")
         assert seen.on_target == "n-1"
         assert store.whereabouts("west", "chat/lobby", "w-2", "east/chat/general").made_by_hub
@@ -290,15 +290,15 @@ class StoreContract:
         assert store.whereabouts("east", "chat/general", "1", "west/chat/lobby").pending
         assert not store.whereabouts("east", "chat/general", "1", "west/chat/other").pending
         [delivery] = store.claim(T0, 10, 60)
-        store.complete(delivery.id, T0, None)
+        store.hand_over([Completion(delivery.id, None)], T0, 60)
         assert not store.whereabouts("east", "chat/general", "1", "west/chat/lobby").pending
 
     def test_platform_reports_land_on_the_delivery(self, store: Store) -> None:
         store.append([make_event("1")])
         store.route("router", to("west/chat/lobby"))
         [delivery] = store.claim(T0, 10, 60)
-        store.complete(delivery.id, T0, "w-1",
-                       [Link("east", "chat/general", "1", "west", "chat/lobby", "w-1")])
+        store.hand_over([Completion(delivery.id, "w-1", (
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-1"),))], T0, 60)
         assert store.record_platform_state("west", "w-1", "failed", "131047") == 1
         assert store.record_platform_state("west", "unknown", "read", None) == 0
         with store.engine.connect() as conn:

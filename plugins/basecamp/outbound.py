@@ -105,7 +105,7 @@ class Publisher:
         plugins.basecamp.journal): a retry adopts what an earlier attempt made."""
         if outgoing.form is Form.REACTION:
             raise NotSupported("Basecamp has no reactions the hub can mirror",
-                                 connection=self.connector.connection)
+                               connection=self.connector.connection)
         journal = await Journal.open(self.connector.state, outgoing)
         receipt = await self._send(outgoing, target, journal)
         await journal.finish()
@@ -255,7 +255,7 @@ class Publisher:
         shape, form = target.shape, outgoing.form
         if shape is Shape.CHAT:
             raise NotSupported("Basecamp 4 cannot edit Campfire lines through its API; the "
-                                 "copy keeps its first text", connection=self.connector.connection)
+                               "copy keeps its first text", connection=self.connector.connection)
         if shape is Shape.CALENDAR:
             await self._entry(outgoing, target, native_id)
             return
@@ -280,7 +280,7 @@ class Publisher:
     async def delete(self, target: Target, native_id: str) -> None:
         if native_id.startswith("chatbot:"):
             raise NotSupported("a line posted by a chatbot cannot be deleted through the API",
-                                 connection=self.connector.connection)
+                               connection=self.connector.connection)
         try:
             if target.shape is Shape.CHAT:
                 chat = await self.connector.tool(target.address.id, "chat")

@@ -36,6 +36,12 @@ def note_key(idempotency_key: str, member_key: str) -> str:
     return f"{PREFIX}{idempotency_key}:{member_key}"
 
 
+async def _delete_note(state: StateBox, lock: asyncio.Lock, key: str) -> None:
+    # Under the lock, so a status being recorded cannot write the note back.
+    async with lock:
+        await state.delete(key)
+
+
 class Sending:
     """The messages of one delivery to one member: `send` sends each at most once, as far
     as WhatsApp's status reports show."""
@@ -69,8 +75,7 @@ class Sending:
     async def forget(state: StateBox, lock: asyncio.Lock, idempotency_key: str,
                      member_key: str) -> None:
         """Delete a member's note (their part is done)."""
-        async with lock:
-            await state.delete(note_key(idempotency_key, member_key))
+        await _delete_note(state, lock, note_key(idempotency_key, member_key))
 
     @property
     def noted(self) -> bool:
@@ -116,11 +121,9 @@ class Sending:
         return f"{delivery} to member …{member[-4:]}"
 
     async def done(self) -> None:
-        """The member's part is in their roster record now (or was refused): the note goes.
-        Under the lock, so a status being recorded cannot write it back."""
+        """The member's part is in their roster record now (or was refused): the note goes."""
         if self.noted:
-            async with self.lock:
-                await self.state.delete(self.key)
+            await _delete_note(self.state, self.lock, self.key)
 
     async def _note(self, *, doing: str | None, durable: bool = False) -> None:
         self._noted = True

@@ -36,7 +36,7 @@ class Channels:
         thread, and so do files beyond the first six."""
         if outgoing.form is Form.REACTION:
             raise NotSupported("reactions are not mirrored to Zoom Team Chat",
-                                 connection=self.connection)
+                               connection=self.connection)
         chunks = chattext.split_message(chattext.to_zoom_text(chat_markup(outgoing)))
         shown: dict[str, str] = {}
         if outgoing.uncertain:  # an earlier attempt may have posted some or all of it
