@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from hub.errors import StoreError
 from hub.store import schema as t
+from hub.store.health import WriteHealth, describe
 from hub.store.migrations import migrate
 from hub.store.records import StateWrite
 from hub.store.writer import Writer
@@ -62,12 +63,18 @@ class StoreBase:
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a store method off the event loop. A database failure comes back as StoreError
-        naming only its kind: the driver's text may quote message bodies."""
+        naming only its kind and code ("OperationalError (SQLITE_FULL)"): the driver's text
+        may quote message bodies."""
         try:
             return cast(R, await asyncio.wrap_future(
                 self._writer.submit(functools.partial(fn, *args, **kwargs))))
         except (SQLAlchemyError, self._driver_error) as exc:
-            raise StoreError(f"the store failed: {type(exc).__name__}") from exc
+            raise StoreError(f"the store failed: {describe(exc)}") from exc
+
+    def health(self) -> WriteHealth:
+        """How writes are going: the last failure (until a write succeeds) and the calls
+        waiting. Cheap, and never waits for the writer: call it from the event loop."""
+        return self._writer.health()
 
     def _tx(self) -> contextlib.AbstractContextManager[Connection]:
         """One transaction for one store method (within a batch: the batch's)."""

@@ -10,6 +10,24 @@ from sqlalchemy.pool import StaticPool
 
 from hub.errors import StoreError
 
+# How long a write waits for a write lock another program holds (a backup, `sqlite3` in a
+# shell) before it fails. A platform gives up on a webhook after about 3 s: failing sooner
+# answers 503, and the platform tries again, where waiting SQLite's 30 s answered no one. The
+# hub's own writes never wait on each other (one writer thread), so only others cost this.
+BUSY_TIMEOUT_SECONDS = 2.0
+
+# After a checkpoint the WAL starts over but keeps its file's size; beyond this size the file
+# is cut back, so a WAL swollen while checkpoints were held off (by a long reader) gives its
+# space back. Twice what the automatic checkpoint (1000 pages) lets it reach: in ordinary use
+# it is never cut.
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
+
+# Once the disk has been full, the WAL is checkpointed every 64 pages (256 KB) rather than at
+# SQLite's 1000 (4 MB): with less than 4 MB to spare, the WAL would fill the disk again before
+# any checkpoint came, and a checkpoint needs room of its own. Checkpoints then come more
+# often (each waits for the disk), only in a process that has seen its disk full.
+WAL_PAGES_AFTER_FULL_DISK = 64
+
 
 def open_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite in WAL mode and synchronous commits."""
@@ -20,7 +38,7 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             # One writer thread uses it (Store.run); memory databases need the one connection.
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
             poolclass=StaticPool if memory else None,
         )
         event.listen(engine, "connect", _tune_sqlite)
@@ -42,6 +60,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # FULL: a webhook acknowledged after its commit survives a power cut, not only a crash.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.close()
 
 
@@ -49,3 +68,20 @@ def _begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN: a read-then-write transaction never fails half-way.
     # Straight to the driver: through SQLAlchemy, the statement cost more than most that follow.
     conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
+def keep_wal_small(dbapi_connection: Any) -> None:
+    """Checkpoint this connection's commits often (after a full disk)."""
+    dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES_AFTER_FULL_DISK}")
+
+
+def checkpoint_wal(dbapi_connection: Any) -> bool:
+    """Copy the WAL into the database and empty its file, if nothing stands in the way right
+    now (a reader, another program's writer): True when it is done. Never waits for a lock;
+    a full disk raises (the database file could not grow)."""
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        busy, _, _ = dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={round(BUSY_TIMEOUT_SECONDS * 1000)}")
+    return int(busy) == 0
