@@ -22,12 +22,12 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
-    SecretStr,
     ValidationError,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hub.credentials import DoorSecret, StoreKey
 from hub.errors import ConfigError
 from hub.events import Kind
 from hub.translate.settings import TranslationSettings
@@ -81,6 +81,15 @@ class BridgeSettings(_Section):
 
 class StoreSettings(_Section):
     url: str = Field(default="sqlite:///passerelle.db", description="SQLAlchemy URL")
+    state_dir: Path | None = Field(
+        default=None,
+        description="where the hub keeps the files it generates (admin token, store key), "
+        "owner-only; default: the SQLite file's folder, else the working directory")
+    encryption_keys: list[StoreKey] = Field(
+        default_factory=list,
+        description="keys encrypting what connections keep in the store, newest first (make "
+        "one with `passerelle store new-key`); empty: a key kept in "
+        "state_dir/passerelle-store.key, made at first start")
 
 
 class WebSettings(_Section):
@@ -88,8 +97,10 @@ class WebSettings(_Section):
     port: int = Field(default=8470, ge=0, le=65535)
     public_url: str | None = Field(default=None, description="how platforms reach this hub")
     max_body_bytes: PositiveInt = 1_048_576
-    admin_token: SecretStr | None = Field(
-        default=None, description="bearer token required by /api when set"
+    admin_token: DoorSecret | None = Field(
+        default=None,
+        description="bearer token required by /api; unset: one is generated in "
+        "state_dir/passerelle-admin-token (owner-only) at first start",
     )
 
 
@@ -226,6 +237,11 @@ def _merge_connection_spellings(connections: dict[str, Any]) -> dict[str, Any]:
     for name in sorted(connections, key=lambda n: "type" not in (connections[n] or {})):
         value = connections[name]
         canonical = by_spelling.setdefault(_spelling(name), name)
+        if canonical != name and isinstance(value, dict) and "type" in value:
+            # Two tables of the file: merged, one would silently take the other's secrets.
+            raise ConfigError(
+                f'connections "{canonical}" and "{name}" differ only by "-" and "_" or by '
+                "case, and the environment cannot tell them apart; rename one")
         if canonical == name:
             merged[name] = dict(value) if isinstance(value, dict) else value
         elif isinstance(value, dict) and isinstance(merged[canonical], dict):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -20,14 +19,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from hub.access import admin_access
 from hub.connector import Capability, WebhookRequest
 from hub.errors import HubError, StoreError, WebhookRejected
+from hub.refusals import RefusalLog
 
 if TYPE_CHECKING:
     from hub.app import Hub
 
 log = logging.getLogger(__name__)
 STREAM_POLL_SECONDS = 1.0
+MAX_SEQ = 2**63 - 1  # the largest sequence number either store can hold
+MAX_PAGE = 1000
 
 
 class BodyTooLarge(Exception):
@@ -47,15 +50,16 @@ async def _read_capped(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _limit_arg(request: Request) -> int:
+    raw = request.query_params.get("limit", "100")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise ValueError(f"limit must be a number from 1 to {MAX_PAGE}")
+    return int(raw)
 
 
 def make_app(hub: Hub) -> Starlette:
     """The ASGI app for one hub."""
+    refusals = RefusalLog(log)
 
     async def webhook(request: Request) -> Response:
         name = request.path_params["connection"]
@@ -84,7 +88,7 @@ def make_app(hub: Hub) -> Starlette:
             inbound = await connector.receive(inbound_request)
         except WebhookRejected as exc:
             counter.labels(name, "rejected").inc()
-            log.info("webhook for %s refused: %s", name, exc)
+            refusals.refused(f"webhook for {name}", str(exc))
             return PlainTextResponse(f"{exc}\n", status_code=exc.status)
         except HubError as exc:
             # The platform will retry: nothing was stored, so nothing is lost.
@@ -104,44 +108,51 @@ def make_app(hub: Hub) -> Starlette:
         return PlainTextResponse("ok\n")
 
     async def healthz(_: Request) -> Response:
+        body: dict[str, object] = {"status": "ok"}
         try:
             await hub.store.run(hub.store.ping)
         except Exception as exc:  # any failure means unhealthy; the type says which
-            return JSONResponse({"status": "unhealthy", "store": type(exc).__name__},
-                                status_code=503)
-        return JSONResponse({"status": "ok"})
+            body = {"status": "unhealthy", "store": type(exc).__name__}
+        # Reading is not enough: a full disk lets reads through and refuses every webhook.
+        writes = hub.store.health()
+        if not writes.ok:
+            body["status"] = "unhealthy"
+        body["writes"] = writes.as_dict()
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
     async def metrics(_: Request) -> Response:
         return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    token = admin_access(hub.settings).token.get_secret_value().encode()
+
     def authorised(request: Request) -> bool:
-        token = hub.settings.web.admin_token
-        if token is None:
-            # Without a token the event stream is only for this machine: a request through a
-            # proxy (which the platforms' webhooks need) would publish every message.
-            forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
-            host = request.client.host if request.client else ""
-            return not forwarded and _is_loopback(host)
+        # Always a token, never "the request looks local": behind a proxy that adds no
+        # forwarding header, every request would.
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
-        return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+        return hmac.compare_digest(given.encode(), token)
+
+    def unauthorised(request: Request) -> Response:
+        refusals.refused(f"admin API {request.url.path}", "no valid admin token")
+        return JSONResponse({"error": "unauthorised: send Authorization: Bearer <admin token>"},
+                            status_code=401)
 
     def cursor_arg(request: Request) -> int:
         # An EventSource reconnecting says where it was with Last-Event-ID (our `id:` lines).
         raw = (request.query_params.get("after") or request.headers.get("last-event-id")
                or "0")
-        if not raw.isdigit():
-            raise ValueError("after must be a non-negative integer")
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_SEQ:
+            raise ValueError(f"after must be an event number from 0 to {MAX_SEQ}")
         return int(raw)
 
     async def events(request: Request) -> Response:
         if not authorised(request):
-            return JSONResponse({"error": "unauthorised"}, status_code=401)
+            return unauthorised(request)
         try:
             after = cursor_arg(request)
-            limit = min(int(request.query_params.get("limit", "100")), 1000)
+            limit = _limit_arg(request)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        batch = await hub.store.run(hub.store.events_after, after, max(limit, 1))
+        batch = await hub.store.run(hub.store.events_after, after, limit)
         return JSONResponse({
             "events": [{"seq": s.seq, "event": s.event.model_dump(mode="json")} for s in batch],
             "last": batch[-1].seq if batch else after,
@@ -149,7 +160,7 @@ def make_app(hub: Hub) -> Starlette:
 
     async def stream(request: Request) -> Response:
         if not authorised(request):
-            return JSONResponse({"error": "unauthorised"}, status_code=401)
+            return unauthorised(request)
         try:
             after = cursor_arg(request)
         except ValueError as exc:

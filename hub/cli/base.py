@@ -20,6 +20,9 @@ app = typer.Typer(help="Passerelle: mirror posts, comments, events and files bet
 deadletters_app = typer.Typer(help="Deliveries that failed for good: list, replay, drop.",
                               no_args_is_help=True)
 app.add_typer(deadletters_app, name="deadletters")
+store_app = typer.Typer(help="The store's keys: make one, encrypt every value again.",
+                        no_args_is_help=True)
+app.add_typer(store_app, name="store")
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML file "
                          "(default: $PASSERELLE_CONFIG, else config/passerelle.toml)")]
@@ -64,7 +67,9 @@ def store_at(config: Path | None) -> Store:
 
 
 def open_store(settings: HubSettings) -> Store:
+    from hub.store.opening import open_store as open_configured
+
     try:
-        return Store.open(settings.store.url)
+        return open_configured(settings.store)
     except HubError as exc:
         raise fail(str(exc), 1) from None

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,9 +63,13 @@ async def _run(settings: HubSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    from hub.access import admin_access
+
+    access = admin_access(settings)  # made before the API answers anyone
     async with Hub.start(settings) as hub, driving(hub):
         typer.echo(f"passerelle: listening on {hub.url} with {len(hub.network.connectors)} "
                    f"connection(s) and {len(hub.network.bridges)} bridge(s); Ctrl-C stops")
+        typer.echo(f"passerelle: {access.describe()}")
         await stop.wait()
 
 
@@ -91,27 +96,37 @@ def check(config: ConfigOption = None,
 
 
 async def _check(settings: HubSettings, registry: Registry, online: bool) -> bool:
-    # Online, a connector may renew a token: it must land where the running hub reads it.
-    store = open_store(settings) if online else None
+    async with make_client() as http:
+        # What the configuration says is judged first, touching nothing.
+        try:
+            await _build_checked(settings, registry, http, lambda _: MemoryStateBox()).aclose()
+        except ConfigError as exc:
+            raise refused(exc) from None
+    # Then the store, like a connection: a wrong URL or a dead server must not pass.
+    store = open_store(settings)  # or exit 1 saying why
+    typer.echo(f"store {store.engine.url.render_as_string(hide_password=True)}: ok")
     try:
         return await _check_with(settings, registry, online, store)
     finally:
-        if store is not None:
-            store.close()
+        store.close()
+
+
+def _build_checked(settings: HubSettings, registry: Registry, http: httpx.AsyncClient,
+                   state: Callable[[str], StateBox]) -> Network:
+    network = Network.build(settings, registry, http, state)
+    Detector.for_network(settings)
+    _check_translators(settings, registry, network)
+    return network
 
 
 async def _check_with(settings: HubSettings, registry: Registry, online: bool,
-                      store: Store | None) -> bool:
+                      store: Store) -> bool:
     def state(name: str) -> StateBox:
-        return StoreStateBox(store, name) if store is not None else MemoryStateBox()
+        # Online, a connector may renew a token: it must land where the running hub reads it.
+        return StoreStateBox(store, name) if online else MemoryStateBox()
 
     async with make_client() as http:
-        try:
-            network = Network.build(settings, registry, http, state)
-            Detector.for_network(settings)
-            _check_translators(settings, registry, network)
-        except ConfigError as exc:
-            raise refused(exc) from None
+        network = _build_checked(settings, registry, http, state)
         failed = False
         for name, connector in network.connectors.items():
             try:

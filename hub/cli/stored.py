@@ -1,4 +1,4 @@
-"""Commands that read and mend what the store holds: status, tail, dead letters."""
+"""Commands that read and mend what the store holds: status, tail, dead letters, keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli.base import ConfigOption, JsonOption, app, deadletters_app, fail, print_json, store_at
+from hub.cli.base import (
+    ConfigOption,
+    JsonOption,
+    app,
+    deadletters_app,
+    fail,
+    print_json,
+    store_app,
+    store_at,
+)
 from hub.store import DEAD
 
 _SECRET_HINTS = ("token", "secret", "password", "key")
@@ -126,3 +135,23 @@ def deadletters_drop(ids: IdsArgument = None, every: AllOption = False,
     finally:
         store.close()
     print_json({"dropped": n}) if as_json else typer.echo(f"{n} dead letter(s) dropped")
+
+
+@store_app.command("new-key")
+def new_key() -> None:
+    """Print a new key for [store] encryption_keys (put it first; see `store reencrypt`)."""
+    from hub.store.cipher import new_key as make
+
+    typer.echo(make())
+
+
+@store_app.command()
+def reencrypt(config: ConfigOption = None) -> None:
+    """Encrypt every value the store keeps with the first of [store] encryption_keys: after
+    adding a new key first, before removing the old one."""
+    store = store_at(config)
+    try:
+        count = store.reencrypt_states()
+    finally:
+        store.close()
+    typer.echo(f"{count} value(s) encrypted with the first key; older keys can now be removed")

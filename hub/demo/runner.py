@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from hub.access import admin_access
 from hub.app import Hub
 from hub.connector import Address
 from hub.demo.report import Outcome, failures
@@ -77,7 +78,8 @@ def _opening(hub: Hub, world: World) -> str:
     lines = [f"Passerelle demo: the hub at {hub.url}, four sandbox platforms on loopback",
              *(f"  {name:<9} {url}" for name, url in urls.items()),
              f"  translation: {_translation()}",
-             f"  store: {hub.settings.store.url}"]
+             f"  store: {hub.settings.store.url}",
+             f"  {admin_access(hub.settings).describe()}"]
     return "\n".join(lines)
 
 

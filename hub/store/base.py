@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from hub.errors import StoreError
 from hub.store import schema as t
+from hub.store.cipher import Cipher
 from hub.store.health import WriteHealth, describe
 from hub.store.migrations import migrate
 from hub.store.records import StateWrite
@@ -88,9 +89,15 @@ class StoreBase:
         statement = self._insert(table).values(**dict(zip(keys, key_values, strict=True)), **values)
         conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=values))
 
+    @functools.cached_property
+    def cipher(self) -> Cipher:
+        """What encrypts `connection_state` values: hub.store.opening sets the configured
+        one; a store opened past it keeps them as they are."""
+        return Cipher(())
+
     def _write_state(self, conn: Connection, writes: Sequence[StateWrite]) -> None:
         """Connections' StateBox values, put or (when None) deleted, in the caller's
-        transaction; the last write of a key wins."""
+        transaction, encrypted (hub/store/cipher.py); the last write of a key wins."""
         last = {(w.connection, w.key): w.value for w in writes}
         # In key order: two transactions writing the same keys take their row locks in the
         # same order (PostgreSQL), so neither waits for the other in a deadlock.
@@ -98,8 +105,9 @@ class StoreBase:
             if value is None:
                 conn.execute(_STATE_DELETE, {"c": connection, "k": key})
             else:
-                conn.execute(self._state_upsert, {"connection": connection, "key": key,
-                                                  "value": value, "updated_at": time.time()})
+                conn.execute(self._state_upsert, {
+                    "connection": connection, "key": key,
+                    "value": self.cipher.encrypt(value), "updated_at": time.time()})
 
     @functools.cached_property
     def _state_upsert(self) -> Any:

@@ -16,9 +16,10 @@ class Memories(StoreBase):
     def state_get(self, connection: str, key: str) -> str | None:
         c = t.connection_state.c
         with self._tx() as conn:
-            return conn.execute(
+            stored = conn.execute(
                 select(c.value).where(c.connection == connection, c.key == key)
             ).scalar_one_or_none()
+        return self.cipher.decrypt(stored) if stored is not None else None
 
     def state_set(self, connection: str, key: str, value: str) -> None:
         self.state_write([StateWrite(connection, key, value)])
@@ -35,9 +36,19 @@ class Memories(StoreBase):
         """Every connection's memory, for `passerelle status` (callers hide secrets)."""
         result: dict[str, dict[str, str]] = {}
         with self._tx() as conn:
-            for row in conn.execute(select(t.connection_state)):
-                result.setdefault(row.connection, {})[row.key] = row.value
+            rows = conn.execute(select(t.connection_state)).all()
+        for row in rows:
+            result.setdefault(row.connection, {})[row.key] = self.cipher.decrypt(row.value)
         return result
+
+    def reencrypt_states(self) -> int:
+        """Encrypt every value again with the first key, in one transaction (after a key was
+        added: see hub/store/cipher.py); how many values."""
+        with self._tx() as conn:
+            writes = [StateWrite(row.connection, row.key, self.cipher.decrypt(row.value))
+                      for row in conn.execute(select(t.connection_state))]
+            self._write_state(conn, writes)
+        return len(writes)
 
     def translation_get(self, key: str) -> str | None:
         with self._tx() as conn:

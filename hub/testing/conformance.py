@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 import respx
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from hub.connector import (
     CAPABILITY_METHODS,
@@ -143,6 +143,19 @@ class ConnectorConformance:
         shown += validated_settings.model_dump_json()
         for secret in secrets:
             assert secret not in shown
+
+    def test_no_secret_setting_takes_a_blank_or_short_value(
+            self, validated_settings: ConnectionSettings) -> None:
+        # A blank signing secret is an HMAC with an empty key: anyone can sign. Every secret
+        # must be a DoorSecret or a Credential (hub/credentials.py), which refuse it.
+        settings = validated_settings.model_dump()
+        for name in type(validated_settings).model_fields:
+            if not isinstance(getattr(validated_settings, name), SecretStr):
+                continue
+            for refused in ("", "  \n", "short"):
+                given = {**settings, name: refused}
+                with pytest.raises(ValidationError, match=name):
+                    type(validated_settings).model_validate(given)
 
     def test_endpoint_address_has_a_shape(self, connector: Connector) -> None:
         connector.shape_of(Address.parse(self.address))

@@ -12,7 +12,7 @@ from hub.errors import ConfigError, HubError
 from hub.http import make_client
 from hub.plugins import Registry, make_plugin_manager
 from hub.settings import HubSettings, config_path, load_settings
-from hub.store import Store
+from hub.store.opening import open_store
 from hub.translate.detect import Detector, network_languages
 from hub.translate.service import NOTE_UNSUPPORTED, TranslationService
 
@@ -52,7 +52,7 @@ async def _run(
 ) -> tuple[str, str | None, str | None, str | None]:
     pm = make_plugin_manager(allow=settings.plugins.allow, block=settings.plugins.block)
     registry = Registry.collect(pm)
-    store = Store.open(url)
+    store = open_store(settings.store.model_copy(update={"url": url}))
     try:
         async with make_client() as http:
             service = TranslationService(settings.translation, registry.translators, store, http)

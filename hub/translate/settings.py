@@ -23,10 +23,10 @@ from pydantic import (
     Field,
     PositiveFloat,
     PositiveInt,
-    SecretStr,
     ValidationError,
 )
 
+from hub.credentials import Credential
 from hub.errors import ConfigError
 
 
@@ -53,11 +53,11 @@ class ApertiumSettings(ProviderSettings):
 
 class LibreTranslateSettings(ProviderSettings):
     url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5000"))
-    api_key: SecretStr | None = None
+    api_key: Credential | None = None
 
 
 class DeepLSettings(ProviderSettings):
-    auth_key: SecretStr = Field(description="DeepL API key; keys ending in :fx are Free keys")
+    auth_key: Credential = Field(description="DeepL API key; keys ending in :fx are Free keys")
     url: AnyHttpUrl | None = Field(
         default=None, description="default: api-free.deepl.com for :fx keys, else api.deepl.com"
     )
@@ -69,12 +69,12 @@ class DeepLSettings(ProviderSettings):
 
 
 class GoogleSettings(ProviderSettings):
-    api_key: SecretStr = Field(description="Cloud Translation API key (basic edition, v2)")
+    api_key: Credential = Field(description="Cloud Translation API key (basic edition, v2)")
     url: AnyHttpUrl = Field(default=AnyHttpUrl("https://translation.googleapis.com"))
 
 
 class AzureSettings(ProviderSettings):
-    key: SecretStr = Field(description="Ocp-Apim-Subscription-Key of the Translator resource")
+    key: Credential = Field(description="Ocp-Apim-Subscription-Key of the Translator resource")
     region: str | None = Field(default=None, description="resource region, for regional keys")
     url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.cognitive.microsofttranslator.com"))
 

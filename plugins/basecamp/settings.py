@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, SecretStr
+from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from hub.connector import ConnectionSettings
+from hub.credentials import Credential, DoorSecret
 
 DEFAULT_BASE_URL = "https://3.basecampapi.com"
 DEFAULT_LAUNCHPAD_URL = "https://launchpad.37signals.com"
@@ -33,24 +34,24 @@ class BasecampSettings(ConnectionSettings):
         "requests whose User-Agent lacks one",
     )
     app_name: str = Field(default="Passerelle", description="the application name in User-Agent")
-    access_token: SecretStr | None = Field(
+    access_token: Credential | None = Field(
         default=None, description="the Launchpad OAuth access token (valid two weeks)"
     )
-    refresh_token: SecretStr | None = Field(
+    refresh_token: Credential | None = Field(
         default=None, description="the Launchpad refresh token, to renew the access token"
     )
     client_id: str | None = Field(
         default=None,
         description="the integration's client_id (launchpad.37signals.com/integrations)",
     )
-    client_secret: SecretStr | None = Field(
+    client_secret: Credential | None = Field(
         default=None, description="the integration's client_secret"
     )
     launchpad_url: str = Field(
         default=DEFAULT_LAUNCHPAD_URL,
         description="Launchpad, where tokens are refreshed; change only to point at a sandbox",
     )
-    webhook_secret: SecretStr | None = Field(
+    webhook_secret: DoorSecret | None = Field(
         default=None,
         description="an unguessable string that ends the webhook URL "
         "(/webhooks/<connection>/<secret>); Basecamp signs nothing, so this is the only check",
@@ -77,7 +78,7 @@ class BasecampSettings(ConnectionSettings):
         description='"oauth": Campfire lines are posted as the OAuth user (they can be deleted '
         'later); "chatbot": as the chatbot of `chatbot_key` (no edits, no deletes, no files)',
     )
-    chatbot_key: SecretStr | None = Field(
+    chatbot_key: Credential | None = Field(
         default=None, description="the key in a chatbot's lines_url, for campfire_sender=chatbot"
     )
     initial_lookback_minutes: NonNegativeFloat = Field(

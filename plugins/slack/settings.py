@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, SecretStr
+from pydantic import Field, PositiveFloat, PositiveInt
 
 from hub.connector import ConnectionSettings
+from hub.credentials import Credential, DoorSecret
 
 DEFAULT_BASE_URL = "https://slack.com/api"
 
@@ -14,10 +15,10 @@ DEFAULT_BASE_URL = "https://slack.com/api"
 class SlackSettings(ConnectionSettings):
     """One Slack app installed in one workspace: its bot token and its signing secret."""
 
-    bot_token: SecretStr = Field(
+    bot_token: Credential = Field(
         description="the app's Bot User OAuth Token (xoxb-…), under OAuth & Permissions"
     )
-    signing_secret: SecretStr = Field(
+    signing_secret: DoorSecret = Field(
         description="the app's Signing Secret, under Basic Information → App Credentials"
     )
     show_author_as: Literal["customize", "prefix"] = Field(

@@ -12,12 +12,12 @@ from pydantic import (
     Field,
     PositiveFloat,
     PositiveInt,
-    SecretStr,
     field_validator,
     model_validator,
 )
 
 from hub.connector import ConnectionSettings
+from hub.credentials import Credential, DoorSecret
 
 #: What a template parameter may quote from the item being delivered.
 TEMPLATE_FIELDS = frozenset({"author", "preview", "title", "circle", "platform"})
@@ -102,9 +102,9 @@ class WhatsAppSettings(ConnectionSettings):
         default=None,
         description="the business number's id (WhatsApp Manager → API Setup); required to send",
     )
-    access_token: SecretStr = Field(description="system-user access token")
-    app_secret: SecretStr = Field(description="the Meta app's secret, which signs webhooks")
-    verify_token: SecretStr = Field(description="any string; also typed in the app's webhook page")
+    access_token: Credential = Field(description="system-user access token")
+    app_secret: DoorSecret = Field(description="the Meta app's secret, which signs webhooks")
+    verify_token: DoorSecret = Field(description="any string; also typed in the app's webhook page")
     api_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$", description="Graph API")
     circles: dict[str, CircleSettings] = Field(
         default_factory=dict, description="circle name → members; endpoints `<conn>/circle/<name>`"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from hub.connector import ConnectionSettings
+from hub.credentials import Credential, DoorSecret
 
 PLATFORM = "zoom"
 DEFAULT_API_URL = "https://api.zoom.us"
@@ -62,8 +63,8 @@ class ZoomSettings(ConnectionSettings):
         default="", description="the app's Account ID (App Credentials page of the S2S app)"
     )
     client_id: str = Field(default="", description="the app's Client ID")
-    client_secret: SecretStr = Field(description="the app's Client Secret")
-    secret_token: SecretStr = Field(
+    client_secret: Credential = Field(description="the app's Client Secret")
+    secret_token: DoorSecret = Field(
         description="the app's Secret Token (Feature → Event Subscriptions): signs webhooks"
     )
     oauth_url: str = Field(

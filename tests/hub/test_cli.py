@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -82,3 +83,21 @@ def test_check_refuses_a_bridge_of_one_endpoint(tmp_path: Path) -> None:
     assert code == 2
     assert ('bridge "lonely" has 1 endpoint(s); a bridge mirrors between two or more: add '
             "another endpoint or remove the bridge") in out
+
+
+def test_check_opens_the_store_and_names_one_it_cannot_reach(tmp_path: Path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n', encoding="utf-8")
+    code, out = invoke("check", "--config", str(config))
+    assert code == 0, out
+    assert f"store sqlite:///{tmp_path}/hub.db: ok" in out
+    # A PostgreSQL nobody listens on (a port just released on loopback).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config.write_text(f'[store]\nurl = "postgresql://hub:pw@127.0.0.1:{port}/hub"\n',
+                      encoding="utf-8")
+    code, out = invoke("check", "--config", str(config))
+    assert code == 1
+    assert "cannot open the store: OperationalError" in out
+    assert "pw" not in out

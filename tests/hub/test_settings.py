@@ -43,11 +43,11 @@ def test_a_connection_secret_from_the_environment_finds_its_table(
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "token"
-    secret.write_text("s3cret\n", encoding="utf-8")
+    secret.write_text("s3cret-0123456789\n", encoding="utf-8")
     path = write(tmp_path, f'[web]\nadmin_token_file = "{secret}"\n')
     token = load_settings(path).web.admin_token
-    assert token is not None and token.get_secret_value() == "s3cret"
-    assert "s3cret" not in repr(load_settings(path))
+    assert token is not None and token.get_secret_value() == "s3cret-0123456789"
+    assert "s3cret-0123456789" not in repr(load_settings(path))
 
 
 def test_a_missing_secret_file_is_named(tmp_path: Path) -> None:
@@ -81,3 +81,11 @@ def test_which_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(CONFIG_ENV, "/etc/passerelle.toml")
     assert config_path(None) == Path("/etc/passerelle.toml")
     assert config_path(Path("given.toml")) == Path("given.toml")
+
+
+def test_two_tables_spelling_one_connection_are_refused(tmp_path: Path) -> None:
+    # The environment cannot tell them apart: merged, one would take the other's secrets.
+    path = write(tmp_path, '[connections.lisbon-slack]\ntype = "slack"\n'
+                           '[connections.lisbon_slack]\ntype = "slack"\n')
+    with pytest.raises(ConfigError, match='"lisbon-slack" and "lisbon_slack" differ only by'):
+        load_settings(path)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+import stat
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from hub.access import TOKEN_FILE, admin_access
+from hub.app import Hub
 from hub.errors import StoreError
 from tests.hub.conftest import Network
 
@@ -60,27 +64,42 @@ async def test_health_and_metrics(network: Network, fire: Any) -> None:
         await hub.settle()
         health = await client.get(f"{hub.url}/healthz")
         metrics = (await client.get(f"{hub.url}/metrics")).text
-    assert health.json() == {"status": "ok"}
+    assert health.json()["status"] == "ok"
+    assert health.json()["writes"]["last_failure"] is None
     assert 'passerelle_events_stored_total{connection="east"} 1.0' in metrics
     assert 'passerelle_webhooks_total{connection="east",outcome="rejected"} 1.0' in metrics
     assert 'passerelle_deliveries_total{connection="west",outcome="done"} 1.0' in metrics
+
+
+def admin(hub: Hub) -> dict[str, str]:
+    """The header that opens the admin API of `hub` (its token made at first start)."""
+    return {"Authorization": f"Bearer {admin_access(hub.settings).token.get_secret_value()}"}
 
 
 async def test_event_api_pages_through_the_stream(network: Network, fire: Any) -> None:
     async with network.start() as hub, httpx.AsyncClient() as client:
         for text in ("one", "two", "three"):
             await fire(hub, "east", network.east.add("general", text))
-        page = (await client.get(f"{hub.url}/api/events", params={"after": 1, "limit": 1})).json()
-        bad = await client.get(f"{hub.url}/api/events", params={"after": "-1"})
+        page = (await client.get(f"{hub.url}/api/events", params={"after": 1, "limit": 1},
+                                 headers=admin(hub))).json()
+        bad = [(await client.get(f"{hub.url}/api/events", params=query, headers=admin(hub)))
+               for query in ({"after": "-1"}, {"after": str(2**63)}, {"after": "²"},
+                             {"after": "9" * 20}, {"limit": "0"}, {"limit": "1001"},
+                             {"limit": "ten"})]
+        largest = await client.get(f"{hub.url}/api/events", params={"after": str(2**63 - 1)},
+                                   headers=admin(hub))
     assert [item["event"]["body"] for item in page["events"]] == ["two"]
     assert page["last"] == 2
-    assert bad.status_code == 400
+    assert [response.status_code for response in bad] == [400] * 7
+    assert "from 0 to 9223372036854775807" in bad[3].json()["error"]
+    assert largest.json() == {"events": [], "last": 2**63 - 1}
 
 
 async def test_event_stream_sends_server_sent_events(network: Network, fire: Any) -> None:
     async with network.start() as hub, httpx.AsyncClient() as client:
         await fire(hub, "east", network.east.add("general", "streamed"))
-        async with client.stream("GET", f"{hub.url}/api/events/stream") as response:
+        async with client.stream("GET", f"{hub.url}/api/events/stream",
+                                 headers=admin(hub)) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             lines: list[str] = []
             async for line in response.aiter_lines():
@@ -98,24 +117,29 @@ async def test_a_reconnecting_stream_resumes_after_the_last_event_it_saw(
         for text in ("seen", "missed"):
             await fire(hub, "east", network.east.add("general", text))
         async with client.stream("GET", f"{hub.url}/api/events/stream",
-                                 headers={"Last-Event-ID": "1"}) as response:
+                                 headers={"Last-Event-ID": "1", **admin(hub)}) as response:
             async for line in response.aiter_lines():
                 if line.startswith("data:"):
                     break
-        refused = await client.get(f"{hub.url}/api/events/stream",
-                                   headers={"Last-Event-ID": "one"})
+        refused = [await client.get(f"{hub.url}/api/events/stream",
+                                    headers={"Last-Event-ID": given, **admin(hub)})
+                   for given in ("one", "9" * 30)]
     assert json.loads(line.removeprefix("data: "))["body"] == "missed"
-    assert refused.status_code == 400
+    assert [response.status_code for response in refused] == [400, 400]
 
 
 async def test_admin_token_protects_the_api(network: Network) -> None:
-    settings = network.settings(web={"port": 0, "admin_token": "let-me-in"})
+    token = "let-me-in-0123456789"
+    settings = network.settings(web={"port": 0, "admin_token": token})
     async with network.start(settings) as hub, httpx.AsyncClient() as client:
         refused = await client.get(f"{hub.url}/api/events")
+        wrong = await client.get(f"{hub.url}/api/events",
+                                 headers={"Authorization": "Bearer let-me-in"})
         allowed = await client.get(f"{hub.url}/api/events",
-                                   headers={"Authorization": "Bearer let-me-in"})
+                                   headers={"Authorization": f"Bearer {token}"})
         health = await client.get(f"{hub.url}/healthz")
-    assert (refused.status_code, allowed.status_code, health.status_code) == (401, 200, 200)
+    assert [r.status_code for r in (refused, wrong, allowed, health)] == [401, 401, 200, 200]
+    assert not (network.tmp_path / TOKEN_FILE).exists()
 
 
 async def test_webhooks_are_acknowledged_after_the_commit(network: Network, fire: Any) -> None:
@@ -126,12 +150,17 @@ async def test_webhooks_are_acknowledged_after_the_commit(network: Network, fire
         assert hub.store.last_seq() == 20
 
 
-async def test_without_a_token_the_api_is_for_this_machine_only(network: Network) -> None:
+async def test_without_a_configured_token_the_api_asks_for_a_generated_one(
+        network: Network) -> None:
+    # Through a proxy that adds no forwarding header, every request looks local: looking
+    # local must open nothing.
     async with network.start() as hub, httpx.AsyncClient() as client:
         local = await client.get(f"{hub.url}/api/events")
-        proxied = await client.get(f"{hub.url}/api/events",
-                                   headers={"X-Forwarded-For": "203.0.113.7"})
-    assert (local.status_code, proxied.status_code) == (200, 401)
+        with_token = await client.get(f"{hub.url}/api/events", headers=admin(hub))
+    kept = network.tmp_path / TOKEN_FILE
+    assert (local.status_code, with_token.status_code) == (401, 200)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert f"Bearer {kept.read_text().strip()}" == admin(hub)["Authorization"]
 
 
 async def test_a_failing_store_answers_503_so_the_platform_retries(
@@ -145,6 +174,27 @@ async def test_a_failing_store_answers_503_so_the_platform_retries(
             f"{hub.url}/webhooks/east", headers={"x-fake-token": "good-token"},
             json={"item": network.east.add("general", "private words"), "kind": "message.created"})
     assert response.status_code == 503
+
+
+async def test_health_reports_writes_that_fail_while_reads_pass(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub, httpx.AsyncClient() as client:
+        # Another program held SQLite's write lock while a webhook came: it got 503. Reads
+        # pass again, but until a write does, the hub is not well (as after a full disk).
+        other = sqlite3.connect(network.tmp_path / "hub.db", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            refused = await fire(hub, "east", network.east.add("general", "held back"))
+        finally:
+            other.close()
+        sick = await client.get(f"{hub.url}/healthz")
+        stored = await fire(hub, "east", network.east.add("general", "after"))
+        well = await client.get(f"{hub.url}/healthz")
+    assert (refused.status_code, sick.status_code) == (503, 503)
+    assert sick.json()["status"] == "unhealthy" and "store" not in sick.json()
+    assert "SQLITE_BUSY" in sick.json()["writes"]["last_failure"]
+    assert (stored.status_code, well.status_code) == (200, 200)
+    assert well.json()["writes"]["last_failure"] is None
 
 
 async def test_the_pump_outlives_a_failing_tick(network: Network, fire: Any,

@@ -73,7 +73,7 @@ async def test_deepl_pro_key_uses_the_pro_host_and_batches_by_fifty(
         return httpx.Response(200, json={"translations": [{"text": t} for t in texts]})
 
     route = api.post("https://api.deepl.com/v2/translate").mock(side_effect=answer)
-    out = await deepl(client, key="pro-key").translate([f"t{n}" for n in range(120)], None, "de")
+    out = await deepl(client, key="deepl-pro-key-0001").translate([f"t{n}" for n in range(120)], None, "de")
     assert out == [f"t{n}" for n in range(120)]
     sizes = [len(json.loads(call.request.content)["text"]) for call in route.calls]
     assert sizes == [50, 50, 20]
@@ -229,10 +229,10 @@ async def test_libretranslate_request_and_response(
     route = api.post("http://127.0.0.1:5000/translate").respond(200, json={
         "translatedText": ['Hello <x id="1"/>!', 'The <g id="2">minutes</g> &amp; more'],
     })
-    out = await libre(client, key="lt-key").translate(SEGMENTS, "fr", "en")
+    out = await libre(client, key="libre-key-0001").translate(SEGMENTS, "fr", "en")
     assert out[0] == 'Hello <x id="1"/>!'
     assert json.loads(route.calls.last.request.content) == {
-        "q": SEGMENTS, "source": "fr", "target": "en", "format": "html", "api_key": "lt-key"
+        "q": SEGMENTS, "source": "fr", "target": "en", "format": "html", "api_key": "libre-key-0001"
     }
 
 

@@ -71,10 +71,10 @@ def test_deepl_host_follows_the_key() -> None:
     from hub.translate.settings import DeepLSettings
 
     client = httpx.AsyncClient()
-    assert DeepLTranslator(DeepLSettings(auth_key="k:fx"), client).base == (
+    assert DeepLTranslator(DeepLSettings(auth_key="deepl-free-key:fx"), client).base == (
         "https://api-free.deepl.com"
     )
-    assert DeepLTranslator(DeepLSettings(auth_key="k"), client).base == "https://api.deepl.com"
+    assert DeepLTranslator(DeepLSettings(auth_key="deepl-pro-key-0001"), client).base == "https://api.deepl.com"
 
 
 async def test_localisers_follow_each_endpoints_choice(
