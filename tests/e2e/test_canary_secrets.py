@@ -36,8 +36,10 @@ from hub.sandbox.whatsapp import WhatsAppEmulator
 from hub.sandbox.zoom import ZoomAccount, ZoomEmulator
 from hub.settings import HubSettings
 from hub.store import DEAD
+from hub.store.cipher import new_key
 
 LISBON, GONE, ANA = "C0LISBON", "C0GONE", "351912345678"
+LIST = "[]"
 Path_ = tuple[str, ...]
 
 
@@ -69,6 +71,8 @@ def secret_paths(model: type[BaseModel], prefix: Path_ = ()) -> Iterator[Path_]:
         elif nested:
             for sub in nested:
                 yield from secret_paths(sub, (*prefix, name))
+        elif typing.get_origin(annotation) is list and _mentions_secret(annotation):
+            yield (*prefix, name, LIST)  # a list of secrets (keys): it gets one canary
         elif _mentions_secret(annotation) or any(
                 _secret_inside(arg) for arg in typing.get_args(annotation)):
             # A secret in a list or a table of models: this test cannot fill it yet.
@@ -91,6 +95,8 @@ def connector_secrets() -> dict[str, list[str]]:
 
 
 def _put(data: dict[str, Any], path: Path_, value: str) -> None:
+    if path[-1] == LIST:
+        path, value = path[:-1], [value]  # type: ignore[assignment]
     for step in path[:-1]:
         data = data.setdefault(step, {})
     data[path[-1]] = value
@@ -106,7 +112,9 @@ class Canaries:
         def canary(*where: str) -> str:
             return f"canary-{'-'.join(where)}-{secrets.token_hex(10)}".replace("_", "")
 
-        hub = {path: canary("hub", *path) for path in secret_paths(HubSettings)}
+        # A store key must be one (random, so a canary as good as any); others are named.
+        hub = {path: new_key() if path[-1] == LIST else canary("hub", *path)
+               for path in secret_paths(HubSettings)}
         connections = {name: {f: canary(name, f) for f in fields}
                        for name, fields in connector_secrets().items()}
         return cls(hub, connections)
@@ -128,8 +136,8 @@ def test_the_introspection_finds_the_known_secrets() -> None:
             "chatbot_key"} <= set(found["basecamp"])
     assert {"access_token", "app_secret", "verify_token"} <= set(found["whatsapp"])
     assert {"client_secret", "secret_token"} <= set(found["zoom"])
-    assert {("web", "admin_token"), ("translation", "deepl", "auth_key")} <= set(
-        secret_paths(HubSettings))
+    assert {("web", "admin_token"), ("translation", "deepl", "auth_key"),
+            ("store", "encryption_keys", LIST)} <= set(secret_paths(HubSettings))
 
 
 # -- the network ---------------------------------------------------------------------------------
