@@ -100,12 +100,12 @@ class Hub:
                       Poller(lambda events, cursor: hub.ingest(events, cursor)), detector,
                       translation)
             if serve_web:
-                from hub.sandbox.base import serve  # uvicorn in this loop
+                from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
 
                 async with serve(make_app(hub), settings.web.port,
-                                 settings.web.host) as url:
-                    hub.url = url
+                                 settings.web.host) as listening:
+                    hub.url = listening.url
                     yield hub
                     await hub.stop_delivering()
             else:
