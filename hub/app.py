@@ -24,6 +24,7 @@ from hub.polling import Poller
 from hub.router import plan
 from hub.settings import HubSettings
 from hub.store import PENDING, Store, StoredEvent
+from hub.store.opening import open_store
 from hub.store.statebox import StoreStateBox
 from hub.translate.detect import Detector
 from hub.translate.localise import body_localiser, title_localiser
@@ -71,7 +72,7 @@ class Hub:
         plugins = make_plugin_manager(allow=settings.plugins.allow, block=settings.plugins.block,
                                       extra=extra_plugins)
         registry = Registry.collect(plugins)
-        store = Store.open(settings.store.url)
+        store = open_store(settings.store)
         http = make_client(transport=transport)
         translation: TranslationService | None = None
         try:
@@ -103,8 +104,8 @@ class Hub:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
 
-                async with serve(make_app(hub), settings.web.port,
-                                 settings.web.host) as listening:
+                async with serve(make_app(hub), settings.web.port, settings.web.host,
+                                 settings.web.limits) as listening:
                     hub.url = listening.url
                     yield hub
                     await hub.stop_delivering()

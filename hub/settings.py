@@ -13,7 +13,7 @@ import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     BaseModel,
@@ -31,6 +31,9 @@ from hub.credentials import DoorSecret, StoreKey
 from hub.errors import ConfigError
 from hub.events import Kind
 from hub.translate.settings import TranslationSettings
+
+if TYPE_CHECKING:
+    from hub.serving import ServerLimits
 
 DEFAULT_CONFIG = Path("config/passerelle.toml")
 CONFIG_ENV = "PASSERELLE_CONFIG"
@@ -97,11 +100,39 @@ class WebSettings(_Section):
     port: int = Field(default=8470, ge=0, le=65535)
     public_url: str | None = Field(default=None, description="how platforms reach this hub")
     max_body_bytes: PositiveInt = 1_048_576
+    max_connections: PositiveInt = Field(
+        default=256, description="open connections (idle and half-sent included) beyond which "
+        "a request is answered 503")
+    header_timeout_seconds: PositiveFloat = Field(
+        default=10.0, description="a request's headers must arrive within this, or the "
+        "connection is closed")
+    body_timeout_seconds: PositiveFloat = Field(
+        default=30.0, description="a request's whole body must arrive within this, or 408")
+    max_buffered_body_bytes: PositiveInt = Field(
+        default=16 * 1024 * 1024, description="request body bytes held at once across all "
+        "requests; a body that would go past it is answered 503 with Retry-After")
     admin_token: DoorSecret | None = Field(
         default=None,
         description="bearer token required by /api; unset: one is generated in "
         "state_dir/passerelle-admin-token (owner-only) at first start",
     )
+
+
+    @model_validator(mode="after")
+    def _budget_holds_a_whole_body(self) -> WebSettings:
+        if self.max_buffered_body_bytes < self.max_body_bytes:
+            raise ValueError(f"max_buffered_body_bytes ({self.max_buffered_body_bytes}) is "
+                             f"below max_body_bytes ({self.max_body_bytes}): every full-size "
+                             "webhook would be refused; raise it or lower max_body_bytes")
+        return self
+
+    @property
+    def limits(self) -> ServerLimits:
+        """What the web server holds to (hub/serving.py)."""
+        from hub.serving import ServerLimits
+
+        return ServerLimits(self.max_connections, self.header_timeout_seconds,
+                            self.body_timeout_seconds, self.max_buffered_body_bytes)
 
 
 class SchedulerSettings(_Section):

@@ -123,7 +123,8 @@ PLATFORMS = [
              _connector(WhatsAppConnector, "whatsapp", {
                  "type": "whatsapp", "phone_number_id": "106540352242922",
                  "access_token": "EAAJB1Ea9ZCTcBO7hZB6ZCu3ZAeZBq0jA3ZBo2ZC2ZBy7ZCPZB3qZAuZB8",
-                 "app_secret": "2b5c0e8e7f3a4d9bb1c6a1f0e3d2c4b5", "verify_token": "verify-token-0123456789",
+                 "app_secret": "2b5c0e8e7f3a4d9bb1c6a1f0e3d2c4b5",
+                 "verify_token": "verify-token-0123456789",
                  "max_media_bytes": CAP})),
     Platform("zoom", "zoom.us", "ssrweb.zoom.us", "eyJzdiI6IjAwMDAwMSJ9.zoom-access", True,
              _connector(ZoomConnector, "zoom", {

@@ -89,3 +89,9 @@ def test_two_tables_spelling_one_connection_are_refused(tmp_path: Path) -> None:
                            '[connections.lisbon_slack]\ntype = "slack"\n')
     with pytest.raises(ConfigError, match='"lisbon-slack" and "lisbon_slack" differ only by'):
         load_settings(path)
+
+
+def test_the_body_budget_must_hold_one_whole_body(tmp_path: Path) -> None:
+    path = write(tmp_path, "[web]\nmax_body_bytes = 2000000\nmax_buffered_body_bytes = 1000000\n")
+    with pytest.raises(ConfigError, match="every full-size webhook would be refused"):
+        load_settings(path)

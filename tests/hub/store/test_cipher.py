@@ -113,5 +113,5 @@ def test_a_value_kept_before_encryption_is_read_then_encrypted(tmp_path: Path) -
 
 
 def test_a_store_key_in_the_settings_must_be_one() -> None:
-    with pytest.raises(ValueError, match="is not a store key .*passerelle store new-key"):
+    with pytest.raises(ValueError, match=r"is not a store key .*passerelle store new-key"):
         StoreSettings(encryption_keys=["not-a-fernet-key-but-long-enough"])

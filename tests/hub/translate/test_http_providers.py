@@ -73,7 +73,8 @@ async def test_deepl_pro_key_uses_the_pro_host_and_batches_by_fifty(
         return httpx.Response(200, json={"translations": [{"text": t} for t in texts]})
 
     route = api.post("https://api.deepl.com/v2/translate").mock(side_effect=answer)
-    out = await deepl(client, key="deepl-pro-key-0001").translate([f"t{n}" for n in range(120)], None, "de")
+    texts = [f"t{n}" for n in range(120)]
+    out = await deepl(client, key="deepl-pro-key-0001").translate(texts, None, "de")
     assert out == [f"t{n}" for n in range(120)]
     sizes = [len(json.loads(call.request.content)["text"]) for call in route.calls]
     assert sizes == [50, 50, 20]
