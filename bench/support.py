@@ -17,15 +17,16 @@ import os
 import re
 import resource
 import socket
-import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import URL, Connection, Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.sandbox.base import Emulator, serve_emulator
@@ -40,6 +41,15 @@ MEMBER = "351912345678"
 ZOOM_CHANNEL = "C1"
 TOKEN = re.compile(rb"bench-(\d{6})(?:\.e(\d+))?")
 TARGETS = ("network-zoom", "members-whatsapp", "network-basecamp")
+# The sandboxes' fake credentials, as long as the hub asks real ones to be (16 characters at
+# least, no blanks), and the admin token of the hub's /api.
+SLACK_TOKEN = "xoxb-bench-bot-token"  # noqa: S105
+SLACK_SIGNING_SECRET = "bench-signing-secret"  # noqa: S105
+BASECAMP_TOKEN = "bench-basecamp-access-token"  # noqa: S105
+BASECAMP_REFRESH = "bench-basecamp-refresh-token"
+BASECAMP_CLIENT_SECRET = "bench-basecamp-client-secret"  # noqa: S105
+WHATSAPP_VERIFY = "bench-whatsapp-verify-token"
+ADMIN_TOKEN = "bench-hub-admin-token"  # noqa: S105
 
 
 def token(index: int) -> str:
@@ -131,12 +141,13 @@ class Sandboxes:
     async def serve(cls) -> AsyncIterator[Sandboxes]:
         # Pacing is the platforms' business and each connector honours it; here it is off,
         # so the figures are the hub's and not a rate limit's.
-        slack = SlackEmulator(token="xoxb-bench",  # noqa: S106 - a sandbox's fake credentials
-                              signing_secret="bench-signing-secret",  # noqa: S106
+        slack = SlackEmulator(token=SLACK_TOKEN, signing_secret=SLACK_SIGNING_SECRET,
                               channel_interval=0.0)
         slack.add_channel(CHANNEL)
         slack.add_user(AUTHOR, "Ana Souza")
-        zoom, whatsapp, basecamp = ZoomEmulator(), WhatsAppEmulator(), BasecampEmulator()
+        zoom, whatsapp = ZoomEmulator(), WhatsAppEmulator()
+        basecamp = BasecampEmulator(token=BASECAMP_TOKEN, refresh_token=BASECAMP_REFRESH,
+                                    client_secret=BASECAMP_CLIENT_SECRET)
         whatsapp.user(MEMBER, "Bea Lima")
         project = basecamp.add_project("Cities network")
         recorders = {"network-zoom": record(zoom), "members-whatsapp": record(whatsapp),
@@ -156,7 +167,8 @@ class Sandboxes:
         basecamp = self.basecamp
         return {
             "store": {"url": store_url},
-            "web": {"port": port},
+            # With an admin token of its own, the hub writes none to a file.
+            "web": {"port": port, "admin_token": ADMIN_TOKEN},
             "scheduler": {"delivery_interval_seconds": tick, "poll_interval_seconds": 3600.0},
             "delivery": {"backoff_base_seconds": 0.2, "backoff_cap_seconds": 2.0,
                          "concurrency": concurrency, "lease_seconds": 60.0},
@@ -175,16 +187,16 @@ class Sandboxes:
                     "type": "whatsapp", "base_url": self.whatsapp.base_url,
                     "phone_number_id": self.whatsapp.phone_number_id,
                     "access_token": self.whatsapp.access_token,
-                    "app_secret": self.whatsapp.app_secret, "verify_token": "bench-verify",
+                    "app_secret": self.whatsapp.app_secret, "verify_token": WHATSAPP_VERIFY,
                     "circles": {"general": {"members": [MEMBER]}},
                     "template": {"name": "new_post", "language": "pt_PT",
                                  "parameters": ["{author}", "{preview}"]}},
                 "network-basecamp": {
                     "type": "basecamp", "base_url": basecamp.base_url,
                     "launchpad_url": basecamp.base_url, "account_id": basecamp.account_id,
-                    "contact": "ops@example.org", "access_token": "sandbox-access",
-                    "refresh_token": "sandbox-refresh", "client_id": "sandbox-client",
-                    "client_secret": "sandbox-client-secret",
+                    "contact": "ops@example.org", "access_token": BASECAMP_TOKEN,
+                    "refresh_token": BASECAMP_REFRESH, "client_id": basecamp.client_id,
+                    "client_secret": BASECAMP_CLIENT_SECRET,
                     "own_identities": [str(basecamp.me["id"])]},
             },
             "bridges": {"bench": {"translate": False, "endpoints": [
@@ -210,43 +222,36 @@ class Sandboxes:
 
 class HubProcess:
     """`passerelle run --config …` as a child process, as operators run it: its scheduler and
-    wake-up pump route and deliver. Started, stopped, or killed and started again."""
+    wake-up pump route and deliver. Started, stopped, or killed and started again.
 
-    def __init__(self, folder: Path, url: str) -> None:
-        self.folder, self.url = folder, url
+    Several may share one PostgreSQL store, each with its own port, configuration and log
+    (`name`.toml and `name`.log in the folder)."""
+
+    def __init__(self, folder: Path, url: str, store_url: str, name: str = "hub") -> None:
+        self.folder, self.url, self.store_url, self.name = folder, url, store_url, name
         self.process: asyncio.subprocess.Process | None = None
         self.starts: list[float] = []  # seconds from spawn to healthy
+        self.live = False  # healthy since its last start, not killed or stopped since
 
     @classmethod
-    def configure(cls, boxes: Sandboxes, folder: Path, *, concurrency: int, tick: float
-                  ) -> HubProcess:
-        """A hub for the bench network, its SQLite store, configuration and log in `folder`."""
+    def configure(cls, boxes: Sandboxes, folder: Path, *, concurrency: int, tick: float,
+                  store_url: str | None = None, name: str = "hub") -> HubProcess:
+        """A hub for the bench network, its configuration and log in `folder`, and its store
+        there too (a SQLite file) unless `store_url` names one."""
         port = free_port()
-        hub = cls(folder, f"http://127.0.0.1:{port}")
-        settings = boxes.settings(hub.store_url, port, concurrency=concurrency, tick=tick)
+        store_url = store_url or f"sqlite:///{folder / 'hub.db'}"
+        hub = cls(folder, f"http://127.0.0.1:{port}", store_url, name)
+        settings = boxes.settings(store_url, port, concurrency=concurrency, tick=tick)
         hub.config.write_text(toml(settings), encoding="utf-8")
         return hub
 
     @property
     def config(self) -> Path:
-        return self.folder / "passerelle.toml"
+        return self.folder / f"{self.name}.toml"
 
     @property
     def log_path(self) -> Path:
-        return self.folder / "hub.log"
-
-    @property
-    def database(self) -> Path:
-        return self.folder / "hub.db"
-
-    @property
-    def store_url(self) -> str:
-        return f"sqlite:///{self.database}"
-
-    def read_store(self) -> contextlib.closing[sqlite3.Connection]:
-        """The hub's SQLite store, read-only, beside the running hub."""
-        uri = f"file:{self.database}?mode=ro"
-        return contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10))
+        return self.folder / f"{self.name}.log"
 
     @property
     def pid(self) -> int:
@@ -255,10 +260,12 @@ class HubProcess:
 
     async def start(self, within: float = 60.0) -> None:
         spawned = time.monotonic()
+        # In its folder: what the hub makes for itself beside a store it cannot put it next to
+        # (a PostgreSQL one), it makes there, shared by every hub of the bench, not here.
         with self.log_path.open("ab") as output:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "hub.cli", "run", "--config", str(self.config),
-                stdout=output, stderr=output)
+                stdout=output, stderr=output, cwd=self.folder)
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() - spawned < within:
                 if self.process.returncode is not None:
@@ -267,16 +274,19 @@ class HubProcess:
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         self.starts.append(time.monotonic() - spawned)
+                        self.live = True
                         return
                 await asyncio.sleep(0.05)
         raise RuntimeError(f"the hub was not healthy within {within:.0f} s; see {self.log_path}")
 
     async def kill(self) -> None:
         assert self.process is not None
+        self.live = False
         self.process.kill()  # SIGKILL: no cleanup, no flush, mid-whatever it was doing
         await self.process.wait()
 
     async def stop(self) -> None:
+        self.live = False
         if self.process is None or self.process.returncode is not None:
             return
         self.process.terminate()
@@ -290,6 +300,85 @@ class HubProcess:
         with contextlib.suppress(OSError):
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         return ""
+
+
+def _engine(url: str | URL, **options: Any) -> Engine:
+    """An engine of no pool for a store URL, with the driver the hub uses for PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, poolclass=NullPool, **options)
+
+
+def store_kind(url: str) -> str:
+    """The store's backend, sqlite or postgresql; ValueError for another or no URL."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception as exc:  # SQLAlchemy's ArgumentError, and whatever a bad URL raises
+        raise ValueError(f"{url!r} is not a store URL ({exc})") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"{url!r}: the hub's store is sqlite:///FILE or postgresql://…")
+    return backend
+
+
+def own_store(url: str) -> str:
+    """The store's backend if the bench may empty it: the file's or the database's name
+    contains "bench" (`crashbench`, `/tmp/bench.db`), so it is no one else's; else
+    ValueError."""
+    kind = store_kind(url)
+    parsed = make_url(url)
+    name = (parsed.database or "") if kind == "postgresql" else \
+        Path(parsed.database or "").name
+    if not re.fullmatch(r"[a-z0-9_.-]*bench[a-z0-9_.-]*", name):
+        raise ValueError(f"the bench empties the store it is given, and {name or url!r} may "
+                         "be someone else's: give it one of its own, whose name contains "
+                         "\"bench\" (lower case, digits, ._-), e.g. postgresql://…/crashbench")
+    return kind
+
+
+def fresh_store(url: str) -> None:
+    """Make a store of the bench's own (`own_store`) empty before a run: a SQLite file is
+    deleted; a PostgreSQL database is created if it does not exist, and its `public` schema
+    dropped and made again."""
+    kind = own_store(url)
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    server = _engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))  # a checked name, see above
+    finally:
+        server.dispose()
+    engine = _engine(parsed)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def read_store(url: str) -> Iterator[Connection]:
+    """A hub's store, read-only, beside its running hubs (SQLite or PostgreSQL)."""
+    parsed = make_url(url)
+    if store_kind(url) == "sqlite":
+        engine = _engine(f"sqlite:///file:{parsed.database}?mode=ro&uri=true",
+                         connect_args={"timeout": 10})
+    else:
+        engine = _engine(parsed, connect_args={
+            "options": "-c default_transaction_read_only=on"})
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def is_create(connection: str, seen: Seen) -> bool:
