@@ -60,11 +60,12 @@ def test_webhooks_need_an_https_public_url(tmp_path: Path) -> None:
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n[web]\n'
                       'public_url = "http://hub.example.org"\n'
                       '[connections.bc]\ntype = "basecamp"\naccount_id = 1\ncontact = "a@b.c"\n'
-                      'access_token = "t"\nwebhook_secret = "never-printed"\nprojects = [5]\n',
+                      'access_token = "t-access-token"\n'
+                      'webhook_secret = "never-printed-secret"\nprojects = [5]\n',
                       encoding="utf-8")
     result = runner.invoke(build(), ["basecamp", "webhooks", "status", "--config", str(config)])
     assert result.exit_code == 2
-    assert "public_url" in result.stderr and "never-printed" not in result.output
+    assert "public_url" in result.stderr and "never-printed-secret" not in result.output
 
 
 def test_webhook_line_reads_like_a_sentence() -> None:

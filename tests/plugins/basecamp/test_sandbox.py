@@ -42,7 +42,7 @@ def connect(sandbox: BasecampEmulator, http: httpx.AsyncClient, state: MemorySta
         "account_id": sandbox.account_id, "contact": "ops@example.org",
         "access_token": "sandbox-access", "refresh_token": "sandbox-refresh",
         "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
-        "webhook_secret": "s3cret", "own_identities": [str(sandbox.me["id"])],
+        "webhook_secret": "s3cret-webhook-path-7q", "own_identities": [str(sandbox.me["id"])],
         "initial_lookback_minutes": 10, **overrides})
     return BasecampConnector("bc", settings, http, state or MemoryStateBox())
 
@@ -182,7 +182,7 @@ async def test_webhooks_install_reactivates_and_reports(sandbox: BasecampEmulato
                                                         http: httpx.AsyncClient) -> None:
     project = sandbox.add_project("Lisbon")
     connector = connect(sandbox, http, projects=[project])
-    url = "https://hub.example.org/webhooks/bc/s3cret"
+    url = "https://hub.example.org/webhooks/bc/s3cret-webhook-path-7q"
     [missing] = await sync_webhooks(connector, url, install=False)
     assert missing.action == "missing"
     [created] = await sync_webhooks(connector, url, install=True)
@@ -194,7 +194,7 @@ async def test_webhooks_install_reactivates_and_reports(sandbox: BasecampEmulato
     assert reactivated.action == "reactivated" and hook["active"]
     [ok] = await sync_webhooks(connector, url, install=False)
     assert ok.action == "ok"
-    assert "s3cret" not in str(ok)
+    assert "s3cret-webhook-path-7q" not in str(ok)
 
 
 async def test_rate_limit_answers_429_with_retry_after(http: httpx.AsyncClient) -> None:
@@ -214,7 +214,7 @@ async def test_failed_deliveries_are_retried_then_turn_the_webhook_off(
     project = sandbox.add_project("Lisbon")
     ana = sandbox.add_person("Ana Souza", "ana@example.org")
     # Nothing listens there: every attempt fails.
-    hook = sandbox.add_webhook(project, "http://127.0.0.1:9/webhooks/bc/s3cret")
+    hook = sandbox.add_webhook(project, "http://127.0.0.1:9/webhooks/bc/s3cret-webhook-path-7q")
     sandbox.retry_base = 0.001
     for n in range(4):
         await sandbox.post_message(project, ana, f"post {n}", "<div>x</div>")

@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
 class TestSlackConformance(ConnectorConformance):
     connector_cls = SlackConnector
     settings: ClassVar[dict[str, Any]] = {"type": "slack", "bot_token": "xoxb-1-fake",
-                                          "signing_secret": "fake-signing"}
+                                          "signing_secret": "fake-signing-secret"}
     address = "lisbon-slack/chat/C0123ABC"
     samples: ClassVar[list[Path]] = sorted(p for p in FIXTURES.glob("*.json")
                      if p.name not in {"url_verification.json",

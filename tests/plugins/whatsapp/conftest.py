@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "whatsapp"
 APP_SECRET = "app-secret-for-tests"
 BASE = "https://graph.facebook.com/v25.0"
 NUMBER = "1122334455667"  # the phone_number_id of the pywa fixtures
+VERIFY = "meatyhamhock-verify-token"  # Meta's sample token, lengthened as settings require
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def settings_dict(**overrides: Any) -> dict[str, Any]:
         "phone_number_id": NUMBER,
         "access_token": "EAAG-test-token",
         "app_secret": APP_SECRET,
-        "verify_token": "meatyhamhock",
+        "verify_token": VERIFY,
         "circles": {"general": {"members": ["+972 98 765 4321", "351912345678"]},
                     "lisbon": {"open": True}},
         "template": {"name": "new_post", "language": "pt_PT",

@@ -64,7 +64,7 @@ async def world(sandbox: WhatsAppEmulator, http: httpx.AsyncClient, **overrides:
     settings = WhatsAppSettings.model_validate({
         "type": "whatsapp", "base_url": sandbox.base_url,
         "phone_number_id": sandbox.phone_number_id, "access_token": sandbox.access_token,
-        "app_secret": sandbox.app_secret, "verify_token": "v",
+        "app_secret": sandbox.app_secret, "verify_token": "sandbox-verify-token",
         "circles": {"general": {"members": [A, B]}}, "status_wait_seconds": 5.0,
         **overrides})
     connector = WhatsAppConnector("wa", settings, http, state)

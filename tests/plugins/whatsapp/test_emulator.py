@@ -32,7 +32,7 @@ def connector_for(sandbox: WhatsAppEmulator, http: httpx.AsyncClient, **override
     settings = WhatsAppSettings.model_validate({
         "type": "whatsapp", "base_url": sandbox.base_url,
         "phone_number_id": sandbox.phone_number_id, "access_token": sandbox.access_token,
-        "app_secret": sandbox.app_secret, "verify_token": "v",
+        "app_secret": sandbox.app_secret, "verify_token": "sandbox-verify-token",
         "circles": {"general": {"members": [A, B]}},
         "template": {"name": "new_post", "language": "en"}, **overrides})
     return WhatsAppConnector("wa", settings, http, MemoryStateBox())
@@ -89,7 +89,7 @@ async def test_rate_limit_and_auth_errors_over_http(sandbox: WhatsAppEmulator) -
             await connector.send(outgoing(), group)
         assert caught.value.retry_after == 6.0
         assert (await connector.send(outgoing(), group)).native_id == sandbox.sent[0].wamid
-        wrong = connector_for(sandbox, http, access_token="expired")
+        wrong = connector_for(sandbox, http, access_token="expired-token")
         with pytest.raises(AuthError, match="190"):
             await wrong.send(outgoing(), group)
 

@@ -43,7 +43,7 @@ def hub_settings(tmp_path: Path, sandbox: WhatsAppEmulator) -> HubSettings:
                 "type": "whatsapp", "base_url": sandbox.base_url,
                 "phone_number_id": sandbox.phone_number_id,
                 "access_token": sandbox.access_token, "app_secret": sandbox.app_secret,
-                "verify_token": "sandbox-verify",
+                "verify_token": "sandbox-verify-token",
                 "circles": {"general": {"members": [ANA, BEA_PHONE]}},
                 "template": {"name": "new_post", "language": "pt_PT",
                              "parameters": ["{author}", "{preview}"]},
@@ -75,7 +75,7 @@ async def test_members_and_peer_talk_through_the_hub(tmp_path: Path,
         async with httpx.AsyncClient() as client:
             answer = await client.get(sandbox.webhook_url, params={
                 "hub.mode": "subscribe", "hub.challenge": "1158201444",
-                "hub.verify_token": "sandbox-verify"})
+                "hub.verify_token": "sandbox-verify-token"})
         assert (answer.status_code, answer.text) == (200, "1158201444")
 
         # 1. Ana's text and photo reach the peer, the photo byte for byte.

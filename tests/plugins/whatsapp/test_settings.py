@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from plugins.whatsapp.settings import WhatsAppSettings
-from tests.plugins.whatsapp.conftest import settings_dict
+from tests.plugins.whatsapp.conftest import VERIFY, settings_dict
 
 
 def test_members_are_normalised_to_digits_or_bsuid() -> None:
@@ -33,7 +33,7 @@ def test_bad_settings_name_the_fix(change: dict[str, object], message: str) -> N
 def test_secrets_are_hidden() -> None:
     settings = WhatsAppSettings.model_validate(settings_dict())
     shown = repr(settings) + str(settings) + settings.model_dump_json()
-    for secret in ("EAAG-test-token", "app-secret-for-tests", "meatyhamhock"):
+    for secret in ("EAAG-test-token", "app-secret-for-tests", VERIFY):
         assert secret not in shown
 
 
@@ -48,7 +48,8 @@ def test_readme_example_is_valid() -> None:
     readme = Path(__file__).resolve().parents[3] / "plugins" / "whatsapp" / "README.md"
     block = readme.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
     table = tomllib.loads(block)["connections"]["members-whatsapp"]
-    secrets = {"access_token": "t", "app_secret": "s", "verify_token": "v"}
+    secrets = {"access_token": "EAAG-readme-token", "app_secret": "readme-app-secret",
+               "verify_token": "readme-verify-token"}
     settings = WhatsAppSettings.model_validate({**table, **secrets})
     assert settings.circles["general"].members == ["351912345678", "PT.1234567"]
     assert settings.template is not None and settings.template.name == "new_post"
