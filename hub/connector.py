@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
 from hub.errors import ConfigError, WebhookRejected
-from hub.events import Attachment, Event
+from hub.events import Attachment, Event, problems, without_lone_surrogates
 from hub.files import DEFAULT_MAX_BYTES, DownloadPolicy
 from hub.files import LocalFile as LocalFile  # connectors meet it here, with Outgoing
 
@@ -191,6 +191,38 @@ class WebhookRequest:
     def query_value(self, name: str) -> str | None:
         return next((value for key, value in self.query if key == name), None)
 
+    def json(self) -> Any:
+        """The body's JSON, or WebhookRejected (400) saying why it is none.
+
+        Strict: `NaN` and `Infinity`, which Python reads but JSON does not have, are refused, and
+        so is nesting deep enough to exhaust the decoder's stack. A lone UTF-16 surrogate
+        (`"\\ud800"`: valid JSON, yet no text) becomes U+FFFD: the message is kept, and what
+        carries it can be stored, echoed and signed like any other text.
+        """
+        try:
+            payload = json.loads(self.body, parse_constant=_not_json)
+        except (ValueError, RecursionError) as exc:
+            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
+        return without_lone_surrogates(payload)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+# What a pure mapping raises on a payload whose fields have shapes its platform never sends;
+# pydantic's ValidationError (a ValueError) says a value the canonical event cannot hold.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
+
+
+def unreadable(what: str, exc: Exception) -> WebhookRejected:
+    """The 400 for a payload a pure mapping could not read (one of MALFORMED): the platform
+    sending the same body again cannot help, so it is no reason to answer "try again later"."""
+    if isinstance(exc, ValidationError):
+        return WebhookRejected(f"{what}: {problems(exc)}", status=400)
+    return WebhookRejected(f"{what}: a field has an unexpected shape ({type(exc).__name__})",
+                           status=400)
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookAnswer:
@@ -333,11 +365,11 @@ class Connector:
 
     async def receive(self, request: WebhookRequest) -> Inbound:
         """Turn a verified webhook into events; the default parses its JSON body."""
+        payload = request.json()
         try:
-            payload = json.loads(request.body)
-        except (ValueError, RecursionError) as exc:  # nesting deep enough to exhaust the stack
-            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
-        return Inbound(events=self.parse(payload))
+            return Inbound(events=self.parse(payload))
+        except MALFORMED as exc:
+            raise unreadable(f'connection "{self.connection}": unreadable payload', exc) from exc
 
     def parse(self, payload: Any) -> list[Event]:
         """Pure: one raw platform payload to canonical events (also `passerelle normalize`)."""

@@ -2,17 +2,125 @@
 
 Field names are the public contract: they are also the JSON of `passerelle normalize` and of
 the event stream API. Models are frozen so an event cannot change after it is stored.
+
+Whatever a platform sends, a valid event can be stored, on SQLite and PostgreSQL alike: each
+NUL (which PostgreSQL's text cannot hold) and each lone UTF-16 surrogate (which no encoding can,
+and which JSON may carry as `"\\ud800"`) in any text, `raw` included, becomes U+FFFD; what is
+stored in a column of its own is refused when longer than that column. Validation does it, so
+it holds for webhooks and polls alike: build a changed model from outside data with
+`model_validate`, since `model_copy(update=...)` validates nothing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+# The store's columns for these (hub/store/schema.py); tests/hub/test_events.py keeps them equal.
+MAX_CONNECTION = 200
+MAX_ENDPOINT = 500
+MAX_NATIVE_ID = 500
+MAX_REVISION = 200
+
+REPLACEMENT = "\ufffd"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_CONTAINERS = (dict, list, tuple)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` (JSON-like) with each lone UTF-16 surrogate in its strings and keys replaced by
+    U+FFFD: JSON may escape one (`"\\ud800"`), but no text encoding can hold it."""
+    return _replaced(value, _LONE_SURROGATE)
+
+
+def storable(value: Any) -> Any:
+    """`value` (JSON-like) with each NUL and lone surrogate in its strings and keys replaced by
+    U+FFFD: what every store can hold. Returned as it is when there is nothing to replace."""
+    return _replaced(value, _UNSTORABLE)
+
+
+def _replaced(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(REPLACEMENT, value) if pattern.search(value) else value
+    if not isinstance(value, _CONTAINERS) or not _holds(value, pattern):
+        return value
+    # Rebuilt without recursion: a payload may nest as deep as the JSON decoder allowed.
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+    todo: list[tuple[Any, dict[Any, Any] | list[Any]]] = [(value, root)]
+    while todo:
+        source, target = todo.pop()
+        for key, item in source.items() if isinstance(source, dict) else enumerate(source):
+            if isinstance(item, _CONTAINERS):
+                copy: dict[Any, Any] | list[Any] = {} if isinstance(item, dict) else []
+                todo.append((item, copy))
+                item = copy
+            elif isinstance(item, str):
+                item = pattern.sub(REPLACEMENT, item)
+            if isinstance(target, dict):
+                target[pattern.sub(REPLACEMENT, key) if isinstance(key, str) else key] = item
+            else:
+                target.append(item)
+    return root
+
+
+def _holds(value: Any, pattern: re.Pattern[str]) -> bool:
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            if pattern.search(item):
+                return True
+        elif isinstance(item, dict):
+            todo.extend(item)
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend(item)
+    return False
+
+
+def _fits(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "too_long_to_store", "{length} characters, more than the {limit} the store can "
+                "hold", {"length": len(value), "limit": limit})
+        return value
+    return AfterValidator(check)
+
+
+Text = Annotated[str, BeforeValidator(storable)]
+"""Text as every store can hold it (NUL and lone surrogates replaced)."""
+
+
+def _storable_raw(value: Any, info: ValidationInfo) -> Any:
+    # JSON text is an event the hub serialised (a store's row): made storable on its way in,
+    # it is not walked again each time a worker reads it.
+    return value if info.mode == "json" else storable(value)
+
+
+def problems(exc: ValidationError) -> str:
+    """A validation failure on one line, each field named: `Ref.native_id: 600 characters, more
+    than the 500 the store can hold`."""
+    return "; ".join(f"{'.'.join([exc.title, *map(str, error['loc'])])}: {error['msg']}"
+                     for error in exc.errors(include_url=False, include_input=False))
 
 
 class Kind(StrEnum):
@@ -52,30 +160,30 @@ class _Frozen(BaseModel):
 class Ref(_Frozen):
     """Where something lives: a platform item on one endpoint of one connection."""
 
-    platform: str
-    connection: str
-    endpoint: str
-    native_id: str
+    platform: Text
+    connection: Annotated[Text, _fits(MAX_CONNECTION)]
+    endpoint: Annotated[Text, _fits(MAX_ENDPOINT)]
+    native_id: Annotated[Text, _fits(MAX_NATIVE_ID)]
 
 
 class Actor(_Frozen):
     """Who did it, as the platform knows them."""
 
-    platform: str
-    native_id: str
-    name: str
-    email: str | None = None
-    avatar_url: str | None = None
+    platform: Text
+    native_id: Text
+    name: Text
+    email: Text | None = None
+    avatar_url: Text | None = None
 
 
 class Attachment(_Frozen):
     """A file carried by an event; `url` is where the source connector can download it."""
 
-    name: str
-    mime_type: str = "application/octet-stream"
+    name: Text
+    mime_type: Text = "application/octet-stream"
     size: NonNegativeInt | None = None
-    url: str | None = None
-    native_id: str | None = None
+    url: Text | None = None
+    native_id: Text | None = None
 
 
 class Schedule(_Frozen):
@@ -84,9 +192,9 @@ class Schedule(_Frozen):
     starts_at: AwareDatetime
     ends_at: AwareDatetime | None = None
     all_day: bool = False
-    timezone: str | None = None
-    location: str | None = None
-    join_url: str | None = None
+    timezone: Text | None = None
+    location: Text | None = None
+    join_url: Text | None = None
 
 
 def new_event_id(now_ms: int | None = None) -> str:
@@ -114,13 +222,14 @@ class Event(_Frozen):
     parent: Ref | None = None
     actor: Actor
     occurred_at: AwareDatetime
-    title: str | None = None
-    body: str = ""
-    language: str | None = None
+    title: Text | None = None
+    body: Text = ""
+    language: Text | None = None
     attachments: tuple[Attachment, ...] = ()
     schedule: Schedule | None = None
-    revision: str = ""
-    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+    revision: Annotated[Text, _fits(MAX_REVISION)] = ""
+    raw: Annotated[dict[str, Any], BeforeValidator(_storable_raw)] = Field(
+        default_factory=dict, repr=False)
 
     @property
     def dedupe_key(self) -> tuple[str, str, str, str]:

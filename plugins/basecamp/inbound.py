@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hub.connector import Address, Inbound, PollResult
+from hub.connector import MALFORMED, Address, Inbound, PollResult, unreadable
 from hub.errors import WebhookRejected
 from hub.events import Event
 from plugins.basecamp import mapping
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from plugins.basecamp.connector import BasecampConnector
 
 log = logging.getLogger(__name__)
-# What a pure mapping raises on a payload whose fields have shapes Basecamp never sends.
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
                 "files": ("Upload", "Comment")}
 
@@ -64,8 +62,7 @@ class Reader:
         except MALFORMED as exc:
             # The mapping is pure: what fails in it is the payload's fault (the hint's creator
             # or time), and Basecamp retrying the same body cannot help.
-            raise WebhookRejected("unreadable Basecamp payload: a field has an unexpected "
-                                  f"shape ({type(exc).__name__})", status=400) from exc
+            raise unreadable("unreadable Basecamp payload", exc) from exc
         return Inbound(events=events)
 
     async def poll(self, address: Address, cursor: str | None) -> PollResult:

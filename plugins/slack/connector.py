@@ -6,16 +6,16 @@ Slack errors are mapped.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from hub.connector import (
+    MALFORMED,
     Address,
     Capability,
     Connector,
@@ -28,9 +28,10 @@ from hub.connector import (
     Target,
     WebhookAnswer,
     WebhookRequest,
+    unreadable,
 )
 from hub.errors import AuthError, ConnectorError, PermanentError, TransientError, WebhookRejected
-from hub.events import Actor, Attachment, Event
+from hub.events import Actor, Attachment, Event, problems
 from hub.files import fetch
 from hub.http import transport_error
 from plugins.slack import mapping, signing
@@ -52,8 +53,6 @@ TRANSIENT_ERRORS = frozenset({
     "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited",
     "invalid_response",
 })
-# What a pure mapping raises on a payload whose fields have shapes Slack never sends.
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
 HINTS = {
     "not_in_channel": "invite the app to the channel (/invite @the-app) and retry",
     "channel_not_found": "check the channel id in the endpoint address and add the app to it",
@@ -156,15 +155,14 @@ class SlackConnector(Connector):
     # -- ingest -------------------------------------------------------------------------
 
     async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
-        """Slack's v0 signature over the raw body, within 300 s; answers url_verification."""
+        """Slack's v0 signature over the raw body, within 300 s; answers url_verification.
+        Slack POSTs every event: a request of another method is none, however signed."""
+        if request.method != "POST":
+            raise WebhookRejected("Slack sends events as POST requests", status=405)
         signing.verify(self.settings.signing_secret, request.header("x-slack-request-timestamp"),
                        request.header("x-slack-signature"), request.body, request.received_at,
                        self.connection)
-        try:
-            payload = json.loads(request.body)
-        except (ValueError, RecursionError) as exc:
-            # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
-            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
+        payload = request.json()
         if isinstance(payload, dict) and payload.get("type") == "url_verification":
             return WebhookAnswer(200, str(payload.get("challenge", "")).encode(), "text/plain")
         return None
@@ -173,10 +171,7 @@ class SlackConnector(Connector):
         """Events of one delivery. Slack's retries of an event (same `event_id`) get the same
         events back without new API calls; the store's unique key drops the duplicates. They
         are never answered with nothing: the first attempt may not have been stored."""
-        try:
-            payload = json.loads(request.body)
-        except (ValueError, RecursionError) as exc:
-            raise WebhookRejected(f"body is not JSON: {exc}", status=400) from None
+        payload = request.json()
         event_id = payload.get("event_id") if isinstance(payload, dict) else None
         if isinstance(event_id, str) and event_id in self._recent:
             return Inbound(events=self._recent[event_id])
@@ -186,8 +181,7 @@ class SlackConnector(Connector):
             raise WebhookRejected(f"unreadable Slack event: {exc}", status=400) from None
         except MALFORMED as exc:
             # parse is pure: what fails in it is the payload's fault, and retrying cannot help.
-            raise WebhookRejected("unreadable Slack event: a field has an unexpected shape "
-                                  f"({type(exc).__name__})", status=400) from None
+            raise unreadable("unreadable Slack event", exc) from None
         try:
             # Slack wants its answer within 3 s: names are a nicety, never worth a retry.
             async with asyncio.timeout(NAMING_SECONDS):
@@ -232,9 +226,16 @@ class SlackConnector(Connector):
             profile = user.get("profile") or {}
             name = (profile.get("display_name") or profile.get("real_name")
                     or user.get("real_name") or user.get("name") or actor.native_id)
-            self._users[actor.native_id] = actor.model_copy(update={
-                "name": str(name), "avatar_url": profile.get("image_72") or actor.avatar_url,
-                "email": profile.get("email") or actor.email})
+            try:
+                # Validated, not copied: what users.info says must be text the store can hold.
+                self._users[actor.native_id] = Actor.model_validate({
+                    **actor.model_dump(), "name": str(name),
+                    "avatar_url": profile.get("image_72") or actor.avatar_url,
+                    "email": profile.get("email") or actor.email})
+            except ValidationError as exc:
+                log.warning("slack %s: no name for %s (%s)", self.connection, actor.native_id,
+                            problems(exc))
+                return actor
         return self._users[actor.native_id]
 
     async def poll(self, address: Address, cursor: str | None) -> PollResult:

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from hub import markup
 from hub.connector import DeliveryStatus
-from hub.events import Actor, Attachment, Event, Kind, Ref
+from hub.events import Actor, Attachment, Event, Kind, Ref, problems, storable
 from plugins.whatsapp.formatting import CAPTION_LIMIT, TEXT_LIMIT, clip, from_whatsapp, to_whatsapp
 
 PLATFORM = "whatsapp"
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+#: The longest member id (a phone number or BSUID) read: it names the member's StateBox rows
+#: (`member:<id>`, `alias:<id>`), which hold 200 characters; real ones are under 40.
+MAX_MEMBER_ID = 128
+#: The longest status word kept (`delivered`, `read`…): the store keeps 40 characters of it.
+MAX_STATE = 40
 
 
 class PayloadError(ValueError):
@@ -82,7 +89,7 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
         )
     received: list[Received] = []
     reports: list[Report] = []
-    problems: list[str] = []
+    found: list[str] = []  # problems worth a log line
     for entry in _list(payload.get("entry")):
         for change in _list(entry.get("changes")):
             value = change.get("value")
@@ -94,16 +101,40 @@ def read_delivery(payload: Any, *, connection: str, phone_number_id: str | None)
             contacts = _list(value.get("contacts"))
             for message in _list(value.get("messages")):
                 # One unreadable message must not cost the rest of the delivery (Meta would
-                # retry the whole batch for days): it is named in `problems` instead.
+                # retry the whole batch for days, whatever the answer but 200): it is named in
+                # `problems` instead.
                 try:
                     received.append(_received(message, contacts, metadata, connection))
                 except (PayloadError, ValueError, TypeError, AttributeError,
                         ArithmeticError) as exc:
                     # AttributeError: a field that should be an object is a string or a number.
-                    problems.append(f"message {message.get('id')!r} skipped: {exc}")
-            reports.extend(_report(status) for status in _list(value.get("statuses")))
-            problems.extend(_describe_error(error) for error in _list(value.get("errors")))
-    return Delivery(tuple(received), tuple(reports), tuple(problems))
+                    found.append(f"message {_shown(message.get('id'))} skipped: {_reason(exc)}")
+            for status in _list(value.get("statuses")):
+                try:
+                    reports.append(_report(status))
+                except PayloadError as exc:
+                    found.append(f"status {_shown(status.get('id'))} skipped: {exc}")
+            found.extend(_describe_error(error) for error in _list(value.get("errors")))
+    return Delivery(tuple(received), tuple(reports), tuple(found))
+
+
+def _reason(exc: Exception) -> str:
+    return problems(exc) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _shown(value: Any) -> str:
+    """An id as a log line shows it: quoted, and cut short when it is long."""
+    text = repr(storable(str(value)))
+    return text if len(text) <= 60 else text[:50] + f"…' ({len(str(value))} characters)"
+
+
+def _member_id(value: Any, what: str) -> str:
+    """A phone number or BSUID, refused when it cannot name a member's StateBox row."""
+    text = str(value)
+    if len(text) > MAX_MEMBER_ID or not text.isprintable():
+        raise PayloadError(f"{what} {_shown(text)} is no WhatsApp id: over {MAX_MEMBER_ID} "
+                           "characters, or holding control characters")
+    return text
 
 
 def _dict(value: Any) -> Mapping[str, Any]:
@@ -122,16 +153,24 @@ def _describe_error(error: Mapping[str, Any]) -> str:
 def _report(status: Mapping[str, Any]) -> Report:
     errors = _list(status.get("errors"))
     code = errors[0].get("code") if errors else None
+    native_id, state = str(status.get("id", "")), str(status.get("status", ""))
+    callback = status.get("biz_opaque_callback_data")
+    recipient = status.get("recipient_id") or status.get("recipient_user_id")
+    # Each of these is looked up in the store, and the state kept there: text PostgreSQL
+    # cannot take (a NUL) or a state longer than its column would fail there on every retry.
+    if not (native_id.isprintable() and state.isprintable() and len(state) <= MAX_STATE
+            and str(callback or "").isprintable()):
+        raise PayloadError("its id, status or callback data is not plain text, or its status "
+                           f"is over {MAX_STATE} characters")
     return Report(
         DeliveryStatus(
-            native_id=str(status.get("id", "")),
-            state=str(status.get("status", "")),
-            error="; ".join(_describe_error(error) for error in errors) or None,
+            native_id=native_id,
+            state=state,
+            error=storable("; ".join(_describe_error(error) for error in errors)) or None,
         ),
-        recipient=status.get("recipient_id") or status.get("recipient_user_id"),
+        recipient=_member_id(recipient, "recipient") if recipient else None,
         error_code=code if isinstance(code, int) else None,
-        callback=str(status["biz_opaque_callback_data"])
-        if status.get("biz_opaque_callback_data") else None,
+        callback=str(callback) if callback else None,
     )
 
 
@@ -151,7 +190,9 @@ def sender_of(message: Mapping[str, Any], contacts: list[Mapping[str, Any]]) -> 
         raise PayloadError(f"message {message.get('id')!r} names no sender (no from, no user_id)")
     username = profile.get("username")
     name = profile.get("name") or username or (f"+{wa_id}" if wa_id else key)
-    return Sender(str(key), str(name), wa_id, user_id, username)
+    return Sender(_member_id(key, "sender"), str(name),
+                  _member_id(wa_id, "sender") if wa_id else None,
+                  _member_id(user_id, "sender's user_id") if user_id else None, username)
 
 
 def _received(message: Mapping[str, Any], contacts: list[Mapping[str, Any]],
@@ -193,7 +234,8 @@ def _received(message: Mapping[str, Any], contacts: list[Mapping[str, Any]],
     elif kind_name == "system":
         system = message.get("system") or {}
         moved = system.get("wa_id") if system.get("type") == "user_changed_number" else None
-        return Received(None, sender, "", group_id, at, str(moved) if moved else None)
+        return Received(None, sender, "", group_id, at,
+                        _member_id(moved, "new number") if moved else None)
     elif kind_name == "request_welcome":
         return Received(None, sender, "", group_id, at)
     context = content.get("context") or message.get("context") or {}

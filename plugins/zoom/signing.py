@@ -59,13 +59,9 @@ def handshake(payload: dict[str, Any], secret: SecretStr) -> WebhookAnswer | Non
     return WebhookAnswer(200, json.dumps(answer).encode(), "application/json")
 
 
-def json_body(body: bytes) -> dict[str, Any]:
+def json_object(request: WebhookRequest) -> dict[str, Any]:
     """A webhook's JSON object, or a 400 saying why not."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        # A body nested thousands deep exhausts the decoder's stack: malformed, not a crash.
-        raise WebhookRejected(f"body is not JSON: {exc}", status=400) from exc
+    payload = request.json()
     if not isinstance(payload, dict):
         raise WebhookRejected("body is not a JSON object", status=400)
     return payload

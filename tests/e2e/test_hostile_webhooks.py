@@ -7,7 +7,9 @@ is allowed). Hypothesis then sends bodies, headers and query strings no platform
 
 - unsigned or wrongly addressed requests must be refused with a 4xx;
 - requests signed with the right secret but carrying a broken payload (real payloads from
-  tests/fixtures/, then mutated) must reach the parser and still never earn a 5xx;
+  tests/fixtures/, then mutated) must reach the parser and still never earn a 5xx; NaN and
+  Infinity, which Python's JSON reader takes, are refused as malformed; a lone UTF-16 surrogate
+  (`"\\ud800"`, JSON but no text) is kept as U+FFFD;
 - whatever is refused leaves nothing in the store (`last_seq` does not move).
 
 `HOSTILE_EXAMPLES=1000 pytest tests/e2e/test_hostile_webhooks.py` searches harder.
@@ -215,7 +217,9 @@ def route(platform: str) -> str:
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats()
            | st.sampled_from([10**30, -1, 0, 2**63, 1e308, "", "0", "-1", "²", "1e999",
                               "<!channel>", "../../etc/passwd", "\u202egnp.exe", "null",
-                              "9" * 400, "2026-02-30T25:61:00Z", "http://169.254.169.254/"])
+                              "9" * 400, "9" * 501, "2026-02-30T25:61:00Z",
+                              "http://169.254.169.254/", "\ud800", "a\udfffb", "\x00",
+                              "x\x00\ud83d"])
            | st.text(max_size=40))
 JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
@@ -260,7 +264,8 @@ def mutated(draw: st.DrawFn, seeds: list[Any]) -> Any:
 
 
 def encoded(payload: Any) -> bytes:
-    # NaN and Infinity are not JSON, but json.loads reads them: they must be survived too.
+    # NaN and Infinity are not JSON, but json.dumps writes them: they must be refused, not
+    # read. A lone surrogate travels as its escape ("\ud800"), as in any JSON.
     return json.dumps(payload).encode()
 
 
@@ -423,3 +428,60 @@ async def test_the_default_receive_refuses_json_nested_too_deep(tmp_path: Path) 
                                    headers={"x-fake-token": "good-token"})
         assert response.status_code == 400
         assert await hub.store.run(hub.store.last_seq) == 0
+
+
+NOT_JSON = [float("nan"), float("inf"), float("-inf")]
+
+
+@pytest.mark.parametrize("platform", SIGNED)
+@pytest.mark.parametrize("constant", NOT_JSON, ids=["NaN", "Infinity", "-Infinity"])
+def test_signed_nan_and_infinity_are_refused_as_malformed(rig: Rig, platform: str,
+                                                          constant: float) -> None:
+    payload = copy.deepcopy(rig.seeds[platform][-1])
+    payload["score"] = constant
+    body = encoded(payload)
+    response = rig.refused_leaves_nothing(
+        lambda: rig.request("POST", route(platform), body, sign(platform, body)))
+    assert response.status_code == 400, response.text
+    assert "is not a JSON value" in response.text
+
+
+def _message(platform: str, seeds: list[Any]) -> dict[str, Any]:
+    """The sandbox's own message webhook: its ids name things that exist."""
+    def carries_text(payload: Any) -> bool:
+        if platform == "slack":
+            return bool(payload.get("event", {}).get("text"))
+        if platform == "zoom":
+            return str(payload.get("event")).startswith("team_chat.channel_message_posted")
+        changes = payload.get("entry", [{}])[0].get("changes", [{}])
+        return bool(changes[0].get("value", {}).get("messages"))
+    return copy.deepcopy(next(p for p in reversed(seeds) if carries_text(p)))
+
+
+def _retold(platform: str, payload: dict[str, Any], text: str, mark: str) -> dict[str, Any]:
+    """The same message again under new ids, saying `text`."""
+    if platform == "slack":
+        payload["event_id"] += mark
+        payload["event"].update(text=text, ts=f"{payload['event']['ts']}{len(mark)}")
+    elif platform == "zoom":
+        obj = payload["payload"]["object"]
+        obj.update(message=text, message_id=obj["message_id"] + mark)
+    else:
+        [message] = payload["entry"][0]["changes"][0]["value"]["messages"]
+        message.update(id=message["id"] + mark, text={"body": text})
+    return payload
+
+
+@pytest.mark.parametrize("platform", ["slack", "zoom", "whatsapp"])
+def test_a_signed_lone_surrogate_is_stored_as_a_replacement_character(rig: Rig,
+                                                                      platform: str) -> None:
+    payload = _retold(platform, _message(platform, rig.seeds[platform]), "ol\ud800á\x00",
+                      f"-{platform}-surrogate")
+    body = encoded(payload)
+    assert b"\\ud800" in body and b"\\u0000" in body
+    before = rig.last_seq()
+    response = rig.request("POST", route(platform), body, sign(platform, body))
+    assert response.status_code == 200, response.text
+    stored = rig.runner.run(rig.hub.store.run(rig.hub.store.events_after, before, 10))
+    [item] = stored
+    assert item.event.body.startswith("ol\ufffdá\ufffd"), item.event.body

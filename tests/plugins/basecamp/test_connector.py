@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,6 +154,33 @@ async def test_webhook_is_a_hint_the_recording_is_fetched() -> None:
     [event] = inbound.events
     assert event.body.startswith("Hey guys,")  # the API's text, not the hint's
     assert event.raw["id"] == 9007199254741210
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_are_refused_as_malformed(constant: str) -> None:
+    body = json.dumps(load("webhook_message_created_docs.json")).replace(
+        '"kind": ', f'"score": {constant}, "kind": ').encode()
+    request = dataclasses.replace(hook({}), body=body)
+    async with connector_on(router()) as connector:
+        with pytest.raises(WebhookRejected) as caught:
+            await connector.receive(request)
+    assert caught.value.status == 400
+    assert f"{constant} is not a JSON value" in str(caught.value)
+
+
+async def test_what_the_api_answers_is_made_storable() -> None:
+    api = router()
+    fetched = load("message_get.json")
+    fetched["content"] = "<div>ol\ud800\x00</div>"
+    fetched["creator"]["name"] = "Victor\ud800"
+    # JSON may escape a lone surrogate: httpx reads it as one, which no encoding can hold.
+    api.get("messages/9007199254741622.json").respond(
+        content=json.dumps(fetched).encode(), headers={"content-type": "application/json"})
+    async with connector_on(api) as connector:
+        [event] = (await connector.receive(hook(load("webhook_message_created_docs.json")))).events
+    assert event.body == "ol\ufffd\ufffd"
+    assert event.actor.name == "Victor\ufffd"
+    event.model_dump_json()  # what the store writes
 
 
 async def test_observed_changed_kind_is_an_edit() -> None:

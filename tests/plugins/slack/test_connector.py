@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -77,6 +78,11 @@ def sent(route: respx.Route, index: int = -1) -> dict[str, Any]:
 
 def form_of(route: respx.Route, index: int = -1) -> dict[str, str]:
     return dict(httpx.QueryParams(route.calls[index].request.content.decode()))
+
+
+def escaped(payload: Any) -> bytes:
+    """JSON as a platform may send it: a lone surrogate as its escape (`\\ud800`)."""
+    return json.dumps(payload).encode()
 
 
 # -- signatures -----------------------------------------------------------------------------
@@ -174,6 +180,68 @@ async def test_receive_refuses_non_json(make: Any) -> None:
     with pytest.raises(WebhookRejected) as caught:
         await make().receive(signed(b"not json"))
     assert caught.value.status == 400
+
+
+async def test_a_signed_get_is_no_slack_event(make: Any) -> None:
+    with pytest.raises(WebhookRejected) as caught:
+        await make().verify_webhook(dataclasses.replace(signed(BODY), method="GET"))
+    assert caught.value.status == 405  # Slack POSTs every event
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_are_refused_as_malformed(make: Any, constant: str) -> None:
+    body = BODY.replace(b'"event_time": 1663966382', f'"event_time": {constant}'.encode())
+    assert body != BODY
+    connector = make()
+    for step in (connector.verify_webhook, connector.receive):
+        with pytest.raises(WebhookRejected) as caught:
+            await step(signed(body))
+        assert caught.value.status == 400
+        assert f"{constant} is not a JSON value" in str(caught.value)
+
+
+async def test_a_lone_surrogate_is_kept_as_a_replacement_character(make: Any) -> None:
+    body = BODY.replace(b'"dgsfklsdgf"', b'"ol\\ud800"')
+    assert body != BODY
+    connector = make()
+    assert await connector.verify_webhook(signed(body)) is None
+    [event] = (await connector.receive(signed(body))).events
+    assert event.body == "ol\ufffd"
+    assert event.raw["text"] == "ol\ufffd"
+    event.model_dump_json()  # what the store writes
+
+
+async def test_url_verification_echoes_a_lone_surrogate_as_a_replacement_character(
+        make: Any) -> None:
+    body = b'{"type": "url_verification", "token": "t", "challenge": "3eZbr\\udfff"}'
+    answer = await make().verify_webhook(signed(body))
+    assert answer is not None and answer.body == "3eZbr\ufffd".encode()
+
+
+async def test_an_id_the_store_cannot_hold_is_refused_naming_the_field(make: Any) -> None:
+    body = BODY.replace(b'"1663966382.046509"', b'"1663966382.' + b"0" * 500 + b'"')
+    with pytest.raises(WebhookRejected) as caught:
+        await make().receive(signed(body))
+    assert caught.value.status == 400
+    assert str(caught.value) == ("unreadable Slack event: Ref.native_id: 523 characters, more "
+                                 "than the 500 the store can hold")
+
+
+async def test_names_from_users_info_are_made_storable(make: Any, api: respx.Router) -> None:
+    api["users"].respond(content=escaped({"ok": True, "user": {"id": "U0ANA", "profile": {
+        "display_name": "Ana\x00\ud800", "image_72": "https://avatars.slack-edge.com/ana.png"}}}),
+                         headers={"content-type": "application/json"})
+    [event] = (await make().receive(signed(BODY))).events
+    assert event.actor.name == "Ana\ufffd\ufffd"
+    event.model_dump_json()
+
+
+async def test_names_from_users_info_that_are_no_text_keep_the_id(make: Any,
+                                                                 api: respx.Router) -> None:
+    api["users"].respond(json={"ok": True, "user": {"id": "U0ANA", "profile": {
+        "display_name": "Ana", "image_72": 72}}})
+    [event] = (await make().receive(signed(BODY))).events
+    assert event.actor.name == "U043H11ES4V"
 
 
 # -- send -----------------------------------------------------------------------------------
@@ -423,6 +491,17 @@ async def test_catch_up_reads_history_then_threads(make: Any, api: respx.Router)
     assert form_of(api["poll"])["oldest"] == "100.000000"
     assert form_of(replies) == {"channel": "C0123ABC", "ts": "200.000001", "limit": "100",
                                 "include_all_metadata": "true", "oldest": "100.000000"}
+
+
+async def test_catch_up_makes_what_slack_answers_storable(make: Any, api: respx.Router) -> None:
+    # JSON from the API may escape a lone surrogate too: httpx reads it as one.
+    api["poll"].respond(content=escaped({"ok": True, "has_more": False, "messages": [
+        {"type": "message", "user": "U0ANA", "text": "ol\ud800\x00", "ts": "200.000001"}]}),
+                        headers={"content-type": "application/json"})
+    [event] = (await make().poll(TARGET.address, "100.000000")).events
+    assert event.body == "ol\ufffd\ufffd"
+    assert event.raw["text"] == "ol\ufffd\ufffd"
+    event.model_dump_json()
 
 
 async def test_catch_up_stops_at_its_budget_and_resumes(make: Any, api: respx.Router) -> None:

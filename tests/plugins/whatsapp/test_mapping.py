@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hub.cli import app
 from hub.events import Event, Kind
 from plugins.whatsapp import mapping
-from tests.plugins.whatsapp.conftest import FIXTURES, fixture, message_payload
+from tests.plugins.whatsapp.conftest import FIXTURES, fixture, message_payload, text_from
 
 
 def read(name: str, **kwargs: Any) -> mapping.Delivery:
@@ -213,6 +213,47 @@ def test_an_unreadable_message_is_named_and_the_others_kept() -> None:
     assert len(delivery.problems) == 2
     assert "without an id" in delivery.problems[0]
     assert "'wamid.bad-time' skipped" in delivery.problems[1]
+
+
+@pytest.mark.parametrize(("message", "named"), [
+    ({"id": "wamid." + "9" * 500}, "Ref.native_id: 506 characters, more than the 500"),
+    ({"from": "9" * 129}, "sender '99999"),
+    ({"from": "3519\x0012345678"}, "sender '3519\ufffd12345678' is no WhatsApp id"),
+    ({"group_id": "g" * 500}, "Ref.endpoint: 506 characters"),
+])
+def test_a_message_the_store_cannot_hold_is_skipped_naming_why(message: dict[str, Any],
+                                                               named: str) -> None:
+    unreadable = {**text_from("351912345678", "x", "wamid.1", 1), **message}
+    payload = message_payload(unreadable, wa_id=unreadable["from"])
+    payload["entry"][0]["changes"][0]["value"]["messages"].append(
+        text_from("351912345678", "y", "wamid.ok", 2))
+    delivery = mapping.read_delivery(payload, connection="wa", phone_number_id=None)
+    assert [r.event.source.native_id for r in delivery.received if r.event] == ["wamid.ok"]
+    [problem] = delivery.problems
+    assert "skipped" in problem and named in problem, problem
+    assert len(problem) < 300  # one line, the id cut short
+
+
+@pytest.mark.parametrize("status", [{"id": "wamid.\x00"}, {"status": "read\x00"},
+                                    {"status": "r" * 41},
+                                    {"biz_opaque_callback_data": "passerelle-1\x00"},
+                                    {"recipient_id": "9" * 129}])
+def test_a_status_the_store_cannot_look_up_is_skipped(status: dict[str, Any]) -> None:
+    payload = fixture("status_read.json")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["statuses"][0].update(status)
+    delivery = mapping.read_delivery(payload, connection="wa", phone_number_id=None)
+    assert delivery.reports == ()
+    [problem] = delivery.problems
+    assert problem.startswith("status ") and "skipped" in problem
+
+
+def test_a_status_error_is_kept_as_storable_text() -> None:
+    payload = fixture("status_failed.json")
+    error = payload["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"][0]
+    error["title"] = "Re-engagement\x00message"
+    [report] = mapping.read_delivery(payload, connection="wa", phone_number_id=None).reports
+    assert report.status.error is not None and "Re-engagement\ufffdmessage" in report.status.error
 
 
 def test_handshake_rendering_is_recognised() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from hub.connector import Address, DeliveryStatus, Shape, Target
@@ -31,6 +32,15 @@ async def test_stranger_message_stays_on_their_own_chat() -> None:
     payload = message_payload(text_from(STRANGER, "hello?", "wamid.s1", T0))
     [event] = (await connector.receive(signed(payload))).events
     assert event.source.endpoint == f"member/{STRANGER}"
+
+
+async def test_a_lone_surrogate_is_kept_as_a_replacement_character() -> None:
+    connector = make_connector(Graph())
+    payload = message_payload(text_from(STRANGER, "ol\ud800á", "wamid.s2", T0))
+    body = json.dumps(payload).encode()  # the escape "\\ud800", as JSON may carry it
+    [event] = (await connector.receive(signed(body))).events
+    assert event.body == "ol\ufffdá"
+    event.model_dump_json()  # what the store writes
 
 
 async def test_stop_is_honoured_at_once_and_start_brings_back() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -41,6 +42,16 @@ async def test_handshake_answers_the_challenge(connector: WhatsAppConnector) -> 
     ({"hub.mode": "subscribe", "hub.verify_token": VERIFY}, 400),
     ({"hub.mode": "subscribe", "hub.challenge": "<script>", "hub.verify_token": VERIFY},
      400),
+    # Echoed back as the answer: only a plain token, whole (a `$` lets a final newline by).
+    ({"hub.mode": "subscribe", "hub.challenge": "1158201444\n", "hub.verify_token": VERIFY},
+     400),
+    ({"hub.mode": "subscribe", "hub.challenge": "1158201444\r\n",
+      "hub.verify_token": VERIFY}, 400),
+    ({"hub.mode": "subscribe", "hub.challenge": " 1158201444", "hub.verify_token": VERIFY},
+     400),
+    ({"hub.mode": "subscribe", "hub.challenge": "1" * 129, "hub.verify_token": VERIFY},
+     400),
+    ({"hub.mode": "subscribe", "hub.challenge": "١٢٣", "hub.verify_token": VERIFY}, 400),
 ])
 async def test_bad_handshakes_are_refused(connector: WhatsAppConnector, query: dict[str, str],
                                           status: int) -> None:
@@ -98,3 +109,14 @@ async def test_receive_refuses_what_is_not_a_delivery(connector: WhatsAppConnect
     assert caught.value.status == 400
     with pytest.raises(WebhookRejected, match="whatsapp_business_account"):
         await connector.receive(signed({"object": "instagram", "entry": []}))
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_are_refused_as_malformed(connector: WhatsAppConnector,
+                                                         constant: str) -> None:
+    body = json.dumps(fixture("status_read.json")).replace('"entry"', f'"score": {constant}, '
+                                                           '"entry"').encode()
+    with pytest.raises(WebhookRejected) as caught:
+        await connector.receive(signed(body))
+    assert caught.value.status == 400
+    assert f"{constant} is not a JSON value" in str(caught.value)

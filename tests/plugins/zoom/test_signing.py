@@ -135,3 +135,71 @@ async def test_refusals_never_show_the_secret(connector: ZoomConnector) -> None:
         await connector.verify_webhook(request(body, {"x-zm-signature": "v0=00"}))
     assert SETTINGS["secret_token"] not in str(refused.value)
     assert sign(body) not in str(refused.value)
+
+
+# -- what the JSON may carry -----------------------------------------------------------------
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_are_refused_as_malformed(connector: ZoomConnector,
+                                                         constant: str) -> None:
+    body = json.dumps(load("meeting_created.json")).replace(
+        '"payload": ', f'"score": {constant}, "payload": ').encode()
+    assert constant.encode() in body
+    for step in (connector.verify_webhook, connector.receive):
+        with pytest.raises(WebhookRejected) as refused:
+            await step(request(body))
+        assert refused.value.status == 400
+        assert f"{constant} is not a JSON value" in str(refused.value)
+
+
+async def test_a_handshake_token_with_a_lone_surrogate_is_answered(connector: ZoomConnector
+                                                                   ) -> None:
+    body = json.dumps({"payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw\ud800"},
+                       "event_ts": 1654503849680, "event": "endpoint.url_validation"}).encode()
+    answer = await connector.verify_webhook(request(body))
+    assert answer is not None and answer.status == 200
+    plain = "qgg8vlvZRS6UYooatFL8Aw\ufffd"
+    assert json.loads(answer.body) == {"plainToken": plain, "encryptedToken": hmac.new(
+        SETTINGS["secret_token"].encode(), plain.encode(), hashlib.sha256).hexdigest()}
+
+
+def chat_posted(**fields: Any) -> bytes:
+    payload = load("team_chat_channel_message_posted.json")
+    obj = payload["payload"]["object"]
+    obj.pop("files")  # their links would be read from the API
+    obj.update(rich_text=[], at_items=[], **fields)
+    return json.dumps(payload).encode()
+
+
+async def test_a_lone_surrogate_is_kept_as_a_replacement_character(connector: ZoomConnector
+                                                                   ) -> None:
+    [event] = (await connector.receive(request(chat_posted(message="ol\ud800á")))).events
+    assert event.body == "ol\ufffdá"
+    event.model_dump_json()  # what the store writes
+
+
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"message_id": "M" * 501}, "Ref.native_id: 501 characters, more than the 500"),
+    ({"channel_id": "c" * 500}, "Ref.endpoint: 505 characters, more than the 500"),
+])
+async def test_an_id_the_store_cannot_hold_is_refused_naming_the_field(
+        connector: ZoomConnector, fields: dict[str, str], named: str) -> None:
+    with pytest.raises(WebhookRejected) as refused:
+        await connector.receive(request(chat_posted(**fields)))
+    assert refused.value.status == 400
+    assert named in str(refused.value)
+
+
+@pytest.mark.parametrize(("token", "file_id"), [("eyJ.dl\x00token", None),
+                                                ("eyJ.dl.token", "f" * 190)])
+async def test_a_download_token_the_store_cannot_keep_is_left_out(
+        connector: ZoomConnector, token: str, file_id: str | None) -> None:
+    payload = {**load("recording_completed_legacy.json"), "download_token": token}
+    if file_id:
+        payload["payload"]["object"]["recording_files"][0]["id"] = file_id
+    inbound = await connector.receive(request(json.dumps(payload).encode()))
+    assert inbound.events  # the recording itself is taken in
+    state = connector.state
+    assert isinstance(state, MemoryStateBox)
+    kept = {key: value for key, value in state.values.items() if "\x00" in value or len(key) > 200}
+    assert kept == {}
