@@ -17,7 +17,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,11 +43,13 @@ class SlackEmulator(Emulator):
                  signing_secret: str = "sandbox-signing-secret",  # noqa: S107 - not secrets
                  team_id: str = "T0SANDBOX", app_id: str = "A0SANDBOX", bot_user: str = "U0BOT",
                  bot_id: str = "B0BOT", scopes: tuple[str, ...] = SCOPES,
-                 channel_interval: float = 1.0) -> None:
+                 channel_interval: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.token, self.signing_secret = token, signing_secret
         self.team_id, self.app_id, self.bot_user, self.bot_id = team_id, app_id, bot_user, bot_id
         self.scopes = set(scopes)
         self.channel_interval = channel_interval
+        self.clock = clock  # what the one-post-per-interval rule measures time with (seconds)
         self.channels: dict[str, list[Message]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
@@ -247,7 +249,7 @@ class SlackEmulator(Emulator):
         if (args.get("username") or args.get("icon_url")) and \
                 (missing := self._needs("chat:write.customize")):
             return missing
-        now = time.monotonic()
+        now = self.clock()
         if now - self._last_post.get(channel, -1e9) < self.channel_interval:
             self.rate_limited += 1
             return self._answer({"ok": False, "error": "ratelimited"}, status=429,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -77,8 +78,10 @@ class SlackConnector(Connector):
 
     settings: SlackSettings
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clock: Callable[[], float] = time.monotonic,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.clock = clock  # what each channel's pacing measures time with (seconds)
         self._auth: AuthInfo | None = None
         self.history_budget = CallBudget(self.settings.history_calls_per_minute)
         self._recent: OrderedDict[str, list[Event]] = OrderedDict()

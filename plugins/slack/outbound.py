@@ -141,7 +141,8 @@ class Outbound:
     async def _pace(self, channel: str) -> None:
         limiter = self._channels.get(channel)
         if limiter is None:
-            limiter = RateLimiter(1.0 / self.settings.channel_interval_seconds)
+            limiter = RateLimiter(1.0 / self.settings.channel_interval_seconds,
+                                  self.connector.clock)
             self._channels[channel] = limiter
         await limiter.acquire()
 

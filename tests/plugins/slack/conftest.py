@@ -13,6 +13,25 @@ AUTH_TEST = {"ok": True, "url": "https://lisbon.slack.com/", "team": "Lisbon",
              "bot_id": "B0BOT", "is_enterprise_install": False}
 
 
+class Ticks:
+    """Test time that passes only when it is read: each reading is one `tick` after the last.
+
+    The Slack sandbox's one-post-per-interval rule and the connector's pacing both read it, so
+    the sandbox sees exactly the spacing the connector chose, however loaded the machine: no
+    request in flight makes time pass. A connector that stops pacing, or paces faster than the
+    sandbox allows, still earns a 429. The connector's limiter really sleeps what it computes,
+    in these units: keep intervals a few ticks long.
+    """
+
+    def __init__(self, tick: float = 0.001) -> None:
+        self.now = 1000.0
+        self.tick = tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
 @pytest.fixture
 def api() -> respx.Router:
     router = respx.Router(assert_all_mocked=True, base_url=BASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from hub.events import Actor, Attachment, Event, Kind, Ref
 from plugins.slack.connector import SlackConnector
 from plugins.slack.settings import SlackSettings
 from plugins.slack.signing import sign
-from tests.plugins.slack.conftest import AUTH_TEST
+from tests.plugins.slack.conftest import AUTH_TEST, Ticks
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -47,10 +47,11 @@ def settings(**extra: Any) -> SlackSettings:
 async def make(api: respx.Router) -> AsyncIterator[Any]:
     clients: list[httpx.AsyncClient] = []
 
-    def build(**extra: Any) -> SlackConnector:
+    def build(*, clock: Callable[[], float] = time.monotonic, **extra: Any) -> SlackConnector:
         http = httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler))
         clients.append(http)
-        return SlackConnector("lisbon-slack", settings(**extra), http, MemoryStateBox())
+        return SlackConnector("lisbon-slack", settings(**extra), http, MemoryStateBox(),
+                              clock=clock)
 
     yield build
     for http in clients:
@@ -349,15 +350,24 @@ async def test_slack_errors_map_to_what_the_admin_must_do(make: Any, api: respx.
 
 
 async def test_posts_to_one_channel_are_paced(make: Any, api: respx.Router) -> None:
-    connector = make(channel_interval_seconds=0.2)
-    started = time.monotonic()
+    clock = Ticks(0.001)  # time passes only as it is read: the machine's load cannot show
+    posted: list[tuple[str, float]] = []  # each post's channel, and when Slack saw it
+
+    def slack(request: httpx.Request) -> httpx.Response:
+        channel = json.loads(request.content)["channel"]
+        posted.append((channel, clock()))
+        return httpx.Response(200, json={"ok": True, "channel": channel,
+                                         "ts": f"1764149400.{len(posted):06d}"})
+
+    api["send"].mock(side_effect=slack)
+    connector = make(channel_interval_seconds=0.01, clock=clock)
     for index in range(3):
         await connector.send(outgoing(key=f"k{index}"), TARGET)
-    assert time.monotonic() - started >= 0.4
     other = Target(Address("lisbon-slack", "chat", "C0OTHER"), Shape.CHAT)
-    started = time.monotonic()
     await connector.send(outgoing(key="k-other"), other)
-    assert time.monotonic() - started < 0.15  # another channel does not wait
+    [(_, first), (_, second), (_, third), (channel, fourth)] = posted
+    assert second - first >= 0.01 and third - second >= 0.01
+    assert channel == "C0OTHER" and fourth - third < 0.01  # another channel does not wait
 
 
 # -- update, delete, reactions -----------------------------------------------------------------

@@ -18,6 +18,8 @@ from hub.app import Hub
 from hub.sandbox.base import Fault, serve_emulator
 from hub.sandbox.slack import SlackEmulator
 from hub.settings import HubSettings
+from plugins.slack.connector import SlackConnector
+from tests.plugins.slack.conftest import Ticks
 
 LISBON, PORTO = "C0LISBON", "C0PORTO"
 
@@ -31,6 +33,11 @@ class Workspaces:
     @contextlib.asynccontextmanager
     async def hub(self) -> AsyncIterator[Hub]:
         async with Hub.start(self.settings) as hub:
+            # Each connector paces by its sandbox's clock, the one the sandbox checks it by.
+            for name, sandbox in (("lisbon-slack", self.lisbon), ("porto-slack", self.porto)):
+                connector = hub.network.connectors[name]
+                assert isinstance(connector, SlackConnector)
+                connector.clock = sandbox.clock
             self.lisbon.webhook_url = f"{hub.url}/webhooks/lisbon-slack"
             self.porto.webhook_url = f"{hub.url}/webhooks/porto-slack"
             yield hub
@@ -47,14 +54,14 @@ def emulator(name: str) -> SlackEmulator:
     sandbox = SlackEmulator(token=f"xoxb-{name}", signing_secret=f"{name}-signing-secret",
                             team_id=f"T0{name.upper()}", app_id=f"A0{name.upper()}",
                             bot_user=f"U0{name.upper()}BOT", bot_id=f"B0{name.upper()}BOT",
-                            channel_interval=0.1)
+                            channel_interval=0.005, clock=Ticks(0.001))
     return sandbox
 
 
 def connection(sandbox: SlackEmulator) -> dict[str, Any]:
     return {"type": "slack", "bot_token": sandbox.token, "signing_secret":
             sandbox.signing_secret, "base_url": f"{sandbox.base_url}/api",
-            "channel_interval_seconds": 0.12, "upload_share_wait_seconds": 2}
+            "channel_interval_seconds": 0.006, "upload_share_wait_seconds": 2}
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ from hub.connector import (
     Target,
     WebhookRequest,
 )
-from hub.errors import AuthError, PermanentError
+from hub.errors import AuthError, PermanentError, TransientError
 from hub.events import Attachment
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.slack import SlackEmulator
 from plugins.slack.connector import SlackConnector
 from plugins.slack.settings import SlackSettings
+from tests.plugins.slack.conftest import Ticks
 from tests.plugins.slack.test_connector import outgoing
 
 TARGET = Target(Address("sandbox-slack", "chat", "C0GENERAL"), Shape.CHAT)
@@ -33,7 +34,8 @@ TARGET = Target(Address("sandbox-slack", "chat", "C0GENERAL"), Shape.CHAT)
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator(channel_interval=0.05)
+    # One post each 5 ticks of a clock the connector paces with too (6 ticks apart).
+    emulator = SlackEmulator(channel_interval=0.005, clock=Ticks(0.001))
     emulator.add_channel("C0GENERAL")
     emulator.add_user("U0ANA", "Ana Souza")
     async with serve_emulator(emulator) as running:
@@ -50,9 +52,10 @@ def connector_for(sandbox: SlackEmulator, http: httpx.AsyncClient, **extra: Any
                   ) -> SlackConnector:
     settings = SlackSettings.model_validate({
         "type": "slack", "bot_token": sandbox.token, "signing_secret": sandbox.signing_secret,
-        "base_url": f"{sandbox.base_url}/api", "channel_interval_seconds": 0.06,
+        "base_url": f"{sandbox.base_url}/api", "channel_interval_seconds": 0.006,
         "upload_share_wait_seconds": 1, **extra})
-    return SlackConnector("sandbox-slack", settings, http, MemoryStateBox())
+    return SlackConnector("sandbox-slack", settings, http, MemoryStateBox(),
+                          clock=sandbox.clock)
 
 
 def request_of(sandbox: SlackEmulator, payload: dict[str, Any]) -> WebhookRequest:
@@ -107,6 +110,19 @@ async def test_the_connector_paces_a_burst_without_any_429(sandbox: SlackEmulato
     assert [m["text"] for m in sandbox.messages("C0GENERAL")] == [
         f"message {i}" for i in range(8)]
     assert sandbox.rate_limited == 0
+
+
+@pytest.mark.parametrize("interval", [0.000001, 0.003])
+async def test_a_connector_pacing_faster_than_slack_allows_earns_a_429(
+        sandbox: SlackEmulator, interval: float) -> None:
+    # The burst above can fail: this is what it sees when pacing breaks, whatever the load.
+    async with httpx.AsyncClient() as http:
+        hasty = connector_for(sandbox, http, channel_interval_seconds=interval)
+        await hasty.send(outgoing("first", key="k0"), TARGET)
+        with pytest.raises(TransientError) as caught:
+            await hasty.send(outgoing("second", key="k1"), TARGET)
+    assert caught.value.retry_after == 1.0
+    assert sandbox.rate_limited == 1
 
 
 async def test_history_pages_with_cursors_and_threads(sandbox: SlackEmulator,

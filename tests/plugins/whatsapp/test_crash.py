@@ -4,15 +4,19 @@ route would take them.
 
 `Fault(drop=True)` lets the sandbox accept the message and then closes the connection without
 an answer; the retry carries `uncertain=True`, as the hub's delivery worker sets it.
+
+The connector's clock stands still unless a test moves it: waiting for a status then lasts
+until the status comes (each such wait is bounded by `settled`), never until the machine's
+load has used up `status_wait_seconds`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -33,13 +37,46 @@ from tests.plugins.whatsapp.helpers import outgoing
 
 A, B = "351912345678", "351913333333"
 CIRCLE = Target(Address.parse("wa/circle/general"), Shape.CHAT)
+T = TypeVar("T")
+
+
+async def settled(step: Awaitable[T]) -> T:
+    """A step that may wait for a status: bounded, so a status that never comes fails the
+    test instead of hanging it (the connector's clock stands still)."""
+    async with asyncio.timeout(60):
+        return await step
+
+
+class Clock:
+    """The connector's time: it moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class WatchedStateBox(MemoryStateBox):
+    """A StateBox that tells when a sending note is read: the connector looking for a
+    status report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looked = asyncio.Event()
+
+    async def get(self, key: str) -> str | None:
+        if key.startswith(PREFIX):
+            self.looked.set()
+        return await super().get(key)
 
 
 @dataclass
 class World:
     sandbox: WhatsAppEmulator
     connector: WhatsAppConnector
-    state: MemoryStateBox
+    state: WatchedStateBox
+    clock: Clock
 
     @property
     def messages_path(self) -> str:
@@ -60,18 +97,18 @@ def receiver(connector: WhatsAppConnector) -> Starlette:
 
 async def world(sandbox: WhatsAppEmulator, http: httpx.AsyncClient, **overrides: object
                 ) -> World:
-    state = MemoryStateBox()
+    state, clock = WatchedStateBox(), Clock()
     settings = WhatsAppSettings.model_validate({
         "type": "whatsapp", "base_url": sandbox.base_url,
         "phone_number_id": sandbox.phone_number_id, "access_token": sandbox.access_token,
         "app_secret": sandbox.app_secret, "verify_token": "sandbox-verify-token",
         "circles": {"general": {"members": [A, B]}}, "status_wait_seconds": 5.0,
         **overrides})
-    connector = WhatsAppConnector("wa", settings, http, state)
+    connector = WhatsAppConnector("wa", settings, http, state, clock=clock)
     for key in (A, B):  # both wrote lately: free-form messages reach them
         sandbox.user(key).last_inbound = sandbox.clock()
-        await connector.roster.save(Member(key=key, last_inbound=sandbox.clock()))
-    return World(sandbox, connector, state)
+        await connector.roster.save(Member(key=key, last_inbound=clock.now))
+    return World(sandbox, connector, state, clock)
 
 
 @pytest.fixture
@@ -97,7 +134,7 @@ async def test_a_message_whose_answer_was_lost_is_adopted_from_its_status(
         with pytest.raises(TransientError):
             await w.connector.send(first, CIRCLE)
         [lost] = sandbox.sent_to(B)
-        receipt = await w.connector.send(replace(first, uncertain=True), CIRCLE)
+        receipt = await settled(w.connector.send(replace(first, uncertain=True), CIRCLE))
         await sandbox.settle()
     [to_a] = sandbox.sent_to(A)
     assert sandbox.sent_to(B) == [lost]  # nobody got it twice
@@ -114,11 +151,17 @@ async def test_without_a_status_the_message_is_sent_again_after_the_wait(
         first = outgoing("bench-000433 from Lisbon")
         served.faults.inject(w.messages_path, Fault(drop=True))
         with pytest.raises(TransientError):
-            await w.connector.send(first, CIRCLE)
-        began = time.monotonic()
-        await w.connector.send(replace(first, uncertain=True), CIRCLE)
+            await w.connector.send(first, CIRCLE)  # A's copy went: its note says when
+        w.state.looked.clear()
+        retry = asyncio.create_task(w.connector.send(replace(first, uncertain=True), CIRCLE))
+        for moved in (0.0, 0.29):  # up to just before status_wait_seconds
+            w.clock.now += timedelta(seconds=moved)
+            await settled(w.state.looked.wait())  # it looks for a status, and waits
+            w.state.looked.clear()
+            assert not retry.done() and len(served.sent_to(A)) == 1
+        w.clock.now += timedelta(seconds=0.02)
+        await settled(retry)
         # WhatsApp said nothing of the first copy: losing the message would be worse.
-        assert time.monotonic() - began >= 0.25
         assert len(served.sent_to(A)) == 2 and len(served.sent_to(B)) == 1
 
 
@@ -129,9 +172,9 @@ async def test_a_refused_message_is_sent_again_without_waiting(
     sandbox.faults.inject(w.messages_path, Fault(status=400, body={"error": {
         "message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100}}))
     await w.connector.send(first, CIRCLE)  # A refused, B served
-    began = time.monotonic()
-    await w.connector.send(replace(first, uncertain=True), CIRCLE)
-    assert time.monotonic() - began < 5.0  # a refusal made nothing: no status to wait for
+    # A refusal made nothing: no status to wait for (and the clock, standing still, would
+    # never end a wait).
+    await settled(w.connector.send(replace(first, uncertain=True), CIRCLE))
     assert len(sandbox.sent_to(A)) == 1 and len(sandbox.sent_to(B)) == 1
 
 
@@ -167,11 +210,14 @@ async def test_a_status_recorded_while_the_member_is_done_does_not_bring_the_not
         return "wamid.A1"
     await sending.send("part:0", call)
 
+    recording = asyncio.Event()
+
     async def status_arrives() -> None:
         async with lock:  # as the connector's receive holds it
+            recording.set()
             await report(state, "passerelle-9", A, "wamid.A1")
     arriving = asyncio.create_task(status_arrives())
-    await asyncio.sleep(0.01)  # the status is being recorded...
+    await recording.wait()  # the status is being recorded...
     await sending.done()  # ...when the member's part is done
     await arriving
     assert not [key for key in state.values if key.startswith(PREFIX)]
@@ -184,7 +230,7 @@ async def test_a_note_left_by_a_hub_killed_after_serving_the_member_goes_on_retr
     await w.connector.send(first, CIRCLE)
     # As a hub killed between the member's roster record and the note's deletion leaves it:
     w.state.values[f"{PREFIX}passerelle-1:{A}"] = '{"sent": {}, "doing": "part:0"}'
-    await w.connector.send(replace(first, uncertain=True), CIRCLE)
+    await settled(w.connector.send(replace(first, uncertain=True), CIRCLE))
     assert len(sandbox.sent_to(A)) == 1 and len(sandbox.sent_to(B)) == 1
     assert not [key for key in w.state.values if key.startswith(PREFIX)]
 
@@ -198,7 +244,7 @@ async def test_a_deletion_notice_whose_answer_was_lost_is_not_sent_twice(
         sandbox.faults.inject(w.messages_path, Fault(drop=True))
         with pytest.raises(TransientError):
             await w.connector.delete(CIRCLE, copy.native_id)  # A's notice went, unanswered
-        await w.connector.delete(CIRCLE, copy.native_id)
+        await settled(w.connector.delete(CIRCLE, copy.native_id))
         await sandbox.settle()
     for member in (A, B):
         notices = [m for m in sandbox.sent_to(member) if "Deleted" in str(m.body)]
