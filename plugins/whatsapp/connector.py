@@ -96,6 +96,16 @@ class WhatsAppConnector(Connector):
         self.lock = asyncio.Lock()
         self.roster = Roster(connection, settings, state)
 
+    def shape_of(self, address: Address) -> Shape:
+        shape = super().shape_of(address)
+        if address.kind == "circle" and address.id not in self.settings.circles:
+            known = ", ".join(sorted(self.settings.circles)) or "none yet"
+            raise ConfigError(
+                f'endpoint "{address}": connection "{self.connection}" has no circle '
+                f'"{address.id}"; add [connections.{self.connection}.circles.{address.id}] '
+                f"(members = [...], or open = true) or fix the name (circles: {known})")
+        return shape
+
     # -- admin -----------------------------------------------------------------------------
 
     async def check(self, *, online: bool) -> list[str]:

@@ -232,7 +232,7 @@ async def test_empty_circle_and_unknown_circle() -> None:
     connector = make_connector(Graph(), circles={"general": {"members": []}})
     with pytest.raises(PermanentError, match="no opted-in members"):
         await connector.send(outgoing(), CIRCLE)
-    with pytest.raises(ConfigError, match="no such circle"):
+    with pytest.raises(ConfigError, match=r'has no circle "x"; add \[connections.wa.circles.x\]'):
         await connector.send(outgoing(), Target(Address.parse("wa/circle/x"), Shape.CHAT))
 
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from hub.cli import build
 from plugins.whatsapp.settings import WhatsAppSettings
 from tests.plugins.whatsapp.conftest import VERIFY, settings_dict
 
@@ -54,3 +57,19 @@ def test_readme_example_is_valid() -> None:
     assert settings.circles["general"].members == ["351912345678", "PT.1234567"]
     assert settings.template is not None and settings.template.name == "new_post"
 
+
+
+def test_check_refuses_a_bridge_to_a_circle_nobody_configured(tmp_path: Path) -> None:
+    wa = settings_dict(circles={"general": {"members": ["351912345678"]}})
+    table = "\n".join(f"{key} = {json.dumps(value)}" for key, value in wa.items()
+                      if not isinstance(value, dict))
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n[connections.wa]\n{table}\n'
+        '[connections.wa.circles.general]\nmembers = ["351912345678"]\n'
+        '[bridges.b]\nendpoints = [{ at = "wa/circle/general" }, { at = "wa/circle/genral" }]\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(build(), ["check", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert ('bridge "b": endpoint "wa/circle/genral": connection "wa" has no circle "genral"; '
+            "add [connections.wa.circles.genral]") in result.output
