@@ -2,11 +2,12 @@
 
 A canonical body becomes a list of *segments* (one per paragraph or list item; code blocks are
 never sent). Each segment is XML-like text: mentions, links' addresses, e-mail addresses,
-`@handles`, `#hashtags`, inline code, emoji, `:shortcodes:`, line breaks and glossary terms
-become empty placeholders `<x id="7"/>`; bold, italic, strike and link labels become paired
-`<g id="3">…</g>` so their words are translated in context. After translation every
-placeholder must come back exactly once and every pair must still nest; anything else raises
-`SpanLost` and the caller delivers the original. Restored spans are the original's own bytes.
+`@handles`, `#hashtags`, inline code, emoji, `:shortcodes:`, line breaks and the glossary's
+names and terms become empty placeholders `<x id="7"/>`; bold, italic, strike and link labels
+become paired `<g id="3">…</g>` so their words are translated in context. After translation
+every placeholder must come back exactly once and every pair must still nest; anything else
+raises `SpanLost` and the caller delivers the original. Restored spans are the original's own
+bytes, but for glossary terms, which come back as the target's rendering.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from hub import markup
 from hub.markup import Block, CodeBlock, Inline, ListItems, Paragraph, Quote
-from hub.translate.restore import SpanLost, escape_inline, restore_segment
-from hub.translate.spans import EMOJI, span_pattern
+from hub.translate.glossary import Rendering, Terms
+from hub.translate.restore import Rendered, SpanLost, escape_inline, restore_segment
+from hub.translate.spans import EMOJI
 
 __all__ = ["Protected", "SpanLost", "protect", "protect_with"]
 
@@ -49,6 +52,7 @@ class Protected:
     spans: dict[int, str] = field(default_factory=dict)
     pairs: dict[int, tuple[str, str]] = field(default_factory=dict)
     guards: dict[int, str] = field(default_factory=dict)
+    rendered: dict[int, Rendered] = field(default_factory=dict)  # glossary terms
 
     @property
     def to_translate(self) -> list[int]:
@@ -76,15 +80,19 @@ class Protected:
     def _segment(self, index: int, xml: str) -> str:
         segment = self.segments[index]
         return restore_segment(
-            xml, self.spans, self.pairs, self.guards, segment.spans, segment.pairs
+            xml, self.spans, self.pairs, self.guards, segment.spans, segment.pairs,
+            self.rendered,
         )
 
 
 class _Builder:
-    def __init__(self, pattern: re.Pattern[str]) -> None:
-        self.pattern = pattern
+    def __init__(self, terms: Terms) -> None:
+        self.terms = terms
+        self.pattern = terms.pattern
         self.spans: dict[int, str] = {}
         self.guards: dict[int, str] = {}
+        self.rendered: dict[int, Rendered] = {}
+        self._written = ""  # the segment's text so far, to tell where a sentence starts
         self.pairs: dict[int, tuple[str, str]] = {}
         self.segments: list[_Segment] = []
         self._ids: set[int] = set()
@@ -93,6 +101,7 @@ class _Builder:
 
     def segment(self, inlines: tuple[Inline, ...]) -> int:
         self._ids, self._pair_ids, self._words = set(), set(), False
+        self._written = ""
         xml = "".join(self.inline(node) for node in inlines)
         self.segments.append(
             _Segment(xml, frozenset(self._ids), frozenset(self._pair_ids), self._words)
@@ -105,7 +114,23 @@ class _Builder:
         if guard:
             self.guards[number] = guard
         self._ids.add(number)
+        self._written += canonical if canonical == "\n" else "x"
         return f'<x id="{number}"/>'
+
+    def term(self, found: str, rendering: Rendering) -> str:
+        letters = [char for char in found if char.isalpha()]
+        before = self._written.rstrip(" *_~[\"'«“(¡¿")
+        case: Literal["upper", "capital", "plain"] = "plain"
+        if len(letters) > 1 and all(char.isupper() for char in letters):
+            case = "upper"
+        elif (found[:1].isupper() and not rendering.written[:1].isupper()
+              and before and before[-1] not in ".!?…\n"):
+            case = "capital"  # capitalised mid-sentence: used as a name
+        placeholder = self.span(escape_inline(rendering.text), "word")
+        self.rendered[len(self.spans) + len(self.pairs)] = Rendered(
+            rendering.text, rendering.language, rendering.gender, rendering.plural, case
+        )
+        return placeholder
 
     def pair(self, opening: str, closing: str, children: tuple[Inline, ...]) -> str:
         number = len(self.spans) + len(self.pairs) + 1
@@ -136,8 +161,12 @@ class _Builder:
         for found in self.pattern.finditer(text):
             out.append(self.words(text[position : found.start()]))
             matched = found.group(0)
-            guard = None if re.fullmatch(EMOJI, matched) else "word"
-            out.append(self.span(escape_inline(matched), guard))
+            rendering = self.terms.rendering(matched)
+            if rendering is not None:
+                out.append(self.term(matched, rendering))
+            else:
+                guard = None if re.fullmatch(EMOJI, matched) else "word"
+                out.append(self.span(escape_inline(matched), guard))
             position = found.end()
         out.append(self.words(text[position:]))
         return "".join(out)
@@ -145,6 +174,7 @@ class _Builder:
     def words(self, text: str) -> str:
         if any(char.isalpha() for char in text):
             self._words = True
+        self._written += text
         return _xml(text)
 
     def blocks(self, blocks: Iterable[Block]) -> list[_Template]:
@@ -162,15 +192,17 @@ class _Builder:
 
 
 def protect(body: str, glossary: Iterable[str] = ()) -> Protected:
-    """Split a canonical body into segments with its protected spans as placeholders."""
-    return protect_with(body, span_pattern(glossary))
+    """Split a canonical body into segments with its protected spans as placeholders, the
+    names in `glossary` among them."""
+    return protect_with(body, Terms(tuple(glossary)))
 
 
-def protect_with(body: str, pattern: re.Pattern[str]) -> Protected:
-    """`protect` with a pattern built once by `span_pattern` (the service keeps one)."""
-    builder = _Builder(pattern)
+def protect_with(body: str, terms: Terms) -> Protected:
+    """`protect` with a pair's glossary (`Glossary.for_pair`; the service keeps one a pair)."""
+    builder = _Builder(terms)
     template = builder.blocks(markup.parse(body))
-    return Protected(template, builder.segments, builder.spans, builder.pairs, builder.guards)
+    return Protected(template, builder.segments, builder.spans, builder.pairs, builder.guards,
+                     builder.rendered)
 
 
 def _render(template: Sequence[_Template], inline: Sequence[str]) -> str:

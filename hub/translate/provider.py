@@ -16,6 +16,7 @@ from typing import ClassVar
 import httpx
 
 from hub.errors import TransientError
+from hub.translate.glossary import Terms
 from hub.translate.languages import normalize, primary
 from hub.translate.settings import ProviderSettings
 
@@ -60,6 +61,13 @@ class Translator(ABC):
         return any(
             primary(a) == primary(source) and primary(b) == primary(target) for a, b in pairs
         )
+
+    async def renders_glossary(self, terms: Terms, source: str, target: str) -> bool:
+        """Whether it applies the pair's glossary terms itself (`terms.pairs()`: source form,
+        rendering), as DeepL's glossaries do; then it receives them as words. By default, and
+        whenever it answers False, the hub sends them as placeholders and puts the renderings
+        back itself."""
+        return False
 
     async def aclose(self) -> None:  # noqa: B027 (most providers hold nothing)
         """Release what it holds (the httpx client belongs to the caller and stays open)."""

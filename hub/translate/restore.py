@@ -2,9 +2,12 @@
 
 An engine may re-spell tags (`<x id = '3' />`, `<x id="3"></x>`), move them, re-space words or
 escape entities: all fine. It may not lose, duplicate, invent or misnest a placeholder: that
-raises SpanLost. Restored spans are the original's bytes; a space is kept between a span and a
-word an engine glued to it when gluing would change what the span is (a longer link, another
-address, another hashtag).
+raises SpanLost. Restored spans are the original's bytes, except glossary terms, which come
+back as the target language's rendering: in capitals if the source wrote them so, with a
+capital where they start a sentence or where the source capitalised them mid-sentence, and
+with the article before them agreeing (hub.translate.agreement). A space is kept between a
+span and a word an engine glued to it when gluing would change what the span is (a longer
+link, another address, another hashtag).
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
+
+from hub.translate.agreement import agree
 
 PLACEHOLDER = re.compile(
     r"<\s*x\s+id\s*=\s*[\"']?(\d+)[\"']?\s*/?\s*>(?:<\s*/\s*x\s*>)?"
@@ -28,6 +34,26 @@ class SpanLost(ValueError):
     """A translation lost, duplicated or broke a protected span; it must not be delivered."""
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A glossary term's span: its rendering and what decides its case and its article."""
+
+    text: str  # as the glossary writes it
+    language: str
+    gender: str | None = None
+    plural: bool = False
+    # upper: the source wrote it in capitals; capital: capitalised mid-sentence (a name);
+    # plain: a capital only where the translation starts a sentence with it.
+    case: Literal["upper", "capital", "plain"] = "plain"
+
+    def cased(self, sentence_start: bool) -> str:
+        if self.case == "upper":
+            return self.text.upper()
+        if self.case == "capital" or sentence_start:
+            return self.text[:1].upper() + self.text[1:]
+        return self.text
+
+
 def escape_inline(text: str) -> str:
     """Text as canonical inline markup that reads back as exactly that text."""
     return "".join("\\" + c if c in "\\`*_~[]<" else c for c in text)
@@ -40,6 +66,7 @@ def restore_segment(
     guards: Mapping[int, str],
     expected_spans: frozenset[int],
     expected_pairs: frozenset[int],
+    rendered: Mapping[int, Rendered] | None = None,
 ) -> str:
     """One translated segment back to canonical inline markup, or SpanLost."""
     out: list[str | _Span] = []
@@ -58,7 +85,8 @@ def restore_segment(
             if number not in expected_spans or number in seen_spans:
                 raise SpanLost(f"placeholder {number} duplicated or foreign")
             seen_spans.add(number)
-            out.append(_Span(spans[number], guards.get(number)))
+            term = rendered.get(number) if rendered else None
+            out.append(_Span(spans[number], guards.get(number), term))
         elif pair is not None:
             number = int(pair)
             if number not in expected_pairs or number in seen_pairs:
@@ -75,6 +103,7 @@ def restore_segment(
     _text(out, xml[position:])
     if stack or seen_spans != expected_spans or seen_pairs != expected_pairs:
         raise SpanLost("a placeholder did not come back")
+    _render_terms(out)
     return _join(out).strip(" ")
 
 
@@ -84,6 +113,7 @@ class _Span:
 
     text: str
     guard: str | None = None
+    term: Rendered | None = None
 
 
 def _str(token: str | _Span) -> str:
@@ -101,10 +131,31 @@ def _text(out: list[str | _Span], xml_text: str) -> None:
     out.append(escaped)
 
 
+_OPENERS = " \t*_~[\\\"'«“‘(¡¿"
+
+
+def _render_terms(out: list[str | _Span]) -> None:
+    """Glossary terms as the target writes them, their article agreeing."""
+    for index, token in enumerate(out):
+        if not isinstance(token, _Span) or token.term is None:
+            continue
+        term = token.term
+        before = out[index - 1] if index else None
+        if isinstance(before, str):
+            out[index - 1] = agree(before, term.text, term.language, term.gender, term.plural)
+        preceding = "".join(_str(t) for t in out[:index]).rstrip(_OPENERS)
+        start = not preceding or preceding[-1] in ".!?…\n"
+        out[index] = _Span(escape_inline(term.cased(start)), token.guard)
+
+
 def _wrap(out: list[str | _Span], start: int, opening: str, closing: str) -> None:
     inner = out[start:]
     if not "".join(map(_str, inner)).strip():
-        return  # an emptied pair: its delimiters alone would be stray markup
+        # An emptied pair: its delimiters alone would be stray markup, but a link's address
+        # is a span like any other and stays, bare.
+        if opening == "[" and closing.startswith("](") and closing.endswith(")"):
+            out.append(_Span(closing[2:-1], "url"))
+        return
     lead: list[str | _Span] = []
     trail: list[str | _Span] = []
     while not _str(inner[0]).strip():

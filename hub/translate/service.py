@@ -1,12 +1,14 @@
 """The translation service: one call per distinct text, never a reason not to deliver.
 
 For a body, a source and a target it skips what needs no translation (same language, nothing
-but names, links, code or emoji, a hub-made translation), protects spans, then tries the
-configured providers in order: cache first (key: sha256 of text, source, target, provider and
-glossary version), then the monthly budget, then the provider under a time limit, then the
-proof that every protected span came back. Any failure moves on to the next provider; when none
-succeeds the original comes back with a note a reader can understand. Provider failures are
-recorded for `passerelle status` under the store state of "translation".
+but names, links, code or emoji, a hub-made translation), protects spans (the glossary's names
+and terms among them), then tries the configured providers in order: cache first (key: sha256
+of text, source, target, provider and glossary version), then the monthly budget, then the
+provider under a time limit, then the proof that every protected span came back. A provider
+with glossaries of its own gets the pair's terms as words with their renderings instead. Any
+failure moves on to the next provider; when none succeeds the original comes back with a note
+a reader can understand. Provider failures are recorded for `passerelle status` under the
+store state of "translation".
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import httpx
 
 from hub.errors import ConfigError, HubError
 from hub.store import Store
-from hub.translate.languages import normalize, same_language
+from hub.translate.glossary import Terms
+from hub.translate.languages import normalize, primary, same_language
 from hub.translate.protect import Protected, SpanLost, protect_with
 from hub.translate.provider import QuotaExhausted, Translator
 from hub.translate.render import carries_translation
 from hub.translate.settings import TranslationSettings
-from hub.translate.spans import span_pattern
 
 log = logging.getLogger(__name__)
 STATE = "translation"  # the store's connection_state "connection" holding provider status
@@ -89,7 +91,8 @@ class TranslationService:
         self.settings = settings
         self.store = store
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._pattern = span_pattern(settings.glossary)
+        self.glossary = settings.load_glossary()
+        self._terms: dict[tuple[str | None, str], Terms] = {}
         self.chain: list[Translator] = []
         check_providers(settings, translators)
         for name in settings.providers:
@@ -118,26 +121,36 @@ class TranslationService:
             return untouched()
         if carries_translation(body):
             return untouched()  # made by the hub: translating it again would stack notes
-        protected = protect_with(body, self._pattern)
+        terms = self.terms(source, target)
+        protected = protect_with(body, terms)
         if not protected.to_translate:
+            if protected.rendered:  # nothing but glossary terms: the glossary translates
+                return Outcome(protected.restore([]), True, "glossary", source)
             return untouched()
+        kept_only: Protected | None = None
         note: str | None = None
         for translator in self.chain:
             try:
                 async with asyncio.timeout(translator.settings.timeout_seconds):
                     usable = await translator.supports(source, target)
+                    own = bool(usable and protected.rendered and source is not None
+                               and await translator.renders_glossary(terms, source, target))
             except Exception as exc:  # a provider's failure never stops the message
                 await self._failed(translator.name, exc, translator.settings.timeout_seconds)
                 note = note or NOTE_FAILED
                 continue
             if not usable:
                 continue
-            key = cache_key(body, source, target, translator.name, self.settings.glossary_version)
+            sent = protected
+            if own:
+                kept_only = kept_only or protect_with(body, terms.kept_only())
+                sent = kept_only
+            key = cache_key(body, source, target, translator.name, self.glossary.version)
             async with self._flight(key):
                 cached = await self.store.run(self.store.translation_get, key)
                 if cached is not None:
                     return Outcome(cached, True, translator.name, source)
-                text, why = await self._attempt(translator, protected, source, target)
+                text, why = await self._attempt(translator, sent, source, target)
                 if text is not None:
                     await self.store.run(
                         self.store.translation_put, key, translator.name,
@@ -146,6 +159,13 @@ class TranslationService:
                     return Outcome(text, True, translator.name, source)
             note = note or why
         return untouched(note or NOTE_UNSUPPORTED)
+
+    def terms(self, source: str | None, target: str) -> Terms:
+        """The glossary for one direction, worked out once."""
+        key = (primary(source) if source else None, normalize(target))
+        if key not in self._terms:
+            self._terms[key] = self.glossary.for_pair(source, target)
+        return self._terms[key]
 
     @asynccontextmanager
     async def _flight(self, key: str) -> AsyncIterator[None]:

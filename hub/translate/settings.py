@@ -4,6 +4,7 @@
 [translation]
 providers = ["deepl", "apertium"]        # tried in this order
 glossary = ["Passerelle", "Kigali"]      # never translated: organisation and city names
+glossary_path = "config/glossary.toml"   # the network's own terms (hub/translate/glossary.toml)
 
 [translation.deepl]
 auth_key = "…"                           # or HUB_TRANSLATION__DEEPL__AUTH_KEY
@@ -13,7 +14,7 @@ monthly_budget = 500000                  # characters; warn at 80 %, stop at 100
 
 from __future__ import annotations
 
-import hashlib
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
@@ -28,6 +29,7 @@ from pydantic import (
 
 from hub.credentials import Credential
 from hub.errors import ConfigError
+from hub.translate.glossary import Glossary, load
 
 
 class ProviderSettings(BaseModel):
@@ -95,6 +97,16 @@ class TranslationSettings(BaseModel):
         default_factory=list,
         description="terms never translated (organisation, programme and city names)",
     )
+    glossary_path: Path | None = Field(
+        default=None,
+        description="a glossary file of the network's own (the format of "
+                    "hub/translate/glossary.toml): terms rendered a chosen way, names kept",
+    )
+    default_glossary: bool = Field(
+        default=True,
+        description="apply the shipped glossary of municipal cooperation "
+                    "(hub/translate/glossary.toml); an own file's terms replace its terms",
+    )
     min_confidence: float = Field(
         default=0.5, ge=0.0, le=1.0,
         description="below this detection confidence the endpoint's language is assumed",
@@ -108,12 +120,15 @@ class TranslationSettings(BaseModel):
     # may hold secrets as plain values until then, so they are never shown or dumped.
     other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False, exclude=True)
 
+    def load_glossary(self) -> Glossary:
+        """The glossary in force: shipped, the admin's file, the names never translated."""
+        return load(self.glossary, self.glossary_path, default=self.default_glossary)
+
     @property
     def glossary_version(self) -> str:
         """Changes whenever the glossary does, so cached translations made without a term
         are not served once it is protected."""
-        terms = "\n".join(sorted(set(self.glossary)))
-        return hashlib.sha256(terms.encode()).hexdigest()[:12]
+        return self.load_glossary().version
 
     def provider_settings(self, name: str, model: type[ProviderSettings]) -> ProviderSettings:
         """The settings of provider `name`, or ConfigError saying which table to fill."""

@@ -2,7 +2,7 @@
 
 Mentions, links and code are already nodes of the canonical tree (hub.markup); these are the
 spans hidden in plain text: e-mail addresses, `@handles`, `#hashtags`, `:shortcodes:`, emoji
-(with skin tones, flags, keycaps and joined sequences) and the admin's glossary terms.
+(with skin tones, flags, keycaps and joined sequences) and the glossary's names and terms.
 """
 
 from __future__ import annotations
@@ -24,10 +24,17 @@ EMOJI = rf"(?:[0-9#*]\ufe0f?\u20e3|[{_EMOJI_BASE}])(?:[{_EMOJI_JOIN}{_EMOJI_BASE
 _FIXED = [EMAIL, SHORTCODE, EMOJI, HASHTAG, HANDLE]
 
 
-def span_pattern(glossary: Iterable[str] = ()) -> re.Pattern[str]:
-    """One pattern matching every protected span inside plain text, glossary terms first."""
-    terms = sorted({term for term in glossary if term.strip()}, key=len, reverse=True)
+def span_pattern(keep: Iterable[str] = (), terms: Iterable[str] = ()) -> re.Pattern[str]:
+    """One pattern matching every protected span inside plain text: the glossary's names to
+    keep (as written) and terms to render (in any case), longest first, then the rest."""
+    kept = {term for term in keep if term.strip()}
+    rendered = {term for term in terms if term.strip()} - {term.casefold() for term in kept}
+    words = sorted(
+        [(term, re.escape(term)) for term in kept]
+        + [(term, f"(?i:{re.escape(term)})") for term in rendered],
+        key=lambda item: (-len(item[0]), item[0]),
+    )
     parts = list(_FIXED)
-    if terms:
-        parts.insert(0, r"(?<!\w)(?:" + "|".join(map(re.escape, terms)) + r")(?!\w)")
+    if words:
+        parts.insert(0, r"(?<!\w)(?:" + "|".join(p for _, p in words) + r")(?!\w)")
     return re.compile("|".join(parts))

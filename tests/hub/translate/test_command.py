@@ -59,7 +59,7 @@ def test_runs_the_configured_chain_and_counts_its_characters(
     config = tmp_path / "passerelle.toml"
     config.write_text(
         f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n\n'
-        '[translation]\nproviders = ["deepl"]\n\n'
+        '[translation]\nproviders = ["deepl"]\ndefault_glossary = false\n\n'
         '[translation.deepl]\nauth_key = "0f1e2d3c-aaaa-bbbb-cccc-123456789abc:fx"\n',
         encoding="utf-8",
     )

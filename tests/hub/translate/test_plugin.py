@@ -81,8 +81,8 @@ async def test_localisers_follow_each_endpoints_choice(
     store: Store, http: httpx.AsyncClient
 ) -> None:
     fake = counting("fake")
-    service = TranslationService(TranslationSettings(providers=["fake"]), {"fake": fake},
-                                 store, http)
+    settings = TranslationSettings(providers=["fake"], default_glossary=False)
+    service = TranslationService(settings, {"fake": fake}, store, http)
 
     def member(language: str | None, render: Render) -> BridgeEndpoint:
         return BridgeEndpoint(Address("c", "chat", "1"), Shape.CHAT, language=language,

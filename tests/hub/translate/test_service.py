@@ -37,6 +37,7 @@ def service(
     clock: datetime | None = None,
     **settings: Any,
 ) -> TranslationService:
+    settings.setdefault("default_glossary", False)  # the shipped glossary has its own tests
     options = TranslationSettings(providers=[cls.name for cls in classes], **settings)
     return TranslationService(
         options, {cls.name: cls for cls in classes}, store, http,
