@@ -67,6 +67,15 @@ class Adopter:
         return await self._pick(messages, since, lambda item: item.get("subject") == subject
                                 and reads_as(item.get("content")) == wanted)
 
+    async def todo(self, todolist_id: str, text: str, description: str, since: datetime
+                   ) -> str | None:
+        """A to-do of the hub's on the list with this text, its description reading as
+        `description`."""
+        found = await self.client.todos(todolist_id, max_pages=MESSAGE_PAGES)
+        wanted = reads_as(description)
+        return await self._pick(found, since, lambda item: item.get("content") == text
+                                and reads_as(item.get("description")) == wanted)
+
     async def _pick(self, items: Iterable[dict[str, Any]], since: datetime,
                     same: Callable[[dict[str, Any]], bool]) -> str | None:
         me = await self.me()

@@ -30,8 +30,11 @@ CHUNK = 64 * 1024
 RECORDING_PATHS: Mapping[str, str] = {
     "Message": "messages",
     "Comment": "comments",
+    "Todo": "todos",
+    "Todolist": "todolists",
     "Schedule::Entry": "schedule_entries",
     "Upload": "uploads",
+    "Document": "documents",
 }
 
 ErrorMapper = Callable[[httpx.Response, str], Awaitable[ConnectorError]]
@@ -202,6 +205,23 @@ class BasecampClient:
         return await self.all_items(f"recordings/{recording_id}/comments.json",
                                     what=f"reading the comments on {recording_id}")
 
+    async def events(self, recording_id: str, *, max_pages: int = 20) -> list[dict[str, Any]]:
+        """What happened to a recording (`GET /recordings/{id}/events.json`): `action` is
+        `created`, `completed` and so on."""
+        return await self.all_items(f"recordings/{recording_id}/events.json",
+                                    max_pages=max_pages,
+                                    what=f"reading the events of {recording_id}")
+
+    async def todolists(self, todoset_id: str) -> list[dict[str, Any]]:
+        """A project's active to-do lists (`GET /todosets/{id}/todolists.json`), in order."""
+        return await self.all_items(f"todosets/{todoset_id}/todolists.json",
+                                    what=f"reading the to-do lists of {todoset_id}")
+
+    async def todos(self, todolist_id: str, *, max_pages: int = 2) -> list[dict[str, Any]]:
+        """A to-do list's pending to-dos (`GET /todolists/{id}/todos.json`)."""
+        return await self.all_items(f"todolists/{todolist_id}/todos.json", max_pages=max_pages,
+                                    what=f"reading to-do list {todolist_id}")
+
     async def messages(self, board_id: str, *, max_pages: int = 2) -> list[dict[str, Any]]:
         """A message board's posts, newest first."""
         return await self.all_items(f"message_boards/{board_id}/messages.json",
@@ -250,6 +270,16 @@ class BasecampClient:
         return await self._object("PUT", f"messages/{message_id}.json",
                                   {"subject": subject, "content": content},
                                   f"editing message {message_id}")
+
+    async def create_todo(self, todolist_id: str, todo: Mapping[str, Any]) -> dict[str, Any]:
+        """`POST /todolists/{id}/todos.json`: `content` (its text) is required."""
+        return await self._object("POST", f"todolists/{todolist_id}/todos.json", todo,
+                                  f"adding a to-do to list {todolist_id}")
+
+    async def update_todo(self, todo_id: str, todo: Mapping[str, Any]) -> dict[str, Any]:
+        """`PUT /todos/{id}.json`, which clears every field it is not given."""
+        return await self._object("PUT", f"todos/{todo_id}.json", todo,
+                                  f"editing to-do {todo_id}")
 
     async def create_comment(self, recording_id: str, content: str) -> dict[str, Any]:
         return await self._object("POST", f"recordings/{recording_id}/comments.json",
@@ -317,6 +347,14 @@ class BasecampClient:
     async def trash(self, recording_id: str) -> None:
         await self.request("PUT", self.url(f"recordings/{recording_id}/status/trashed.json"),
                            what=f"trashing recording {recording_id}")
+
+
+def made_id(made: dict[str, Any]) -> str:
+    """The id of what Basecamp says it created."""
+    if made.get("id") is None:
+        # Retrying could make a second copy: better a dead letter an admin can look at.
+        raise PermanentError("Basecamp answered without the id of what it created")
+    return str(made["id"])
 
 
 async def _stream(path: Path) -> AsyncIterator[bytes]:

@@ -48,7 +48,8 @@ from plugins.basecamp.settings import DEFAULT_BASE_URL, BasecampSettings
 
 INACTIVE_KEY = "account_inactive"
 # The dock tool of each endpoint kind.
-TOOLS = {"board": "message_board", "chat": "chat", "calendar": "schedule", "files": "vault"}
+TOOLS = {"board": "message_board", "todos": "todoset", "chat": "chat", "calendar": "schedule",
+         "files": "vault"}
 
 
 async def map_error(response: httpx.Response, *, connection: str, what: str) -> ConnectorError:
@@ -94,7 +95,7 @@ def _without_key(response: httpx.Response) -> httpx.Response:
 
 
 class BasecampConnector(Connector):
-    """Message boards, comments, Campfire, schedules and Docs & Files of one account."""
+    """Message boards, to-dos, comments, Campfire, schedules and Docs & Files of one account."""
 
     name: ClassVar[str] = "basecamp"
     capabilities: ClassVar[Capability] = (
@@ -103,8 +104,8 @@ class BasecampConnector(Connector):
     )
     settings_model = BasecampSettings
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {
-        "board": Shape.BOARD, "chat": Shape.CHAT, "calendar": Shape.CALENDAR,
-        "files": Shape.FILES,
+        "board": Shape.BOARD, "todos": Shape.BOARD, "chat": Shape.CHAT,
+        "calendar": Shape.CALENDAR, "files": Shape.FILES,
     }
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
@@ -168,7 +169,8 @@ class BasecampConnector(Connector):
         return self.client
 
     async def tool(self, project_id: str, kind: str) -> str:
-        """The id of a project's dock tool (message board, Campfire, schedule or vault)."""
+        """The id of a project's dock tool (message board, to-do set, Campfire, schedule or
+        vault)."""
         if not project_id.isdigit():
             raise ConfigError(f'endpoint "{self.connection}/{kind}/{project_id}": Basecamp '
                               "endpoints are addressed by project id, a number (open the "
@@ -258,7 +260,7 @@ class BasecampConnector(Connector):
         return Publisher(self, self.config)
 
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
-        """Create a post, comment, Campfire line, schedule entry or upload on the target."""
+        """Create a post, to-do, comment, Campfire line, schedule entry or upload."""
         await self.ready()
         return await self.publisher().send(outgoing, target)
 

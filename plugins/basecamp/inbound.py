@@ -3,7 +3,8 @@
 A webhook is only a hint (Basecamp signs nothing): the recording it names is fetched again and
 what is true now is mirrored. Polls read `/projects/recordings.json` sorted by `updated_at`,
 active and trashed, and Campfire's lines (Campfire has no webhooks), newest first, stopping at
-the first page older than the cursor minus the overlap window.
+the first page older than the cursor minus the overlap window. An open to-do that changed
+since it was made has its events read too: only they tell a reopening (see todos).
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from typing import TYPE_CHECKING, Any
 from hub.connector import MALFORMED, Address, Inbound, PollResult, unreadable
 from hub.errors import WebhookRejected
 from hub.events import Event
-from plugins.basecamp import mapping
+from plugins.basecamp import mapping, todos
 from plugins.basecamp.client import BasecampClient, NotFound
 
 if TYPE_CHECKING:
     from plugins.basecamp.connector import BasecampConnector
 
 log = logging.getLogger(__name__)
-POLLED_TYPES = {"board": ("Message", "Comment"), "calendar": ("Schedule::Entry", "Comment"),
-                "files": ("Upload", "Comment")}
+POLLED_TYPES = {"board": ("Message", "Comment"), "todos": ("Todo", "Todolist", "Comment"),
+                "calendar": ("Schedule::Entry", "Comment"),
+                "files": ("Upload", "Document", "Comment")}
 
 
 class Reader:
@@ -55,8 +57,12 @@ class Reader:
             return Inbound()  # restored since (or a forged hint): nothing was removed
         if change is not mapping.Change.TRASHED and current.get("status") != "active":
             return Inbound()  # trashed since: its own webhook tells that
+        last_completed = None
+        if change is mapping.Change.UPDATED and todos.needs_history(current):
+            last_completed = await self._last_completed(client, rid)
         try:
-            events = mapping.webhook_events(payload, self.connector.connection, current)
+            events = mapping.webhook_events(payload, self.connector.connection, current,
+                                            last_completed=last_completed)
         except mapping.PayloadError as exc:
             raise WebhookRejected(f"unreadable Basecamp payload: {exc}", status=400) from exc
         except MALFORMED as exc:
@@ -93,7 +99,10 @@ class Reader:
                     for item in await self._changed(client, "projects/recordings.json", params,
                                                     since, "updated_at"):
                         seen.append(mapping.parse_time(item.get("updated_at")))
-                        events.extend(e for e in self._read(item, since)
+                        last_completed = None
+                        if todos.needs_history(item):
+                            last_completed = await self._last_completed(client, str(item["id"]))
+                        events.extend(e for e in self._read(item, since, last_completed)
                                       if e.source.endpoint == address.endpoint)
         events.sort(key=lambda e: (e.occurred_at, e.kind.changes, e.source.native_id))
         newest = max(seen, default=None)
@@ -101,14 +110,21 @@ class Reader:
             return PollResult(events, None if cursor else _stamp(mark))
         return PollResult(events, _stamp(newest))
 
-    def _read(self, item: Mapping[str, Any], since: datetime) -> list[Event]:
+    def _read(self, item: Mapping[str, Any], since: datetime, last_completed: str | None = None
+              ) -> list[Event]:
         try:
-            return mapping.polled_events(item, self.connector.connection, since)
+            return mapping.polled_events(item, self.connector.connection, since,
+                                         last_completed=last_completed)
         except mapping.PayloadError as exc:
             # One unreadable item must not hold the cursor back for every other one.
             log.warning("%s: Basecamp %s %s skipped: %s", self.connector.connection,
                         item.get("type"), item.get("id"), exc)
             return []
+
+    async def _last_completed(self, client: BasecampClient, recording_id: str) -> str | None:
+        """An open to-do's newest completion, from its events (None: never completed)."""
+        return todos.last_completion(await client.events(
+            recording_id, max_pages=self.settings.max_pages))
 
     async def _changed(self, client: BasecampClient, path: str, params: Mapping[str, str],
                        since: datetime, field: str) -> list[dict[str, Any]]:

@@ -1,11 +1,13 @@
 """Basecamp payloads to canonical events. Pure: no I/O, no clock.
 
 Endpoints are addressed by project (bucket) id, which every payload carries: `board/<project>`
-(message board), `chat/<project>` (Campfire), `calendar/<project>` (schedule) and
-`files/<project>` (Docs & Files). A comment lives on the endpoint of what it comments on.
+(message board), `todos/<project>` (the to-do lists and their to-dos), `chat/<project>`
+(Campfire), `calendar/<project>` (schedule) and `files/<project>` (Docs & Files: uploads and
+documents). A comment lives on the endpoint of what it comments on, and hangs under it.
 
 Webhook kinds are read as `<type prefix>_<change>`: the documented `_updated` and the observed
-`_changed` spellings both mean an edit; only created, edited and trashed items are mirrored.
+`_changed` spellings both mean an edit, and so do a to-do's `todo_completed` and
+`todo_uncompleted`; only created, edited and trashed items are mirrored.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic import ValidationError
 
 from hub.errors import NotAnEvent
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
-from plugins.basecamp import richtext
+from plugins.basecamp import richtext, todos
 
 PLATFORM = "basecamp"
 
@@ -35,26 +37,34 @@ class Change(StrEnum):
     TRASHED = "trashed"
 
 
-# Recording type -> (webhook kind prefix, shape of the endpoint it lives on, event noun).
+# Recording type -> (webhook kind prefix, endpoint kind it lives on).
 RECORDING_TYPES: Mapping[str, tuple[str, str]] = {
     "Message": ("message_", "board"),
-    "Comment": ("comment_", ""),  # the shape of what it comments on
+    "Comment": ("comment_", ""),  # the endpoint of what it comments on
+    "Todo": ("todo_", "todos"),
+    "Todolist": ("todolist_", "todos"),
     "Schedule::Entry": ("schedule_entry_", "calendar"),
     "Upload": ("upload_", "files"),
+    "Document": ("document_", "files"),
 }
 CHAT_LINE_PREFIX = "Chat::Lines::"
-_COMMENTABLE = {"Message": "board", "Schedule::Entry": "calendar", "Upload": "files"}
+# What a comment can hang under: every mirrored recording but a Campfire line.
+_COMMENTABLE = {rtype: kind for rtype, (_, kind) in RECORDING_TYPES.items() if kind}
+# What each recording becomes: a calendar event, a file, or (all others) a message.
+_NOUNS = {"Schedule::Entry": "event", "Upload": "file"}
 _KINDS: Mapping[tuple[str, Change], Kind] = {
-    ("board", Change.CREATED): Kind.MESSAGE_CREATED,
-    ("board", Change.UPDATED): Kind.MESSAGE_UPDATED,
-    ("board", Change.TRASHED): Kind.MESSAGE_DELETED,
-    ("calendar", Change.CREATED): Kind.EVENT_CREATED,
-    ("calendar", Change.UPDATED): Kind.EVENT_UPDATED,
-    ("calendar", Change.TRASHED): Kind.EVENT_CANCELLED,
-    ("files", Change.CREATED): Kind.FILE_CREATED,
-    ("files", Change.TRASHED): Kind.FILE_DELETED,
+    ("message", Change.CREATED): Kind.MESSAGE_CREATED,
+    ("message", Change.UPDATED): Kind.MESSAGE_UPDATED,
+    ("message", Change.TRASHED): Kind.MESSAGE_DELETED,
+    ("event", Change.CREATED): Kind.EVENT_CREATED,
+    ("event", Change.UPDATED): Kind.EVENT_UPDATED,
+    ("event", Change.TRASHED): Kind.EVENT_CANCELLED,
+    ("file", Change.CREATED): Kind.FILE_CREATED,
+    ("file", Change.TRASHED): Kind.FILE_DELETED,
 }
 _CREATED = {"created", "active"}
+# A to-do's completion and reopening change what it says: edits too.
+_STATE_CHANGES = {"completed", "uncompleted"}
 _TRASHED = {"trashed", "deleted"}
 # Edits of who follows an item, not of what it says.
 _NOT_EDITS = {"subscribers_changed"}
@@ -70,6 +80,8 @@ def classify(kind: str, recording_type: str) -> Change | None:
         return Change.CREATED
     if suffix in _TRASHED:
         return Change.TRASHED
+    if suffix in _STATE_CHANGES and recording_type == "Todo":
+        return Change.UPDATED
     if suffix.endswith(("_updated", "_changed")) and suffix not in _NOT_EDITS:
         return Change.UPDATED
     return None
@@ -138,9 +150,18 @@ def _files(recording: Mapping[str, Any], field: str, found: Iterable[Attachment]
     )
 
 
-def _content(recording: Mapping[str, Any]) -> tuple[str | None, str, tuple[Attachment, ...]]:
+def _content(recording: Mapping[str, Any], state: todos.State
+             ) -> tuple[str | None, str, tuple[Attachment, ...]]:
     """Title, canonical body and files of any mirrored recording."""
     rtype = str(recording.get("type", ""))
+    if rtype in (todos.TODO, todos.TODOLIST):
+        # A webhook's generic block has the to-do's text as `content` and no description.
+        described = recording.get("description")
+        if described is None and rtype == todos.TODOLIST:
+            described = recording.get("content")
+        rich = richtext.to_canonical(described)
+        body = "\n\n".join([*todos.lead(recording, state), rich.body]).strip()
+        return todos.title_of(recording), body, _files(recording, "description", rich.files)
     if rtype == "Chat::Lines::Text":
         return None, richtext.plain_to_canonical(recording.get("content")), ()
     if rtype.startswith(CHAT_LINE_PREFIX):
@@ -169,7 +190,8 @@ def _content(recording: Mapping[str, Any]) -> tuple[str | None, str, tuple[Attac
         title = recording.get("summary") or recording.get("title")
         return title, rich.body, _files(recording, "description", rich.files)
     rich = richtext.to_canonical(recording.get("content"))
-    title = recording.get("subject") or recording.get("title") if rtype == "Message" else None
+    titled = rtype in ("Message", "Document")
+    title = recording.get("subject") or recording.get("title") if titled else None
     return title, rich.body, _files(recording, "content", rich.files)
 
 
@@ -184,15 +206,18 @@ def _schedule(recording: Mapping[str, Any]) -> Schedule | None:
     )
 
 
-def content_digest(title: str | None, body: str, attachments: Iterable[Attachment]) -> str:
+def content_digest(title: str | None, body: str, attachments: Iterable[Attachment],
+                   mark: str = "") -> str:
     """The revision of an edit: what the item says, not when it was touched.
 
     `updated_at` also moves when subscribers change or comments arrive; a digest makes the
     webhook and the poll agree on one edit and keeps those touches from looking like edits.
+    `mark` tells apart states that read the same (a to-do's second completion, see todos).
     """
     digest = hashlib.sha256()
     # Files by name and size: their URLs are not part of what a person changed.
-    for part in (title or "", body, *(f"{a.name}\0{a.size}" for a in attachments)):
+    marks = (mark,) if mark else ()
+    for part in (title or "", body, *(f"{a.name}\0{a.size}" for a in attachments), *marks):
         digest.update(part.encode())
         digest.update(b"\x1f")
     return digest.hexdigest()[:20]
@@ -206,21 +231,26 @@ def recording_event(
     actor: Actor | None = None,
     occurred_at: datetime | None = None,
     raw: Mapping[str, Any] | None = None,
+    state: todos.State | None = None,
 ) -> Event | None:
-    """The event of one change to one recording; None when the hub does not mirror it."""
+    """The event of one change to one recording; None when the hub does not mirror it.
+
+    `state` is a to-do's, when more than the recording tells it (see `todos.state_of`).
+    """
     if "id" not in recording:
         raise PayloadError("recording has no id")
     endpoint = endpoint_of(recording)
     if endpoint is None:
         return None
-    shape = endpoint.split("/", 1)[0]
-    kind = Kind.MESSAGE_CREATED if shape == "chat" and change is Change.CREATED else None
-    if shape != "chat":
-        noun_shape = "board" if recording.get("type") == "Comment" else shape
-        kind = _KINDS.get((noun_shape, change))
+    rtype = str(recording.get("type", ""))
+    if rtype.startswith(CHAT_LINE_PREFIX):
+        kind = Kind.MESSAGE_CREATED if change is Change.CREATED else None
+    else:
+        kind = _KINDS.get((_NOUNS.get(rtype, "message"), change))
     if kind is None:
         return None
-    title, body, files = _content(recording)
+    state = state or todos.state_of(recording)
+    title, body, files = _content(recording, state)
     parent = None
     if recording.get("type") == "Comment":
         parent_block = recording["parent"]
@@ -241,7 +271,8 @@ def recording_event(
             body=body if change is not Change.TRASHED else "",
             attachments=files if change is not Change.TRASHED else (),
             schedule=_schedule(recording) if kind.noun == "event" and not kind.removes else None,
-            revision=content_digest(title, body, files) if change is Change.UPDATED else "",
+            revision=content_digest(title, body, files, state.mark)
+            if change is Change.UPDATED else "",
             raw=dict(raw if raw is not None else recording),
         )
     except ValidationError as exc:
@@ -250,11 +281,13 @@ def recording_event(
 
 
 def webhook_events(payload: Mapping[str, Any], connection: str,
-                   recording: Mapping[str, Any] | None = None) -> list[Event]:
+                   recording: Mapping[str, Any] | None = None, *,
+                   last_completed: str | None = None) -> list[Event]:
     """The events of one webhook delivery.
 
     `recording` is the item as fetched from the API after the hook arrived (the payload is
-    only a hint); without it the payload's own recording block is used.
+    only a hint); without it the payload's own recording block is used. `last_completed` is
+    an open to-do's newest completion (`todos.last_completion` of its events).
     """
     hint = payload.get("recording")
     if not isinstance(hint, Mapping) or not isinstance(payload.get("kind"), str):
@@ -268,16 +301,19 @@ def webhook_events(payload: Mapping[str, Any], connection: str,
         payload.get("creator"), Mapping) else None
     occurred_at = parse_time(payload["created_at"]) if change is Change.TRASHED and (
         payload.get("created_at")) else None
+    state = todos.state_of(current, last_completed, payload["kind"])
     event = recording_event(current, change, connection, actor=actor, occurred_at=occurred_at,
-                            raw={**payload, "recording": dict(current)})
+                            raw={**payload, "recording": dict(current)}, state=state)
     return [event] if event is not None else []
 
 
-def polled_events(recording: Mapping[str, Any], connection: str, since: datetime) -> list[Event]:
+def polled_events(recording: Mapping[str, Any], connection: str, since: datetime, *,
+                  last_completed: str | None = None) -> list[Event]:
     """The events a poll reads from one recording changed at or after `since`.
 
     Active: created (when it was created in the window) and its current edit when it changed
-    after creation; trashed: deleted. The store keeps only what it has not seen.
+    after creation; trashed: deleted. The store keeps only what it has not seen. A done to-do's
+    edit is told as its completer's; `last_completed` is as for `webhook_events`.
     """
     status = recording.get("status")
     if status == "trashed":
@@ -293,7 +329,12 @@ def polled_events(recording: Mapping[str, Any], connection: str, since: datetime
         if event is not None:
             events.append(event)
     if updated > created and updated >= since:
-        event = recording_event(recording, Change.UPDATED, connection)
+        completion = recording.get("completion") if recording.get("completed") else None
+        completer = completion.get("creator") if isinstance(completion, Mapping) else None
+        event = recording_event(
+            recording, Change.UPDATED, connection,
+            actor=actor_of(completer) if isinstance(completer, Mapping) else None,
+            state=todos.state_of(recording, last_completed))
         if event is not None:
             events.append(event)
     return events
@@ -320,6 +361,9 @@ def parse_payload(payload: Any, connection: str) -> list[Event]:
     if "attachable_sgid" in payload and "type" not in payload:
         raise NotAnEvent("this is an attachment upload receipt (POST /attachments.json), "
                            "not a recording; it becomes one once embedded or made an upload")
+    if "recording_id" in payload and "action" in payload:
+        raise NotAnEvent("this is one of a recording's events (GET /recordings/<id>/events.json)"
+                         ", not the recording; the hub reads them only to tell a reopened to-do")
     rtype = payload.get("type")
     if not isinstance(rtype, str):
         raise PayloadError("not a Basecamp webhook or recording: it has neither `kind` nor "

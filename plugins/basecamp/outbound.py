@@ -1,4 +1,5 @@
-"""What the hub makes on Basecamp: posts, comments, Campfire lines, schedule entries, uploads.
+"""What the hub makes on Basecamp: posts, to-dos, comments, Campfire lines, schedule entries,
+uploads.
 
 Every file becomes a new attachment for each place it goes (Basecamp forbids reusing one), and
 an edit puts back the files the item already embeds, since rich text is rewritten whole.
@@ -17,9 +18,10 @@ from hub.errors import NotSupported, PermanentError
 from hub.events import Kind, Schedule
 from plugins.basecamp import richtext
 from plugins.basecamp.adopt import Adopter
-from plugins.basecamp.client import NotFound
+from plugins.basecamp.client import NotFound, made_id
 from plugins.basecamp.journal import Finder, Journal
 from plugins.basecamp.settings import BasecampSettings
+from plugins.basecamp.todolist import TodoList
 
 if TYPE_CHECKING:
     from plugins.basecamp.client import BasecampClient
@@ -123,6 +125,8 @@ class Publisher:
             return await self._uploads(outgoing, target, journal)
         if form in (Form.COMMENT, Form.REPLY) and outgoing.reply_to:
             return await self._comment(outgoing, target, outgoing.reply_to, journal)
+        if target.address.kind == "todos":
+            return await TodoList(self, target).add(outgoing, journal)
         return await self._post(outgoing, target, journal)
 
     async def _comment(self, outgoing: Outgoing, target: Target, recording: str,
@@ -131,7 +135,7 @@ class Publisher:
 
         async def comment() -> str:
             files = await self.attachments(outgoing.files)
-            return _id(await self.client.create_comment(recording, content + files))
+            return made_id(await self.client.create_comment(recording, content + files))
 
         async def find(since: datetime) -> str | None:
             return await self.adopter.comment(recording, content, since)
@@ -148,7 +152,7 @@ class Publisher:
 
         async def post() -> str:
             files = await self.attachments(outgoing.files)
-            return _id(await self.client.create_message(board, subject, content + files,
+            return made_id(await self.client.create_message(board, subject, content + files,
                                                         subscriptions))
 
         async def find(since: datetime) -> str | None:
@@ -165,7 +169,7 @@ class Publisher:
                 "line", lambda: self._chatbot_line(outgoing, project, chat, content)))
 
         async def line() -> str:
-            return _id(await self.client.create_line(chat, content))
+            return made_id(await self.client.create_line(chat, content))
 
         async def find_line(since: datetime) -> str | None:
             return await self.adopter.line(chat, content, since)
@@ -181,7 +185,7 @@ class Publisher:
     def _chat_upload(self, chat: str, file: LocalFile
                      ) -> tuple[Callable[[], Awaitable[str]], Finder]:
         async def upload() -> str:
-            return _id(await self.client.chat_upload(chat, file))
+            return made_id(await self.client.chat_upload(chat, file))
 
         async def find(since: datetime) -> str | None:
             return await self.adopter.upload_line(chat, file, since)
@@ -245,7 +249,7 @@ class Publisher:
                       ) -> Callable[[], Awaitable[str]]:
         async def upload() -> str:
             sgid = await self.client.create_attachment(file)
-            return _id(await self.client.create_upload(vault, sgid, description,
+            return made_id(await self.client.create_upload(vault, sgid, description,
                                                        PurePath(file.name).stem))
         return upload
 
@@ -264,17 +268,23 @@ class Publisher:
             await self.client.update_upload(native_id, content)
             return
         if form in (Form.COMMENT, Form.REPLY):
-            kept = await self._kept_files("Comment", native_id, outgoing)
+            current = await self.client.recording("Comment", native_id)
+            kept = await self.kept_files(current, "content", outgoing)
             await self.client.update_comment(native_id, content + kept)
             return
-        kept = await self._kept_files("Message", native_id, outgoing)
         subject = outgoing.title or markup.first_line(outgoing.body) or outgoing.author
+        if target.address.kind == "todos":
+            await TodoList(self, target).edit(native_id, subject, content, outgoing)
+            return
+        current = await self.client.recording("Message", native_id)
+        kept = await self.kept_files(current, "content", outgoing)
         await self.client.update_message(native_id, subject, content + kept)
 
-    async def _kept_files(self, rtype: str, native_id: str, outgoing: Outgoing) -> str:
-        current = await self.client.recording(rtype, native_id)
+    async def kept_files(self, current: dict[str, Any], field: str, outgoing: Outgoing) -> str:
+        """The files `current` embeds in `field`, and the outgoing item's, as tags: rich text
+        is rewritten whole, so an edit must put them back."""
         kept = "".join(richtext.attachment_tag(sgid)
-                       for sgid in richtext.file_sgids(current.get("content")))
+                       for sgid in richtext.file_sgids(current.get(field)))
         return kept + await self.attachments(outgoing.files)
 
     async def delete(self, target: Target, native_id: str) -> None:
@@ -289,10 +299,3 @@ class Publisher:
                 await self.client.trash(native_id)
         except NotFound:
             pass  # already gone is what a delete wants: nothing to retry, nothing dead
-
-
-def _id(made: dict[str, Any]) -> str:
-    if made.get("id") is None:
-        # Retrying could make a second copy: better a dead letter an admin can look at.
-        raise PermanentError("Basecamp answered without the id of what it created")
-    return str(made["id"])

@@ -122,7 +122,17 @@ def test_payloads_that_are_not_recordings_are_named_as_no_event(name: str, says:
     ("schedule_entry_created", "Schedule::Entry", Change.CREATED),
     ("schedule_entry_changed_starts_at_changed", "Schedule::Entry", Change.UPDATED),
     ("upload_trashed", "Upload", Change.TRASHED),
-    ("todo_created", "Todo", None),
+    ("todo_created", "Todo", Change.CREATED),
+    ("todo_completed", "Todo", Change.UPDATED),  # observed (Zulip, 2017), as documented
+    ("todo_uncompleted", "Todo", Change.UPDATED),
+    ("todo_due_on_changed", "Todo", Change.UPDATED),  # observed
+    ("todo_assignment_changed", "Todo", Change.UPDATED),  # observed
+    ("todo_subscribers_changed", "Todo", None),
+    ("todolist_created", "Todolist", Change.CREATED),
+    ("todolist_name_changed", "Todolist", Change.UPDATED),  # observed
+    ("todolist_completed", "Todolist", None),  # only a to-do's completion is an edit
+    ("document_created", "Document", Change.CREATED),
+    ("question_answer_created", "Question::Answer", None),
     ("message_created", "Comment", None),  # a kind that does not match its recording
 ])
 def test_classify(kind: str, rtype: str, change: Change | None) -> None:
@@ -177,9 +187,9 @@ def test_trashed_schedule_entry_cancels_the_event() -> None:
     assert event.schedule is None
 
 
-def test_comment_on_a_todo_is_not_mirrored() -> None:
+def test_comment_on_what_the_hub_does_not_mirror_is_not_mirrored() -> None:
     comment = load("comment_get.json")
-    comment["parent"]["type"] = "Todo"
+    comment["parent"]["type"] = "Question::Answer"  # check-ins are not mirrored
     assert parse_payload(comment, CONN) == []
 
 
@@ -212,6 +222,6 @@ def test_naive_timestamp_is_refused() -> None:
 
 
 def test_unknown_recording_types_are_skipped_quietly() -> None:
-    todo = load("comment_get.json")
-    todo["type"] = "Todo"
-    assert parse_payload(todo, CONN) == []
+    card = load("comment_get.json")
+    card["type"] = "Kanban::Card"
+    assert parse_payload(card, CONN) == []
