@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from hub.cli import build
@@ -18,6 +19,7 @@ from hub.store.opening import KEY_FILE, open_store
 from hub.store.records import Completion, StateWrite
 from hub.store.statebox import StoreStateBox
 from hub.testing.store_contract import T0, make_event, to
+from tests.hub.store.test_store_contract import POSTGRES_URL, empty_postgres_schema
 
 TOKEN = "BAhbB0kiAbB7ImNsaWVudF9pZCI6IjFmOTJk"  # shaped like a Basecamp access token
 
@@ -115,3 +117,19 @@ def test_a_value_kept_before_encryption_is_read_then_encrypted(tmp_path: Path) -
 def test_a_store_key_in_the_settings_must_be_one() -> None:
     with pytest.raises(ValueError, match=r"is not a store key .*passerelle store new-key"):
         StoreSettings(encryption_keys=["not-a-fernet-key-but-long-enough"])
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="HUB_TEST_POSTGRES_URL is not set")
+def test_on_postgresql_too_a_token_is_never_in_the_database(tmp_path: Path) -> None:
+    with empty_postgres_schema() as url:
+        store = open_store(StoreSettings(url=url, state_dir=tmp_path))
+        try:
+            store.state_set("network-basecamp", "oauth.access", TOKEN)
+            with store.engine.connect() as conn:
+                [stored] = conn.execute(text("SELECT value FROM connection_state")).scalars()
+            assert store.state_get("network-basecamp", "oauth.access") == TOKEN
+        finally:
+            store.close()
+    assert stored.startswith(PREFIX) and TOKEN not in stored
+    assert stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode) == 0o600
