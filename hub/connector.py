@@ -22,6 +22,8 @@ from hub.errors import ConfigError, WebhookRejected
 from hub.events import Attachment, Event, problems, without_lone_surrogates
 from hub.files import DEFAULT_MAX_BYTES, DownloadPolicy
 from hub.files import LocalFile as LocalFile  # connectors meet it here, with Outgoing
+from hub.rendering.announcement import Announcement
+from hub.rendering.original import Original
 
 
 class Shape(StrEnum):
@@ -135,6 +137,11 @@ class Outgoing:
     # since then) should adopt it instead of making a second one.
     uncertain: bool = False
     since: datetime | None = None
+    # A calendar event told where there is no calendar: its time, place and link already in
+    # the readers' language and zone (hub.rendering); the connector shows it in its idiom.
+    announcement: Announcement | None = None
+    # What the author wrote, for readers of its translation (the bridge's show_original).
+    original: Original | None = None
 
     @property
     def author(self) -> str:
@@ -309,6 +316,9 @@ class Connector:
     settings_model: ClassVar[type[ConnectionSettings]] = ConnectionSettings
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {shape.value: shape for shape in Shape}
     default_base_url: ClassVar[str] = ""
+    # Announcements of calendar events carry their .ics invitation here (Capability.UPLOAD):
+    # set where a file is how the platform's people add an event to their calendar.
+    invitations: ClassVar[bool] = False
     # Set by the hub from `[files]` when it builds the network.
     files: FileLimits = FileLimits()
 
@@ -386,6 +396,11 @@ class Connector:
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove an item the hub made. Needs Capability.DELETE."""
         raise NotImplementedError
+
+    async def permalink(self, event: Event) -> str | None:
+        """Where people open the item of `event`, one of this connector's, on its platform;
+        None where it has no address. Translations link to it (show_original = "link")."""
+        return None
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """Fetch an attachment into a temporary file via hub.files. Needs Capability.DOWNLOAD."""

@@ -159,7 +159,8 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
         member = BridgeEndpoint(
             address=address, shape=shape, direction=entry.direction,
             kinds=frozenset(entry.kinds) if entry.kinds is not None else None,
-            language=entry.language, render=entry.render, options=dict(entry.options))
+            language=entry.language, render=entry.render, options=dict(entry.options),
+            timezone=entry.timezone)
         problems.extend(_capability_problems(name, member, connector))
         members.append(member)
     if len(bridge.endpoints) < 2:
@@ -168,7 +169,8 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
     if len(problems) > before or incomplete:
         return None
     problems.extend(_flow_problems(name, members))
-    return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate)
+    return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate,
+                  show_original=bridge.show_original)
 
 
 def _capability_problems(bridge: str, member: BridgeEndpoint, connector: Connector) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.connector import Action, Address, Form, Shape
 from hub.events import Event, Kind, Ref
-from hub.settings import Direction, Render
+from hub.settings import Direction, Render, ShowOriginal
 from hub.store.records import PlannedDelivery, StoredEvent
 
 
@@ -27,6 +27,7 @@ class BridgeEndpoint:
     language: str | None = None
     render: Render = Render.TRANSLATED
     options: Mapping[str, Any] = field(default_factory=dict)
+    timezone: str | None = None  # IANA; None: calendar events read in their own zone
 
     def passes(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -39,6 +40,7 @@ class Bridge:
     name: str
     endpoints: tuple[BridgeEndpoint, ...]
     translate: bool = True
+    show_original: ShowOriginal = ShowOriginal.NONE
 
     def member(self, connection: str, endpoint: str) -> BridgeEndpoint | None:
         return next(

@@ -23,6 +23,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -30,6 +31,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from hub.credentials import DoorSecret, StoreKey
 from hub.errors import ConfigError
 from hub.events import Kind
+from hub.rendering.when import time_zone
 from hub.translate.settings import TranslationSettings
 
 if TYPE_CHECKING:
@@ -67,18 +69,41 @@ class Render(StrEnum):
     ORIGINAL = "original"  # never translated
 
 
+class ShowOriginal(StrEnum):
+    """Whether readers of a translation also see what was written, in their platform's idiom."""
+
+    NONE = "none"
+    BELOW = "below"  # the original under the translation (Slack context block, WhatsApp quote)
+    LINK = "link"  # a link to it on its platform; below where its platform gives no address
+
+
 class EndpointSettings(_Section):
     at: str = Field(description='"connection/kind/id"')
     direction: Direction = Direction.BOTH
     kinds: list[Kind] | None = Field(default=None,
                                      description="event kinds that pass; all if unset")
     language: str | None = Field(default=None, description="BCP-47 language its people read")
+    timezone: str | None = Field(
+        default=None, description='IANA time zone its people live in ("Europe/Lisbon"): '
+        "calendar events are announced in it; unset, in the zone the event was planned in, "
+        "else UTC")
     render: Render = Render.TRANSLATED
     options: dict[str, Any] = Field(default_factory=dict, description="connector-specific")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        time_zone(value)  # a name this system cannot read is refused here, at load
+        return value.strip()
 
 
 class BridgeSettings(_Section):
     translate: bool = True
+    show_original: ShowOriginal = Field(
+        default=ShowOriginal.NONE, description="show readers of a translation the original: "
+        '"none", "below" it, or a "link" to it')
     endpoints: list[EndpointSettings] = Field(default_factory=list)
 
 

@@ -95,3 +95,14 @@ def test_a_broken_connection_does_not_make_its_bridge_look_unfed() -> None:
                     {"b": {"endpoints": [{"at": "east/chat/1"}, {"at": "west/chat/2"}]}})
     assert text.startswith('connection "east" (pigeon): token: Field required;')
     assert "nothing feeds" not in text
+
+
+def test_endpoint_time_zones_and_the_bridges_original_reach_the_network() -> None:
+    network = build({"east": PIGEON, "board": {"type": "corkboard", "token": "t"}},
+                    {"news": {"show_original": "link", "endpoints": [
+                        {"at": "east/chat/general", "language": "fr",
+                         "timezone": "Europe/Paris"},
+                        {"at": "board/board/7", "language": "en"}]}})
+    [bridge] = network.bridges
+    assert bridge.show_original == "link"
+    assert [e.timezone for e in bridge.endpoints] == ["Europe/Paris", None]

@@ -95,3 +95,30 @@ def test_the_body_budget_must_hold_one_whole_body(tmp_path: Path) -> None:
     path = write(tmp_path, "[web]\nmax_body_bytes = 2000000\nmax_buffered_body_bytes = 1000000\n")
     with pytest.raises(ConfigError, match="every full-size webhook would be refused"):
         load_settings(path)
+
+
+def test_an_unknown_time_zone_is_refused_at_load_naming_the_setting(tmp_path: Path) -> None:
+    path = write(tmp_path, '[bridges.general]\nendpoints = [\n'
+                           '  { at = "lisbon-slack/chat/C1", timezone = "Europe/Lisbon" },\n'
+                           '  { at = "members-whatsapp/circle/general", '
+                           'timezone = "Europe/Lisboa" },\n]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value).count("\n") == 0
+    assert f"config {path}: bridges.general.endpoints.1.timezone: " in str(caught.value)
+    assert 'unknown time zone "Europe/Lisboa"; use an IANA name such as "Europe/Paris"' \
+        in str(caught.value)
+
+
+def test_endpoint_time_zones_and_a_bridges_original(tmp_path: Path) -> None:
+    path = write(tmp_path, '[bridges.general]\nshow_original = "below"\nendpoints = [\n'
+                           '  { at = "lisbon-slack/chat/C1", timezone = "America/Sao_Paulo" },\n'
+                           '  { at = "network-basecamp/board/2" },\n]\n')
+    bridge = load_settings(path).bridges["general"]
+    assert bridge.show_original == "below"
+    assert [e.timezone for e in bridge.endpoints] == ["America/Sao_Paulo", None]
+    path = write(tmp_path, '[bridges.general]\nshow_original = "above"\nendpoints = []\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "bridges.general.show_original: Input should be 'none', 'below' or 'link'" \
+        in str(caught.value)
