@@ -35,6 +35,9 @@ from plugins.basecamp.connector import BasecampConnector
 from plugins.slack.connector import SlackConnector
 from plugins.whatsapp.connector import WhatsAppConnector
 from plugins.zoom.connector import ZoomConnector
+from tests.e2e.secrets import (
+    SLACK_TOKEN,
+)
 
 CAP = 4096  # the cap given to connectors whose settings have one (Zoom, WhatsApp)
 MIB = 1024 * 1024
@@ -105,7 +108,6 @@ def _connector(cls: type[Connector], name: str, data: dict[str, Any]
     return build
 
 
-SLACK_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 _SETTINGS: dict[str, dict[str, Any]] = {
     "slack": {"bot_token": SLACK_TOKEN, "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5"},
     "basecamp": {"account_id": 3688623, "contact": "ops@example.org",

@@ -33,18 +33,20 @@ from hub.sandbox.base import serve_emulator
 from hub.sandbox.slack import SlackEmulator
 from hub.sandbox.zoom import ZoomAccount, ZoomEmulator
 from hub.settings import HubSettings
+from tests.e2e.secrets import (
+    SLACK_SIGNING,
+    SLACK_TOKEN,
+    WHATSAPP_APP_SECRET,
+    WHATSAPP_TOKEN,
+    WHATSAPP_VERIFY,
+    ZOOM_CLIENT_SECRET,
+    ZOOM_SECRET_TOKEN,
+)
 from tests.hub.store.test_store_contract import empty_postgres_schema
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
-SLACK_SIGNING = "8f742231b10e8888abcd99yyyzzz85a5"
-SLACK_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
-ZOOM_SECRET_TOKEN = "hr7LS3rDRbGXvGz1XH6e6g"
-ZOOM_CLIENT_SECRET = "7gTHj8s4Ps4KqcAJX0AvOw2YlAo1H6Rk"
-WHATSAPP_APP_SECRET = "2b5c0e8e7f3a4d9bb1c6a1f0e3d2c4b5"
-WHATSAPP_TOKEN = "EAAJB1Ea9ZCTcBO7hZB6ZCu3ZAeZBq0jA3ZBo2ZC2ZBy7ZCPZB3qZAuZB8"
-WHATSAPP_VERIFY = "passerelle-verify-5f0d7c1e"
 WHATSAPP_NUMBER = "106540352242922"  # the fixture's metadata.phone_number_id
 
 TOO_LONG = "9" * 501  # one more than the store's columns hold
