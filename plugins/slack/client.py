@@ -97,8 +97,12 @@ class SlackClient:
 
     async def post_message(self, channel: str, text: str, *, thread_ts: str | None = None,
                            username: str | None = None, icon_url: str | None = None,
-                           metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                           metadata: Mapping[str, Any] | None = None,
+                           blocks: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """`text` is what notifications show; `blocks`, when given, what the channel shows."""
         args: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks:
+            args["blocks"] = list(blocks)
         if thread_ts:
             args["thread_ts"] = thread_ts
         if username:
@@ -111,8 +115,12 @@ class SlackClient:
         return body
 
     async def update_message(self, channel: str, ts: str, text: str,
-                             metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                             metadata: Mapping[str, Any] | None = None,
+                             blocks: Sequence[Mapping[str, Any]] | None = None
+                             ) -> dict[str, Any]:
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        if blocks:
+            args["blocks"] = list(blocks)
         if metadata:
             args["metadata"] = dict(metadata)
         body, _ = await self.call("chat.update", json_body=args)
@@ -160,14 +168,19 @@ class SlackClient:
         raise_for_status(response, connection=self.connection, what="file upload")
 
     async def complete_upload(self, files: Sequence[tuple[str, str]], *, channel: str,
-                              thread_ts: str | None, initial_comment: str | None
+                              thread_ts: str | None, initial_comment: str | None,
+                              blocks: Sequence[Mapping[str, Any]] | None = None
                               ) -> dict[str, Any]:
-        """Share uploaded files (id, title) in one message of `channel`."""
+        """Share uploaded files (id, title) in one message of `channel`, introduced by
+        `initial_comment` or, when given, by `blocks` (Slack ignores blocks beside a
+        comment, so only one of them is sent)."""
         args: dict[str, Any] = {"files": [{"id": i, "title": t} for i, t in files],
                                 "channel_id": channel}
         if thread_ts:
             args["thread_ts"] = thread_ts
-        if initial_comment:
+        if blocks:
+            args["blocks"] = list(blocks)
+        elif initial_comment:
             args["initial_comment"] = initial_comment
         body, _ = await self.call("files.completeUploadExternal", json_body=args)
         return body

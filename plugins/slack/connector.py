@@ -75,6 +75,7 @@ class SlackConnector(Connector):
     settings_model = SlackSettings
     endpoint_kinds: ClassVar[dict[str, Shape]] = {"chat": Shape.CHAT}
     default_base_url = DEFAULT_BASE_URL
+    invitations: ClassVar[bool] = True  # an announcement's .ics, shared with it
 
     settings: SlackSettings
 
@@ -289,6 +290,19 @@ class SlackConnector(Connector):
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove a post, file or reaction the hub made; one already gone counts as done."""
         await self.outbound.delete(target, native_id)
+
+    async def permalink(self, event: Event) -> str | None:
+        """A message's permalink, built as chat.getPermalink gives it from the workspace URL
+        (auth.test, asked once); None for reactions, or when Slack cannot say who it is."""
+        if event.kind.noun != "message":
+            return None
+        try:
+            channel, ts = mapping.split_native_id(event.source.native_id)
+            thread = mapping.split_native_id(event.parent.native_id)[1] if event.parent else None
+            workspace = (await self.identity()).url
+        except (mapping.PayloadError, ConnectorError):
+            return None
+        return mapping.permalink(workspace, channel, ts, thread) if workspace else None
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """A shared file's bytes, with the bot token, from Slack's file hosts only."""

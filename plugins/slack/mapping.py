@@ -15,6 +15,7 @@ from typing import Any
 from hub import markup
 from hub.connector import Outgoing
 from hub.events import Actor, Attachment, Event, Kind, Ref
+from hub.rendering.original import Original
 from plugins.slack.mrkdwn import PLATFORM, canonical_to_mrkdwn, escape_mrkdwn, mrkdwn_to_canonical
 
 # Subtypes that carry something a person wrote; the rest (joins, topic changes…) are noise.
@@ -259,8 +260,12 @@ def reaction_name(body: str) -> str | None:
 # --- outgoing --------------------------------------------------------------------------------
 
 def render(outgoing: Outgoing, *, prefix: bool) -> str:
-    """The mrkdwn text of a post: bold title, body, and the author line when `prefix`."""
+    """The mrkdwn text of a post: bold title, a calendar event's time and place, body, and
+    the author line when `prefix`."""
     text = canonical_to_mrkdwn(outgoing.body)
+    if outgoing.announcement is not None:
+        told = canonical_to_mrkdwn(outgoing.announcement.markup())
+        text = f"{told}\n\n{text}".rstrip("\n") if text.strip() else told
     if outgoing.title:
         text = f"*{escape_mrkdwn(outgoing.title)}*\n{text}".rstrip("\n")
     if prefix:
@@ -274,3 +279,50 @@ def mirror_metadata(outgoing: Outgoing, event_type: str) -> dict[str, Any]:
     return {"event_type": event_type,
             "event_payload": {"idempotency_key": outgoing.idempotency_key,
                               "origin_platform": outgoing.event.source.platform}}
+
+
+SECTION_LIMIT = 3000  # characters of a section block's text (and of a context element's)
+
+
+def blocks(outgoing: Outgoing, text: str) -> list[dict[str, Any]] | None:
+    """Block Kit for a post that shows its original: the text in sections, the original in a
+    context block under it (small and grey, as Slack shows asides). None: text alone."""
+    if outgoing.original is None:
+        return None
+    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+                for chunk in _chunks(text, SECTION_LIMIT)]
+    return [*sections, context(outgoing.original)]
+
+
+def context(original: Original) -> dict[str, Any]:
+    """The original as a context block: a link to it, or its words under its label."""
+    label = escape_mrkdwn(original.label)
+    if original.url:
+        text = f"🌐 <{original.url}|{label}>"
+    else:
+        words = "\n".join(part for part in (
+            f"*{escape_mrkdwn(original.title)}*" if original.title else "",
+            canonical_to_mrkdwn(original.body)) if part.strip())
+        text = f"🌐 _{label}:_\n{words}" if words else f"🌐 _{label}_"
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Text cut into pieces of at most `limit` characters, at line ends where it can be."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    return [*pieces, rest] if rest else pieces
+
+
+def permalink(workspace_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    """A message's address as chat.getPermalink gives it: the workspace, the channel, `p`
+    and the ts without its dot; a thread reply names its thread."""
+    link = f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+    return f"{link}?thread_ts={thread_ts}&cid={channel}" if thread_ts else link

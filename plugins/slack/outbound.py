@@ -123,12 +123,13 @@ class Outbound:
         customize = await self._customize()
         actor = outgoing.event.actor
         await self._pace(channel)
+        text = mapping.render(outgoing, prefix=not customize)
         try:
             body = await self.call(self.api.post_message(
-                channel, mapping.render(outgoing, prefix=not customize), thread_ts=thread_ts,
+                channel, text, thread_ts=thread_ts,
                 username=outgoing.author if customize else None,
                 icon_url=actor.avatar_url if customize else None,
-                metadata=self._marker(outgoing)))
+                metadata=self._marker(outgoing), blocks=mapping.blocks(outgoing, text)))
         except AuthError as exc:
             if not customize or "chat:write.customize" not in str(exc):
                 raise
@@ -150,9 +151,11 @@ class Outbound:
         ids = [await self._upload(file) for file in outgoing.files]
         await self._pace(channel)
         # Slack applies no author customisation to file shares: the prefix always shows.
+        text = mapping.render(outgoing, prefix=True)
         await self.call(self.api.complete_upload(
             [(i, f.name) for i, f in zip(ids, outgoing.files, strict=True)], channel=channel,
-            thread_ts=thread_ts, initial_comment=mapping.render(outgoing, prefix=True) or None))
+            thread_ts=thread_ts, initial_comment=text or None,
+            blocks=mapping.blocks(outgoing, text)))
         ts = await self._share_ts(ids[0], channel)
         return mapping.native_id(channel, ts or f"file:{ids[0]}")
 
@@ -218,9 +221,11 @@ class Outbound:
                                      connection=self.connector.connection)
             ts = found
         prefix = outgoing.files != () or not await self._customize()
+        text = mapping.render(outgoing, prefix=prefix)
         await self._pace(channel)
         await self.call(self.api.update_message(
-            channel, ts, mapping.render(outgoing, prefix=prefix), metadata=self._marker(outgoing)))
+            channel, ts, text, metadata=self._marker(outgoing),
+            blocks=mapping.blocks(outgoing, text)))
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove a post, file or reaction the hub made; one already gone counts as done."""
