@@ -4,7 +4,6 @@ answered together, whatever one of their attempts does meanwhile."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from hub.network import Network
 from hub.store import Delivery, Store
 from hub.store.statebox import holding_writes
 from hub.testing.store_contract import make_event, to
+from tests.hub.store.holding import Hold
 
 
 @pytest.fixture
@@ -40,14 +40,9 @@ async def test_an_attempt_giving_up_while_its_completion_waits_stops_no_other(
                             ingest=ingest)
     started: list[Delivery] = []
     monkeypatch.setattr(worker, "_start", started.extend)  # the successors, not delivered here
-    busy, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        busy.set()
-        release.wait(10)
-
+    hold = Hold()
     holding = asyncio.ensure_future(store.run(hold))
-    await asyncio.to_thread(busy.wait, 10)
+    await hold.started()
 
     async def finish(delivery: Delivery) -> None:
         with holding_writes():
@@ -56,7 +51,7 @@ async def test_an_attempt_giving_up_while_its_completion_waits_stops_no_other(
     gives_up, waits = asyncio.create_task(finish(first)), asyncio.create_task(finish(second))
     await asyncio.sleep(0.05)
     gives_up.cancel()  # its attempt's time ran out while the commit was queued
-    release.set()
+    hold.release()
     await holding
     await asyncio.wait_for(waits, 5)
     assert sorted(d.event_seq for d in started) == [3, 4]  # both conversations move on

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from hub.store.engine import BUSY_TIMEOUT_SECONDS, open_engine
 from hub.store.health import STALLED_AFTER_SECONDS, WriteHealth, WriteRecord
 from hub.store.records import StateWrite
 from hub.store.writer import Writer
+from tests.hub.store.holding import Hold
 from tests.hub.store.test_store_contract import empty_postgres_schema
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL")
@@ -153,18 +153,13 @@ def test_the_kinds_of_failure_health_records() -> None:
 
 
 async def test_the_backlog_counts_calls_waiting_or_running(store: Store) -> None:
-    busy, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        busy.set()
-        release.wait(10)
-
+    hold = Hold()
     holding = asyncio.ensure_future(store.run(hold))
-    await asyncio.to_thread(busy.wait, 10)
+    await hold.started()
     waiting = [asyncio.ensure_future(store.run(store.state_write, WEST)) for _ in range(3)]
     await asyncio.sleep(0)
     assert store.health().backlog == 4
-    release.set()
+    hold.release()
     await asyncio.gather(holding, *waiting)
     assert store.health().backlog == 0  # answered: health knew before the callers did
 
@@ -174,15 +169,10 @@ async def test_a_writer_stuck_that_long_is_not_healthy(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path}/store.db")
     writer = Writer(engine, threads=1, batched=True,
                     record=WriteRecord(engine.dialect.loaded_dbapi, clock=lambda: now[0]))
-    busy, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        busy.set()
-        release.wait(10)
-
+    hold = Hold()
     try:
         running = asyncio.wrap_future(writer.submit(hold))
-        await asyncio.to_thread(busy.wait, 10)
+        await hold.started()
         now[0] += 1
         queued = asyncio.wrap_future(writer.submit(lambda: None))
         now[0] += STALLED_AFTER_SECONDS - 2
@@ -192,29 +182,24 @@ async def test_a_writer_stuck_that_long_is_not_healthy(tmp_path: Path) -> None:
         stuck = writer.health()
         assert (stuck.backlog, stuck.oldest_wait_seconds) == (2, STALLED_AFTER_SECONDS)
         assert not stuck.ok and stuck.last_failure is None
-        release.set()
+        hold.release()
         await asyncio.gather(running, queued)
         assert writer.health() == WriteHealth(None, None, 0, 0.0)
     finally:
-        release.set()
+        hold.release()
         writer.shutdown()
         engine.dispose()
 
 
 async def test_calls_given_up_before_they_ran_leave_no_backlog(store: Store) -> None:
-    busy, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        busy.set()
-        release.wait(10)
-
+    hold = Hold()
     holding = asyncio.ensure_future(store.run(hold))
-    await asyncio.to_thread(busy.wait, 10)
+    await hold.started()
     queued = asyncio.ensure_future(store.run(store.state_write, WEST))
     await asyncio.sleep(0)
     queued.cancel()
     await asyncio.sleep(0)  # the cancellation reaches the store's future on the next turn
-    release.set()
+    hold.release()
     await asyncio.gather(holding, queued, return_exceptions=True)
     await store.run(store.ping)  # after the skipped call, in the writer's order
     assert store.health().backlog == 0
