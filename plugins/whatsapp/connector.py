@@ -81,6 +81,7 @@ class WhatsAppConnector(Connector):
         "circle": Shape.CHAT, "group": Shape.CHAT, "member": Shape.CHAT,
     }
     default_base_url: ClassVar[str] = "https://graph.facebook.com"
+    invitations: ClassVar[bool] = True  # an announcement's .ics, as a document
 
     def __init__(self, connection: str, settings: WhatsAppSettings, http: httpx.AsyncClient,
                  state: StateBox, *, clock: Callable[[], datetime] | None = None) -> None:
@@ -297,8 +298,8 @@ class WhatsAppConnector(Connector):
 
     async def upload(self, file: LocalFile) -> str:
         """Upload a file once; its media id serves every member of a circle for 30 days."""
-        return await self._graph(
-            self.graph.upload_media(file.path, name=file.name, mime_type=file.mime_type))
+        return await self._graph(self.graph.upload_media(
+            file.path, name=file.name, mime_type=mapping.upload_type(file.mime_type)))
 
     # -- media -----------------------------------------------------------------------------
 

@@ -61,8 +61,11 @@ class Fanout:
         if self._parts is not None:
             return self._parts
         out = self.outgoing
-        text = (mapping.compose_text(out.author, out.title, out.body) if self.header
-                else to_whatsapp(out.body))
+        text = (mapping.compose_text(
+            out.author, out.title, out.body,
+            announcement=out.announcement.markup() if out.announcement else "",
+            original=out.original.markup() if out.original else "")
+            if self.header else to_whatsapp(out.body))
         media: list[tuple[str, str, str]] = []
         for file in out.files:
             kind = mapping.media_kind(file.mime_type, file.size)
@@ -205,4 +208,5 @@ class Fanout:
             "author": out.author, "preview": preview, "title": out.title or "",
             "circle": self.address.id if self.address.kind == "circle" else "",
             "platform": out.event.source.platform.capitalize(),
+            "when": (out.announcement.when or "") if out.announcement else "",
         }

@@ -317,11 +317,29 @@ def media_kind(mime_type: str, size: int) -> str | None:
     return "document" if size <= MEDIA_LIMITS["document"] else None
 
 
-def compose_text(author: str, title: str | None, body: str) -> str:
-    """The text a WhatsApp member reads: the author in bold, the title, then the body."""
+def compose_text(author: str, title: str | None, body: str, *, announcement: str = "",
+                 original: str = "") -> str:
+    """The text a WhatsApp member reads: the author in bold, the title, a calendar event's
+    time and place, the body, then the original quoted under a translation (canonical
+    markup, each of them)."""
     head = [f"*{author}*"] + ([f"*{title.strip()}*"] if title and title.strip() else [])
+    told = to_whatsapp(announcement).strip()
     rendered = to_whatsapp(body).strip()
-    return "\n".join(head + ([rendered] if rendered else []))
+    # The facts apart from the words about them.
+    content = "\n\n".join(part for part in (told, rendered) if part)
+    text = "\n".join([*head, content] if content else head)
+    quoted = to_whatsapp(original).strip()
+    return f"{text}\n\n{quoted}" if quoted else text
+
+
+# What WhatsApp accepts as a document is a short list; an invitation travels as the text it is,
+# its .ics name telling the phone to open it with the calendar.
+_UPLOAD_TYPES = {"text/calendar": "text/plain"}
+
+
+def upload_type(mime_type: str) -> str:
+    """The type a file is uploaded to WhatsApp as."""
+    return _UPLOAD_TYPES.get(mime_type, mime_type)
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -363,4 +381,4 @@ def template_message(name: str, language: str, parameters: list[str] | dict[str,
     return {"type": "template", "template": template}
 
 
-_FIELDS = ("author", "preview", "title", "circle", "platform")
+_FIELDS = ("author", "preview", "title", "circle", "platform", "when")

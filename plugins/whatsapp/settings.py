@@ -20,7 +20,7 @@ from hub.connector import ConnectionSettings
 from hub.credentials import Credential, DoorSecret
 
 #: What a template parameter may quote from the item being delivered.
-TEMPLATE_FIELDS = frozenset({"author", "preview", "title", "circle", "platform"})
+TEMPLATE_FIELDS = frozenset({"author", "preview", "title", "circle", "platform", "when"})
 _CIRCLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -29,7 +29,8 @@ class TemplateSettings(BaseModel):
 
     `parameters` fill the template's body variables: a list for positional templates
     (`{{1}}`, `{{2}}`), a table for named ones (`{{first_name}}`). Each value may quote
-    `{author}`, `{preview}` (the first line of the item), `{title}`, `{circle}`, `{platform}`.
+    `{author}`, `{preview}` (the first line of the item), `{title}`, `{circle}`, `{platform}`,
+    `{when}` (a calendar event's time, in the endpoint's language and zone; empty otherwise).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,7 +39,8 @@ class TemplateSettings(BaseModel):
     language: str = Field(default="en", min_length=2, description="template language code")
     parameters: list[str] | dict[str, str] = Field(
         default_factory=lambda: ["{author}", "{preview}"],
-        description="body parameters; may quote {author} {preview} {title} {circle} {platform}",
+        description="body parameters; may quote {author} {preview} {title} {circle} {platform} "
+        "{when}",
     )
 
     @model_validator(mode="after")
