@@ -75,6 +75,7 @@ class ZoomConnector(Connector):
     endpoint_kinds: ClassVar[Mapping[str, Shape]] = {
         "calendar": Shape.CALENDAR, "files": Shape.FILES, "chat": Shape.CHAT}
     default_base_url: ClassVar[str] = DEFAULT_API_URL
+    invitations: ClassVar[bool] = True  # an announcement's .ics, in a Team Chat channel
 
     def __init__(self, connection: str, settings: ConnectionSettings, http: httpx.AsyncClient,
                  state: StateBox) -> None:

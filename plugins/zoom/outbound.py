@@ -1,14 +1,13 @@
-"""Calendar events → Zoom meetings, and what goes back: join notices and announcements. Pure."""
+"""Calendar events → Zoom meetings, and what goes back: join notices. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import markup
-from hub.events import Event, Kind, Schedule
+from hub.events import Schedule
 from plugins.zoom.settings import INTERPRETATION_LANGUAGES, Interpreter, primary_language
 
 TOPIC_LIMIT = 200
@@ -94,40 +93,3 @@ def join_notice(meeting: Mapping[str, Any]) -> str | None:
     if pairs:
         lines.append(f"Interpretation: {markup.escape(', '.join(pairs))}")
     return "\n".join(lines)
-
-
-def announcement(event: Event, title: str | None, body: str) -> str:
-    """A calendar event told in a chat: what, when, where, and how to join (canonical)."""
-    prefix = {Kind.EVENT_UPDATED: "Changed: ", Kind.EVENT_CANCELLED: "Cancelled: "}.get(
-        event.kind, "")
-    lines = [f"**{markup.escape(prefix + (title or event.title or 'Event'))}**"]
-    schedule = event.schedule
-    if schedule is not None:
-        lines.append(markup.escape(_when(schedule)))
-        if schedule.location:
-            lines.append(markup.escape(schedule.location))
-        if schedule.join_url:
-            lines.append(schedule.join_url)
-    text = "\n".join(lines)
-    return f"{text}\n\n{body}" if body.strip() else text
-
-
-def _when(schedule: Schedule) -> str:
-    """The time in the event's own zone (people read local times), else in UTC."""
-    zone, label = _zone(schedule.timezone)
-    start = schedule.starts_at.astimezone(zone)
-    if schedule.all_day:
-        return start.strftime("%Y-%m-%d")
-    text = start.strftime("%Y-%m-%d %H:%M")
-    if schedule.ends_at is not None:
-        text += "–" + schedule.ends_at.astimezone(zone).strftime("%H:%M")
-    return f"{text} ({label})"
-
-
-def _zone(name: str | None) -> tuple[tzinfo, str]:
-    if name:
-        try:
-            return ZoneInfo(name), name
-        except (ZoneInfoNotFoundError, ValueError):
-            return UTC, "UTC"  # a zone this system does not know: UTC is still right
-    return UTC, "UTC"

@@ -15,7 +15,7 @@ from hub.connector import Form, Outgoing
 from hub.errors import NotSupported
 from hub.files import DownloadPolicy
 from hub.markup import escape
-from plugins.zoom import chattext, outbound
+from plugins.zoom import chattext
 from plugins.zoom.client import ZoomClient, pages, zoom_time
 from plugins.zoom.settings import ZoomSettings
 
@@ -97,16 +97,17 @@ class Channels:
 
 
 def chat_markup(outgoing: Outgoing) -> str:
-    """What a channel shows: who wrote it, then the item (a calendar event as an
-    announcement), then the names of files that could not travel with it."""
+    """What a channel shows: who wrote it, then the item (a calendar event with its time,
+    place and link as its readers read them), the names of files that could not travel with
+    it, and the original under a translation."""
     event = outgoing.event
-    if event.kind.noun == "event":
-        content = outbound.announcement(event, outgoing.title, outgoing.body)
-    elif outgoing.title:
-        content = f"**{escape(outgoing.title)}**\n\n{outgoing.body}"
-    else:
-        content = outgoing.body
+    head = f"**{escape(outgoing.title)}**" if outgoing.title else ""
+    if outgoing.announcement is not None:
+        head = "\n".join(part for part in (head, outgoing.announcement.markup()) if part)
+    content = "\n\n".join(part for part in (head, outgoing.body) if part.strip())
     names = [] if outgoing.files else [a.name for a in event.attachments]
     if names:
         content += "\n\n" + "\n".join(f"- {escape(name)}" for name in names)
+    if outgoing.original is not None:
+        content += "\n\n" + outgoing.original.markup()
     return f"**{escape(outgoing.author)}**\n{content}"

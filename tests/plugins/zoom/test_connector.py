@@ -25,8 +25,11 @@ from hub.connector import (
 )
 from hub.errors import AuthError, ConfigError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
+from hub.rendering.announcement import announce
+from hub.rendering.original import original
 from plugins.zoom.connector import ZoomConnector
 from plugins.zoom.settings import ZoomSettings
+from plugins.zoom.teamchat import chat_markup
 from tests.plugins.zoom.conftest import API, OAUTH, SETTINGS, load, token_response
 
 HOST = "KDcuGIm1QgePTO8WbOqwIQ"
@@ -308,10 +311,25 @@ async def test_long_message_continues_in_its_own_thread(connector: ZoomConnector
 async def test_calendar_event_in_a_channel_is_an_announcement(connector: ZoomConnector,
                                                               api: respx.Router) -> None:
     send = api.post("/v2/chat/users/me/messages").respond(201, json={"id": "A-1"})
-    await connector.send(outgoing(calendar_event(), Form.MESSAGE), CHAT)
+    event = calendar_event()
+    told = announce(event, "en", "Europe/Lisbon")
+    await connector.send(replace(outgoing(event, Form.MESSAGE), announcement=told), CHAT)
     message = json.loads(send.calls[0].request.content)["message"]
-    assert message.splitlines()[:3] == ["Victor Cooper (Basecamp)", "Network call",
-                                        "2026-12-01 15:00–16:30 (Europe/Lisbon)"]
+    assert message.replace("\u2009", " ").replace("\u202f", " ").splitlines()[:3] == [
+        "Victor Cooper (Basecamp)", "Network call",
+        "🗓 Tuesday, December 1, 2026, 3:00 – 4:30 PM (Western European Standard Time)"]
+
+
+def test_a_cancellation_in_a_channel_says_so_and_quotes_the_original() -> None:
+    event = calendar_event(Kind.EVENT_CANCELLED).model_copy(update={"language": "fr"})
+    told = replace(outgoing(event, Form.REPLY, "A-1"),
+                   announcement=announce(event, "en", "UTC"),
+                   original=original("Appel du réseau", "Budget", "fr", "en"))
+    assert chat_markup(told).replace("\u2009", " ").replace("\u202f", " ") == (
+        "**Victor Cooper (Basecamp)**\n**Network call**\n**Cancelled**\n"
+        "🗓 ~~Tuesday, December 1, 2026, 3:00 – 4:30 PM (Coordinated Universal Time)~~\n\n"
+        "Budget, **then** questions\n\n"
+        "_🌐 Original (French):_\n> **Appel du réseau**\n>\n> Budget")
 
 
 async def test_edit_and_delete_of_a_channel_message(connector: ZoomConnector,

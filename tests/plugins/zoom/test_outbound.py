@@ -1,4 +1,4 @@
-"""Calendar events → Zoom meeting requests, interpreters, join notices and announcements."""
+"""Calendar events → Zoom meeting requests, interpreters and join notices."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hub import markup
-from hub.events import Actor, Event, Kind, Ref, Schedule
+from hub.events import Schedule
 from plugins.zoom import outbound
 from plugins.zoom.settings import Interpreter
 from tests.plugins.zoom.conftest import load
@@ -88,20 +88,3 @@ def test_join_notice_needs_an_https_link() -> None:
     assert outbound.join_notice({}) is None
 
 
-def test_announcement_tells_the_time_in_the_event_zone() -> None:
-    event = Event(kind=Kind.EVENT_UPDATED,
-                  source=Ref(platform="basecamp", connection="bc", endpoint="calendar/1",
-                             native_id="7"),
-                  actor=Actor(platform="basecamp", native_id="1", name="Victor Cooper"),
-                  occurred_at=datetime(2026, 6, 1, tzinfo=UTC), title="Assembly",
-                  schedule=Schedule(starts_at=datetime(2026, 6, 2, 14, tzinfo=UTC),
-                                    ends_at=datetime(2026, 6, 2, 15, 30, tzinfo=UTC),
-                                    timezone="Europe/Lisbon", location="Room 2",
-                                    join_url="https://zoom.us/j/9"))
-    assert outbound.announcement(event, None, "Agenda") == (
-        "**Changed: Assembly**\n2026-06-02 15:00–16:30 (Europe/Lisbon)\nRoom 2\n"
-        "https://zoom.us/j/9\n\nAgenda")
-    assert event.schedule is not None
-    unknown = event.model_copy(update={"schedule": event.schedule.model_copy(
-        update={"timezone": "Mars/Olympus"})})
-    assert "2026-06-02 14:00–15:30 (UTC)" in outbound.announcement(unknown, None, "")
