@@ -13,7 +13,6 @@ with `post_message`, `comment`, `edit`, `trash`, `say`, `upload`, `add_entry`.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import html
@@ -23,18 +22,18 @@ import math
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.sandbox.base import Emulator
+from hub.sandbox.basecamp_todos import TodoTool
+from hub.sandbox.basecamp_webhooks import KIND_PREFIX, Webhooks
 
 Record = dict[str, Any]
 GEARS = (15, 30, 50, 100)
@@ -43,11 +42,14 @@ ALLOWED = {"div", "h1", "br", "strong", "em", "strike", "a", "pre", "ol", "ul", 
 _TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*>")
 _ATTACHMENT = re.compile(r'<bc-attachment\b[^>]*\bsgid="([^"]+)"[^>]*>(?:.*?</bc-attachment>)?',
                          re.S)
-MAX_FAILURES = 10
-TYPE_PATHS = {"Message": "messages", "Comment": "comments", "Schedule::Entry": "schedule_entries",
-              "Upload": "uploads"}
-KIND_PREFIX = {"Message": "message", "Comment": "comment", "Schedule::Entry": "schedule_entry",
-               "Upload": "upload"}
+TYPE_PATHS = {"Message": "messages", "Comment": "comments", "Todo": "todos",
+              "Todolist": "todolists", "Schedule::Entry": "schedule_entries",
+              "Upload": "uploads", "Document": "documents"}
+# The field a recording's text is in, and the one its title is in.
+TEXT_FIELD = {"Schedule::Entry": "description", "Upload": "description", "Todo": "description",
+              "Todolist": "description"}
+TITLE_FIELD = {"Todo": "content", "Todolist": "name"}
+COMMENTABLE = ("Message", "Todo", "Todolist", "Schedule::Entry", "Upload", "Document")
 
 
 class BasecampEmulator(Emulator):
@@ -79,12 +81,11 @@ class BasecampEmulator(Emulator):
         self.lines: dict[int, list[Record]] = {}  # chat id -> lines, oldest first
         self.attachments: dict[str, Record] = {}  # sgid -> attachment (with its bytes)
         self.blobs: dict[str, tuple[bytes, str]] = {}  # key -> (bytes, content type)
-        self.webhooks: dict[int, Record] = {}
         self.chatbots: dict[str, tuple[int, str]] = {}  # key -> (person id, service name)
-        self.fired: list[Record] = []
-        self._pending: set[asyncio.Task[None]] = set()
         self._clock = datetime(2026, 1, 1, tzinfo=UTC)
-        self._event_ids = itertools.count(1071915703)
+        self.hooks = Webhooks(self)
+        self.webhooks, self.fired = self.hooks.hooks, self.hooks.fired
+        self.todos = TodoTool(self)
         super().__init__()
         self._ids = itertools.count(1069480000)
         self.me = self.add_person("Passerelle Hub", "hub@example.org")
@@ -114,8 +115,8 @@ class BasecampEmulator(Emulator):
 
     def add_project(self, name: str) -> int:
         pid = self.next_id()
-        tools = {"message_board": "Message Board", "chat": "Chat", "schedule": "Schedule",
-                 "vault": "Docs & Files"}
+        tools = {"message_board": "Message Board", "todoset": "To-dos", "chat": "Chat",
+                 "schedule": "Schedule", "vault": "Docs & Files"}
         dock = [{"id": self.next_id(), "title": title, "name": tool, "enabled": True,
                  "position": n} for n, (tool, title) in enumerate(tools.items(), 1)]
         self.projects[pid] = {"id": pid, "status": "active", "name": name, "description": "",
@@ -129,53 +130,63 @@ class BasecampEmulator(Emulator):
 
     def add_webhook(self, project: int, payload_url: str, types: list[str] | None = None
                     ) -> Record:
-        wid = self.next_id()
-        hook = {"id": wid, "active": True, "created_at": self.now(), "updated_at": self.now(),
-                "payload_url": payload_url, "types": types or ["all"], "bucket": project,
-                "recent_deliveries": [], "failures": 0}
-        self.webhooks[wid] = hook
-        return hook
+        return self.hooks.add(project, payload_url, types)
 
     # -- acting as people --------------------------------------------------------------------
 
     async def post_message(self, project: int, person: Record, subject: str, content: str
                            ) -> Record:
         board = self.tool(project, "message_board")
-        record = self._record("Message", project, person, (board, "Message::Board",
-                                                           "Message Board"),
-                              subject=subject, content=self._rich(content))
-        await self._notify(record, "message_created", person)
+        record = self.record("Message", project, person,
+                             (board, "Message::Board", "Message Board"),
+                             subject=subject, content=self.rich(content))
+        await self.notify(record, "message_created", person)
         return record
 
     async def comment(self, recording_id: int, person: Record, content: str) -> Record:
+        """A comment on any recording that takes them (a post, a to-do, a document…)."""
         parent = self.recordings[recording_id]
-        record = self._record("Comment", parent["bucket"]["id"], person,
-                              (parent["id"], parent["type"], parent["title"]),
-                              content=self._rich(content))
-        await self._notify(record, "comment_created", person)
+        record = self.record("Comment", parent["bucket"]["id"], person,
+                             (parent["id"], parent["type"], parent["title"]),
+                             content=self.rich(content))
+        parent["comments_count"] = parent.get("comments_count", 0) + 1
+        await self.notify(record, "comment_created", person)
         return record
 
     async def edit(self, recording_id: int, person: Record, *, content: str | None = None,
                    subject: str | None = None) -> Record:
+        """Change a recording's text (`content`: a to-do's description) or its title
+        (`subject`: a to-do's text, a list's name)."""
         record = self.recordings[recording_id]
-        field = "description" if record["type"] in ("Schedule::Entry", "Upload") else "content"
+        text_field = TEXT_FIELD.get(record["type"], "content")
+        title_field = TITLE_FIELD.get(record["type"], "subject")
         if content is not None:
-            record[field] = self._rich(content)
+            record[text_field] = self.rich(content)
         if subject is not None:
-            record["subject"] = record["title"] = subject
+            record[title_field] = record["title"] = subject
         record["updated_at"] = self.now()
         prefix = KIND_PREFIX[record["type"]]
-        what = "subject" if subject is not None and content is None else "content"
+        titled = subject is not None and content is None
+        what = title_field if titled else text_field
         kind = (f"{prefix}_{what}_changed" if self.edit_kinds == "observed"
-                else f"{prefix}_{'title' if what == 'subject' else 'content'}_updated")
-        await self._notify(record, kind, person)
+                else f"{prefix}_{'title' if titled else 'content'}_updated")
+        await self.notify(record, kind, person)
+        return record
+
+    async def write_document(self, project: int, person: Record, title: str, content: str
+                             ) -> Record:
+        """A document in Docs & Files."""
+        vault = self.tool(project, "vault")
+        record = self.record("Document", project, person, (vault, "Vault", "Docs & Files"),
+                             title=title, content=self.rich(content))
+        await self.notify(record, "document_created", person)
         return record
 
     async def trash(self, recording_id: int, person: Record) -> None:
         record = self.recordings[recording_id]
         record["status"] = "trashed"
         record["updated_at"] = self.now()
-        await self._notify(record, f"{KIND_PREFIX[record['type']]}_trashed", person)
+        await self.notify(record, f"{KIND_PREFIX[record['type']]}_trashed", person)
 
     async def say(self, project: int, person: Record, text: str, *, rich: bool = False
                   ) -> Record:
@@ -186,7 +197,7 @@ class BasecampEmulator(Emulator):
                      content_type: str, description: str = "") -> Record:
         sgid = self._attachment(filename, data, content_type)
         record = self._upload(project, person, sgid, description, None)
-        await self._notify(record, "upload_created", person)
+        await self.notify(record, "upload_created", person)
         return record
 
     async def add_entry(self, project: int, person: Record, summary: str, starts_at: datetime,
@@ -195,7 +206,7 @@ class BasecampEmulator(Emulator):
                                                "starts_at": starts_at.isoformat(),
                                                "ends_at": ends_at.isoformat(),
                                                "description": description})
-        await self._notify(record, "schedule_entry_created", person)
+        await self.notify(record, "schedule_entry_created", person)
         return record
 
     def active(self, rtype: str, project: int) -> list[Record]:
@@ -204,20 +215,23 @@ class BasecampEmulator(Emulator):
 
     async def quiet(self) -> None:
         """Wait until every webhook fired so far has been answered."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        await self.hooks.quiet()
+
+    async def notify(self, record: Record, kind: str, person: Record) -> None:
+        await self.hooks.notify(record, kind, person)
 
     # -- recordings --------------------------------------------------------------------------
 
-    def _record(self, rtype: str, project: int, person: Record, parent: tuple[int, str, str],
-                **fields: Any) -> Record:
+    def record(self, rtype: str, project: int, person: Record, parent: tuple[int, str, str],
+               *, title: str | None = None, **fields: Any) -> Record:
+        """A new recording of `rtype` under `parent` (id, type, title), as its GET shows it."""
         rid = self.next_id()
         stamp = self.now()
         path = TYPE_PATHS.get(rtype, "recordings")
         bucket = f"{self.api}/buckets/{project}"
         record: Record = {
             "id": rid, "status": "active", "visible_to_clients": False, "created_at": stamp,
-            "updated_at": stamp, "title": fields.get("subject") or fields.get("summary")
+            "updated_at": stamp, "title": title or fields.get("subject") or fields.get("summary")
             or fields.get("filename") or f"Re: {parent[2]}", "inherits_status": True,
             "type": rtype, "url": f"{bucket}/{path}/{rid}.json",
             "app_url": f"{bucket}/{path}/{rid}".replace("basecampapi", "basecamp"),
@@ -227,7 +241,7 @@ class BasecampEmulator(Emulator):
                        "type": "Project"},
             "creator": dict(person), **fields,
         }
-        if rtype in ("Message", "Schedule::Entry", "Upload"):
+        if rtype in COMMENTABLE:
             record["comments_count"] = 0
             record["comments_url"] = f"{bucket}/recordings/{rid}/comments.json"
         self.recordings[rid] = record
@@ -235,10 +249,10 @@ class BasecampEmulator(Emulator):
 
     def _entry(self, project: int, person: Record, body: Mapping[str, Any]) -> Record:
         schedule = self.tool(project, "schedule")
-        return self._record("Schedule::Entry", project, person, (schedule, "Schedule",
+        return self.record("Schedule::Entry", project, person, (schedule, "Schedule",
                                                                  "Schedule"),
                             summary=str(body["summary"]),
-                            description=self._rich(str(body.get("description") or "")),
+                            description=self.rich(str(body.get("description") or "")),
                             all_day=bool(body.get("all_day")),
                             starts_at=_iso(str(body["starts_at"])),
                             ends_at=_iso(str(body["ends_at"])), participants=[])
@@ -251,9 +265,9 @@ class BasecampEmulator(Emulator):
             filename = base_name + (("." + filename.rsplit(".", 1)[1]) if "." in filename
                                     else "")
         vault = self.tool(project, "vault")
-        record = self._record("Upload", project, person, (vault, "Vault", "Docs & Files"),
+        record = self.record("Upload", project, person, (vault, "Vault", "Docs & Files"),
                               filename=filename, content_type=blob["content_type"],
-                              byte_size=blob["byte_size"], description=self._rich(description))
+                              byte_size=blob["byte_size"], description=self.rich(description))
         record["download_url"] = (f"{self.api}/buckets/{project}/uploads/{record['id']}/download/"
                                   f"{filename}")
         record["app_download_url"] = record["download_url"]
@@ -262,9 +276,9 @@ class BasecampEmulator(Emulator):
 
     def _line(self, chat: int, person: Record, content: str, *, rich: bool) -> Record:
         project = next(p for p in self.projects if self.tool(p, "chat") == chat)
-        line = self._record("Chat::Lines::RichText" if rich else "Chat::Lines::Text", project,
+        line = self.record("Chat::Lines::RichText" if rich else "Chat::Lines::Text", project,
                             person, (chat, "Chat::Transcript", "Chat"),
-                            content=self._rich(content) if rich else content)
+                            content=self.rich(content) if rich else content)
         line["url"] = f"{self.api}/buckets/{project}/chats/{chat}/lines/{line['id']}.json"
         del self.recordings[line["id"]]  # lines are not in /projects/recordings.json
         self.lines[chat].append(line)
@@ -281,7 +295,7 @@ class BasecampEmulator(Emulator):
             "download_url": f"{self.api}/blobs/{key}/download/{filename}"}
         return sgid
 
-    def _rich(self, text: str) -> str:
+    def rich(self, text: str) -> str:
         """What Basecamp stores: allowed tags only, attachments and mentions expanded."""
         def strip(match: re.Match[str]) -> str:
             return match.group(0) if match.group(1).lower() in ALLOWED else ""
@@ -312,67 +326,20 @@ class BasecampEmulator(Emulator):
     def show(self, record: Record) -> Record:
         """A recording as its GET endpoint shows it, with the `*_attachments` arrays."""
         shown = {k: v for k, v in record.items()}
-        for field in ("content", "description"):
+        rich = ("description",) if shown["type"] in TITLE_FIELD else ("content", "description")
+        for field in rich:
             if field in shown and not shown["type"].startswith("Chat::"):
                 shown[f"{field}_attachments"] = self._files_in(shown[field])
         return shown
-
-    # -- webhooks ----------------------------------------------------------------------------
-
-    async def _notify(self, record: Record, kind: str, person: Record) -> None:
-        project = record["bucket"]["id"]
-        generic = {k: v for k, v in record.items() if k not in (
-            "subject", "summary", "description", "starts_at", "ends_at", "all_day",
-            "participants", "filename", "content_type", "byte_size", "download_url",
-            "app_download_url")}
-        generic["content"] = record.get("content", record.get("description", ""))
-        payload = {"id": next(self._event_ids), "kind": kind,
-                   "details": {"notified_recipient_ids": []}, "created_at": self.now(),
-                   "recording": generic, "creator": dict(person)}
-        for hook in self.webhooks.values():
-            if hook["bucket"] != project or not hook["active"]:
-                continue
-            if "all" not in hook["types"] and record["type"] not in hook["types"]:
-                continue
-            self.fired.append(payload)
-            # Basecamp delivers after answering the call that caused the change.
-            task = asyncio.create_task(self._deliver(hook, payload))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-
-    async def _deliver(self, hook: Record, payload: Record) -> None:
-        """Deliver with retries (Basecamp backs off exponentially); every failed attempt
-        counts, and the tenth in a row turns the webhook off."""
-        for attempt in range(self.webhook_attempts):
-            if await self._attempt(hook, payload) or not hook["active"]:
-                return
-            await asyncio.sleep(self.retry_base * 2 ** attempt)
-
-    async def _attempt(self, hook: Record, payload: Record) -> bool:
-        headers = {"User-Agent": "Basecamp3 Webhook", "X-Request-Id": str(uuid.uuid4())}
-        code, body = 0, ""
-        try:
-            response = await self.fire(payload, headers, url=hook["payload_url"])
-            code, body = response.status_code, response.text
-        except httpx.HTTPError as exc:
-            body = type(exc).__name__
-        ok = 200 <= code < 300  # 3xx is not followed: a failure, as on Basecamp
-        hook["failures"] = 0 if ok else hook["failures"] + 1
-        if hook["failures"] >= MAX_FAILURES:
-            hook["active"] = False
-        hook["recent_deliveries"].insert(0, {
-            "id": self.next_id(), "created_at": self.now(),
-            "request": {"headers": {"Content-Type": "application/json", **headers},
-                        "body": payload},
-            "response": {"headers": {}, "code": code, "message": "", "body": body}})
-        del hook["recent_deliveries"][25:]
-        return ok
 
     # -- the HTTP API ------------------------------------------------------------------------
 
     def routes(self) -> list[Any]:
         account = "/{account:int}"
         table: list[tuple[str, str, Any]] = [
+            # Before the generic `/{kind}/{id}.json` routes, which would take theirs.
+            *self.hooks.routes(),
+            *self.todos.routes(),
             ("GET", "/my/profile.json", self.r_profile),
             ("GET", "/projects.json", self.r_projects),
             ("GET", "/projects/recordings.json", self.r_recordings),
@@ -381,8 +348,6 @@ class BasecampEmulator(Emulator):
             ("POST", "/message_boards/{id:int}/messages.json", self.r_create_message),
             ("GET", "/message_boards/{id:int}/messages.json", self.r_messages),
             ("GET", "/recordings/{id:int}/comments.json", self.r_comments),
-            ("GET", "/webhooks/{id:int}.json", self.r_webhook),
-            ("PUT", "/webhooks/{id:int}.json", self.r_webhook),
             ("GET", "/{kind:str}/{id:int}.json", self.r_get),
             ("PUT", "/{kind:str}/{id:int}.json", self.r_update),
             ("POST", "/recordings/{id:int}/comments.json", self.r_create_comment),
@@ -398,8 +363,6 @@ class BasecampEmulator(Emulator):
             ("POST", "/vaults/{id:int}/uploads.json", self.r_create_upload),
             ("GET", "/blobs/{key}/download/{name}", self.r_blob),
             ("GET", "/buckets/{project:int}/uploads/{id:int}/download/{name}", self.r_download),
-            ("GET", "/buckets/{project:int}/webhooks.json", self.r_webhooks),
-            ("POST", "/buckets/{project:int}/webhooks.json", self.r_create_webhook),
         ]
         routes = [Route("/authorization/token", self.r_token, methods=["POST"]),
                   Route("/authorization.json", self.r_authorization, methods=["GET"])]
@@ -444,7 +407,7 @@ class BasecampEmulator(Emulator):
         self._recent.append(now)
         return None
 
-    def _page(self, request: Request, items: list[Record]) -> Response:
+    def page(self, request: Request, items: list[Record]) -> Response:
         page = max(1, int(request.query_params.get("page", "1")))
         start = sum(GEARS[min(n, len(GEARS) - 1)] for n in range(page - 1))
         size = GEARS[min(page - 1, len(GEARS) - 1)]
@@ -455,9 +418,9 @@ class BasecampEmulator(Emulator):
             query.append(("page", str(page + 1)))
             url = str(request.url.replace(query="&".join(f"{k}={v}" for k, v in query)))
             headers["Link"] = f'<{url}>; rel="next"'
-        return self._json(request, chunk, headers=headers)
+        return self.answer(request, chunk, headers=headers)
 
-    def _json(self, request: Request, body: Any, status: int = 200,
+    def answer(self, request: Request, body: Any, status: int = 200,
               headers: Mapping[str, str] | None = None) -> Response:
         text = json.dumps(body)
         etag = 'W/"' + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest() + '"'
@@ -489,18 +452,18 @@ class BasecampEmulator(Emulator):
                                            "app_href": self.api}]})
 
     async def r_profile(self, request: Request) -> Response:
-        return self._json(request, self.me)
+        return self.answer(request, self.me)
 
     async def r_projects(self, request: Request) -> Response:
-        return self._page(request, sorted(self.projects.values(), key=lambda p: -p["id"]))
+        return self.page(request, sorted(self.projects.values(), key=lambda p: -p["id"]))
 
     async def r_project(self, request: Request) -> Response:
         found = self.projects.get(request.path_params["id"])
-        return self._json(request, found) if found else _error(404, "not found")
+        return self.answer(request, found) if found else _error(404, "not found")
 
     async def r_person(self, request: Request) -> Response:
         found = self.people.get(request.path_params["id"])
-        return self._json(request, found) if found else _error(404, "not found")
+        return self.answer(request, found) if found else _error(404, "not found")
 
     async def r_recordings(self, request: Request) -> Response:
         query = request.query_params
@@ -513,7 +476,7 @@ class BasecampEmulator(Emulator):
         found = [self.show(r) for r in self.recordings.values() if r["type"] == rtype
                  and r["status"] == status and (not buckets or r["bucket"]["id"] in buckets)]
         found.sort(key=lambda r: r[field], reverse=query.get("direction", "desc") == "desc")
-        return self._page(request, found)
+        return self.page(request, found)
 
     def _find(self, request: Request) -> Record | None:
         record = self.recordings.get(request.path_params["id"])
@@ -524,7 +487,7 @@ class BasecampEmulator(Emulator):
 
     async def r_get(self, request: Request) -> Response:
         record = self._find(request)
-        return self._json(request, self.show(record)) if record else _error(404, "not found")
+        return self.answer(request, self.show(record)) if record else _error(404, "not found")
 
     async def r_update(self, request: Request) -> Response:
         record = self._find(request)
@@ -534,17 +497,17 @@ class BasecampEmulator(Emulator):
         for field in ("subject", "content", "description", "summary", "all_day"):
             if field in body:
                 value = body[field]
-                record[field] = self._rich(value) if field in ("content", "description") \
+                record[field] = self.rich(value) if field in ("content", "description") \
                     else value
         for field in ("starts_at", "ends_at"):
             if field in body:
                 record[field] = _iso(str(body[field]))
         record["title"] = record.get("subject") or record.get("summary") or record["title"]
         record["updated_at"] = self.now()
-        await self._notify(record, f"{KIND_PREFIX[record['type']]}_content_changed"
+        await self.notify(record, f"{KIND_PREFIX[record['type']]}_content_changed"
                            if self.edit_kinds == "observed"
                            else f"{KIND_PREFIX[record['type']]}_content_updated", self.me)
-        return self._json(request, self.show(record))
+        return self.answer(request, self.show(record))
 
     async def r_create_message(self, request: Request) -> Response:
         body = await _body(request)
@@ -555,13 +518,13 @@ class BasecampEmulator(Emulator):
             return _error(404, "no such message board")
         if not body.get("subject") or body.get("status") != "active":
             return _error(400, "subject and status=active are required")
-        record = self._record("Message", project, self.me, (board, "Message::Board",
+        record = self.record("Message", project, self.me, (board, "Message::Board",
                                                             "Message Board"),
                               subject=str(body["subject"]),
-                              content=self._rich(str(body.get("content") or "")))
+                              content=self.rich(str(body.get("content") or "")))
         record["subscriptions"] = body.get("subscriptions", "everyone")  # for the tests' eyes
-        await self._notify(record, "message_created", self.me)
-        return self._json(request, self.show(record), status=201)
+        await self.notify(record, "message_created", self.me)
+        return self.answer(request, self.show(record), status=201)
 
     async def r_messages(self, request: Request) -> Response:
         """A board's active posts; `sort` (created_at, updated_at) and `direction`."""
@@ -577,7 +540,7 @@ class BasecampEmulator(Emulator):
                  if r["parent"]["id"] == board]
         found.sort(key=lambda r: r[field],
                    reverse=request.query_params.get("direction", "desc") == "desc")
-        return self._page(request, found)
+        return self.page(request, found)
 
     async def r_comments(self, request: Request) -> Response:
         """The active comments on a recording, oldest first, as a thread reads."""
@@ -587,19 +550,19 @@ class BasecampEmulator(Emulator):
         found = [self.show(r) for r in self.recordings.values() if r["type"] == "Comment"
                  and r["parent"]["id"] == parent["id"] and r["status"] == "active"]
         found.sort(key=lambda r: r["created_at"])
-        return self._page(request, found)
+        return self.page(request, found)
 
     async def r_create_comment(self, request: Request) -> Response:
         body = await _body(request)
         parent = self.recordings.get(request.path_params["id"])
         if parent is None or body is None or not body.get("content"):
             return _error(404 if parent is None else 400, "no such recording or no content")
-        record = self._record("Comment", parent["bucket"]["id"], self.me,
+        record = self.record("Comment", parent["bucket"]["id"], self.me,
                               (parent["id"], parent["type"], parent["title"]),
-                              content=self._rich(str(body["content"])))
+                              content=self.rich(str(body["content"])))
         parent["comments_count"] = parent.get("comments_count", 0) + 1
-        await self._notify(record, "comment_created", self.me)
-        return self._json(request, self.show(record), status=201)
+        await self.notify(record, "comment_created", self.me)
+        return self.answer(request, self.show(record), status=201)
 
     async def r_trash(self, request: Request) -> Response:
         record = self.recordings.get(request.path_params["id"])
@@ -607,14 +570,14 @@ class BasecampEmulator(Emulator):
             return _error(404, "not found")
         record["status"] = "trashed"
         record["updated_at"] = self.now()
-        await self._notify(record, f"{KIND_PREFIX[record['type']]}_trashed", self.me)
+        await self.notify(record, f"{KIND_PREFIX[record['type']]}_trashed", self.me)
         return Response(status_code=204)
 
     async def r_lines(self, request: Request) -> Response:
         lines = self.lines.get(request.path_params["id"])
         if lines is None:
             return _error(404, "no such Campfire")
-        return self._page(request, [line for line in reversed(lines)
+        return self.page(request, [line for line in reversed(lines)
                                     if line["status"] == "active"])
 
     async def r_create_line(self, request: Request) -> Response:
@@ -624,7 +587,7 @@ class BasecampEmulator(Emulator):
             return _error(404 if chat not in self.lines else 400, "no Campfire or no content")
         line = self._line(chat, self.me, str(body["content"]),
                           rich=body.get("content_type") == "text/html")
-        return self._json(request, line, status=201)
+        return self.answer(request, line, status=201)
 
     async def r_chatbot_line(self, request: Request) -> Response:
         bot = self.chatbots.get(request.path_params["key"])
@@ -658,7 +621,7 @@ class BasecampEmulator(Emulator):
         line["attachments"] = [{"url": found["download_url"], "filename": name,
                                 "content_type": found["content_type"],
                                 "byte_size": len(data), "download_url": found["download_url"]}]
-        return self._json(request, line, status=201)
+        return self.answer(request, line, status=201)
 
     async def r_create_entry(self, request: Request) -> Response:
         body = await _body(request)
@@ -669,8 +632,8 @@ class BasecampEmulator(Emulator):
         if not all(body.get(k) for k in ("summary", "starts_at", "ends_at")):
             return _error(400, "summary, starts_at and ends_at are required")
         record = self._entry(project, self.me, body)
-        await self._notify(record, "schedule_entry_created", self.me)
-        return self._json(request, self.show(record), status=201)
+        await self.notify(record, "schedule_entry_created", self.me)
+        return self.answer(request, self.show(record), status=201)
 
     async def r_create_attachment(self, request: Request) -> Response:
         name = request.query_params.get("name")
@@ -680,7 +643,7 @@ class BasecampEmulator(Emulator):
         sgid = self._attachment(name, data, request.headers.get("content-type",
                                                                 "application/octet-stream"))
         shown = {k: v for k, v in self.attachments[sgid].items() if k != "data"}
-        return self._json(request, shown, status=201)
+        return self.answer(request, shown, status=201)
 
     async def r_create_upload(self, request: Request) -> Response:
         body = await _body(request)
@@ -690,8 +653,8 @@ class BasecampEmulator(Emulator):
             return _error(404 if project is None else 400, "no vault or unknown attachable_sgid")
         record = self._upload(project, self.me, str(body["attachable_sgid"]),
                               str(body.get("description") or ""), body.get("base_name"))
-        await self._notify(record, "upload_created", self.me)
-        return self._json(request, self.show(record), status=201)
+        await self.notify(record, "upload_created", self.me)
+        return self.answer(request, self.show(record), status=201)
 
     async def r_blob(self, request: Request) -> Response:
         found = self.blobs.get(request.path_params["key"])
@@ -704,44 +667,6 @@ class BasecampEmulator(Emulator):
         if found is None:
             return _error(404, "not found")
         return Response(found[0], media_type=found[1])
-
-    async def r_webhooks(self, request: Request) -> Response:
-        project = request.path_params["project"]
-        hooks = [_hook_view(h, self.api) for h in self.webhooks.values()
-                 if h["bucket"] == project]
-        return self._page(request, hooks)
-
-    async def r_create_webhook(self, request: Request) -> Response:
-        body = await _body(request)
-        project = request.path_params["project"]
-        url = str((body or {}).get("payload_url", ""))
-        # HTTPS only, as on Basecamp; loopback HTTP is let through for the hub under test.
-        if not (url.startswith("https://") or url.startswith("http://127.0.0.1:")):
-            return _error(400, "payload_url must be an HTTPS URL")
-        hook = self.add_webhook(project, url, list((body or {}).get("types") or ["all"]))
-        return self._json(request, _hook_view(hook, self.api, details=True), status=201)
-
-    async def r_webhook(self, request: Request) -> Response:
-        hook = self.webhooks.get(request.path_params["id"])
-        if hook is None:
-            return _error(404, "not found")
-        if request.method == "PUT":
-            body = await _body(request) or {}
-            hook.update(payload_url=body.get("payload_url", hook["payload_url"]),
-                        types=body.get("types", hook["types"]),
-                        active=bool(body.get("active", hook["active"])))
-            if hook["active"]:
-                hook["failures"] = 0
-        return self._json(request, _hook_view(hook, self.api, details=True))
-
-
-def _hook_view(hook: Record, api: str, details: bool = False) -> Record:
-    view = {k: v for k, v in hook.items() if k not in ("bucket", "failures",
-                                                       "recent_deliveries")}
-    view["url"] = f"{api}/buckets/{hook['bucket']}/webhooks/{hook['id']}.json"
-    if details:
-        view["recent_deliveries"] = hook["recent_deliveries"]
-    return view
 
 
 def _sgid(gid: str) -> str:

@@ -18,7 +18,8 @@ DEFAULT_BASE_URL = "https://3.basecampapi.com"
 DEFAULT_LAUNCHPAD_URL = "https://launchpad.37signals.com"
 # Basecamp's own file hosts: API downloads, blob storage and static previews.
 DEFAULT_FILE_HOSTS = ("3.basecampapi.com", "*.basecamp.com", "*.basecamp-static.com")
-WEBHOOK_TYPES = ("Message", "Comment", "Schedule::Entry", "Upload")
+WEBHOOK_TYPES = ("Message", "Comment", "Todo", "Todolist", "Schedule::Entry", "Upload",
+                 "Document")
 
 
 class BasecampSettings(ConnectionSettings):

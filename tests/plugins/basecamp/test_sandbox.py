@@ -51,7 +51,8 @@ async def test_check_lists_the_projects(sandbox: BasecampEmulator, http: httpx.A
                                         ) -> None:
     project = sandbox.add_project("Lisbon")
     lines = await connect(sandbox, http).check(online=True)
-    assert any(f"board/{project}, chat/{project}, calendar/{project}, files/{project}" in line
+    assert any(f"board/{project}, todos/{project}, chat/{project}, calendar/{project}, "
+               f"files/{project}" in line
                for line in lines)
     assert not any("own_identities" in line for line in lines)  # the hub's user is listed
 
