@@ -7,7 +7,7 @@ each naming the culprit and the fix.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -57,10 +57,10 @@ class Network:
             connector = _connector(name, table, registry, http, state, limits, problems)
             if connector is not None:
                 connectors[name] = connector
-        bridges = tuple(
+        bridges = _zoned(tuple(
             bridge for name, bridge_settings in settings.bridges.items()
             if (bridge := _bridge(name, bridge_settings, settings, connectors, problems))
-        )
+        ), problems)
         if problems:
             raise ConfigError(problems)
         hide_in_logs(value.get_secret_value() for connector in connectors.values()
@@ -171,6 +171,25 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
     problems.extend(_flow_problems(name, members))
     return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate,
                   show_original=bridge.show_original)
+
+
+def _zoned(bridges: tuple[Bridge, ...], problems: list[str]) -> tuple[Bridge, ...]:
+    """Bridges whose endpoints each have the one time zone any bridge gives them: where its
+    people live does not change with the bridge it is in. Two different zones are a problem."""
+    zones: dict[Address, tuple[str, str]] = {}  # endpoint -> (zone, bridge that says so)
+    for bridge in bridges:
+        for member in bridge.endpoints:
+            if member.timezone is None:
+                continue
+            given = zones.setdefault(member.address, (member.timezone, bridge.name))
+            if given[0] != member.timezone:
+                problems.append(
+                    f'endpoint "{member.address}" has timezone "{given[0]}" in bridge '
+                    f'"{given[1]}" and "{member.timezone}" in bridge "{bridge.name}"; its '
+                    "people live in one: give it the same zone, or set it in one bridge only")
+    return tuple(replace(bridge, endpoints=tuple(
+        replace(member, timezone=zones.get(member.address, (member.timezone, ""))[0])
+        for member in bridge.endpoints)) for bridge in bridges)
 
 
 def _capability_problems(bridge: str, member: BridgeEndpoint, connector: Connector) -> list[str]:

@@ -106,3 +106,27 @@ def test_endpoint_time_zones_and_the_bridges_original_reach_the_network() -> Non
     [bridge] = network.bridges
     assert bridge.show_original == "link"
     assert [e.timezone for e in bridge.endpoints] == ["Europe/Paris", None]
+
+
+def test_an_endpoints_time_zone_holds_in_every_bridge_it_is_in() -> None:
+    network = build({"east": PIGEON, "board": {"type": "corkboard", "token": "t"}}, {
+        "news": {"endpoints": [{"at": "east/chat/general"}, {"at": "board/board/7"}]},
+        "events": {"endpoints": [{"at": "east/chat/general", "timezone": "Europe/Lisbon"},
+                                 {"at": "board/board/7"}]}})
+    zones = {(b.name, str(e.address)): e.timezone for b in network.bridges for e in b.endpoints}
+    assert zones == {("news", "east/chat/general"): "Europe/Lisbon",
+                     ("news", "board/board/7"): None,
+                     ("events", "east/chat/general"): "Europe/Lisbon",
+                     ("events", "board/board/7"): None}
+    membership = network.endpoint("east/chat/general")
+    assert membership is not None and membership[1].timezone == "Europe/Lisbon"
+
+
+def test_two_time_zones_for_one_endpoint_are_refused() -> None:
+    text = problems({"east": PIGEON, "board": {"type": "corkboard", "token": "t"}}, {
+        "news": {"endpoints": [{"at": "east/chat/general", "timezone": "Europe/Paris"},
+                               {"at": "board/board/7"}]},
+        "events": {"endpoints": [{"at": "east/chat/general", "timezone": "Europe/Lisbon"},
+                                 {"at": "board/board/7"}]}})
+    assert ('endpoint "east/chat/general" has timezone "Europe/Paris" in bridge "news" and '
+            '"Europe/Lisbon" in bridge "events"') in text
