@@ -129,6 +129,20 @@ async def test_a_comment_whose_answer_was_lost_is_adopted(
     assert receipt.native_id == str(comment["id"])
 
 
+async def test_a_todo_whose_answer_was_lost_is_adopted(
+        sandbox: BasecampEmulator, connector: BasecampConnector) -> None:
+    project = sandbox.add_project("Cities network")
+    inbox = await sandbox.todos.add_list(project, sandbox.me, "Inbox")
+    first = outgoing(Form.POST, title="Call the mayor", body="About the **square**")
+    sandbox.faults.inject(f"/{sandbox.account_id}/todolists/{inbox['id']}/todos.json",
+                          Fault(drop=True))
+    with pytest.raises(TransientError):
+        await connector.send(first, target("todos", str(project)))
+    receipt = await connector.send(retried(first), target("todos", str(project)))
+    [todo] = sandbox.active("Todo", project)
+    assert receipt.native_id == str(todo["id"])
+
+
 async def test_a_post_whose_answer_was_lost_is_adopted(
         sandbox: BasecampEmulator, connector: BasecampConnector) -> None:
     project = sandbox.add_project("Cities network")
