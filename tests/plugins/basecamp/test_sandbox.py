@@ -189,7 +189,11 @@ async def test_webhooks_install_reactivates_and_reports(sandbox: BasecampEmulato
     [created] = await sync_webhooks(connector, url, install=True)
     assert created.action == "created"
     hook = sandbox.webhooks[int(created.webhook_id or 0)]
-    assert hook["types"] == ["Message", "Comment", "Schedule::Entry", "Upload"]
+    assert hook["types"] == ["Message", "Comment", "Todo", "Todolist", "Schedule::Entry",
+                             "Upload", "Document"]
+    hook["types"] = ["Message", "Comment", "Schedule::Entry", "Upload"]  # an older install
+    [updated] = await sync_webhooks(connector, url, install=True)
+    assert updated.action == "updated" and "Todo" in hook["types"]
     hook["active"] = False  # ten failed deliveries
     [reactivated] = await sync_webhooks(connector, url, install=True)
     assert reactivated.action == "reactivated" and hook["active"]
