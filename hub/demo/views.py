@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.demo.world import CHANNEL, CIRCLE, World
+from hub.rendering.announcement import WHEN
 from hub.sandbox.whatsapp import Sent
 from hub.translate.render import LABELS, MARK
 
@@ -72,13 +73,30 @@ def is_translated(text: str) -> bool:
 
 
 def _lines(text: str) -> list[str]:
-    """The lines a reader sees, without emphasis marks, the translation line or blanks."""
+    """The lines a reader sees, without emphasis marks, the translation line, a calendar
+    event's facts (see `_when`) or blanks."""
     kept = []
     for line in text.splitlines():
         line = _EMPHASIS.sub("", line.strip()).strip()
-        if line and not line.startswith(MARK):
+        if line and not line.startswith(MARK) and not line.startswith(_FACTS):
             kept.append(line)
     return kept
+
+
+_FACTS = ("🗓", "📍", "🔗", "🎧")  # a calendar event's lines (hub.rendering.announcement)
+
+
+def _when(text: str) -> str:
+    """A calendar event's time as the platform shows it, with CLDR's thin spaces made plain."""
+    for line in text.splitlines():
+        if line.strip().startswith(WHEN):
+            when = _EMPHASIS.sub("", line.strip().removeprefix(WHEN).strip())
+            return when.replace("\u2009", " ").replace("\u202f", " ")
+    return ""
+
+
+def _detail(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 def _plain_html(content: str) -> str:
@@ -125,12 +143,14 @@ def slack_view(world: World) -> View:
             author, text = prefixed.group(1), text[prefixed.end():]
         reply = bool(message.get("thread_ts")) and message.get("thread_ts") != message["ts"]
         files = [str(f["name"]) for f in message.get("files") or []]
-        lines = _lines(text)
-        view.items.append(Item("reply" if reply else "message", lines[0] if lines else "",
-                               author, is_translated(text),
-                               f"with {', '.join(files)}" if files else ""))
+        lines, when = _lines(text), _when(text)
+        kind = "reply" if reply else "event" if when else "message"
+        view.items.append(Item(kind, lines[0] if lines else "", author, is_translated(text),
+                               _detail(when, f"with {', '.join(files)}" if files else "")))
+        view.counts["files"] = view.counts.get("files", 0) + bool(files)
     view.counts["thread_replies"] = sum(item.kind == "reply" for item in view.items)
-    view.counts["files"] = sum(bool(item.detail) for item in view.items)
+    view.counts.setdefault("files", 0)
+    view.counts["events"] = sum(item.kind == "event" for item in view.items)
     return view
 
 
@@ -157,13 +177,16 @@ def whatsapp_view(world: World) -> View:
     for group in copies.values():
         first = group[0]
         text = _sent_text(first)
-        lines = _lines(text)
+        lines, when = _lines(text), _when(text)
         author, rest = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
-        kind = "reply" if first.context else {"image": "photo", "text": "message"}.get(
-            first.type, first.type)
+        kind = "reply" if first.context else "event" if when else {
+            "image": "photo", "text": "message"}.get(first.type, first.type)
         members = ", ".join(names.get(s.to, s.to) for s in group)
+        filename = str(first.body.get("filename") or "") if first.type == "document" else ""
         view.items.append(Item(kind, rest[0] if rest else "", author, is_translated(text),
-                               f"to {members}"))
+                               _detail(when, f"with {filename}" if filename else "",
+                                       f"to {members}")))
+    view.counts["events"] = sum(item.kind == "event" for item in view.items)
     view.counts["messages_on_phones"] = len(wa.sent)
     view.counts["members"] = len({s.to for s in wa.sent})
     return view

@@ -159,13 +159,17 @@ def hub_settings(world: World, folder: Path) -> HubSettings:
                 {"at": f"{BASECAMP}/board/{project}", "language": "fr"},
                 {"at": f"{SLACK}/chat/{CHANNEL}", "language": "en"},
                 {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt"}]},
-            # The assemblies: Basecamp's schedule makes Zoom meetings, announced everywhere.
+            # The assemblies: Basecamp's schedule makes Zoom meetings, announced everywhere,
+            # each place reading the time in its own language and zone.
             "assemblies": {"translate": True, "endpoints": [
                 {"at": f"{BASECAMP}/calendar/{project}", "language": "fr", "direction": "in"},
                 {"at": f"{ZOOM}/calendar/{host}", "language": "en"},
-                {"at": f"{BASECAMP}/board/{project}", "language": "fr", "direction": "out"},
-                {"at": f"{SLACK}/chat/{CHANNEL}", "language": "en", "direction": "out"},
-                {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt", "direction": "out"}]},
+                {"at": f"{BASECAMP}/board/{project}", "language": "fr", "direction": "out",
+                 "timezone": "Europe/Paris"},
+                {"at": f"{SLACK}/chat/{CHANNEL}", "language": "en", "direction": "out",
+                 "timezone": "Europe/London"},
+                {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt", "direction": "out",
+                 "timezone": "Europe/Lisbon"}]},
             # The recordings of those meetings, kept in the project's Docs & Files.
             "recordings": {"translate": False, "endpoints": [
                 {"at": f"{ZOOM}/files/{host}", "direction": "in"},

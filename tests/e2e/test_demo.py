@@ -13,10 +13,13 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
 from hub.demo import run_demo, runner
 from hub.demo.report import render
@@ -64,12 +67,14 @@ def _check_figures(figures: dict[str, Any]) -> None:
     assert {k: platforms["basecamp"][k] for k in ("received", "posts", "comments", "uploads")} \
         == {"received": 7, "posts": 4, "comments": 2, "uploads": 1}
     # Slack: the French post and comment as a thread, two WhatsApp messages (one with the
-    # photo), the announcement and the join link under it.
-    assert {k: platforms["slack"][k] for k in ("received", "thread_replies", "files")} \
-        == {"received": 6, "thread_replies": 2, "files": 1}
-    # WhatsApp: six items, each on both members' phones.
-    assert {k: platforms["whatsapp"][k] for k in ("received", "messages_on_phones", "members")} \
-        == {"received": 6, "messages_on_phones": 12, "members": 2}
+    # photo), the assembly's announcement with its invitation, and the join link under it.
+    assert {k: platforms["slack"][k] for k in ("received", "thread_replies", "files", "events")} \
+        == {"received": 6, "thread_replies": 2, "files": 2, "events": 1}
+    # WhatsApp: six items, each on both members' phones; the announcement is the caption of
+    # its invitation.
+    assert {k: platforms["whatsapp"][k] for k in ("received", "messages_on_phones", "members",
+                                                  "events")} \
+        == {"received": 6, "messages_on_phones": 12, "members": 2, "events": 1}
     assert {k: platforms["zoom"][k] for k in ("received", "with_interpretation")} \
         == {"received": 1, "with_interpretation": 1}
     assert figures["mirrored"] == sum(p["received"] for p in platforms.values()) == 20
@@ -109,7 +114,7 @@ def _check_state(world: World) -> None:
     mirrored = [m for m in slack.messages(CHANNEL) if m.get("bot_id") == slack.bot_id]
     root, comment = mirrored[0], mirrored[1]
     assert comment["thread_ts"] == root["ts"] and root["username"] == "Camille Martin (Basecamp)"
-    [shared] = [m for m in mirrored if m.get("files")]
+    shared, announced = [m for m in mirrored if m.get("files")]
     assert slack.blobs[shared["files"][0]["id"]] == PHOTO
     [upload] = [r for r in basecamp.recordings.values() if r["type"] == "Upload"]
     assert basecamp.blobs[f"upload-{upload['id']}"][0] == RECORDING
@@ -126,6 +131,57 @@ def _check_state(world: World) -> None:
                for m in mirrored)
     links = [s for s in wa.sent if meeting["join_url"] in str(s.body.get("body"))]
     assert len(links) == 2 and all(s.context for s in links)
+    _check_announcements(world, announced)
+
+
+def _check_announcements(world: World, announced: dict[str, Any]) -> None:
+    """The assembly as Slack (English, London) and WhatsApp (Portuguese, Lisbon) read it: its
+    date and time in their language and zone, its invitation beside it."""
+    [meeting] = world.zoom.meetings.values()
+    starts = datetime.fromisoformat(meeting["start_time"].replace("Z", "+00:00"))
+    ends = starts + timedelta(minutes=meeting["duration"])
+    london, lisbon = (starts.astimezone(ZoneInfo(z)) for z in ("Europe/London", "Europe/Lisbon"))
+    text = spaced(str(announced["text"]))
+    hour = london.hour % 12 or 12
+    assert (f"🗓 {english_day(london)}, {hour}:00 – "
+            f"{(ends.astimezone(london.tzinfo).hour % 12) or 12}:30 "
+            f"{'PM' if london.hour >= 12 else 'AM'} "
+            f"({'British Summer Time' if london.dst() else 'Greenwich Mean Time'})") in text
+    # Its summary is the title Slack's readers read (the meeting's topic is that English).
+    [ics] = announced["files"]
+    assert ics["name"] == f"{meeting['topic']}.ics"
+    [entry] = Calendar.from_ical(world.slack.blobs[ics["id"]]).walk("VEVENT")
+    assert entry.decoded("DTSTART") == starts and entry.decoded("DTEND") == ends
+    assert str(entry["SUMMARY"]) == meeting["topic"]
+    documents = [s for s in world.whatsapp.sent if s.type == "document"]
+    caption = spaced(str(documents[0].body["caption"]))
+    title = caption.splitlines()[1].strip("*")
+    assert len(documents) == 2 and {s.body["filename"] for s in documents} == {f"{title}.ics"}
+    assert (f"🗓 {portuguese_day(lisbon)} {lisbon:%H}:00 – "
+            f"{ends.astimezone(lisbon.tzinfo):%H}:30 (Horário "
+            f"{'de Verão' if lisbon.dst() else 'Padrão'} da Europa Ocidental)") in caption
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MESES = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+         "setembro", "outubro", "novembro", "dezembro")
+DIAS = ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+        "sábado", "domingo")
+
+
+def english_day(day: datetime) -> str:
+    return f"{DAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def portuguese_day(day: datetime) -> str:
+    return f"{DIAS[day.weekday()]}, {day.day} de {MESES[day.month - 1]} de {day.year}"
+
+
+def spaced(text: str) -> str:
+    """CLDR's thin and narrow spaces as plain ones."""
+    return text.replace("\u2009", " ").replace("\u202f", " ")
 
 
 def _check_report_names_real_content(world: World, report: str) -> None:
@@ -135,10 +191,22 @@ def _check_report_names_real_content(world: World, report: str) -> None:
               and r["creator"]["id"] == world.basecamp.me["id"]
               and "Emma Wilson" in r["content"]]
     photo = next(m for m in world.slack.messages(CHANNEL) if m.get("files"))["files"][0]
+    [document, *_] = [s for s in world.whatsapp.sent if s.type == "document"]
     for shown in (meeting["topic"], meeting["join_url"], upload["filename"], post["subject"],
                   photo["name"], "to Ana Souza, Beatriz Lima",
-                  "interpretation French ⇄ English, Portuguese ⇄ English"):
+                  "interpretation French ⇄ English, Portuguese ⇄ English",
+                  f"with {meeting['topic']}.ics", f"with {document.body['filename']}"):
         assert shown in report, f"the report does not show {shown!r}"
+    # The closing summary shows the assembly's time as each platform's people read it.
+    starts = datetime.fromisoformat(meeting["start_time"].replace("Z", "+00:00"))
+    london, lisbon = (starts.astimezone(ZoneInfo(z)) for z in ("Europe/London", "Europe/Lisbon"))
+    lines = report.splitlines()
+    for title, when in (
+            (meeting["topic"], f"{english_day(london)}, {london.hour % 12 or 12}:00 – "),
+            (document.body["filename"].removesuffix(".ics"),
+             f"{portuguese_day(lisbon)} {lisbon:%H}:00 – ")):
+        event = next(n for n, line in enumerate(lines) if line.startswith(f"  event    {title}"))
+        assert lines[event + 1].strip().startswith(when), lines[event + 1]
     assert "0 failed" in report and "none failed" in report
 
 
