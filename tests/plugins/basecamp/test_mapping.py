@@ -99,6 +99,7 @@ def test_webhook_resource_reads_its_recent_deliveries() -> None:
 @pytest.mark.parametrize(("name", "says"), [
     ("chatbot_command_payload.json", "chatbot command"),
     ("attachment_create_response.json", "attachment upload receipt"),
+    ("recording_events.json", "one of a recording's events"),
 ])
 def test_payloads_that_are_not_recordings_are_named_as_no_event(name: str, says: str) -> None:
     with pytest.raises(NotAnEvent, match=says):

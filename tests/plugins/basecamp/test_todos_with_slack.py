@@ -75,7 +75,7 @@ async def network(tmp_path: Path) -> AsyncIterator[Network]:
                     "refresh_token": "sandbox-refresh", "client_id": "sandbox-client",
                     "client_secret": "sandbox-client-secret", "webhook_secret": SECRET,
                     "own_identities": [str(basecamp.me["id"])],
-                    "initial_lookback_minutes": 5, "overlap_seconds": 0},
+                    "initial_lookback_minutes": 5},
                 "slack": {"type": "slack", "bot_token": slack.token,
                           "signing_secret": slack.signing_secret,
                           "base_url": f"{slack.base_url}/api",
