@@ -70,8 +70,9 @@ def lead(recording: Mapping[str, Any], state: State) -> list[str]:
     parent = parent if isinstance(parent, Mapping) else {}
     where = str(parent.get("title") or "").strip()
     if recording.get("type") == TODOLIST:
-        noun = "To-do list group" if parent.get("type") == TODOLIST else "To-do list"
-        return [noun]
+        if parent.get("type") == TODOLIST and where:
+            return [f"To-do list group in {markup.escape(where)}"]
+        return ["To-do list"]
     facts = [f"To-do in {markup.escape(where)}" if where else "To-do"]
     starts, due = recording.get("starts_on"), recording.get("due_on")
     if starts:

@@ -137,6 +137,9 @@ def test_a_todo_list_is_a_titled_post_too() -> None:
     assert (event.title, event.body) == ("NEW TO DO LIST", "To-do list")
     fetched = one(load("todolist_get.json"))
     assert (fetched.title, fetched.body) == ("Background and research", "To-do list")
+    group = load("todolist_get.json")  # a group is a list whose parent is a list
+    group["parent"] = dict(group["parent"], type="Todolist", title="Ping pong tournament")
+    assert one(group).body == "To-do list group in Ping pong tournament"
 
 
 def test_a_todo_set_and_a_project_are_not_items() -> None:
