@@ -46,7 +46,7 @@ class Plainchat(FakeConnector):
 
 
 @pytest.fixture
-async def network(tmp_path: object) -> AsyncIterator[Network]:
+async def network() -> AsyncIterator[Network]:
     async with httpx.AsyncClient() as http:
         def make(cls: type[FakeConnector], name: str) -> Connector:
             return cls(name, FakeSettings(type=cls.name, token=SecretStr("good-token")), http,
