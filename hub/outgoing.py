@@ -18,7 +18,7 @@ from hub.markup import first_line, plain_text
 from hub.network import Network
 from hub.rendering.announcement import announce
 from hub.rendering.invitation import MIME_TYPE, file_name, invitation
-from hub.rendering.original import Original, original
+from hub.rendering.original import MARK, Original, original
 from hub.router import Bridge, BridgeEndpoint
 from hub.settings import Render, ShowOriginal
 from hub.store import Delivery
@@ -152,11 +152,17 @@ def _written(files: tuple[LocalFile, ...], event: Event, title: str | None, body
         if not isinstance(file, Invitation):
             out.append(file)
         elif keep and event.schedule is not None:
-            content = invitation(event, event.schedule, title, plain_text(body))
+            content = invitation(event, event.schedule, title, _described(body))
             file.path.write_bytes(content)
             out.append(LocalFile(file.path, file_name(title or event.title), MIME_TYPE,
                                  len(content)))
     return tuple(out)
+
+
+def _described(body: str) -> str:
+    """A body as a calendar's description: plain text, without the hub's translation note."""
+    return "\n".join(line for line in plain_text(body).split("\n")
+                     if not line.startswith(MARK)).strip()
 
 
 def notice_event(event: Event, origin: Ref, connector: Connector, member: BridgeEndpoint,

@@ -92,6 +92,11 @@ async def english(text: str, source: str | None, bridge: Bridge, member: BridgeE
         if member.language == "en" else text
 
 
+async def noted(text: str, source: str | None, bridge: Bridge, member: BridgeEndpoint) -> str:
+    """A translator that notes what it did, as the hub's translation line does."""
+    return f"{await english(text, source, bridge, member)}\n\n_🌐 Translated from French_"
+
+
 def composer(network: Network, **kwargs: object) -> Composer:
     return Composer(network, english, english, **kwargs)  # type: ignore[arg-type]
 
@@ -136,6 +141,11 @@ async def test_the_invitation_goes_where_the_target_takes_one_written_for_its_re
         assert ics.size == ics.path.stat().st_size > 0
         [entry] = Calendar.from_ical(ics.path.read_bytes()).walk("VEVENT")
         assert str(entry["SUMMARY"]) == "Assembly of the cities"
+        # The calendar's description is the agenda, not the hub's note about translating it.
+        out = await Composer(network, noted, english).outgoing(
+            delivery(), event(), bridge(), SLACK, Form.MESSAGE, None, files)
+        [entry] = Calendar.from_ical(out.files[0].path.read_bytes()).walk("VEVENT")
+        assert str(entry["DESCRIPTION"]) == "Agenda: Lisbon.\n\nhttps://zoom.us/j/8000"
         # A calendar target makes the event itself: no invitation rides along.
         calendar = await made.outgoing(delivery(Form.CALENDAR), event(), bridge(), SLACK,
                                        Form.CALENDAR, None, files)
