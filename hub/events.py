@@ -195,6 +195,8 @@ class Schedule(_Frozen):
     timezone: Text | None = None
     location: Text | None = None
     join_url: Text | None = None
+    # BCP-47 languages the event is interpreted into (Zoom's language interpretation).
+    interpretation: tuple[Text, ...] = ()
 
 
 def new_event_id(now_ms: int | None = None) -> str:

@@ -19,6 +19,7 @@ from hub import markup
 from hub.errors import NotAnEvent
 from hub.events import Actor, Attachment, Event, Kind, Ref, Schedule
 from plugins.zoom.chattext import to_canonical
+from plugins.zoom.outbound import interpretation_languages
 from plugins.zoom.settings import PLATFORM
 
 MIME_TYPES = {
@@ -144,7 +145,8 @@ def schedule_of(meeting: Mapping[str, Any]) -> Schedule | None:
     duration = meeting.get("duration")
     ends = start + timedelta(minutes=duration) if isinstance(duration, int) else None
     return Schedule(starts_at=start, ends_at=ends, timezone=meeting.get("timezone") or None,
-                    join_url=meeting.get("join_url") or None)
+                    join_url=meeting.get("join_url") or None,
+                    interpretation=interpretation_languages(meeting))
 
 
 def meeting_fingerprint(meeting: Mapping[str, Any]) -> str:

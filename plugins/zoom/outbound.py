@@ -83,6 +83,18 @@ def interpretation_pairs(meeting: Mapping[str, Any]) -> list[str]:
     return pairs
 
 
+def interpretation_languages(meeting: Mapping[str, Any]) -> tuple[str, ...]:
+    """The BCP-47 languages a meeting is interpreted between, as Zoom returned it."""
+    codes = {name: code for code, name in INTERPRETATION_LANGUAGES.items()}
+    found: list[str] = []
+    for pair in interpretation_pairs(meeting):
+        for name in pair.split(" ⇄ "):
+            code = codes.get(name)
+            if code is not None and code not in found:
+                found.append(code)
+    return tuple(found)
+
+
 def join_notice(meeting: Mapping[str, Any]) -> str | None:
     """What goes back to the calendar event's origin: the join link, and the interpretation."""
     url = meeting.get("join_url")

@@ -217,3 +217,19 @@ def test_bare_meeting_resource_is_a_calendar_event() -> None:
     assert event.body == markup.escape("1. *Budget*")
     assert markup.plain_text(event.body) == "1. *Budget*"
     assert event.schedule is not None and event.schedule.join_url == meeting["join_url"]
+
+
+@pytest.mark.parametrize(("interpreters", "expected"), [
+    ([{"email": "a@example.org", "interpreter_languages": "English,French"},
+      {"email": "b@example.org", "interpreter_languages": "English,Portuguese"}],
+     ("en", "fr", "pt")),
+    ([{"email": "a@example.org", "languages": "US,FR"}], ("en", "fr")),  # the older spelling
+    ([], ()),
+])
+def test_a_meetings_interpretation_languages_travel_with_its_schedule(
+        interpreters: list[dict[str, str]], expected: tuple[str, ...]) -> None:
+    meeting = {"start_time": "2026-12-08T14:00:00Z", "duration": 90,
+               "settings": {"language_interpretation": {"enable": True,
+                                                        "interpreters": interpreters}}}
+    schedule = mapping.schedule_of(meeting)
+    assert schedule is not None and schedule.interpretation == expected
