@@ -71,7 +71,7 @@ class DeliveryWorker:
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
-        self.composer = Composer(network, localise, localise_title)
+        self.composer = Composer(network, localise, localise_title, earlier=self._earlier)
         self.on_settled = on_settled
         self.ingest = ingest
         self.clock = clock
@@ -178,10 +178,11 @@ class DeliveryWorker:
         await _settling(self.store.run(end, *args, state=state, **kwargs), held)
 
     async def _deliver(self, delivery: Delivery) -> None:
-        membership = self.network.endpoint(delivery.target)
+        membership = self.network.member(delivery.bridge, delivery.target)
         event, here = delivery.event, delivery.here
         if event is None or here is None or membership is None:
-            raise PermanentError(f"{delivery.target} is no longer in any bridge")
+            raise PermanentError(
+                f"{delivery.target} is no longer in bridge {delivery.bridge!r}")
         bridge, member = membership
         connector = self.network.connector(member.address.connection)
         # A copy the hub made is never mirrored, even if it was routed before its link existed.
@@ -245,6 +246,10 @@ class DeliveryWorker:
                          endpoint=origin[1], native_id=origin[2])
             await self.ingest([notice_event(event, parent, connector, member,
                                             receipt.native_id, receipt.notice)])
+
+    async def _earlier(self, event: Event) -> Event | None:
+        """The revision of a calendar event before `event`, for an update's "moved to …"."""
+        return await self.store.run(self.store.revision_before, event.id)
 
     async def _acquire(self, connector: Connector) -> None:
         limiter = self.limiters[connector.connection]

@@ -75,6 +75,16 @@ class Network:
         """The first bridge membership of an endpoint (its language and options)."""
         return self.memberships.get(address)
 
+    def member(self, bridge_name: str, address: str) -> tuple[Bridge, BridgeEndpoint] | None:
+        """An endpoint's membership of one bridge: its language and options there, and the
+        bridge's own `translate` and `show_original`."""
+        parsed = Address.parse(address)
+        for bridge in self.bridges:
+            if bridge.name == bridge_name:
+                member = bridge.member(parsed.connection, parsed.endpoint)
+                return None if member is None else (bridge, member)
+        return None
+
     def polled_endpoints(self) -> list[Address]:
         """Feeding endpoints whose connector polls, each once."""
         seen: dict[str, Address] = {}

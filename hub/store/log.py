@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, func, select, text, update
 
-from hub.events import Event
+from hub.events import Event, Kind
 from hub.store import schema as t
 from hub.store.base import PENDING, StoreBase
 from hub.store.records import PlannedDelivery, StoredEvent
@@ -77,6 +77,25 @@ class EventLog(StoreBase):
                 select(t.events.c.body).where(t.events.c.seq == seq)
             ).scalar_one_or_none()
         return None if body is None else StoredEvent(seq, Event.model_validate_json(body))
+
+    def revision_before(self, event_id: str) -> Event | None:
+        """The calendar event's revision stored last before the event `event_id` (its creation
+        or an update, from the same connection, endpoint and item): what an update changed."""
+        e = t.events.c
+        with self._tx() as conn:
+            given = conn.execute(
+                select(e.seq, e.connection, e.endpoint, e.native_id).where(e.id == event_id)
+            ).one_or_none()
+            if given is None:
+                return None
+            body = conn.execute(
+                select(e.body).where(
+                    e.connection == given.connection, e.native_id == given.native_id,
+                    e.endpoint == given.endpoint, e.seq < given.seq,
+                    e.kind.in_([Kind.EVENT_CREATED.value, Kind.EVENT_UPDATED.value]),
+                ).order_by(e.seq.desc()).limit(1)
+            ).scalar_one_or_none()
+        return None if body is None else Event.model_validate_json(body)
 
     def last_seq(self) -> int:
         with self._tx() as conn:

@@ -90,6 +90,21 @@ class StoreContract:
         assert store.last_seq() == 0
         assert store.cursor("east", "chat/general") is None
 
+    def test_revision_before_is_the_items_last_calendar_revision_stored_earlier(
+            self, store: Store) -> None:
+        created = make_event("ev", kind=Kind.EVENT_CREATED)
+        moved = make_event("ev", kind=Kind.EVENT_UPDATED, revision="r1")
+        elsewhere = make_event("ev", kind=Kind.EVENT_UPDATED, revision="r1", connection="west")
+        reply = make_event("c1", kind=Kind.MESSAGE_CREATED, parent="ev")
+        cancelled = make_event("ev", kind=Kind.EVENT_CANCELLED, revision="r2")
+        again = make_event("ev", kind=Kind.EVENT_UPDATED, revision="r3")
+        store.append([created, moved, elsewhere, reply, cancelled, again])
+        assert store.revision_before(created.id) is None
+        assert store.revision_before(moved.id) == created
+        assert store.revision_before(elsewhere.id) is None  # another connection's item
+        assert store.revision_before(again.id) == moved  # a cancellation is no revision
+        assert store.revision_before("no-such-event") is None
+
     # -- routing ------------------------------------------------------------------------
 
     def test_route_plans_and_advances_together(self, store: Store) -> None:
