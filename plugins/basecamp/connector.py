@@ -274,6 +274,10 @@ class BasecampConnector(Connector):
         await self.ready()
         await self.publisher().delete(target, native_id)
 
+    async def permalink(self, event: Event) -> str | None:
+        """The recording's `app_url`, as Basecamp gave it with the item; no call is made."""
+        return mapping.app_url(event.raw)
+
     async def download(self, attachment: Attachment) -> LocalFile:
         """Stream a Basecamp file with the OAuth token, which never leaves Basecamp's hosts."""
         client = await self.ready()

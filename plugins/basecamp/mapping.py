@@ -206,6 +206,14 @@ def _schedule(recording: Mapping[str, Any]) -> Schedule | None:
     )
 
 
+def app_url(raw: Mapping[str, Any]) -> str | None:
+    """Where people open the recording `raw` carries (a webhook's, or the recording itself),
+    on Basecamp's web app; None when it names none."""
+    hook = raw.get("recording")
+    url = (hook if isinstance(hook, Mapping) else raw).get("app_url")
+    return url if isinstance(url, str) and url.startswith("https://") else None
+
+
 def content_digest(title: str | None, body: str, attachments: Iterable[Attachment],
                    mark: str = "") -> str:
     """The revision of an edit: what the item says, not when it was touched.

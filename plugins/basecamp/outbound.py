@@ -7,6 +7,7 @@ an edit puts back the files the item already embeds, since rich text is rewritte
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from hub import markup
 from hub.connector import Form, LocalFile, Outgoing, Receipt, Shape, Target
 from hub.errors import NotSupported, PermanentError
-from hub.events import Kind, Schedule
+from hub.events import Kind
+from hub.rendering.original import MARK, Original
 from plugins.basecamp import richtext
 from plugins.basecamp.adopt import Adopter
 from plugins.basecamp.client import NotFound, made_id
@@ -30,25 +32,18 @@ if TYPE_CHECKING:
 DEFAULT_DURATION = timedelta(hours=1)
 
 
-def schedule_lines(schedule: Schedule) -> str:
-    """A calendar event's time, place and link as canonical markup (for boards and chats)."""
-    start = schedule.starts_at
-    if schedule.all_day:
-        when = start.strftime("%Y-%m-%d")
-        if schedule.ends_at and schedule.ends_at.date() != start.date():
-            when += " – " + schedule.ends_at.strftime("%Y-%m-%d")
-    else:
-        when = start.strftime("%Y-%m-%d %H:%M")
-        if schedule.ends_at:
-            same_day = schedule.ends_at.date() == start.date()
-            when += " – " + schedule.ends_at.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
-        when += " " + (schedule.timezone or start.tzname() or "UTC")
-    lines = [f"**{markup.escape(when)}**"]
-    if schedule.location:
-        lines.append(markup.escape(schedule.location))
-    if schedule.join_url:
-        lines.append(schedule.join_url)
-    return "\n".join(lines)
+def original_html(original: Original | None, *, collapsed: bool = False) -> str:
+    """The original under a translation as Basecamp rich text: a quote under its label (or
+    a link to it); `collapsed`, where `<details>` is kept (chatbot lines), folded under it."""
+    if original is None:
+        return ""
+    if not collapsed or original.url:
+        return richtext.to_html(original.markup())
+    words = "\n\n".join(part for part in (
+        f"**{markup.escape(original.title)}**" if original.title else "", original.body)
+        if part.strip())
+    return (f"<details><summary>{MARK} {html.escape(original.label, quote=False)}</summary>"
+            f"{richtext.to_html(words)}</details>")
 
 
 class Publisher:
@@ -68,20 +63,24 @@ class Publisher:
 
     # -- rendering --------------------------------------------------------------------------
 
-    async def content(self, outgoing: Outgoing, target: Target) -> str:
-        """The outgoing body as Basecamp rich text, with its author and its event's time."""
+    async def content(self, outgoing: Outgoing, target: Target, *, collapsed: bool = False
+                      ) -> str:
+        """The outgoing body as Basecamp rich text: its author, a calendar event as its
+        readers are told it (a schedule entry is the event itself, so it has none), the body,
+        then the original under a translation (`collapsed`: folded, see original_html)."""
         parts = []
         if self.settings.show_author and target.options.get("show_author", True):
             parts.append(f"**{markup.escape(outgoing.author)}**")
-        if outgoing.event.kind is Kind.EVENT_CANCELLED:
+        if outgoing.announcement is not None and target.shape is not Shape.CALENDAR:
+            parts.append(outgoing.announcement.markup())
+        elif outgoing.event.kind is Kind.EVENT_CANCELLED:
             parts.append("**Cancelled**")
         if outgoing.body.strip():
             parts.append(outgoing.body)
-        schedule = outgoing.event.schedule
-        if schedule is not None and target.shape is not Shape.CALENDAR:
-            parts.append(schedule_lines(schedule))
         body = "\n\n".join(parts)
-        return richtext.to_html(body, mention_sgids=await self._mention_sgids(body))
+        # The original's mentions stay text: its readers were told once, by the translation.
+        return (richtext.to_html(body, mention_sgids=await self._mention_sgids(body))
+                + original_html(outgoing.original, collapsed=collapsed))
 
     async def _mention_sgids(self, body: str) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -162,8 +161,10 @@ class Publisher:
     async def _line(self, outgoing: Outgoing, target: Target, journal: Journal) -> Receipt:
         project = target.address.id
         chat = await self.connector.tool(project, "chat")
-        content = await self.content(outgoing, target)
-        if self.settings.campfire_sender == "chatbot" and self.settings.chatbot_key:
+        chatbot = self.settings.campfire_sender == "chatbot" and bool(self.settings.chatbot_key)
+        # Only a chatbot's lines keep <details>; the OAuth user's lose it, so theirs is a quote.
+        content = await self.content(outgoing, target, collapsed=chatbot)
+        if chatbot:
             # A chatbot cannot read the room: a line whose answer was lost is posted again.
             return Receipt(await journal.step(
                 "line", lambda: self._chatbot_line(outgoing, project, chat, content)))
@@ -214,7 +215,8 @@ class Publisher:
                                    schedule.join_url) if line]
         described = Outgoing(form=outgoing.form, event=outgoing.event, title=outgoing.title,
                              body="\n\n".join([outgoing.body, *extra]).strip(),
-                             idempotency_key=outgoing.idempotency_key)
+                             idempotency_key=outgoing.idempotency_key,
+                             original=outgoing.original)
         entry = {
             "summary": outgoing.title or markup.first_line(outgoing.body) or "Event",
             "starts_at": schedule.starts_at.isoformat(),
