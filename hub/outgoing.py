@@ -60,8 +60,10 @@ class Composer:
         announcement = None
         if event.kind.noun == "event" and form in _ANNOUNCED_IN:
             previous = await self._previous(event)
-            announcement = announce(event, reader(member, event), member.timezone,
-                                    previous=previous.schedule if previous else None)
+            announcement = announce(
+                event, reader(member, event), member.timezone,
+                previous=previous.schedule if previous else None,
+                interpretation=event.schedule.interpretation if event.schedule else ())
             if previous is not None and event.kind.changes and previous.body == event.body:
                 body = ""  # an update under the announcement tells what changed, not it all
         files = _written(files, event, title, body, keep=announcement is not None)

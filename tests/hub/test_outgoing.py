@@ -117,6 +117,15 @@ async def test_a_calendar_event_in_a_chat_is_announced_in_its_readers_zone(
     assert out.original is None
 
 
+async def test_the_announcement_names_the_interpretation_in_the_readers_language(
+        network: Network) -> None:
+    interpreted = SCHEDULE.model_copy(update={"interpretation": ("fr", "pt")})
+    out = await composer(network).outgoing(delivery(), event(schedule=interpreted), bridge(),
+                                           SLACK, Form.MESSAGE, None, ())
+    assert out.announcement is not None
+    assert "🎧 Interpretation: French and Portuguese" in plain(out.announcement.markup())
+
+
 async def test_no_announcement_where_the_event_itself_is_made_nor_for_a_message(
         network: Network) -> None:
     made = composer(network)
