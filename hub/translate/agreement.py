@@ -43,6 +43,7 @@ FAMILIES: dict[str, list[tuple[str, str, str, str]]] = {
         ("esse", "essa", "esses", "essas"), ("desse", "dessa", "desses", "dessas"),
         ("aquele", "aquela", "aqueles", "aquelas"), ("nosso", "nossa", "nossos", "nossas"),
         ("seu", "sua", "seus", "suas"), ("meu", "minha", "meus", "minhas"),
+        ("teu", "tua", "teus", "tuas"), ("vosso", "vossa", "vossos", "vossas"),
     ],
 }
 # French forms written before a vowel: elided, or another word.

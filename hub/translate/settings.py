@@ -25,6 +25,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    field_validator,
 )
 
 from hub.credentials import Credential
@@ -51,6 +52,24 @@ class ApertiumSettings(ProviderSettings):
     apy_url: AnyHttpUrl | None = Field(default=None, description="e.g. http://127.0.0.1:2737")
     command: str = Field(default="apertium", description="the apertium program")
     data_dir: str | None = Field(default=None, description="apertium -d: where the pairs live")
+    routes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='routes of your own, e.g. "fr-en" = ["fr", "ca", "en"]; by default the '
+                    "best measured route whose pairs are installed (providers/routes.toml)",
+    )
+
+    @field_validator("routes")
+    @classmethod
+    def _routes_go_where_they_say(cls, routes: dict[str, list[str]]) -> dict[str, list[str]]:
+        for direction, languages in routes.items():
+            ends = direction.split("-")
+            if (len(ends) != 2 or len(languages) < 2
+                    or [languages[0], languages[-1]] != ends):
+                raise ValueError(
+                    f'"{direction}" = {languages}: a route names its direction as "fr-en" and '
+                    'lists the languages from the first to the last, e.g. ["fr", "ca", "en"]'
+                )
+        return routes
 
 
 class LibreTranslateSettings(ProviderSettings):

@@ -1,20 +1,24 @@
 """Apertium: rule-based, offline and free; an APy server when configured, else the command.
 
 The pairs are what the installation says (`apertium -l`, or APy's `GET /listPairs`). A pair
-with no direct mode goes through a third language, the shortest way the installed pairs allow
-(French → Spanish → English with apertium-fr-es and apertium-eng-spa). Unknown words are never
-marked (`-u`, APy `markUnknown=no`), and text travels in Apertium's html format so the
-placeholders pass through as markup.
+with no direct mode goes through other languages: the first route of `routes.toml` (measured on
+the dev set by bench/translation.py, best first) whose pairs are installed, or the admin's own
+(`[translation.apertium.routes]`), else the shortest way the installed pairs allow. Unknown
+words are never marked (`-u`, APy `markUnknown=no`), and text travels in Apertium's html
+format so the placeholders pass through as markup.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import shutil
+import tomllib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
@@ -27,6 +31,14 @@ from hub.translate.settings import ApertiumSettings, ProviderSettings
 
 # Several segments may be translated at once; each is a short-lived process.
 PROCESSES = 4
+ROUTES_PATH = Path(__file__).with_name("routes.toml")
+
+
+def measured_routes(path: Path = ROUTES_PATH) -> dict[str, list[list[str]]]:
+    """The routes measured per direction ("fr-en"), best first, each a list of languages."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {direction: [str(item["route"]).split() for item in items]
+            for direction, items in data.items() if isinstance(items, list)}
 
 
 @dataclass(frozen=True)
@@ -55,16 +67,49 @@ def strip_marks(source: str, translated: str) -> str:
     return _MARK.sub(lambda m: m.group(1) if m.group(1) in written else "", translated)
 
 
-# Apertium's html deformatter reads tags it does not know as sentence breaks and capitalises
-# the next word ("will take place Morning"); <br> and <span> pass as the inline markup they are.
+# A placeholder standing alone between words travels as a made-up name ("Zxqcx" for 1): an
+# unknown word stays where its sentence puts it and the words around it are translated as
+# around a name, whereas a tag there is a blank a transfer rule may move, or a break that
+# leaves its verb without a subject ("The meeting of the will <br> place", "It will take
+# place"). A placeholder glued to a word (a line break within text) stays a tag. Apertium's
+# html deformatter reads tags it does not know as sentence breaks and capitalises the next
+# word; <br> and <span> pass as the inline markup they are.
+_DIGITS = "bcdfghjklm"
+_ALONE = re.compile(r'(?<![^\s\'’(«"“¿¡/])<x id="(\d+)"/>(?![^\s.,;:!?)»"”\'’…/-])')
+# Read back wherever it is: an engine may glue a word to it ("Zxqcxha" for "<x/>'s").
+_NAME = re.compile(r"zxq([bcdfghjklm]+)x", re.IGNORECASE)
 _TO_HTML = [(re.compile(r'<x id="(\d+)"/>'), r'<br id="\1"/>'),
             (re.compile(r'<g id="(\d+)">'), r'<span id="\1">'), (re.compile(r"</g>"), "</span>")]
 _FROM_HTML = [(re.compile(r'<br id="(\d+)"\s*/?>(?:</br>)?'), r'<x id="\1"/>'),
               (re.compile(r'<span id="(\d+)">'), r'<g id="\1">'), (re.compile(r"</span>"), "</g>")]
 
 
+def _name(found: re.Match[str]) -> str:
+    return "Zxq" + "".join(_DIGITS[int(digit)] for digit in found.group(1)) + "x"
+
+
+def _number(found: re.Match[str]) -> str:
+    return f'<x id="{int("".join(str(_DIGITS.index(c)) for c in found.group(1).lower()))}"/>'
+
+
+_STARTS_WITH_NAME = re.compile(r"^(\W*zxq[bcdfghjklm]+x\s+)([^\W\d_])([^\W\d_]?)",
+                               re.IGNORECASE)
+
+
+def keep_case(source: str, translated: str) -> str:
+    """Apertium gives a sentence's capital to its first word it knows: a segment starting with
+    a name it does not know comes back with the next word capitalised ("Zxqcx Será")."""
+    before = _STARTS_WITH_NAME.match(source)
+    after = _STARTS_WITH_NAME.match(translated)
+    if (before and after and before.group(2).islower() and after.group(2).isupper()
+            and not after.group(3).isupper()):
+        return after.group(1) + after.group(2).lower() + translated[after.end(2):]
+    return translated
+
+
 def to_html(text: str) -> str:
-    """The hub's placeholders as the inline HTML Apertium handles best."""
+    """The hub's placeholders as Apertium handles them best: names, or inline HTML."""
+    text = _ALONE.sub(_name, text)
     for pattern, replacement in _TO_HTML:
         text = pattern.sub(replacement, text)
     return text
@@ -72,35 +117,51 @@ def to_html(text: str) -> str:
 
 def from_html(text: str) -> str:
     """Back from `to_html`, whatever spelling the reformatter chose."""
+    text = _NAME.sub(_number, text)
     for pattern, replacement in _FROM_HTML:
         text = pattern.sub(replacement, text)
     return text
 
 
-def route(hops: Sequence[Hop], source: str, target: str) -> list[Hop] | None:
-    """The shortest chain of installed directions from `source` to `target`, preferring a last
-    hop into exactly the asked variant (en over en-US), or None."""
-    start = primary(source)
-    best: list[Hop] | None = None
-    queue: deque[tuple[str, list[Hop]]] = deque([(start, [])])
+def resolve(hops: Sequence[Hop], languages: Sequence[str], target: str) -> list[Hop] | None:
+    """The installed directions along `languages` (primary codes), or None if one is missing.
+    Each hop goes into the plain language (ca, not ca-Valencia), the last into exactly the
+    asked variant when there is one (en-US, pt-BR)."""
+    chain: list[Hop] = []
+    for index, (a, b) in enumerate(itertools.pairwise(languages)):
+        wanted = normalize(target) if index == len(languages) - 2 else b
+        found = [hop for hop in hops if primary(hop.source) == a and primary(hop.target) == b]
+        if not found:
+            return None
+        chain.append(min(found, key=lambda hop: (normalize(hop.target) != wanted,
+                                                 normalize(hop.target) != b,
+                                                 normalize(hop.source) != a)))
+    return chain
+
+
+def route(hops: Sequence[Hop], source: str, target: str,
+          preferred: Sequence[Sequence[str]] = ()) -> list[Hop] | None:
+    """The chain of installed directions from `source` to `target`: the first of `preferred`
+    (routes as languages, best first) that is installed, else the shortest, or None."""
+    start, end = primary(source), primary(target)
+    for languages in preferred:
+        if len(languages) >= 2 and languages[0] == start and languages[-1] == end:
+            chain = resolve(hops, languages, target)
+            if chain is not None:
+                return chain
+    queue: deque[list[str]] = deque([[start]])
     seen = {start}
     while queue:
-        language, path = queue.popleft()
-        if best is not None and len(path) >= len(best):
-            break
+        path = queue.popleft()
         for hop in hops:
-            if primary(hop.source) != language:
+            if primary(hop.source) != path[-1] or primary(hop.target) in seen:
                 continue
-            chain = [*path, hop]
-            if primary(hop.target) == primary(target):
-                exact = normalize(hop.target) == normalize(target)
-                if best is None or (exact and normalize(best[-1].target) != normalize(target)):
-                    best = chain
-                continue
-            if primary(hop.target) not in seen:
-                seen.add(primary(hop.target))
-                queue.append((primary(hop.target), chain))
-    return best
+            languages = [*path, primary(hop.target)]
+            if languages[-1] == end:
+                return resolve(hops, languages, target)
+            seen.add(languages[-1])
+            queue.append(languages)
+    return None
 
 
 class ApertiumTranslator(Translator):
@@ -117,6 +178,13 @@ class ApertiumTranslator(Translator):
         self.apy = str(settings.apy_url).rstrip("/") if settings.apy_url else None
         self._hops: list[Hop] | None = None
         self._slots = asyncio.Semaphore(PROCESSES)
+        self.routes: Mapping[str, Sequence[Sequence[str]]] = {
+            **measured_routes(), **{d: [r] for d, r in settings.routes.items()}
+        }
+
+    def _route(self, hops: Sequence[Hop], source: str, target: str) -> list[Hop] | None:
+        preferred = self.routes.get(f"{primary(source)}-{primary(target)}", ())
+        return route(hops, source, target, preferred)
 
     async def hops(self) -> list[Hop]:
         """The installed directions, asked once."""
@@ -130,13 +198,13 @@ class ApertiumTranslator(Translator):
 
     async def supports(self, source: str | None, target: str) -> bool:
         """Whether installed pairs lead from `source` to `target`, directly or by a pivot."""
-        return source is not None and route(await self.hops(), source, target) is not None
+        return source is not None and self._route(await self.hops(), source, target) is not None
 
     async def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
-        """Translate along the shortest route, hop by hop."""
+        """Translate along the best installed route, hop by hop."""
         if source is None:
             raise PermanentError("Apertium needs the source language", connection=self.name)
-        chain = route(await self.hops(), source, target)
+        chain = self._route(await self.hops(), source, target)
         if chain is None:
             raise PermanentError(
                 f"no installed Apertium pair leads from {source} to {target}; install one "
@@ -155,7 +223,7 @@ class ApertiumTranslator(Translator):
         lead = text[: len(text) - len(text.lstrip())]
         trail = text[len(text.rstrip()) :]
         translated = await (self._apy(hop, core) if self.apy else self._cli(hop, core))
-        return lead + strip_marks(core, translated.strip()) + trail
+        return lead + keep_case(core, strip_marks(core, translated.strip())) + trail
 
     # -- the command -------------------------------------------------------------------
 

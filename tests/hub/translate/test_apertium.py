@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from pydantic import ValidationError
 
 from hub.errors import PermanentError
 from hub.store import Store
@@ -18,6 +19,8 @@ from hub.translate.providers.apertium import (
     ApertiumTranslator,
     Hop,
     from_html,
+    keep_case,
+    measured_routes,
     route,
     strip_marks,
     to_html,
@@ -86,7 +89,7 @@ async def test_the_command_lists_its_pairs_and_pivots(client: httpx.AsyncClient)
 
 
 @needs_apertium
-async def test_the_command_translates_french_to_english_through_spanish(
+async def test_the_command_translates_french_to_english_along_a_route(
     client: httpx.AsyncClient,
 ) -> None:
     apertium = ApertiumTranslator(ApertiumSettings(), client)
@@ -98,14 +101,96 @@ async def test_the_command_translates_french_to_english_through_spanish(
         "fr", "en",
     )
     # Placeholders are inline: no capital letter after them as after a sentence break.
-    assert '<g id="1">meeting</g> will' in marked and '<x id="2"/> with' in marked
+    assert 'meeting</g> will' in marked and '<x id="2"/> with' in marked
 
 
-def test_placeholders_travel_as_inline_html() -> None:
-    text = 'a <x id="1"/> <g id="2">b</g>'
-    assert to_html(text) == 'a <br id="1"/> <span id="2">b</span>'
-    # What the html reformatter gives back.
-    assert from_html('a <br id="1"> <span id="2">b</span>') == text
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        # Standing alone between words, a placeholder is a name Apertium keeps in place.
+        ('a <x id="1"/> <g id="2">b</g>', 'a Zxqcx <span id="2">b</span>'),
+        ('Voir <x id="12"/>.', "Voir Zxqcdx."),
+        ("l'<x id=\"3\"/> et (<x id=\"4\"/>)", "l'Zxqfx et (Zxqgx)"),
+        # Glued to a word (a line break within text), it stays inline markup.
+        ('ligne un<x id="5"/>ligne deux', 'ligne un<br id="5"/>ligne deux'),
+    ],
+)
+def test_placeholders_travel_as_names_or_inline_html(text: str, sent: str) -> None:
+    assert to_html(text) == sent
+    assert from_html(sent) == text
+
+
+@pytest.mark.parametrize(
+    ("translated", "expected"),
+    [
+        ('a <br id="1"> <span id="2">b</span>', 'a <x id="1"/> <g id="2">b</g>'),
+        ("The ZXQCX of zxqdx", 'The <x id="1"/> of <x id="2"/>'),
+        ("le Zxqcxha parler", 'le <x id="1"/>ha parler'),  # "'s" read as "has", glued on
+    ],
+)
+def test_what_apertium_gives_back_is_read_back(translated: str, expected: str) -> None:
+    assert from_html(translated) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "translated", "expected"),
+    [
+        ("Zxqcx will be available", "Zxqcx Será disponible", "Zxqcx será disponible"),
+        ("« Zxqcx will", "« Zxqcx Será", "« Zxqcx será"),
+        ("Zxqcx Lisbon", "Zxqcx Lisboa", "Zxqcx Lisboa"),
+        ("Zxqcx will", "Zxqcx OTAN", "Zxqcx OTAN"),
+        ("The Zxqcx will", "El Zxqcx Será", "El Zxqcx Será"),
+    ],
+)
+def test_a_leading_name_does_not_pass_its_capital_on(
+    source: str, translated: str, expected: str
+) -> None:
+    assert keep_case(source, translated) == expected
+
+
+ROUTED = [*HOPS, Hop("fr", "ca", "fra-cat"), Hop("ca", "es", "cat-spa"),
+          Hop("ca", "en", "cat-eng"), Hop("ca", "en-US", "cat-eng_US"),
+          Hop("en", "ca-Valencia", "eng-cat_valencia"), Hop("en", "ca", "eng-cat"),
+          Hop("ca", "pt", "cat-por"), Hop("ca", "fr", "cat-fra")]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "preferred", "natives"),
+    [
+        ("fr", "en", [["fr", "ca", "es", "en"]], ["fra-cat", "cat-spa", "spa-eng"]),
+        ("fr", "en-US", [["fr", "ca", "en"]], ["fra-cat", "cat-eng_US"]),
+        # A pivot goes into the plain language, not one of its variants.
+        ("en", "fr", [["en", "ca", "fr"]], ["eng-cat", "cat-fra"]),
+        # The first installed route wins; one with a missing pair is passed over.
+        ("en", "pt", [["en", "gl", "pt"], ["en", "ca", "pt"]], ["eng-cat", "cat-por"]),
+        # No measured route installed: the shortest way.
+        ("pt", "fr", [["pt", "gl", "fr"]], ["pt-es", "es-fr"]),
+        ("fr", "de", [["fr", "de"]], None),
+    ],
+)
+def test_route_takes_the_first_installed_preferred_route(
+    source: str, target: str, preferred: list[list[str]], natives: list[str] | None
+) -> None:
+    found = route(ROUTED, source, target, preferred)
+    assert (None if found is None else [hop.native for hop in found]) == natives
+
+
+def test_the_measured_routes_are_read_and_an_admin_may_replace_one() -> None:
+    measured = measured_routes()
+    for direction in ("fr-en", "en-fr", "pt-en", "en-pt", "fr-pt", "pt-fr"):
+        first = measured[direction][0]
+        assert [first[0], first[-1]] == direction.split("-")
+    own = ApertiumTranslator(ApertiumSettings(routes={"fr-en": ["fr", "es", "en"]}),
+                             httpx.AsyncClient())
+    assert own.routes["fr-en"] == [["fr", "es", "en"]]
+    assert own.routes["en-fr"] == measured["en-fr"]
+
+
+@pytest.mark.parametrize("routes", [{"fr-en": ["fr", "es"]}, {"fren": ["fr", "en"]},
+                                    {"fr-en": ["fr"]}])
+def test_a_route_must_go_where_it_says(routes: dict[str, list[str]]) -> None:
+    with pytest.raises(ValidationError, match="names its direction"):
+        ApertiumSettings(routes=routes)
 
 
 @needs_apertium
