@@ -19,6 +19,7 @@ def hub_register_translators() -> list[type[Translator]]:
     from hub.translate.providers.deepl import DeepLTranslator
     from hub.translate.providers.google import GoogleTranslator
     from hub.translate.providers.libretranslate import LibreTranslateTranslator
+    from hub.translate.providers.llm import LLMTranslator
 
     return [
         ApertiumTranslator,
@@ -26,6 +27,7 @@ def hub_register_translators() -> list[type[Translator]]:
         DeepLTranslator,
         GoogleTranslator,
         AzureTranslator,
+        LLMTranslator,
     ]
 
 

@@ -100,7 +100,33 @@ class AzureSettings(ProviderSettings):
     url: AnyHttpUrl = Field(default=AnyHttpUrl("https://api.cognitive.microsofttranslator.com"))
 
 
-BUILT_IN = ("apertium", "libretranslate", "deepl", "google", "azure")
+class LLMSettings(ProviderSettings):
+    """A model behind an OpenAI-compatible chat-completions API: Ollama, vLLM, llama.cpp's
+    server, LM Studio, OpenAI, Mistral."""
+
+    url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("http://127.0.0.1:11434/v1"),
+        description="the API's base, up to /v1 (requests go to {url}/chat/completions); "
+                    "Ollama's by default",
+    )
+    model: str = Field(min_length=1, description='the model\'s name there, e.g. "qwen2.5:7b"')
+    api_key: Credential | None = Field(
+        default=None, description="sent as a Bearer token; local servers need none"
+    )
+    instructions: str | None = Field(
+        default=None, description='added to the prompt, e.g. "Write European Portuguese."'
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: PositiveInt | None = Field(
+        default=None, description="a cap on each answer; a translation cut by it is refused"
+    )
+    concurrency: PositiveInt = Field(default=4, description="requests in flight at once")
+    timeout_seconds: PositiveFloat = Field(
+        default=60.0, description="models are slower than translation engines"
+    )
+
+
+BUILT_IN = ("apertium", "libretranslate", "deepl", "google", "azure", "llm")
 
 
 class TranslationSettings(BaseModel):
@@ -135,6 +161,7 @@ class TranslationSettings(BaseModel):
     deepl: DeepLSettings | None = None
     google: GoogleSettings | None = None
     azure: AzureSettings | None = None
+    llm: LLMSettings | None = None
     # Tables of providers from other plugins, validated by their own settings model; they
     # may hold secrets as plain values until then, so they are never shown or dumped.
     other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False, exclude=True)

@@ -21,10 +21,10 @@ from hub.translate.settings import ProviderSettings, TranslationSettings
 from .fakes import counting
 
 
-def test_the_five_providers_are_registered() -> None:
+def test_the_six_providers_are_registered() -> None:
     registry = Registry.collect(make_plugin_manager(allow=["translate"]))
     assert sorted(registry.translators) == ["apertium", "azure", "deepl", "google",
-                                            "libretranslate"]
+                                            "libretranslate", "llm"]
     for name, cls in registry.translators.items():
         assert issubclass(cls, Translator) and cls.name == name
         assert issubclass(cls.settings_model, ProviderSettings)
