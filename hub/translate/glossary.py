@@ -96,8 +96,10 @@ class Terms:
         return Terms(self.keep)
 
     def pairs(self) -> list[tuple[str, str]]:
-        """(source form, rendering) pairs, for a provider's own glossary."""
-        return [(form, rendering.text) for form, rendering in self.renderings.items()]
+        """(source form as the glossary writes it, rendering) pairs, for a provider's own
+        glossary."""
+        return [(rendering.written or form, rendering.text)
+                for form, rendering in self.renderings.items()]
 
 
 @dataclass(frozen=True)

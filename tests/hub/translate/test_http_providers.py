@@ -10,16 +10,19 @@ import pytest
 import respx
 
 from hub.errors import AuthError, PermanentError, TransientError
+from hub.store import Store
 from hub.translate.provider import QuotaExhausted
 from hub.translate.providers.azure import AzureTranslator
 from hub.translate.providers.deepl import DeepLTranslator, target_code
 from hub.translate.providers.google import GoogleTranslator
 from hub.translate.providers.libretranslate import LibreTranslateTranslator
+from hub.translate.service import TranslationService
 from hub.translate.settings import (
     AzureSettings,
     DeepLSettings,
     GoogleSettings,
     LibreTranslateSettings,
+    TranslationSettings,
 )
 
 SEGMENTS = ['Bonjour <x id="1"/> !', 'Le <g id="2">compte rendu</g> &amp; la suite']
@@ -285,3 +288,88 @@ async def test_a_network_failure_is_transient(api: respx.Router, client: httpx.A
     api.post("http://127.0.0.1:5000/translate").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(TransientError):
         await libre(client).translate(SEGMENTS, "fr", "en")
+
+
+# -- DeepL's own glossaries ------------------------------------------------------------------
+
+
+def _deepl_service(client: httpx.AsyncClient, store: Store) -> TranslationService:
+    key = "f63c02c5-f056-4b0f-9f6e-4b0a3c5a1d2e:fx"
+    settings = TranslationSettings(providers=["deepl"], deepl=DeepLSettings(auth_key=key))
+    return TranslationService(settings, {"deepl": DeepLTranslator}, store, client)
+
+
+async def test_deepl_gets_the_glossary_as_its_own_and_inflects_it(
+    api: respx.Router, client: httpx.AsyncClient, store: Store
+) -> None:
+    host = "https://api-free.deepl.com"
+    listed = api.get(f"{host}/v3/glossaries").respond(200, json={"glossaries": []})
+    created = api.post(f"{host}/v3/glossaries").respond(201, json={
+        "glossary_id": "def3a26b-3e84-45b3-84ae-0c0aaf3525f7", "name": "passerelle",
+        "dictionaries": [{"source_lang": "fr", "target_lang": "en", "entry_count": 60}],
+        "creation_time": "2021-08-03T14:16:18.329Z",
+    })
+    translated = api.post(f"{host}/v2/translate").respond(200, json={"translations": [
+        {"detected_source_language": "FR", "text": "The networks met in Lisbon."}]})
+    service = _deepl_service(client, store)
+    outcome = await service.translate("Les réseaux se sont réunis à Lisbonne.", "fr", "en")
+    assert outcome.text == "The networks met in Lisbon."
+    body = json.loads(translated.calls.last.request.content)
+    # The terms travel as words, for DeepL to inflect; the glossary goes with the pair.
+    assert body["text"] == ["Les réseaux se sont réunis à Lisbonne."]
+    assert body["glossary_id"] == "def3a26b-3e84-45b3-84ae-0c0aaf3525f7"
+    assert body["source_lang"] == "FR"
+    made = json.loads(created.calls.last.request.content)
+    assert made["name"].startswith("passerelle ") and made["name"].endswith("fr→en")
+    [dictionary] = made["dictionaries"]
+    assert (dictionary["source_lang"], dictionary["target_lang"]) == ("fr", "en")
+    assert dictionary["entries_format"] == "tsv"
+    entries = dict(line.split("\t") for line in dictionary["entries"].split("\n"))
+    assert entries["réseau"] == "network" and entries["réseaux"] == "networks"
+    assert entries["maire"] == "mayor"
+    # Made once for the direction: the next message uses it as it is.
+    await service.translate("Le réseau se réunit demain.", "fr", "en")
+    assert (listed.call_count, created.call_count) == (1, 1)
+    assert json.loads(translated.calls.last.request.content)["glossary_id"] == (
+        "def3a26b-3e84-45b3-84ae-0c0aaf3525f7")
+
+
+async def test_deepl_finds_its_glossary_again_by_name(
+    api: respx.Router, client: httpx.AsyncClient, store: Store
+) -> None:
+    host = "https://api-free.deepl.com"
+    names: list[str] = []
+
+    def create(request: httpx.Request) -> httpx.Response:
+        names.append(json.loads(request.content)["name"])
+        return httpx.Response(201, json={"glossary_id": "g-1", "name": names[-1]})
+
+    def listing(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"glossaries": [
+            {"glossary_id": f"g-{n + 1}", "name": name, "dictionaries": []}
+            for n, name in enumerate(names)]})
+
+    api.get(f"{host}/v3/glossaries").mock(side_effect=listing)
+    created = api.post(f"{host}/v3/glossaries").mock(side_effect=create)
+    api.post(f"{host}/v2/translate").respond(200, json={"translations": [{"text": "x"}]})
+    await _deepl_service(client, store).translate("Le réseau.", "fr", "en")
+    await _deepl_service(client, store).translate("Le réseau, encore.", "fr", "en")  # restart
+    assert created.call_count == 1
+
+
+async def test_a_glossary_deepl_refuses_leaves_the_terms_to_placeholders(
+    api: respx.Router, client: httpx.AsyncClient, store: Store
+) -> None:
+    host = "https://api-free.deepl.com"
+    api.get(f"{host}/v3/glossaries").respond(200, json={"glossaries": []})
+    created = api.post(f"{host}/v3/glossaries").respond(
+        400, json={"message": "Unsupported glossary language pair"})
+    translated = api.post(f"{host}/v2/translate").respond(200, json={"translations": [
+        {"text": 'The <x id="1"/> meets tomorrow.'}]})
+    service = _deepl_service(client, store)
+    outcome = await service.translate("Le réseau se réunit demain.", "fr", "en")
+    assert outcome.text == "The network meets tomorrow."
+    body = json.loads(translated.calls.last.request.content)
+    assert body["text"] == ['Le <x id="1"/> se réunit demain.'] and "glossary_id" not in body
+    await service.translate("Le réseau se réunira.", "fr", "en")
+    assert created.call_count == 1  # refused once is refused for this content
