@@ -15,7 +15,8 @@ Systems, per direction: `today` (the route the hub took before routes were measu
 Spanish with apertium-fr-es, apertium-eng-spa and apertium-es-pt, no glossary), `today+glossary`,
 `route` (the measured route, no glossary) and `default` (the measured route with the shipped
 glossary: what a fresh install does). Routes are chosen on the `dev` split only; the
-`held-out` split's figures say whether the choice holds on sentences it was not made on.
+`held-out` split's figures say whether the choice holds on sentences it was not made on, and
+`no_terms` is measured on the sentences where the shipped glossary finds no term to render.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import httpx
 
 from hub import markup
 from hub.store import Store
+from hub.translate import glossary
 from hub.translate.languages import primary
 from hub.translate.provider import Translator
 from hub.translate.providers.apertium import ROUTES_PATH, ApertiumTranslator, Hop
@@ -83,12 +85,13 @@ class Score:
     references: list[str]
     splits: list[str]
     untranslated: int = 0
-    figures: dict[str, float] = field(default_factory=dict)
+    without_terms: list[bool] = field(default_factory=list)
 
     def compute(self) -> dict[str, Any]:
         result: dict[str, Any] = {"route": self.route} if self.route else {}
-        for split in ("all", "dev", "held-out"):
-            keep = [i for i, s in enumerate(self.splits) if split in ("all", s)]
+        for split in ("all", "dev", "held-out", "no-terms"):
+            keep = [i for i, s in enumerate(self.splits)
+                    if split in ("all", s) or (split == "no-terms" and self.without_terms[i])]
             if not keep:
                 continue
             hyps = [self.hypotheses[i] for i in keep]
@@ -212,12 +215,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"sentences": len(sentences),
                               "engine": "apertium command" if args.command else "apertium APy",
                               "directions": {}}
+    shipped = glossary.load()
     async with _engine(args) as apy, httpx.AsyncClient(timeout=120) as http:
         apertium = {"apertium": ApertiumTranslator}
         probe = ApertiumTranslator(ApertiumSettings(apy_url=apy), http)
         hops = await probe.hops()
         for direction in directions:
             source, target = direction.split("-")
+            # Sentences in which the shipped glossary finds nothing to render: there, only
+            # the route can make a difference.
+            terms = shipped.for_pair(source, target)
+            plain = [not any(terms.rendering(m.group(0)) for m in
+                             terms.pattern.finditer(s.text[source])) for s in sentences]
             chosen = probe._route(hops, source, target)
             best = " ".join([source, *(primary(h.target) for h in chosen or [])])
             systems: dict[str, tuple[TranslationSettings, dict[str, type[Translator]], str]] = {
@@ -241,7 +250,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 hypotheses, failed = await translate_all(
                     settings, translators, http, sentences, source, target, args.in_flight)
                 score = Score(route or None, hypotheses, [s.text[target] for s in sentences],
-                              [s.split for s in sentences], failed)
+                              [s.split for s in sentences], failed, plain)
                 results[name] = score.compute()
                 for sentence, hypothesis in list(zip(sentences, hypotheses, strict=True))[
                         : args.show]:
@@ -267,7 +276,8 @@ def _row(direction: str, results: Mapping[str, Mapping[str, Any]]) -> str:
     for name, r in results.items():
         lines.append(f"{direction:6} {name:28} {r.get('route', ''):12} chrF {r['chrf']:5.1f} "
                      f"BLEU {r['bleu']:5.1f}  dev {r['chrf_dev']:5.1f}  held-out "
-                     f"{r['chrf_held_out']:5.1f}  untranslated {r['untranslated']}")
+                     f"{r['chrf_held_out']:5.1f}  no terms {r['chrf_no_terms']:5.1f}  "
+                     f"untranslated {r['untranslated']}")
     return "\n".join(lines)
 
 
