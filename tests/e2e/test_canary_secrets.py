@@ -234,6 +234,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         }
         for path, value in c.hub.items():
             _put(data, path, value)
+        data["translation"]["llm"]["model"] = "qwen2.5:7b"  # what it needs besides its key
         config = tmp_path / "passerelle.toml"
         write_config(config, data)
         yield World(c, data, config, basecamp, slack, whatsapp, zoom, project, ana)
