@@ -123,14 +123,8 @@ def hub_settings(world: World, folder: Path) -> HubSettings:
         "files": {"temp_dir": str(folder)},
         "translation": {"enabled": True, "providers": ["apertium"], "glossary": GLOSSARY},
         "connections": {
-            BASECAMP: {
-                "type": "basecamp", "base_url": basecamp.base_url,
-                "launchpad_url": basecamp.base_url, "account_id": basecamp.account_id,
-                "contact": "ops@example.org", "access_token": "sandbox-access",
-                "refresh_token": "sandbox-refresh", "client_id": basecamp.client_id,
-                "client_secret": basecamp.client_secret,
-                "webhook_secret": BASECAMP_HOOK_SECRET, "projects": [project],
-                "own_identities": [str(basecamp.me["id"])], "initial_lookback_minutes": 5},
+            BASECAMP: basecamp.connection(webhook_secret=BASECAMP_HOOK_SECRET, projects=[project],
+                                          initial_lookback_minutes=5),
             SLACK: {
                 "type": "slack", "bot_token": slack.token,
                 "signing_secret": slack.signing_secret, "base_url": f"{slack.base_url}/api",

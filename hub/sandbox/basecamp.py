@@ -65,6 +65,7 @@ class BasecampEmulator(Emulator):
                  rate_limit: tuple[int, float] | None = None, webhook_attempts: int = 3,
                  retry_base: float = 0.05) -> None:
         self.account_id = account_id
+        self.access_token = token  # the one it starts with; a refresh adds others
         self.tokens = {token}
         self.refresh_token, self.client_id, self.client_secret = (refresh_token, client_id,
                                                                    client_secret)
@@ -100,6 +101,14 @@ class BasecampEmulator(Emulator):
     @property
     def api(self) -> str:
         return f"{self.base_url}/{self.account_id}"
+
+    def connection(self, **extra: Any) -> dict[str, Any]:
+        """A `[connections.<name>]` table reaching this sandbox as its own OAuth user."""
+        return {"type": "basecamp", "base_url": self.base_url, "launchpad_url": self.base_url,
+                "account_id": self.account_id, "contact": "ops@example.org",
+                "access_token": self.access_token, "refresh_token": self.refresh_token,
+                "client_id": self.client_id, "client_secret": self.client_secret,
+                "own_identities": [str(self.me["id"])], **extra}
 
     def add_person(self, name: str, email: str) -> Record:
         pid = self.next_id()

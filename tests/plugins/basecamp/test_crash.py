@@ -40,12 +40,7 @@ async def state() -> MemoryStateBox:
 @pytest.fixture
 async def connector(sandbox: BasecampEmulator, state: MemoryStateBox
                     ) -> AsyncIterator[BasecampConnector]:
-    settings = BasecampSettings.model_validate({
-        "type": "basecamp", "base_url": sandbox.base_url, "launchpad_url": sandbox.base_url,
-        "account_id": sandbox.account_id, "contact": "ops@example.org",
-        "access_token": "sandbox-access", "refresh_token": "sandbox-refresh",
-        "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
-        "own_identities": [str(sandbox.me["id"])]})
+    settings = BasecampSettings.model_validate(sandbox.connection())
     async with httpx.AsyncClient(timeout=10) as http:
         yield BasecampConnector("network-basecamp", settings, http, state)
 

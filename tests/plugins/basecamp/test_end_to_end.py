@@ -70,14 +70,8 @@ async def network(tmp_path: Path) -> AsyncIterator[Network]:
             web={"port": 0},
             delivery={"backoff_base_seconds": 0.1, "backoff_cap_seconds": 1.0},
             connections={
-                "network-basecamp": {
-                    "type": "basecamp", "base_url": basecamp.base_url,
-                    "launchpad_url": basecamp.base_url, "account_id": basecamp.account_id,
-                    "contact": "ops@example.org", "access_token": "sandbox-access",
-                    "refresh_token": "sandbox-refresh", "client_id": "sandbox-client",
-                    "client_secret": "sandbox-client-secret", "webhook_secret": SECRET,
-                    "own_identities": [str(basecamp.me["id"])],
-                    "initial_lookback_minutes": 5},
+                "network-basecamp": basecamp.connection(webhook_secret=SECRET,
+                                                        initial_lookback_minutes=5),
                 "slack": {"type": "slack", "bot_token": slack.token,
                           "signing_secret": slack.signing_secret,
                           "base_url": f"{slack.base_url}/api", "channel_interval_seconds": 0.06,

@@ -37,13 +37,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 def connect(sandbox: BasecampEmulator, http: httpx.AsyncClient, state: MemoryStateBox | None = None,
             **overrides: object) -> BasecampConnector:
-    settings = BasecampSettings.model_validate({
-        "type": "basecamp", "base_url": sandbox.base_url, "launchpad_url": sandbox.base_url,
-        "account_id": sandbox.account_id, "contact": "ops@example.org",
-        "access_token": "sandbox-access", "refresh_token": "sandbox-refresh",
-        "client_id": "sandbox-client", "client_secret": "sandbox-client-secret",
-        "webhook_secret": "s3cret-webhook-path-7q", "own_identities": [str(sandbox.me["id"])],
-        "initial_lookback_minutes": 10, **overrides})
+    settings = BasecampSettings.model_validate(sandbox.connection(
+        webhook_secret="s3cret-webhook-path-7q", initial_lookback_minutes=10, **overrides))
     return BasecampConnector("bc", settings, http, state or MemoryStateBox())
 
 
