@@ -83,6 +83,7 @@ async def _why_unsupported(service: TranslationService, source: str | None) -> s
         if await translator.pairs() == frozenset():
             hints.append(f"{translator.name} serves no pair here")
     if any(t.name == "apertium" for t in service.chain):
-        hints.append("Apertium needs apt-get install apertium and pairs such as "
-                     "apertium-eng-spa apertium-fr-es apertium-es-pt (see apertium -l)")
+        hints.append("Apertium needs apt-get install apertium and the pairs of its routes "
+                     "(hub/translate/providers/routes.toml), such as apertium-eng-spa "
+                     "apertium-fr-es apertium-es-pt apertium-fra-cat (see apertium -l)")
     return "; " + "; ".join(hints) if hints else ""
