@@ -36,14 +36,16 @@ class Network:
     connectors: dict[str, Connector]
     bridges: tuple[Bridge, ...]
     # Looked up for every stored event and every delivery: derived once, here.
-    memberships: dict[str, tuple[Bridge, BridgeEndpoint]] = field(init=False)
+    memberships: dict[str, tuple[Bridge, BridgeEndpoint]] = field(init=False)  # the first
+    members: dict[tuple[str, str], tuple[Bridge, BridgeEndpoint]] = field(init=False)
     own_identities: dict[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.memberships = {}
+        self.memberships, self.members = {}, {}
         for bridge in self.bridges:
             for member in bridge.endpoints:
                 self.memberships.setdefault(str(member.address), (bridge, member))
+                self.members[(bridge.name, str(member.address))] = (bridge, member)
         self.own_identities = {name: frozenset(c.settings.own_identities)
                                for name, c in self.connectors.items()}
 
@@ -78,12 +80,7 @@ class Network:
     def member(self, bridge_name: str, address: str) -> tuple[Bridge, BridgeEndpoint] | None:
         """An endpoint's membership of one bridge: its language and options there, and the
         bridge's own `translate` and `show_original`."""
-        parsed = Address.parse(address)
-        for bridge in self.bridges:
-            if bridge.name == bridge_name:
-                member = bridge.member(parsed.connection, parsed.endpoint)
-                return None if member is None else (bridge, member)
-        return None
+        return self.members.get((bridge_name, address))
 
     def polled_endpoints(self) -> list[Address]:
         """Feeding endpoints whose connector polls, each once."""

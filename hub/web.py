@@ -50,11 +50,23 @@ async def _read_capped(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def _limit_arg(request: Request) -> int:
-    raw = request.query_params.get("limit", "100")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise ValueError(f"limit must be a number from 1 to {MAX_PAGE}")
+def _number(raw: str, rule: str, low: int, high: int) -> int:
+    """`raw` as a whole number from `low` to `high`, or ValueError stating `rule`. ASCII
+    digits only: `²` is a digit to str.isdigit() and not to int()."""
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ValueError(f"{rule} from {low} to {high}")
     return int(raw)
+
+
+def _cursor_arg(request: Request) -> int:
+    # An EventSource reconnecting says where it was with Last-Event-ID (our `id:` lines).
+    raw = request.query_params.get("after") or request.headers.get("last-event-id") or "0"
+    return _number(raw, "after must be an event number", 0, MAX_SEQ)
+
+
+def _limit_arg(request: Request) -> int:
+    return _number(request.query_params.get("limit", "100"), "limit must be a number", 1,
+                   MAX_PAGE)
 
 
 def make_app(hub: Hub) -> Starlette:
@@ -136,19 +148,11 @@ def make_app(hub: Hub) -> Starlette:
         return JSONResponse({"error": "unauthorised: send Authorization: Bearer <admin token>"},
                             status_code=401)
 
-    def cursor_arg(request: Request) -> int:
-        # An EventSource reconnecting says where it was with Last-Event-ID (our `id:` lines).
-        raw = (request.query_params.get("after") or request.headers.get("last-event-id")
-               or "0")
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_SEQ:
-            raise ValueError(f"after must be an event number from 0 to {MAX_SEQ}")
-        return int(raw)
-
     async def events(request: Request) -> Response:
         if not authorised(request):
             return unauthorised(request)
         try:
-            after = cursor_arg(request)
+            after = _cursor_arg(request)
             limit = _limit_arg(request)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
@@ -162,7 +166,7 @@ def make_app(hub: Hub) -> Starlette:
         if not authorised(request):
             return unauthorised(request)
         try:
-            after = cursor_arg(request)
+            after = _cursor_arg(request)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 

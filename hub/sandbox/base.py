@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hub import serving
+from hub.serving import LOOPBACK, ServerLimits
+
 log = logging.getLogger(__name__)
-LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,25 +160,18 @@ async def read_json(request: Request) -> Any:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+# A platform stands behind its sandbox: no client of the tests or benches should meet limits
+# meant for the internet, only the server the hub itself runs on.
+SANDBOX_LIMITS = ServerLimits(max_connections=4096, header_timeout_seconds=600.0,
+                              body_timeout_seconds=600.0,
+                              max_buffered_body_bytes=1024 * 1024 * 1024)
+
+
 @contextlib.asynccontextmanager
 async def serve(app: ASGIApp, port: int = 0, host: str = LOOPBACK) -> AsyncIterator[str]:
     """Serve an ASGI app in this event loop (on loopback unless told); yields its base URL."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                            lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises what stopped it
-        await asyncio.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        # Listening on every address, the hub is still reached here through loopback.
-        wildcard = host in ("0.0.0.0", "::")  # noqa: S104 - naming it, not binding to it
-        yield f"http://{LOOPBACK if wildcard else host}:{bound}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serving.serve(app, port, host, SANDBOX_LIMITS) as listening:
+        yield listening.url
 
 
 E = TypeVar("E", bound="Emulator")
