@@ -141,6 +141,8 @@ class WebSettings(_Section):
         description="bearer token required by /api; unset: one is generated in "
         "state_dir/passerelle-admin-token (owner-only) at first start",
     )
+    console_session_hours: PositiveFloat = Field(
+        default=12.0, description="how long a sign-in to the console (/admin) lasts")
 
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from hub.access import admin_access
 from hub.connector import Capability, WebhookRequest
@@ -184,6 +184,8 @@ def make_app(hub: Hub) -> Starlette:
 
         return StreamingResponse(lines(), media_type="text/event-stream")
 
+    from hub.console import make_console  # templates and Babel: only when serving
+
     return Starlette(routes=[
         Route("/webhooks/{connection}", webhook, methods=["GET", "POST"]),
         Route("/webhooks/{connection}/{path:path}", webhook, methods=["GET", "POST"]),
@@ -191,4 +193,5 @@ def make_app(hub: Hub) -> Starlette:
         Route("/metrics", metrics),
         Route("/api/events", events),
         Route("/api/events/stream", stream),
+        Mount("/admin", app=make_console(hub), name="console"),
     ])

@@ -1,0 +1,19 @@
+"""The console's Connect an account page (to be filled in)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from hub.console.app import Console
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    async def show(request: Request) -> Response:
+        return console.render(request, "placeholder.html", {"title": "Connect an account"})
+
+    return [console.page("/connect", show, name="connect", nav="Connect an account")]
