@@ -146,6 +146,11 @@ class Hub:
             self._wake.set()
         return stored
 
+    def wake(self) -> None:
+        """Something is due now (dead letters replayed): route and deliver at once."""
+        self._new_events = True
+        self._wake.set()
+
     def settled(self, settled: Settled) -> None:
         """A delivery ended this attempt: count it, and wake the pump for what it held up.
         A delivery done already handed its slot to the next item of its conversation; the

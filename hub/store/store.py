@@ -1,7 +1,8 @@
-"""The store: the hub's only shared state (DESIGN §5–6), in four rooms.
+"""The store: the hub's only shared state (DESIGN §5–6), in its rooms.
 
 `EventLog` (events, cursors, routing), `Outbox` (deliveries and links) and `Memories` (small
-per-connection and translation state) share one engine through `StoreBase`.
+per-connection and translation state) share one engine through `StoreBase`; `Figures` and
+`Tracing` read what the admin console shows.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import StoreError
 from hub.store.engine import open_engine
+from hub.store.figures import Figures
 from hub.store.log import EventLog, Planner
 from hub.store.memory import Memories
 from hub.store.outbox import Outbox
+from hub.store.tracing import Tracing
 
 __all__ = ["Planner", "Store"]
 
 
-class Store(EventLog, Outbox, Memories):
+class Store(EventLog, Outbox, Memories, Figures, Tracing):
     """Events, cursors, the outbox, links and the hub's small memories."""
 
     @classmethod
