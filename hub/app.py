@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 import pluggy
 
+from hub.activity import Activity
 from hub.connector import Address
 from hub.delivery import DeliveryWorker, Settled
 from hub.events import Event
@@ -50,6 +51,7 @@ class Hub:
     poller: Poller
     detector: Detector
     translation: TranslationService | None
+    activity: Activity = field(default_factory=Activity)  # what each connection did lately
     url: str = ""
     # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -86,6 +88,7 @@ class Hub:
                 # One process owns a SQLite store: leases left by a crash are void.
                 store.release_claims()
             metrics = Metrics()
+            activity = Activity()
             d = settings.delivery
             worker = DeliveryWorker(
                 store, network,
@@ -96,10 +99,11 @@ class Hub:
                 localise_title=title_localiser(translation, detector) if translation else None,
                 on_settled=lambda s: hub.settled(s),
                 ingest=lambda events: hub.ingest(events),
+                activity=activity,
             )
             hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
-                      Poller(lambda events, cursor: hub.ingest(events, cursor)), detector,
-                      translation)
+                      Poller(lambda events, cursor: hub.ingest(events, cursor), activity),
+                      detector, translation, activity)
             if serve_web:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app

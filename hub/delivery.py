@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from hub.activity import Activity
 from hub.connector import (
     Action,
     Address,
@@ -64,8 +65,10 @@ class DeliveryWorker:
                  localise_title: Localise | None = None,
                  on_settled: Callable[[Settled], None] | None = None,
                  ingest: Callable[[list[Event]], Awaitable[object]],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 activity: Activity | None = None) -> None:
         self.store = store
+        self.activity = activity or Activity()  # what the console's overview shows
         self.network = network
         self.policy = policy
         self.batch = batch
@@ -154,6 +157,7 @@ class DeliveryWorker:
         attempts = delivery.attempts + 1
         reason = f"{type(exc).__name__}: {exc}"
         connection = Address.parse(delivery.target).connection
+        self.activity.failed(connection, exc)
         if isinstance(exc, AuthError):
             self._failing.add(connection)
             await self.store.run(self.store.state_set, connection, "status", f"failing: {exc}")
@@ -223,6 +227,7 @@ class DeliveryWorker:
             outgoing = await self.composer.outgoing(delivery, event, bridge, member, form, None,
                                                     ())
             await connector.update(outgoing, target, native_id)
+        self.activity.proven(connector.connection)
         await self._complete(delivery, native_id, ())
 
     async def _create(self, delivery: Delivery, event: Event, bridge: Bridge,
@@ -236,6 +241,7 @@ class DeliveryWorker:
             receipt = await connector.send(outgoing, target)
         finally:
             discard(files)
+        self.activity.proven(connector.connection)
         role = "notice" if is_notice(event, form) else "copy"
         made = [(receipt.native_id, role)] + [(other, "part") for other in receipt.others]
         links = tuple(Link(*origin, member.address.connection, member.address.endpoint,

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Mount, Route
 
 from hub.access import admin_access
+from hub.activity import Received
 from hub.connector import Capability, WebhookRequest
 from hub.errors import HubError, StoreError, WebhookRejected
 from hub.refusals import RefusalLog
@@ -80,10 +81,15 @@ def make_app(hub: Hub) -> Starlette:
         if connector is None or Capability.WEBHOOK not in connector.capabilities:
             counter.labels("unknown", "unknown_connection").inc()
             return PlainTextResponse("no such webhook\n", status_code=404)
+
+        def seen(outcome: Received, reason: str = "") -> None:
+            hub.activity.webhook(name, outcome, reason)
+
         try:
             body = await _read_capped(request, hub.settings.web.max_body_bytes)
         except BodyTooLarge:
             counter.labels(name, "too_large").inc()
+            seen(Received.REJECTED, "body too large")
             return PlainTextResponse("body too large\n", status_code=413)
         inbound_request = WebhookRequest(
             method=request.method, path=request.path_params.get("path", ""),
@@ -95,16 +101,19 @@ def make_app(hub: Hub) -> Starlette:
             answer = await connector.verify_webhook(inbound_request)
             if answer is not None:
                 counter.labels(name, "handshake").inc()
+                seen(Received.HANDSHAKE)
                 return Response(answer.body, status_code=answer.status,
                                 media_type=answer.content_type)
             inbound = await connector.receive(inbound_request)
         except WebhookRejected as exc:
             counter.labels(name, "rejected").inc()
+            seen(Received.REJECTED, str(exc))
             refusals.refused(f"webhook for {name}", str(exc))
             return PlainTextResponse(f"{exc}\n", status_code=exc.status)
         except HubError as exc:
             # The platform will retry: nothing was stored, so nothing is lost.
             counter.labels(name, "unavailable").inc()
+            seen(Received.UNAVAILABLE, str(exc))
             log.warning("webhook for %s could not be read now: %s", name, exc)
             return PlainTextResponse("try again later\n", status_code=503)
         try:
@@ -114,9 +123,11 @@ def make_app(hub: Hub) -> Starlette:
                                     status.state, status.error)
         except StoreError as exc:
             counter.labels(name, "store_error").inc()
+            seen(Received.UNAVAILABLE, f"not stored: {exc}")
             log.error("webhook for %s not stored: %s", name, exc)
             return PlainTextResponse("try again later\n", status_code=503)
         counter.labels(name, "accepted").inc()
+        seen(Received.ACCEPTED)
         return PlainTextResponse("ok\n")
 
     async def healthz(_: Request) -> Response:
