@@ -81,6 +81,11 @@ def current() -> str:
     return _current.get()
 
 
+def N_(message: str) -> str:
+    """Mark `message` for the catalogs where it is written; it is translated where shown."""
+    return message
+
+
 def gettext(message: str) -> str:
     return translations(current()).ugettext(message)
 

@@ -133,6 +133,10 @@ async def _stay(hub: Hub, world: World, say: Say, folder: str) -> None:
              WHATSAPP: f"/webhooks/{WHATSAPP}", ZOOM: f"/webhooks/{ZOOM}"}
     say("\nEverything keeps running (Ctrl-C stops it):")
     say(f"  hub       {hub.url}  (health {hub.url}/healthz, metrics {hub.url}/metrics)")
+    # The demo's token is its own (made in the demo's temporary folder): showing it is the
+    # way in, and it dies with the demo.
+    token = admin_access(hub.settings).token.get_secret_value()
+    say(f"  console   {hub.url}/admin  (sign in with the admin token {token})")
     for connection, platform in PLATFORMS.items():
         say(f"  {platform:<9} {world.urls()[platform]}  → webhooks {hub.url}{hooks[connection]}")
     say(f"  store     {folder}")
