@@ -402,6 +402,12 @@ class Connector:
         None where it has no address. Translations link to it (show_original = "link")."""
         return None
 
+    async def copy_link(self, address: Address, native_id: str) -> str | None:
+        """Where people open an item the hub made on `address` (`native_id`, as its delivery
+        recorded it), for the console's live stream; None where the platform gives no address
+        or this connector cannot tell it without asking the platform for each item."""
+        return None
+
     async def download(self, attachment: Attachment) -> LocalFile:
         """Fetch an attachment into a temporary file via hub.files. Needs Capability.DOWNLOAD."""
         raise NotImplementedError

@@ -22,6 +22,7 @@ class Copy:
 
     delivery_id: int
     event_seq: int
+    bridge: str
     target: str  # an Address, as text
     state: str  # pending, done, dead or unsupported
     attempts: int
@@ -96,12 +97,13 @@ class Tracing(StoreBase):
                       limit: int | None = None) -> list[Copy]:
         d, links = t.deliveries.c, t.links.c
         linked = select(func.count()).where(links.delivery_id == d.id).scalar_subquery()
-        query = (select(d.id, d.event_seq, d.target, d.status, d.attempts, d.last_error,
-                        d.native_id, d.finished_at, d.platform_state, linked.label("linked"))
+        query = (select(d.id, d.event_seq, d.bridge, d.target, d.status, d.attempts,
+                        d.last_error, d.native_id, d.finished_at, d.platform_state,
+                        linked.label("linked"))
                  .where(condition).order_by(*(order or (d.event_seq, d.target))))
         if limit is not None:
             query = query.limit(limit)
-        return [Copy(row.id, row.event_seq, row.target, _state(row), row.attempts,
+        return [Copy(row.id, row.event_seq, row.bridge, row.target, _state(row), row.attempts,
                      row.last_error, row.native_id, row.finished_at, row.platform_state)
                 for row in conn.execute(query)]
 
