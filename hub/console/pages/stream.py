@@ -1,19 +1,107 @@
-"""The console's Live stream page (to be filled in)."""
+"""The console's Live stream page: the canonical events, newest first, as they arrive.
+
+The page is rendered with the latest events; new ones come through server-sent events
+(`/stream/feed`, each message's id its event's seq, so a browser that reconnects resumes from
+`Last-Event-ID`). An item whose copies are still on their way asks for its own fragment again
+every few seconds until all are settled: deliveries change long after their event arrived
+(retries, dead letters, replays), and a re-sent fragment says exactly what the store says now.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute
 
+from hub.console.traces import Item, items
+from hub.translate.languages import display_name
+
 if TYPE_CHECKING:
+    from hub.app import Hub
     from hub.console.app import Console
+
+SHOWN = 50  # events on the page when it opens
+BATCH = 50  # events sent at once by the feed
+LOOK_EVERY = 0.5  # seconds between the feed's looks at the store
+KEEP_ALIVE = 15.0  # seconds of silence after which the feed says something (finds a gone client)
 
 
 def routes(console: Console) -> list[BaseRoute]:
-    async def show(request: Request) -> Response:
-        return console.render(request, "placeholder.html", {"title": "Live stream"})
+    hub = console.hub
 
-    return [console.page("/stream", show, name="stream", nav="Live stream")]
+    def context(request: Request) -> dict[str, object]:
+        reader = console.language_of(request)
+        return {"language_name": lambda code: display_name(code, reader)}
+
+    async def show(request: Request) -> Response:
+        latest = await hub.store.run(hub.store.latest_events, SHOWN)
+        shown = await items(hub, latest)
+        return console.render(request, "stream.html", {
+            **context(request), "title": "Live stream", "items": shown,
+            "after": shown[0].seq if shown else await hub.store.run(hub.store.last_seq)})
+
+    async def item(request: Request) -> Response:
+        stored = await hub.store.run(hub.store.event, int(request.path_params["seq"]))
+        if stored is None:
+            return PlainTextResponse("no such event\n", status_code=404)
+        (found,) = await items(hub, [stored])
+        return console.render(request, "stream_item.html", {**context(request), "item": found})
+
+    async def feed(request: Request) -> Response:
+        after = _resume_point(request)
+
+        def fragment(found: Item) -> str:
+            rendered = console.render(request, "stream_item.html",
+                                      {**context(request), "item": found})
+            return bytes(rendered.body).decode()
+
+        async def messages() -> AsyncIterator[str]:
+            last, quiet_since = after, time.monotonic()
+            yield "retry: 2000\n\n"
+            while not _stopping(hub) and not await request.is_disconnected():
+                new = await hub.store.run(hub.store.events_after, last, BATCH)
+                for found in await items(hub, new):
+                    yield _message("item", found.seq, fragment(found))
+                    last, quiet_since = found.seq, time.monotonic()
+                if len(new) == BATCH:
+                    continue  # more are waiting
+                if time.monotonic() - quiet_since >= KEEP_ALIVE:
+                    yield ": still here\n\n"
+                    quiet_since = time.monotonic()
+                await asyncio.sleep(LOOK_EVERY)
+
+        return StreamingResponse(messages(), media_type="text/event-stream", headers={
+            "cache-control": "no-store", "x-accel-buffering": "no",
+            "content-language": console.language_of(request)})
+
+    return [
+        console.page("/stream", show, name="stream", nav="Live stream"),
+        console.page("/stream/feed", feed, name="stream_feed"),
+        console.page("/stream/items/{seq:int}", item, name="stream_item"),
+    ]
+
+
+def _resume_point(request: Request) -> int:
+    """The seq after which to send: the browser's Last-Event-ID when it reconnects, else the
+    newest event the page was rendered with."""
+    for given in (request.headers.get("last-event-id"), request.query_params.get("after")):
+        if given is not None and given.strip().isdigit():
+            return int(given)
+    return 0
+
+
+def _stopping(hub: Hub) -> bool:
+    # A stream that never ends would hold the web server's graceful shutdown forever. The
+    # hub stops claiming deliveries before it stops serving (Hub.start), the one sign of its
+    # end a request can see.
+    return not hub.worker.claiming
+
+
+def _message(event: str, seq: int, data: str) -> str:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\nid: {seq}\n{lines}\n"
