@@ -1,4 +1,5 @@
-"""A local Basecamp: the Basecamp 4 API subset the connector uses, and Launchpad's token URL.
+"""A local Basecamp: the Basecamp 4 API subset the connector uses, and Launchpad's consent page
+(`/authorization/new`) and token URL (a code or a refresh token for tokens).
 
 Same paths (`/<account>/…json`, flat routes plus the bucket-scoped webhook routes), the same
 recording shapes, geared pagination (15, 30, 50, then 100) with `Link` and `X-Total-Count`,
@@ -34,6 +35,7 @@ from starlette.routing import Route
 from hub.sandbox.base import Emulator
 from hub.sandbox.basecamp_todos import TodoTool
 from hub.sandbox.basecamp_webhooks import KIND_PREFIX, Webhooks
+from hub.sandbox.consent import ConsentPage
 
 Record = dict[str, Any]
 GEARS = (15, 30, 50, 100)
@@ -69,6 +71,10 @@ class BasecampEmulator(Emulator):
         self.tokens = {token}
         self.refresh_token, self.client_id, self.client_secret = (refresh_token, client_id,
                                                                    client_secret)
+        self.consent = ConsentPage(platform="Basecamp", path="/authorization/new",
+                                   client_id=client_id)
+        self.granted: list[str] = []  # access tokens given for a code, oldest first
+        self.last_bearer: str | None = None  # the token of the latest API call
         self.edit_kinds = edit_kinds  # "observed": *_content_changed; "documented": *_updated
         self.inactive = False
         # (requests, seconds): Basecamp's first limit is about 50 requests per 10 seconds.
@@ -373,7 +379,8 @@ class BasecampEmulator(Emulator):
             ("GET", "/blobs/{key}/download/{name}", self.r_blob),
             ("GET", "/buckets/{project:int}/uploads/{id:int}/download/{name}", self.r_download),
         ]
-        routes = [Route("/authorization/token", self.r_token, methods=["POST"]),
+        routes = [*self.consent.routes(),
+                  Route("/authorization/token", self.r_token, methods=["POST"]),
                   Route("/authorization.json", self.r_authorization, methods=["GET"])]
         routes += [Route(account + path, self._guard(handler), methods=[method])
                    for method, path, handler in table]
@@ -396,6 +403,8 @@ class BasecampEmulator(Emulator):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if not chatbot and token not in self.tokens:
                 return _error(401, "unauthorised")
+            if not chatbot:
+                self.last_bearer = token
             if request.method in ("POST", "PUT") and request.url.path.endswith(".json") and \
                     not request.url.path.endswith(("attachments.json", "uploads.json")) and \
                     not request.headers.get("content-type", "").startswith("application/json"):
@@ -439,13 +448,24 @@ class BasecampEmulator(Emulator):
                         headers={"ETag": etag, **(headers or {})})
 
     async def r_token(self, request: Request) -> Response:
-        form = dict(parse_qsl((await request.body()).decode()))
-        if (form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id
-                or form.get("client_secret") != self.client_secret
-                or form.get("refresh_token") != self.refresh_token):
+        # Launchpad reads its parameters from the query (its documented legacy form) or the body.
+        form = {**dict(request.query_params), **dict(parse_qsl((await request.body()).decode()))}
+        grant = form.get("grant_type") or {"web_server": "authorization_code",
+                                           "refresh": "refresh_token"}.get(form.get("type", ""))
+        if form.get("client_id") != self.client_id or \
+                form.get("client_secret") != self.client_secret:
+            return JSONResponse({"error": "invalid_client"}, status_code=400)
+        if grant == "authorization_code" and self.consent.redeem(
+                form.get("code"), form.get("client_id"), form.get("redirect_uri")):
+            token = "sandbox-" + secrets.token_hex(8)
+            self.refresh_token = "sandbox-refresh-" + secrets.token_hex(8)
+            self.tokens.add(token)
+            self.granted.append(token)
+        elif grant == "refresh_token" and form.get("refresh_token") == self.refresh_token:
+            token = "sandbox-" + secrets.token_hex(8)
+            self.tokens = {token}  # the old token stops working, as an expired one would
+        else:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        token = "sandbox-" + secrets.token_hex(8)
-        self.tokens = {token}  # the old token stops working, as an expired one would
         return JSONResponse({"access_token": token, "token_type": "Bearer",
                              "expires_in": 1209600, "refresh_token": self.refresh_token})
 

@@ -194,6 +194,20 @@ class BasecampConnector(Connector):
             self._me = str((await (await self.ready()).profile()).get("id"))
         return self._me
 
+    # -- connecting the account from the console (hub.authorizing.Authorizing) -------------
+
+    def authorization_url(self, redirect_uri: str, state: str) -> str:
+        """Launchpad's consent page for this connection's integration."""
+        return self.client.tokens.authorization_url(redirect_uri, state)
+
+    async def authorize(self, code: str, redirect_uri: str) -> str:
+        """Trade Launchpad's code for tokens, used from the next call on."""
+        return await self.client.tokens.exchange(code, redirect_uri)
+
+    async def authorized_as(self) -> str | None:
+        """Whom the console connected, while those tokens are in use."""
+        return await self.client.tokens.connected_as()
+
     # -- check ------------------------------------------------------------------------------
 
     async def check(self, *, online: bool) -> list[str]:

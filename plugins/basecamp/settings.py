@@ -117,9 +117,12 @@ class BasecampSettings(ConnectionSettings):
         if not self.contact:
             found.append(f'{where}: contact is not set; Basecamp refuses requests whose '
                          'User-Agent has no e-mail or URL: set contact = "ops@example.org"')
-        if self.access_token is None:
-            found.append(f"{where}: access_token is not set; authorise the integration through "
-                         "Launchpad and set HUB_CONNECTIONS__<NAME>__ACCESS_TOKEN (see the README)")
+        if self.access_token is None and not self.can_refresh:
+            # With client_id and client_secret, the console's Connect an account page can
+            # fetch the tokens instead.
+            found.append(f"{where}: access_token is not set; set client_id and client_secret "
+                         "and connect the account on the console's Connect an account page, or "
+                         "set HUB_CONNECTIONS__<NAME>__ACCESS_TOKEN (see the README)")
         if self.refresh_token is not None and (not self.client_id or self.client_secret is None):
             found.append(f"{where}: refresh_token is set but client_id or client_secret is not; "
                          "tokens expire after two weeks and cannot be renewed without both")
