@@ -1,0 +1,126 @@
+"""The overview in a real browser, over the demo network's four sandboxes."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.async_api import Browser, Locator, Page, expect
+
+from hub.demo.runner import settle
+from hub.demo.story import ACTS, french_post, members_join
+from hub.demo.world import BASECAMP, SLACK, WHATSAPP, ZOOM
+from hub.sandbox.base import Fault
+from tests.console.browser import needs_chromium, new_context
+from tests.console.conftest import Demo
+
+pytestmark = needs_chromium
+
+REFRESH_WITHIN = 30_000  # ms: the figures refresh every 10 s; a loaded machine is slower
+PHONE = {"width": 390, "height": 844}
+# What Graph answers for a token that was revoked.
+REVOKED = Fault(status=401, body={"error": {
+    "message": "Error validating access token: The session has been invalidated",
+    "type": "OAuthException", "code": 190}})
+
+
+async def signed_in_page(demo: Demo, browser: Browser, **size: int) -> Page:
+    context = await new_context(browser, **size)
+    page = await context.new_page()
+    await page.goto(f"{demo.console}/")
+    await page.get_by_label("Admin token").fill(demo.token)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+    return page
+
+
+def card(page: Page, connection: str) -> Locator:
+    return page.get_by_role("article", name=connection)
+
+
+async def assert_fits_a_phone(demo: Demo, browser: Browser) -> None:
+    page = await signed_in_page(demo, browser, **PHONE)
+    await expect(page.locator("svg.chart")).to_be_visible()
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width} px)"
+    await page.context.close()
+
+
+async def test_the_demo_networks_four_connections_are_healthy(demo: Demo,
+                                                              browser: Browser) -> None:
+    for act in ACTS:
+        await act.play(demo.world)
+        await settle(demo.hub, demo.world)
+    await demo.hub.poll_all()  # as the scheduler would: every polled endpoint once
+
+    page = await signed_in_page(demo, browser)
+    await expect(page.get_by_text("All 4 connections are healthy.")).to_be_visible()
+    for connection in (BASECAMP, SLACK, WHATSAPP, ZOOM):
+        shown = card(page, connection)
+        await expect(shown.locator(".verdict")).to_have_text("✓ Healthy")
+        # Every one of the demo's platforms sends webhooks, and each has sent some.
+        await expect(shown.locator("dd.webhook")).to_contain_text("accepted")
+        await expect(shown.locator("dd.access")).to_contain_text("OK: a call to the platform")
+    await expect(card(page, SLACK).locator(".polls")).to_contain_text(
+        f"{SLACK}/chat/C0NETWORK: last poll")
+    await expect(card(page, SLACK).locator(".polls")).to_contain_text("succeeded")
+    chart = page.get_by_role("img", name="Events stored:")
+    await expect(chart).to_be_visible()
+    await expect(chart).to_have_attribute("aria-label", re.compile(
+        r"^Events stored: [1-9]\d* in all, .* Deliveries done: [1-9]\d* in all, "))
+    done = page.get_by_role("row", name="All connections")
+    await expect(done.get_by_role("cell").nth(1)).not_to_have_text("0")
+    await expect(page.get_by_role("link", name="Open the Dead letters page.")).to_have_attribute(
+        "href", "/admin/dead-letters")
+    await expect(page.get_by_text("apertium:")).to_contain_text("characters (no budget)")
+
+    # A forged webhook: within one refresh the card says so, without reloading the page.
+    await page.evaluate("window.stillTheSamePage = true")
+    async with httpx.AsyncClient() as client:
+        forged = await client.post(f"{demo.hub.url}/webhooks/{SLACK}", content=b"{}",
+                                   headers={"x-slack-signature": "v0=forged",
+                                            "x-slack-request-timestamp": "1"})
+    assert forged.status_code == 401
+    await expect(card(page, SLACK).locator(".verdict")).to_have_text(
+        "! Needs attention", timeout=REFRESH_WITHIN)
+    await expect(card(page, SLACK).locator("dd.webhook")).to_contain_text("rejected")
+    await expect(page.get_by_text("1 connection needs attention.")).to_be_visible()
+    assert await page.evaluate("window.stillTheSamePage") is True
+    await page.context.close()
+
+    await assert_fits_a_phone(demo, browser)
+
+
+async def test_a_revoked_token_shows_the_connection_failing_and_the_fix(
+        demo: Demo, browser: Browser) -> None:
+    await members_join(demo.world)
+    await settle(demo.hub, demo.world)
+    demo.world.whatsapp.faults.inject("/", *[REVOKED] * 20)
+    await french_post(demo.world)
+    await demo.world.quiet()
+    await demo.hub.tick()  # one attempt of each delivery: WhatsApp refuses the token
+    await demo.hub.worker.drain()
+    status = await demo.hub.store.run(demo.hub.store.state_get, WHATSAPP, "status")
+    assert status is not None and status.startswith("failing: ")  # the worker's own record
+
+    page = await signed_in_page(demo, browser)
+    await expect(page.get_by_text("1 connection is failing.")).to_be_visible()
+    whatsapp = card(page, WHATSAPP)
+    await expect(whatsapp.locator(".verdict")).to_have_text("✕ Failing")
+    access = whatsapp.locator("dd.access")
+    # Seen by this process as it happened (not only the store's record of it).
+    await expect(access).to_contain_text(re.compile(r"Refused .+ ago: connection "
+                                                    r"\"members-whatsapp\": .*Error validating "
+                                                    r"access token"))
+    await expect(access).to_contain_text("renew the system-user token")
+    await expect(access).to_contain_text(
+        "To fix it: connect the account again on the Connect an account page, or put a new "
+        "token in the configuration and run “passerelle check --online”.")
+    await expect(access.get_by_role("link", name="Connect an account")).to_have_attribute(
+        "href", "/admin/connect")
+    await expect(whatsapp.get_by_role("heading", name="What to do")).to_be_visible()
+    # The others are not tainted by it.
+    await expect(card(page, SLACK).locator(".verdict")).to_have_text("✓ Healthy")
+    await page.context.close()
+
+    await assert_fits_a_phone(demo, browser)
