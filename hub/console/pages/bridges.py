@@ -1,19 +1,96 @@
-"""The console's Bridges page (to be filled in)."""
+"""The console's Bridges page: each bridge as a picture of its endpoints, what flowed through
+each in the last day, and its settings (read-only) with where each comes from."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import os
+import time
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from hub.console.origins import Setting, Sources, bridge_settings, environment_contribution
+from hub.console.traces import Place, place_of
+from hub.router import Bridge, BridgeEndpoint
+from hub.store.tracing import Flow
+from hub.translate.languages import display_name
+
 if TYPE_CHECKING:
+    from hub.app import Hub
     from hub.console.app import Console
+
+DAY = 24 * 3600.0
+_UNTOLD = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One endpoint of one bridge, as the picture shows it."""
+
+    endpoint: BridgeEndpoint
+    place: Place
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeView:
+    bridge: Bridge
+    members: tuple[Member, ...]
+    settings: tuple[Setting, ...]
 
 
 def routes(console: Console) -> list[BaseRoute]:
+    hub = console.hub
+
     async def show(request: Request) -> Response:
-        return console.render(request, "placeholder.html", {"title": "Bridges"})
+        flows = await hub.store.run(hub.store.flows, time.time() - DAY)
+        sources = sources_of(hub)
+        configured = hub.settings.bridges
+        views = [BridgeView(
+            bridge,
+            tuple(Member(member, place_of(hub, str(member.address)),
+                         flows.get(str(member.address), Flow()))
+                  for member in bridge.endpoints),
+            tuple(bridge_settings(bridge.name, configured[bridge.name], sources))
+            if bridge.name in configured else ())
+            for bridge in hub.network.bridges]
+        reader = console.language_of(request)
+        return console.render(request, "bridges.html", {
+            "title": "Bridges", "bridges": views, "sources": sources, "written": written,
+            "language_name": lambda code: display_name(code, reader)})
 
     return [console.page("/bridges", show, name="bridges", nav="Bridges")]
+
+
+def written(value: Any) -> str | None:
+    """A setting's value as it would be written in the TOML file; None when it is unset."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, StrEnum | str):
+        return json.dumps(str(value), ensure_ascii=False)
+    if isinstance(value, list | tuple | frozenset | set):
+        return "[" + ", ".join(w for item in value if (w := written(item))) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {written(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def sources_of(hub: Hub) -> Sources:
+    """What the hub's settings were loaded from. `passerelle run` tells the hub its file as
+    `settings_file` (None: it read none); a hub not told (the demo, tests building settings
+    in code) is said to have its settings from code."""
+    told: Any = getattr(hub, "settings_file", _UNTOLD)
+    if told is _UNTOLD:
+        return Sources(None, None, {}, {})
+    file = Path(told) if told is not None else None
+    data = tomllib.loads(file.read_text(encoding="utf-8")) if file is not None else {}
+    return Sources(file, data, dict(os.environ), environment_contribution())
