@@ -46,7 +46,9 @@ def routes(console: Console) -> list[BaseRoute]:
             "after": shown[0].seq if shown else await hub.store.run(hub.store.last_seq)})
 
     async def item(request: Request) -> Response:
-        stored = await hub.store.run(hub.store.event, int(request.path_params["seq"]))
+        # `{seq}`, not `{seq:int}`: the guard answers before the route is found out wrong.
+        seq = str(request.path_params["seq"])
+        stored = await hub.store.run(hub.store.event, int(seq)) if seq.isdigit() else None
         if stored is None:
             return PlainTextResponse("no such event\n", status_code=404)
         (found,) = await items(hub, [stored])
@@ -82,7 +84,7 @@ def routes(console: Console) -> list[BaseRoute]:
     return [
         console.page("/stream", show, name="stream", nav="Live stream"),
         console.page("/stream/feed", feed, name="stream_feed"),
-        console.page("/stream/items/{seq:int}", item, name="stream_item"),
+        console.page("/stream/items/{seq}", item, name="stream_item"),
     ]
 
 
