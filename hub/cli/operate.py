@@ -6,14 +6,13 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
-from hub.app import translates
+from hub.checking import check_configured, report_lines, validate
 from hub.cli.base import (
     ConfigOption,
     JsonOption,
@@ -25,17 +24,12 @@ from hub.cli.base import (
     refused,
     registry_of,
 )
-from hub.connector import Capability, Connector, MemoryStateBox, StateBox
+from hub.connector import Capability, Connector, MemoryStateBox
 from hub.errors import ConfigError, HubError, NotAnEvent
 from hub.events import Event
 from hub.http import make_client
-from hub.network import Network
 from hub.plugins import Registry
 from hub.settings import HubSettings
-from hub.store import Store
-from hub.store.statebox import StoreStateBox
-from hub.translate.detect import Detector
-from hub.translate.service import check_providers
 
 
 @app.command()
@@ -99,55 +93,18 @@ async def _check(settings: HubSettings, registry: Registry, online: bool) -> boo
     async with make_client() as http:
         # What the configuration says is judged first, touching nothing.
         try:
-            await _build_checked(settings, registry, http, lambda _: MemoryStateBox()).aclose()
+            await validate(settings, registry, http)
         except ConfigError as exc:
             raise refused(exc) from None
-    # Then the store, like a connection: a wrong URL or a dead server must not pass.
-    store = open_store(settings)  # or exit 1 saying why
-    typer.echo(f"store {store.engine.url.render_as_string(hide_password=True)}: ok")
-    try:
-        return await _check_with(settings, registry, online, store)
-    finally:
-        store.close()
-
-
-def _build_checked(settings: HubSettings, registry: Registry, http: httpx.AsyncClient,
-                   state: Callable[[str], StateBox]) -> Network:
-    network = Network.build(settings, registry, http, state)
-    Detector.for_network(settings)
-    _check_translators(settings, registry, network)
-    return network
-
-
-async def _check_with(settings: HubSettings, registry: Registry, online: bool,
-                      store: Store) -> bool:
-    def state(name: str) -> StateBox:
-        # Online, a connector may renew a token: it must land where the running hub reads it.
-        return StoreStateBox(store, name) if online else MemoryStateBox()
-
-    async with make_client() as http:
-        network = _build_checked(settings, registry, http, state)
-        failed = False
-        for name, connector in network.connectors.items():
-            try:
-                lines = await connector.check(online=online)
-            except HubError as exc:
-                failed = True
-                typer.echo(f"connection {name} ({connector.name}): FAILED: {exc}")
-                continue
-            typer.echo(f"connection {name} ({connector.name}): ok")
-            for line in lines:
-                typer.echo(f"  {line}")
-        for bridge in network.bridges:
-            typer.echo(f"bridge {bridge.name}: {len(bridge.endpoints)} endpoints"
-                       + (", translated" if bridge.translate else ""))
-            for e in bridge.endpoints:
-                typer.echo(f"  {e.address} ({e.shape.value}, {e.direction.value}"
-                           + (f", {e.language}" if e.language else "") + ")")
-        await network.aclose()
-        if not network.connectors:
-            typer.echo("no connections configured yet: config/passerelle.example.toml has examples")
-        return failed
+        # Then the store, like a connection: a wrong URL or a dead server must not pass.
+        store = open_store(settings)  # or exit 1 saying why
+        try:
+            report = await check_configured(settings, registry, store, http, online=online)
+        finally:
+            store.close()
+    for line in report_lines(report):
+        typer.echo(line)
+    return report.failed
 
 
 def _describe(name: str, cls: type[Connector], plugin: str) -> dict[str, Any]:
@@ -209,11 +166,6 @@ def normalize(
     print_json(out)
     if failed:
         raise typer.Exit(1)
-
-
-def _check_translators(settings: HubSettings, registry: Registry, network: Network) -> None:
-    if translates(settings, network):
-        check_providers(settings.translation, registry.translators)
 
 
 def _offline_transport(request: httpx.Request) -> httpx.Response:
