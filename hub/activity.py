@@ -186,7 +186,7 @@ def judge(activity: ConnectionActivity, *, now: float, started_at: float,
         poll = activity.polls.get(endpoint)
         if poll is not None and not poll.ok:
             attention.append("poll_failed")
-        elif lag(poll, now=now, started_at=started_at) > LATE_FACTOR * interval:
+        elif late(poll, interval, now=now, started_at=started_at):
             attention.append("poll_late")
     if activity.webhook is not None and activity.webhook.outcome in (Received.REJECTED,
                                                                      Received.UNAVAILABLE):
@@ -205,3 +205,8 @@ def lag(poll: Poll | None, *, now: float, started_at: float) -> float:
     """Seconds since the endpoint's last successful poll (since the start, if none yet)."""
     since = poll.last_success if poll is not None and poll.last_success is not None else None
     return now - (since if since is not None else started_at)
+
+
+def late(poll: Poll | None, interval: float, *, now: float, started_at: float) -> bool:
+    """Whether an endpoint polled every `interval` seconds has gone too long without success."""
+    return lag(poll, now=now, started_at=started_at) > LATE_FACTOR * interval

@@ -76,6 +76,7 @@ async def test_the_demo_networks_four_connections_are_healthy(demo: Demo,
 
     # A forged webhook: within one refresh the card says so, without reloading the page.
     await page.evaluate("window.stillTheSamePage = true")
+    await page.locator("#to-dead-letters").focus()  # where someone using the keyboard stands
     async with httpx.AsyncClient() as client:
         forged = await client.post(f"{demo.hub.url}/webhooks/{SLACK}", content=b"{}",
                                    headers={"x-slack-signature": "v0=forged",
@@ -86,6 +87,7 @@ async def test_the_demo_networks_four_connections_are_healthy(demo: Demo,
     await expect(card(page, SLACK).locator("dd.webhook")).to_contain_text("rejected")
     await expect(page.get_by_text("1 connection needs attention.")).to_be_visible()
     assert await page.evaluate("window.stillTheSamePage") is True
+    await expect(page.locator("#to-dead-letters")).to_be_focused()  # not lost by the swap
     await page.context.close()
 
     await assert_fits_a_phone(demo, browser)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from hub.activity import Received
 from hub.cli import app
 from hub.connector import Outgoing, Receipt, Target
 from hub.store import DEAD
@@ -88,6 +89,9 @@ async def test_retry_after_is_honoured(network: Network, fire: Any) -> None:
     async with network.start() as hub:
         await fire(hub, "east", network.east.add("general", "patience"))
         await hub.settle()
+        seen = hub.activity.of("west")
+    assert (seen.waits_today, seen.auth_failure) == (1, None)  # counted for the overview
+    assert seen.proven_at is not None  # the retry worked
     posts = [at for at, method, path in network.west.calls if method == "POST"]
     assert len(posts) == 2
     assert posts[1] - posts[0] >= 2.0
@@ -125,6 +129,27 @@ async def test_transient_failures_back_off_then_die(network: Network, fire: Any)
     assert network.west.items == {}
 
 
+async def test_a_refused_token_is_recorded_until_a_delivery_works_again(
+        network: Network, fire: Any) -> None:
+    network.west.failures.extend(httpx.Response(401, json={"error": "token revoked"})
+                                 for _ in range(3))
+    async with network.start() as hub:
+        await fire(hub, "east", network.east.add("general", "refused"))
+        await hub.settle()
+        refused = hub.activity.of("west")
+        status = await hub.store.run(hub.store.state_get, "west", "status")
+        [dead] = hub.store.deliveries(DEAD)
+        hub.store.replay([dead.id], time.time())
+        await hub.settle()
+        recovered = hub.activity.of("west")
+        status_after = await hub.store.run(hub.store.state_get, "west", "status")
+    assert refused.auth_failure is not None and "401" in refused.auth_failure.error
+    assert refused.proven_at is None
+    assert status is not None and status.startswith("failing: ")  # the worker's record too
+    assert recovered.auth_failure is None and recovered.proven_at is not None
+    assert status_after == "ok"
+
+
 async def test_restart_resumes_from_stored_cursors_without_duplicates(network: Network) -> None:
     network.east.add("general", "one")
     network.east.add("general", "two")
@@ -152,6 +177,8 @@ async def test_a_webhook_with_a_wrong_token_is_refused_and_stores_nothing(
         response = await fire(hub, "east", network.east.add("general", "x"), token="forged")
         assert response.status_code == 401
         assert hub.store.last_seq() == 0
+        seen = hub.activity.of("east").webhook
+        assert seen is not None and seen.outcome is Received.REJECTED
 
 
 async def test_chat_message_becomes_a_titled_board_post(network: Network, fire: Any) -> None:

@@ -21,9 +21,14 @@ async def test_a_failing_poll_logs_twice_per_outage(network: Network,
         with caplog.at_level(logging.WARNING, logger="hub.polling"):
             for _ in range(3):
                 assert await hub.poll(east) == -1
+            failed = hub.activity.of("east").polls[str(east)]
             network.east.add("general", "back")
             assert await hub.poll(east) == 1
             assert await hub.poll(east) == 0
+            worked = hub.activity.of("east").polls[str(east)]
+    # What the console's overview shows of it.
+    assert not failed.ok and "503" in failed.error and failed.last_success is None
+    assert worked.ok and worked.last_success == worked.at
     messages = [r.getMessage() for r in caplog.records if r.name == "hub.polling"]
     assert len(messages) == 2
     assert messages[0].startswith("poll of east/chat/general is failing: ")

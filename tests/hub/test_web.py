@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from hub.access import TOKEN_FILE, admin_access
+from hub.activity import Received
 from hub.app import Hub
 from hub.errors import StoreError
 from tests.hub.conftest import Network
@@ -29,6 +30,8 @@ async def test_a_handshake_is_answered_by_the_connector(network: Network) -> Non
         response = await client.get(f"{hub.url}/webhooks/east", params={"challenge": "abc"})
         assert (response.status_code, response.text) == (200, "abc")
         assert hub.store.last_seq() == 0
+        seen = hub.activity.of("east").webhook
+        assert seen is not None and seen.outcome is Received.HANDSHAKE
 
 
 async def test_oversized_bodies_are_refused_before_reading_them(network: Network) -> None:
@@ -45,6 +48,9 @@ async def test_oversized_bodies_are_refused_before_reading_them(network: Network
         streamed = await client.post(f"{hub.url}/webhooks/east", content=chunks(),
                                      headers={"x-fake-token": "good-token"})
         assert hub.store.last_seq() == 0
+        seen = hub.activity.of("east").webhook
+        assert seen is not None and (seen.outcome, seen.reason) == (Received.REJECTED,
+                                                                    "body too large")
     assert response.status_code == 413
     assert streamed.status_code == 413
 
@@ -55,6 +61,10 @@ async def test_malformed_json_is_a_400_and_stores_nothing(network: Network) -> N
                                      headers={"x-fake-token": "good-token"})
         assert response.status_code == 400
         assert hub.store.last_seq() == 0
+        seen = hub.activity.of("east")
+        assert seen.webhook is not None and seen.webhook.outcome is Received.REJECTED
+        assert seen.webhook.reason  # why, for the console's overview
+        assert seen.last_accepted is None
 
 
 async def test_health_and_metrics(network: Network, fire: Any) -> None:
@@ -148,6 +158,9 @@ async def test_webhooks_are_acknowledged_after_the_commit(network: Network, fire
                                            for n in range(20)))
         assert all(r.status_code == 200 for r in responses)
         assert hub.store.last_seq() == 20
+        seen = hub.activity.of("east")
+        assert seen.webhook is not None and seen.webhook.outcome is Received.ACCEPTED
+        assert seen.last_accepted == seen.webhook.at
 
 
 async def test_without_a_configured_token_the_api_asks_for_a_generated_one(
@@ -173,7 +186,11 @@ async def test_a_failing_store_answers_503_so_the_platform_retries(
         response = await client.post(
             f"{hub.url}/webhooks/east", headers={"x-fake-token": "good-token"},
             json={"item": network.east.add("general", "private words"), "kind": "message.created"})
+        seen = hub.activity.of("east").webhook
     assert response.status_code == 503
+    assert seen is not None and seen.outcome is Received.UNAVAILABLE
+    assert seen.reason.startswith("not stored: the store failed")
+    assert "private words" not in seen.reason
 
 
 async def test_health_reports_writes_that_fail_while_reads_pass(

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from hub.activity import ConnectionActivity, Health, Poll, Verdict, judge, lag
+from hub.activity import ConnectionActivity, Health, Poll, Verdict, judge, lag, late
 from hub.connector import Address, Capability
 from hub.console import i18n
 from hub.console.chart import MINUTE, Chart, Series, line_chart
@@ -126,10 +126,10 @@ def _polled(hub: Hub, address: Address, seen: ConnectionActivity, now: float) ->
     interval = (hub.network.connector(address.connection).settings.poll_interval_seconds
                 or hub.settings.scheduler.poll_interval_seconds)
     poll = seen.polls.get(str(address))
-    behind = lag(poll, now=now, started_at=hub.activity.started_at)
-    verdict = judge(ConnectionActivity(polls={str(address): poll} if poll else {}), now=now,
-                    started_at=hub.activity.started_at, poll_intervals={str(address): interval})
-    return PolledEndpoint(str(address), interval, poll, behind, "poll_late" in verdict.reasons)
+    started_at = hub.activity.started_at
+    return PolledEndpoint(str(address), interval, poll,
+                          lag(poll, now=now, started_at=started_at),
+                          late(poll, interval, now=now, started_at=started_at))
 
 
 async def _flow(hub: Hub, now: float) -> Chart:
