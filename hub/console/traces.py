@@ -87,6 +87,7 @@ class Item:
     copies: tuple[CopyView, ...]
     translations: tuple[TranslationView, ...]
     routed: bool  # the router has planned its deliveries
+    made_by_hub: bool = False  # the platform telling of a copy the hub made: never mirrored
 
     @property
     def settled(self) -> bool:
@@ -101,6 +102,7 @@ async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
     store = hub.store
     copies = await store.run(store.copies, [s.seq for s in stored])
     routed_through = await store.run(store.position, ROUTER)
+    echoes = await store.run(store.made_by_hub, [s.seq for s in stored])
     wanted = {s.seq: _languages_wanted(hub, copies.get(s.seq, [])) for s in stored}
     keys = {s.seq: _cache_keys(hub, s.event, wanted[s.seq]) for s in stored}
     cached = await store.run(store.cached_translations,
@@ -116,7 +118,8 @@ async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
         made.append(Item(s.seq, s.event, Place(_platform_of(hub, s.event),
                                                _origin_address(s.event)),
                          s.event.occurred_at, excerpt(s.event.body or s.event.title or ""),
-                         views, translations, routed=s.seq <= routed_through))
+                         views, translations, routed=s.seq <= routed_through,
+                         made_by_hub=s.seq in echoes))
     return made
 
 

@@ -86,6 +86,18 @@ class Tracing(StoreBase):
                 found.setdefault(copy.event_seq, []).append(copy)
             return found
 
+    def made_by_hub(self, seqs: Iterable[int]) -> set[int]:
+        """Those of `seqs` whose item is a copy the hub made (the platform told of it back)."""
+        wanted = sorted(set(seqs))
+        if not wanted:
+            return set()
+        e, links = t.events.c, t.links.c
+        query = (select(e.seq).join(t.links, and_(links.connection == e.connection,
+                                                  links.native_id == e.native_id))
+                 .where(e.seq.in_(wanted)).distinct())
+        with self._tx() as conn:
+            return {int(seq) for seq in conn.execute(query).scalars()}
+
     def dead_letters(self, limit: int = 500) -> list[Copy]:
         """Dead deliveries, the latest to die first."""
         d = t.deliveries.c

@@ -56,6 +56,15 @@ class TracingContract:
         assert (letter.event_seq, letter.last_error) == (seqs[2], "channel_not_found")
         assert letter.finished_at == pytest.approx(now)
 
+    def test_an_event_of_a_copy_the_hub_made_is_known_as_such(self, store: Store) -> None:
+        (origin,) = self._routed(store, "o1")
+        (delivery,) = store.claim(time.time(), 10, 60)
+        store.hand_over([Completion(delivery.id, "M9", (Link(
+            "east", "chat/general", "o1", "west", "chat/lobby", "M9"),))], time.time(), 60)
+        (echo,) = store.append([make_event("M9", connection="west")])
+        assert store.made_by_hub([origin, echo.seq]) == {echo.seq}
+        assert store.made_by_hub([]) == set()
+
     def test_flows_count_what_came_from_and_went_to_each_endpoint(self, store: Store) -> None:
         before = time.time() - 1
         seqs = self._routed(store, "x", "y", "z")
