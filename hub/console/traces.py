@@ -70,9 +70,10 @@ class TranslationView:
 
     language: str
     places: tuple[str, ...]  # the endpoints that read it
-    text: str | None  # None: no translation stored (see `why`)
+    text: str | None  # the body's; None: no translation stored (see `why`)
     provider: str | None = None
-    why: str = ""  # "same", "untranslated" or "" when `text` is given
+    why: str = ""  # "same", "untranslated" or "" when a translation is given
+    title: str | None = None  # the title's, when the event has one and it was translated
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,25 +101,22 @@ async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
     from hub.app import ROUTER
 
     store = hub.store
-    copies = await store.run(store.copies, [s.seq for s in stored])
+    seqs = [s.seq for s in stored]
+    copies = await store.run(store.copies, seqs)
     routed_through = await store.run(store.position, ROUTER)
-    echoes = await store.run(store.made_by_hub, [s.seq for s in stored])
-    wanted = {s.seq: _languages_wanted(hub, copies.get(s.seq, [])) for s in stored}
-    keys = {s.seq: _cache_keys(hub, s.event, wanted[s.seq]) for s in stored}
+    echoes = await store.run(store.made_by_hub, seqs)
+    asked = {s.seq: _Asked.of(hub, s.event, _languages_wanted(hub, copies.get(s.seq, [])))
+             for s in stored}
     cached = await store.run(store.cached_translations,
-                             [key for per_event in keys.values()
-                              for per_language in per_event.values() for key in per_language])
+                             [key for one in asked.values() for key in one.cache_keys()])
     made = []
     for s in stored:
         views = tuple([CopyView(c, place_of(hub, c.target), await _copy_link(hub, c))
                        for c in copies.get(s.seq, [])])
-        translations = tuple(_translation(s.event, hub, language, places,
-                                          keys[s.seq].get(language, ()), cached)
-                             for language, places in sorted(wanted[s.seq].items()))
         made.append(Item(s.seq, s.event, Place(_platform_of(hub, s.event),
                                                _origin_address(s.event)),
                          s.event.occurred_at, excerpt(s.event.body or s.event.title or ""),
-                         views, translations, routed=s.seq <= routed_through,
+                         views, asked[s.seq].found(cached), routed=s.seq <= routed_through,
                          made_by_hub=s.seq in echoes))
     return made
 
@@ -162,34 +160,58 @@ def _translated_for(bridge: Bridge, member: BridgeEndpoint) -> str | None:
     return member.language
 
 
-def _source_language(hub: Hub, event: Event) -> str | None:
-    # A delivery detects again what ingest could not name (hub.translate.localise).
-    if event.language is not None:
-        return event.language
-    return hub.detector.detect(event.body, None)
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The translations of one event's body and title the service was asked for: per target
+    language, the cache keys it used, one per provider of its chain, in order."""
+
+    wanted: dict[str, tuple[str, ...]]  # language -> the places reading it
+    body: _Text
+    title: _Text | None
+
+    @classmethod
+    def of(cls, hub: Hub, event: Event, wanted: dict[str, tuple[str, ...]]) -> _Asked:
+        title = _Text.of(hub, event.title, event.language, wanted) if event.title else None
+        return cls(wanted, _Text.of(hub, event.body, event.language, wanted), title)
+
+    def cache_keys(self) -> list[str]:
+        texts = [self.body, *([self.title] if self.title else [])]
+        return [key for text in texts for keys in text.keys.values() for key in keys]
+
+    def found(self, cached: dict[str, CachedTranslation]) -> tuple[TranslationView, ...]:
+        views = []
+        for language, places in sorted(self.wanted.items()):
+            if self.body.source is not None and same_language(self.body.source, language):
+                views.append(TranslationView(language, places, None, why="same"))
+                continue
+            body = self.body.lookup(language, cached)
+            title = self.title.lookup(language, cached) if self.title else None
+            views.append(TranslationView(
+                language, places, body.text if body else None,
+                body.provider if body else title.provider if title else None,
+                why="" if body or title else "untranslated",
+                title=title.text if title else None))
+        return tuple(views)
 
 
-def _cache_keys(hub: Hub, event: Event, wanted: dict[str, tuple[str, ...]]
-                ) -> dict[str, tuple[str, ...]]:
-    """The cache keys the translation service used (or would use) for this body, per target
-    language: one per provider of the chain, in its order."""
-    service = hub.translation
-    if service is None or not event.body.strip():
-        return {}
-    source = _source_language(hub, event)
-    return {language: tuple(cache_key(event.body, source, language, translator.name,
-                                      service.glossary.version)
-                            for translator in service.chain)
-            for language in wanted}
+@dataclass(frozen=True, slots=True)
+class _Text:
+    source: str | None
+    keys: dict[str, tuple[str, ...]]
 
+    @classmethod
+    def of(cls, hub: Hub, text: str, language: str | None, wanted: dict[str, tuple[str, ...]]
+           ) -> _Text:
+        # As hub.translate.localise asks: a text stored without a language is detected again.
+        source = language if language is not None else hub.detector.detect(text, None)
+        service = hub.translation
+        if service is None or not text.strip():
+            return cls(source, {})
+        return cls(source, {target: tuple(cache_key(text, source, target, translator.name,
+                                                    service.glossary.version)
+                                          for translator in service.chain)
+                            for target in wanted})
 
-def _translation(event: Event, hub: Hub, language: str, places: tuple[str, ...],
-                 keys: Sequence[str], cached: dict[str, CachedTranslation]) -> TranslationView:
-    source = _source_language(hub, event)
-    if source is not None and same_language(source, language):
-        return TranslationView(language, places, None, why="same")
-    for key in keys:
-        found = cached.get(key)
-        if found is not None:
-            return TranslationView(language, places, found.text, found.provider)
-    return TranslationView(language, places, None, why="untranslated")
+    def lookup(self, language: str, cached: dict[str, CachedTranslation]
+               ) -> CachedTranslation | None:
+        return next((cached[key] for key in self.keys.get(language, ()) if key in cached), None)
