@@ -1,4 +1,5 @@
-"""A local Zoom: Server-to-Server OAuth, meetings, cloud recordings and Team Chat channels.
+"""A local Zoom: Server-to-Server OAuth, a user-authorized app's consent page and code exchange
+(refresh tokens good once), meetings, cloud recordings and Team Chat channels.
 
 Same paths, payloads and error envelopes (`{"code", "message"}`) as the Zoom API subset the
 connector uses. Acting as a user (`user_*` methods) fires Zoom's webhooks at the hub, signed
@@ -24,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 from starlette.requests import Request
@@ -32,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.sandbox.base import Emulator, json_error, read_json
+from hub.sandbox.consent import ConsentPage
 
 TOKEN_SECONDS = 3599
 DOWNLOAD_TOKEN_SECONDS = 86_400
@@ -131,10 +133,17 @@ class ZoomEmulator(Emulator):
         self.fired: list[dict[str, Any]] = []  # every webhook payload sent, in order
         self._limits: dict[str, deque[RateLimit]] = {}
         self.chat_files: dict[str, ChatFile] = {}
+        # A user-authorized app: its consent page, and the tokens it gave for a code.
+        self.consent = ConsentPage(platform="Zoom", path="/oauth/authorize",
+                                   client_id=self.account.client_id)
+        self.refresh_tokens: set[str] = set()  # each good once, as Zoom's are
+        self.granted: list[str] = []  # access tokens given for a code, oldest first
+        self.last_bearer: str | None = None  # the token of the latest API call
         super().__init__()
 
     def routes(self) -> list[Any]:
         return [
+            *self.consent.routes(),
             Route("/oauth/token", self._token, methods=["POST"]),
             Route("/v2/users/{user_id}", self._user, methods=["GET"]),
             Route("/v2/users/{user_id}/meetings", self._create_meeting, methods=["POST"]),
@@ -175,16 +184,41 @@ class ZoomEmulator(Emulator):
         if not hmac.compare_digest(given.encode(), f"Basic {expected}".encode()):
             return json_error(400, {"reason": "Invalid client_id or client_secret",
                                     "error": "invalid_client"})
-        if request.query_params.get("grant_type") != "account_credentials":
+        # Zoom reads its parameters from the query or an x-www-form-urlencoded body.
+        form = {**dict(request.query_params), **dict(parse_qsl((await request.body()).decode()))}
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            if not self.consent.redeem(form.get("code"), self.account.client_id,
+                                       form.get("redirect_uri")):
+                return json_error(400, {"reason": "Invalid authorization code",
+                                        "error": "invalid_grant"})
+            return self._user_tokens(granted=True)
+        if grant == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return json_error(400, {"reason": "Invalid Token!", "error": "invalid_grant"})
+            self.refresh_tokens.discard(form["refresh_token"])
+            return self._user_tokens(granted=False)
+        if grant != "account_credentials":
             return json_error(400, {"reason": "Unsupported grant type",
                                     "error": "unsupported_grant_type"})
-        if request.query_params.get("account_id") != self.account.account_id:
+        if form.get("account_id") != self.account.account_id:
             return json_error(400, {"reason": "Invalid account_id", "error": "invalid_request"})
         token = "eyJzYW5kYm94In0." + secrets.token_urlsafe(24)
         self.tokens[token] = time.time() + TOKEN_SECONDS
         return JSONResponse({"access_token": token, "token_type": "bearer",
                              "expires_in": TOKEN_SECONDS, "scope": SCOPES,
                              "api_url": self.base_url})
+
+    def _user_tokens(self, *, granted: bool) -> Response:
+        token = "eyJ1c2VyIn0." + secrets.token_urlsafe(24)
+        refresh = "eyJyZWZyZXNoIn0." + secrets.token_urlsafe(24)
+        self.tokens[token] = time.time() + TOKEN_SECONDS
+        self.refresh_tokens.add(refresh)
+        if granted:
+            self.granted.append(token)
+        return JSONResponse({"access_token": token, "token_type": "bearer",
+                             "refresh_token": refresh, "expires_in": TOKEN_SECONDS,
+                             "scope": SCOPES, "api_url": self.base_url})
 
     def _gate(self, request: Request, *, downloads: bool = False) -> Response | None:
         """Zoom's answer when a call may not go through: rate limited, or no valid token."""
@@ -194,6 +228,7 @@ class ZoomEmulator(Emulator):
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         valid = dict(self.tokens, **(self.download_tokens if downloads else {}))
         if valid.get(token, 0.0) > time.time():
+            self.last_bearer = token
             return None
         return _error(401, 124, "Invalid access token.")
 
@@ -210,7 +245,7 @@ class ZoomEmulator(Emulator):
             return _error(404, 1001, "User does not exist: "
                                      f"{request.path_params['user_id']}.")
         return JSONResponse({"id": self.account.host_id, "email": self.account.host_email,
-                             "type": 2, "status": "active", "account_id": self.account.account_id})
+                             "first_name": "Hana", "last_name": "Host", "type": 2, "status": "active", "account_id": self.account.account_id})
 
     async def _create_meeting(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:

@@ -4,7 +4,8 @@ Authentication is Server-to-Server OAuth: `POST {oauth_url}/oauth/token?grant_ty
 account_credentials&account_id=…` with HTTP Basic `client_id:client_secret` gives a bearer
 token for one hour (no refresh token: a new one is minted) and the `api_url` of the account's
 region. The token is kept in memory only, renewed a few minutes before it expires, and minted
-again once when the API answers 401 (revoked or rotated credentials).
+again once when the API answers 401 (revoked or rotated credentials). A user-authorized app's
+tokens (plugins/zoom/authorization.py), when the connection has them, are used instead.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
 from plugins.zoom.settings import DEFAULT_API_URL, DEFAULT_FILE_API_URL, ZoomSettings
+
+if TYPE_CHECKING:
+    from plugins.zoom.authorization import UserTokens
 
 RENEW_MARGIN = 300.0  # seconds before expiry when a token is replaced
 API_PREFIX = "/v2"
@@ -50,6 +54,10 @@ class ZoomApiError(Exception):
         return data if isinstance(data, Mapping) else {}
 
 
+class NoCredentials(Exception):
+    """A user-authorized app that was never connected: nothing to call with."""
+
+
 class RedirectRefused(Exception):
     """Zoom's file API sent the upload to a host the connector does not trust with a token."""
 
@@ -70,8 +78,10 @@ class ZoomClient:
     """The calls the connector needs; never creates an HTTP client, it is handed one."""
 
     def __init__(self, http: httpx.AsyncClient, settings: ZoomSettings,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, user: UserTokens | None = None
+                 ) -> None:
         self._http = http
+        self._user = user
         # Credentials are read when a token is minted, not before: `passerelle normalize`
         # builds connectors from settings that hold none.
         self._settings = settings
@@ -86,7 +96,12 @@ class ZoomClient:
     # -- authentication
 
     async def token(self) -> AccessToken:
-        """A bearer token good for at least a few more minutes."""
+        """A bearer token good for at least a few more minutes: the user-authorized one when
+        there is one, else one minted for the Server-to-Server app."""
+        if self._user is not None and (user := await self._user.current()) is not None:
+            return user
+        if self._settings.authorization == "user":
+            raise NoCredentials
         async with self._lock:
             token = self._token
             if token is None or token.expires_at - self._clock() < RENEW_MARGIN:
@@ -95,6 +110,8 @@ class ZoomClient:
 
     def forget_token(self) -> None:
         self._token = None
+        if self._user is not None:
+            self._user.rejected()
 
     async def _mint(self) -> AccessToken:
         response = await self._http.post(

@@ -44,8 +44,9 @@ from hub.events import Attachment, Event
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.zoom import mapping, signing
+from plugins.zoom.authorization import UserTokens
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import RedirectRefused, ZoomApiError, ZoomClient
+from plugins.zoom.client import NoCredentials, RedirectRefused, ZoomApiError, ZoomClient
 from plugins.zoom.meetings import Meetings
 from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
 from plugins.zoom.teamchat import Channels
@@ -64,7 +65,8 @@ MAX_STATE_KEY = 200  # what the store keeps of a StateBox key (hub/store/schema.
 
 
 class ZoomConnector(Connector):
-    """A Zoom account through a Server-to-Server OAuth app (see plugins/zoom/README.md)."""
+    """A Zoom account through a Server-to-Server OAuth app, or a user-authorized app connected
+    from the console (see plugins/zoom/README.md)."""
 
     name: ClassVar[str] = "zoom"
     capabilities: ClassVar[Capability] = (
@@ -83,7 +85,8 @@ class ZoomConnector(Connector):
         if not isinstance(settings, ZoomSettings):
             raise ConfigError(f'connection "{connection}": settings are not Zoom settings')
         self.zoom = settings
-        self.client = ZoomClient(http, settings)
+        self.user_tokens = UserTokens(http, settings, state)
+        self.client = ZoomClient(http, settings, user=self.user_tokens)
         self.catchup = Catchup(self.client, settings, connection)
         self.meetings = Meetings(self.client, settings, connection)
         self.channels = Channels(self.client, settings, connection)
@@ -91,20 +94,54 @@ class ZoomConnector(Connector):
     # ------------------------------------------------------------ admin
 
     async def check(self, *, online: bool) -> list[str]:
-        """Settings offline; online, mint a token and read the chat user."""
-        missing = [name for name in ("account_id", "client_id") if not getattr(self.zoom, name)]
+        """Settings offline; online, get a token and read the chat user."""
+        user_app = self.zoom.authorization == "user"
+        missing = [name for name in ("client_id",) if not self.zoom.client_id]
+        if not user_app and not self.zoom.account_id:
+            missing.insert(0, "account_id")
         if missing:
             raise ConfigError(f'connection "{self.connection}": set {" and ".join(missing)} '
-                              "(App Credentials page of the Server-to-Server OAuth app)")
+                              "(App Credentials page of the app)" + ("" if user_app else
+                              '; or, for a user-authorized app, set authorization = "user" and '
+                              "connect the account on the console's Connect an account page"))
         if not online:
-            return [f"account {self.zoom.account_id}: settings complete"]
+            return ["user-authorized app: connected on the console's Connect an account page, "
+                    "or with access_token" if user_app
+                    else f"account {self.zoom.account_id}: settings complete"]
         with self._calls("check"):
             token = await self.client.token()
             user = await self.client.get_user(self.zoom.chat_user)
         who = user.get("email") or user.get("id") or self.zoom.chat_user
+        posted = f"Team Chat messages are posted as {who}"
+        if (user_token := await self.user_tokens.current()) is not None and \
+                user_token.value == token.value:
+            connected = await self.user_tokens.connected_as()
+            return [f"user-authorized token ({token.api_url}), "
+                    + (f"connected from the console as {connected}" if connected
+                       else "from access_token"), posted]
         return [f"token minted for account {self.zoom.account_id} ({token.api_url})",
-                f"scopes: {token.scope or '(none listed)'}",
-                f"Team Chat messages are posted as {who}"]
+                f"scopes: {token.scope or '(none listed)'}", posted]
+
+    # ------------------------------------------------------------ connecting (hub.authorizing)
+
+    def authorization_url(self, redirect_uri: str, state: str) -> str:
+        """Zoom's consent page for this connection's (user-managed) app."""
+        return self.user_tokens.authorization_url(redirect_uri, state)
+
+    async def authorize(self, code: str, redirect_uri: str) -> str:
+        """Trade Zoom's code for user tokens, used from the next call on; who allowed it."""
+        with self._calls("connecting the account"):
+            await self.user_tokens.exchange(code, redirect_uri)
+            user = await self.client.get_user("me")
+        name = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k))
+        email = user.get("email")
+        who = f"{name} ({email})" if name and email else name or str(email or user.get("id"))
+        await self.user_tokens.identified(who)
+        return who
+
+    async def authorized_as(self) -> str | None:
+        """Whom the console connected, while those tokens are in use."""
+        return await self.user_tokens.connected_as()
 
     # ------------------------------------------------------------ webhooks in
 
@@ -274,6 +311,10 @@ class ZoomConnector(Connector):
             raise transport_error(exc, connection=self.connection) from exc
         except ZoomApiError as exc:
             raise self._mapped(exc, what) from None
+        except NoCredentials:
+            raise AuthError(f"{what}: this user-authorized app was never connected: connect the "
+                            "account on the console's Connect an account page, or set "
+                            "access_token", connection=self.connection) from None
         except RedirectRefused as exc:
             raise PermanentError(f"{what}: Zoom sent the upload on to {exc.host}, which is not "
                                  "one of file_hosts; add it there if it is Zoom's",
@@ -288,7 +329,9 @@ class ZoomConnector(Connector):
         if exc.oauth:
             return AuthError(f"Zoom refused the token request{detail}: check account_id, "
                              "client_id and client_secret of the Server-to-Server OAuth app, "
-                             "and that the app is activated", connection=self.connection)
+                             "and that the app is activated; for a user-authorized app, connect "
+                             "the account again on the console's Connect an account page",
+                             connection=self.connection)
         if code in AUTH_CODES:
             return AuthError(f"{what} refused{detail}: the app's token lacks a scope this needs; "
                              "add it on the app's Scopes page (see plugins/zoom/README.md)",

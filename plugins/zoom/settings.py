@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from hub.connector import ConnectionSettings
@@ -53,17 +55,32 @@ class Interpreter(BaseModel):
 
 
 class ZoomSettings(ConnectionSettings):
-    """One Zoom account reached through a Server-to-Server OAuth app.
+    """One Zoom account reached through a Server-to-Server OAuth app, or through a
+    user-authorized (general, user-managed) app connected from the console.
 
     Endpoints: `calendar/<host user id>` (meetings that user hosts), `files/<host user id>`
     (that user's cloud recordings), `chat/<channel id>` (a Team Chat channel).
     """
 
+    authorization: Literal["server_to_server", "user"] = Field(
+        default="server_to_server",
+        description='"server_to_server": tokens minted with account_id, client_id and '
+        'client_secret; "user": a user-authorized (general, user-managed) app, connected on the '
+        "console's Connect an account page (or access_token and refresh_token)",
+    )
     account_id: str = Field(
-        default="", description="the app's Account ID (App Credentials page of the S2S app)"
+        default="", description="the app's Account ID (App Credentials page of the S2S app); "
+        'not used with authorization = "user"'
     )
     client_id: str = Field(default="", description="the app's Client ID")
     client_secret: Credential = Field(description="the app's Client Secret")
+    access_token: Credential | None = Field(
+        default=None, description="a user-authorized app's access token, when it was not "
+        "connected from the console (which keeps its own)"
+    )
+    refresh_token: Credential | None = Field(
+        default=None, description="a user-authorized app's refresh token, to renew access_token"
+    )
     secret_token: DoorSecret = Field(
         description="the app's Secret Token (Feature → Event Subscriptions): signs webhooks"
     )

@@ -19,7 +19,7 @@ from starlette.routing import Mount
 
 from hub.console.app import Console
 from hub.console.session import Sessions
-from hub.demo.world import BASECAMP
+from hub.demo.world import BASECAMP, ZOOM
 from hub.store.schema import connection_state
 from tests.console.browser import needs_chromium, new_context
 from tests.console.conftest import Demo
@@ -36,37 +36,55 @@ def stored(demo: Demo, connection: str, key: str) -> str | None:
             connection_state.c.key == key)).scalar_one_or_none()
 
 
-async def test_basecamp_connected_through_its_consent_page(demo: Demo, browser: Browser) -> None:
-    basecamp = demo.world.basecamp
+async def connect_in_browser(demo: Demo, browser: Browser, connection: str, platform: str,
+                             consent: str, who: str) -> None:
+    """Sign in, press Connect beside `connection`, allow on the platform's page, come back."""
     context = await new_context(browser)
     page = await context.new_page()
     await page.goto(f"{demo.console}/connect")
     await page.get_by_label("Admin token").fill(demo.token)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page).to_have_url(f"{demo.console}/connect")
-    card = page.get_by_role("region", name=f"{BASECAMP} (basecamp)")
+    card = page.get_by_role("region", name=f"{connection} ({platform})")
     await expect(card.get_by_text(
-        f"{demo.hub.url}/admin/connect/{BASECAMP}/callback", exact=True)).to_be_visible()
+        f"{demo.hub.url}/admin/connect/{connection}/callback", exact=True)).to_be_visible()
     await expect(card.get_by_text("Not connected from the console")).to_be_visible()
 
-    await card.get_by_role("button", name=f"Connect {BASECAMP}").click()
-    await expect(page.get_by_role("heading", name="Basecamp: authorize Passerelle?")) \
-        .to_be_visible()
+    await card.get_by_role("button", name=f"Connect {connection}").click()
+    await expect(page.get_by_role("heading", name=consent)).to_be_visible()
     await page.get_by_role("button", name="Allow").click()
 
-    await expect(page).to_have_url(f"{demo.console}/connect?connected={BASECAMP}")
+    await expect(page).to_have_url(f"{demo.console}/connect?connected={connection}")
     await expect(card.get_by_role("status")).to_have_text(
-        "Connected from the console as Passerelle Hub (hub@example.org).")
-    assert len(basecamp.granted) == 1
-    granted = basecamp.granted[0]
-    raw = stored(demo, BASECAMP, "oauth.access_token")
-    assert raw is not None and granted not in raw  # encrypted on disk
-    assert await demo.hub.store.run(demo.hub.store.state_get, BASECAMP,
-                                    "oauth.access_token") == granted
+        f"Connected from the console as {who}.")
+    await context.close()
 
+
+async def stored_token(demo: Demo, connection: str, key: str, granted: str) -> None:
+    """The granted token is in the store, encrypted on disk."""
+    raw = stored(demo, connection, key)
+    assert raw is not None and granted not in raw
+    assert await demo.hub.store.run(demo.hub.store.state_get, connection, key) == granted
+
+
+async def test_basecamp_connected_through_its_consent_page(demo: Demo, browser: Browser) -> None:
+    basecamp = demo.world.basecamp
+    await connect_in_browser(demo, browser, BASECAMP, "basecamp",
+                             "Basecamp: authorize Passerelle?", "Passerelle Hub (hub@example.org)")
+    (granted,) = basecamp.granted
+    await stored_token(demo, BASECAMP, "oauth.access_token", granted)
     await demo.hub.network.connector(BASECAMP).check(online=True)
     assert basecamp.last_bearer == granted  # the connector's next call carries it
-    await context.close()
+
+
+async def test_zoom_connected_through_its_consent_page(demo: Demo, browser: Browser) -> None:
+    zoom = demo.world.zoom
+    await connect_in_browser(demo, browser, ZOOM, "zoom", "Zoom: authorize Passerelle?",
+                             "Hana Host (host@example.org)")
+    (granted,) = zoom.granted
+    await stored_token(demo, ZOOM, "user.access_token", granted)
+    await demo.hub.network.connector(ZOOM).check(online=True)
+    assert zoom.last_bearer == granted  # it wins over the Server-to-Server app's tokens
 
 
 # -- refusals ------------------------------------------------------------------------------
