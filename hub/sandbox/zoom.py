@@ -245,7 +245,8 @@ class ZoomEmulator(Emulator):
             return _error(404, 1001, "User does not exist: "
                                      f"{request.path_params['user_id']}.")
         return JSONResponse({"id": self.account.host_id, "email": self.account.host_email,
-                             "first_name": "Hana", "last_name": "Host", "type": 2, "status": "active", "account_id": self.account.account_id})
+                             "first_name": "Hana", "last_name": "Host", "type": 2,
+                             "status": "active", "account_id": self.account.account_id})
 
     async def _create_meeting(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
