@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
@@ -32,6 +33,19 @@ async def signed_in_page(demo: Demo, browser: Browser, **size: int) -> Page:
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
     return page
+
+
+async def refused_by(connection: str, demo: Demo, rounds: int = 200) -> str:
+    """Route and deliver until the worker records `connection` as refusing the hub; its
+    stored status."""
+    for _ in range(rounds):
+        await demo.hub.tick()
+        await demo.hub.worker.drain()
+        status = await demo.hub.store.run(demo.hub.store.state_get, connection, "status")
+        if status is not None:
+            return status
+        await asyncio.sleep(0.05)  # a retry falls due with time
+    raise AssertionError(f"no delivery to {connection} was attempted")
 
 
 def card(page: Page, connection: str) -> Locator:
@@ -98,15 +112,17 @@ async def test_a_revoked_token_shows_the_connection_failing_and_the_fix(
     await members_join(demo.world)
     await settle(demo.hub, demo.world)
     demo.world.whatsapp.faults.inject("/", *[REVOKED] * 20)
+    # Slack, meanwhile, asks for an hour's patience: longer than any test runs.
+    demo.world.slack.faults.inject("/api/chat.postMessage", Fault(
+        status=429, retry_after=3600, body={"ok": False, "error": "ratelimited"}))
     await french_post(demo.world)
     await demo.world.quiet()
-    await demo.hub.tick()  # one attempt of each delivery: WhatsApp refuses the token
-    await demo.hub.worker.drain()
-    status = await demo.hub.store.run(demo.hub.store.state_get, WHATSAPP, "status")
-    assert status is not None and status.startswith("failing: ")  # the worker's own record
+    status = await refused_by(WHATSAPP, demo)
+    assert status.startswith("failing: ")  # the worker's own record, kept as it was
 
     page = await signed_in_page(demo, browser)
     await expect(page.get_by_text("1 connection is failing.")).to_be_visible()
+    await expect(page.get_by_text("1 connection needs attention.")).to_be_visible()
     whatsapp = card(page, WHATSAPP)
     await expect(whatsapp.locator(".verdict")).to_have_text("✕ Failing")
     access = whatsapp.locator("dd.access")
@@ -121,8 +137,16 @@ async def test_a_revoked_token_shows_the_connection_failing_and_the_fix(
     await expect(access.get_by_role("link", name="Connect an account")).to_have_attribute(
         "href", "/admin/connect")
     await expect(whatsapp.get_by_role("heading", name="What to do")).to_be_visible()
+
+    slack = card(page, SLACK)
+    await expect(slack.locator(".verdict")).to_have_text("! Needs attention")
+    await expect(slack.locator("dd.waits")).to_contain_text(re.compile(
+        r"Waiting now, until .+ UTC, as the platform asked\.\s+It asked us to wait once in "
+        r"the last 24 hours\."))
+    await expect(slack.locator(".todo")).to_contain_text(
+        "The platform asked the hub to slow down")
     # The others are not tainted by it.
-    await expect(card(page, SLACK).locator(".verdict")).to_have_text("✓ Healthy")
+    await expect(card(page, BASECAMP).locator(".verdict")).to_have_text("✓ Healthy")
     await page.context.close()
 
     await assert_fits_a_phone(demo, browser)
