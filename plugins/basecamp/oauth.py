@@ -175,6 +175,7 @@ class OAuthTokens:
 
     def authorization_url(self, redirect_uri: str, state: str) -> str:
         """Launchpad's consent page for this integration."""
+        self._require_client()
         return self._consent_url + "?" + urlencode({
             "response_type": "code", "client_id": self._client_id or "",
             "redirect_uri": redirect_uri, "state": state})
@@ -182,10 +183,7 @@ class OAuthTokens:
     async def exchange(self, code: str, redirect_uri: str) -> str:
         """Trade an authorization code for tokens, keep them and use them; returns who they
         belong to (Launchpad's identity)."""
-        if not self._client_id or not self._client_secret:
-            raise AuthError("client_id and client_secret must be set to connect the account: "
-                            "copy them from launchpad.37signals.com/integrations",
-                            connection=self._connection)
+        self._require_client()
         body = await self._token_request({
             "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
             "client_id": self._client_id, "client_secret": self._client_secret}, "a code")
@@ -197,6 +195,12 @@ class OAuthTokens:
             self._connected_as = who
             await self._save()
         return who
+
+    def _require_client(self) -> None:
+        if not self._client_id or not self._client_secret:
+            raise AuthError("client_id and client_secret must be set to connect the account: "
+                            "copy them from launchpad.37signals.com/integrations",
+                            connection=self._connection)
 
     async def connected_as(self) -> str | None:
         """Who the console connected, while those tokens (or their renewals) are in use."""

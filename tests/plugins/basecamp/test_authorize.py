@@ -146,3 +146,10 @@ async def test_denied_consent_sends_access_denied_back(sandbox: BasecampEmulator
     bc = connector(sandbox, http, MemoryStateBox())
     back = await allowed_code(http, bc.authorization_url(REDIRECT, "s"), "deny")
     assert back == {"error": "access_denied", "state": "s"}
+
+
+async def test_connecting_needs_the_integrations_client(sandbox: BasecampEmulator,
+                                                         http: httpx.AsyncClient) -> None:
+    bc = connector(sandbox, http, MemoryStateBox(), client_id=None, refresh_token=None)
+    with pytest.raises(AuthError, match="client_id and client_secret must be set"):
+        bc.authorization_url(REDIRECT, "s")
