@@ -183,10 +183,10 @@ class OAuthTokens:
     async def exchange(self, code: str, redirect_uri: str) -> str:
         """Trade an authorization code for tokens, keep them and use them; returns who they
         belong to (Launchpad's identity)."""
-        self._require_client()
+        client_id, client_secret = self._require_client()
         body = await self._token_request({
             "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "client_id": self._client_id, "client_secret": self._client_secret}, "a code")
+            "client_id": client_id, "client_secret": client_secret}, "a code")
         who = await self._identity(str(body["access_token"]))
         async with self._lock:
             await self._load()
@@ -196,11 +196,12 @@ class OAuthTokens:
             await self._save()
         return who
 
-    def _require_client(self) -> None:
+    def _require_client(self) -> tuple[str, str]:
         if not self._client_id or not self._client_secret:
             raise AuthError("client_id and client_secret must be set to connect the account: "
                             "copy them from launchpad.37signals.com/integrations",
                             connection=self._connection)
+        return self._client_id, self._client_secret
 
     async def connected_as(self) -> str | None:
         """Who the console connected, while those tokens (or their renewals) are in use."""
