@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 STATE_LIFETIME = 600.0  # seconds an admin has to answer the platform's consent page
-MAX_PENDING = 1000  # unanswered starts kept; a flood of starts forgets the oldest
 
 
 @runtime_checkable
@@ -66,17 +65,15 @@ class PendingAuthorizations:
     def begin(self, connection: str, session: str, session_expires_at: float,
               redirect_uri: str) -> str:
         """A new state for `connection`, begun by `session`."""
-        self._forget_expired()
-        while len(self._pending) >= MAX_PENDING:
-            self._pending.pop(next(iter(self._pending)))
+        self._forget_expired()  # only a signed-in admin begins: what is unanswered is few
         state = secrets.token_urlsafe(24)
         expires = min(self.clock() + self.lifetime, session_expires_at)
         self._pending[state] = Pending(connection, session, redirect_uri, expires)
         return state
 
     def take(self, state: str | None, connection: str) -> Pending | None:
-        """The authorization `state` stands for, used up; None when it is unknown, used
-        already, expired, or was begun for another connection."""
+        """The authorization `state` stands for, used up whatever the answer; None when it
+        is unknown, used already, expired, or was begun for another connection."""
         if not state:
             return None
         pending = self._pending.pop(state, None)
