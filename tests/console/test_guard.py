@@ -16,6 +16,10 @@ from tests.console.conftest import Demo
 from tests.console.signing import signed_in
 
 PUBLIC = {"sign_in", "static"}
+# The platform sends the admin's browser back here from its consent page, a cross-site
+# navigation that carries no SameSite=Strict cookie: the single-use state it returns is the
+# proof (tests/console/test_connect.py), and without one the callback refuses.
+PROVEN_BY_STATE = {"connect_callback"}
 FAKE_PARAMS = {"connection": "network-zoom", "path": "console.css", "id": "1"}
 
 
@@ -33,9 +37,13 @@ def console_routes(demo: Demo) -> list[tuple[str, str, str]]:
 
 
 async def test_every_guarded_route_refuses_an_anonymous_request(demo: Demo) -> None:
-    routes = [r for r in console_routes(demo) if r[0] not in PUBLIC]
+    routes = [r for r in console_routes(demo) if r[0] not in PUBLIC | PROVEN_BY_STATE]
     assert len(routes) >= 8, routes  # the pages are there to be guarded
     async with httpx.AsyncClient() as client:
+        for name, method, path in console_routes(demo):
+            if name in PROVEN_BY_STATE:
+                refused = await client.request(method, f"{demo.console}{path}")
+                assert refused.status_code == 400, (name, path, refused.status_code)
         for name, method, path in routes:
             answer = await client.request(method, f"{demo.console}{path}")
             if method == "GET":
