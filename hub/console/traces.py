@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from hub.connector import Address
+from hub.errors import HubError
 from hub.events import Event
 from hub.router import Bridge, BridgeEndpoint
 from hub.settings import Render
@@ -89,6 +90,7 @@ class Item:
     translations: tuple[TranslationView, ...]
     routed: bool  # the router has planned its deliveries
     made_by_hub: bool = False  # the platform telling of a copy the hub made: never mirrored
+    link: str | None = None  # where people open the original on its platform
 
     @property
     def settled(self) -> bool:
@@ -103,22 +105,25 @@ async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
     store = hub.store
     seqs = [s.seq for s in stored]
     copies = await store.run(store.copies, seqs)
+    made = [(Address.parse(c.target).connection, c.native_id)
+            for found in copies.values() for c in found if c.native_id is not None]
+    reports = await store.run(store.reported, made)
     routed_through = await store.run(store.position, ROUTER)
     echoes = await store.run(store.made_by_hub, seqs)
     asked = {s.seq: _Asked.of(hub, s.event, _languages_wanted(hub, copies.get(s.seq, [])))
              for s in stored}
     cached = await store.run(store.cached_translations,
                              [key for one in asked.values() for key in one.cache_keys()])
-    made = []
+    shown = []
     for s in stored:
-        views = tuple([CopyView(c, place_of(hub, c.target), await _copy_link(hub, c))
+        views = tuple([CopyView(c, place_of(hub, c.target), await _copy_link(hub, c, reports))
                        for c in copies.get(s.seq, [])])
-        made.append(Item(s.seq, s.event, Place(_platform_of(hub, s.event),
+        shown.append(Item(s.seq, s.event, Place(_platform_of(hub, s.event),
                                                _origin_address(s.event)),
                          s.event.occurred_at, excerpt(s.event.body or s.event.title or ""),
                          views, asked[s.seq].found(cached), routed=s.seq <= routed_through,
-                         made_by_hub=s.seq in echoes))
-    return made
+                         made_by_hub=s.seq in echoes, link=await _permalink(hub, s.event)))
+    return shown
 
 
 def _platform_of(hub: Hub, event: Event) -> str:
@@ -131,12 +136,34 @@ def _origin_address(event: Event) -> str:
     return f"{event.source.connection}/{event.source.endpoint}"
 
 
-async def _copy_link(hub: Hub, copy: Copy) -> str | None:
+async def _copy_link(hub: Hub, copy: Copy, reports: dict[tuple[str, str], Event]
+                     ) -> str | None:
+    """Where people open a copy: from its platform's own report of it when one came back
+    (the connector's permalink, as for any item of its own), else from the connector's
+    `copy_link`, for platforms that never report the hub's own items."""
     if copy.native_id is None or copy.state != "done":
         return None
     address = Address.parse(copy.target)
     connector = hub.network.connectors.get(address.connection)
-    return await connector.copy_link(address, copy.native_id) if connector else None
+    if connector is None:
+        return None
+    report = reports.get((address.connection, copy.native_id))
+    try:
+        if report is not None and (link := await connector.permalink(report)):
+            return link
+        return await connector.copy_link(address, copy.native_id)
+    except HubError:  # a link is a courtesy: the page shows the copy without it
+        return None
+
+
+async def _permalink(hub: Hub, event: Event) -> str | None:
+    connector = hub.network.connectors.get(event.source.connection)
+    if connector is None:
+        return None
+    try:
+        return await connector.permalink(event)
+    except HubError:
+        return None
 
 
 def _languages_wanted(hub: Hub, copies: Sequence[Copy]) -> dict[str, tuple[str, ...]]:

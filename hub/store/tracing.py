@@ -98,6 +98,22 @@ class Tracing(StoreBase):
         with self._tx() as conn:
             return {int(seq) for seq in conn.execute(query).scalars()}
 
+    def reported(self, items: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Event]:
+        """The newest event each platform stored about each item `(connection, native_id)`:
+        for a copy the hub made, its platform's own report of it, where it sends one."""
+        by_connection: dict[str, set[str]] = {}
+        for connection, native_id in items:
+            by_connection.setdefault(connection, set()).add(native_id)
+        e = t.events.c
+        found: dict[tuple[str, str], Event] = {}
+        with self._tx() as conn:
+            for connection, natives in sorted(by_connection.items()):
+                rows = conn.execute(select(e.native_id, e.body).where(
+                    e.connection == connection, e.native_id.in_(sorted(natives))).order_by(e.seq))
+                for row in rows:  # in order: the newest stays
+                    found[(connection, row.native_id)] = Event.model_validate_json(row.body)
+        return found
+
     def dead_letters(self, limit: int = 500) -> list[Copy]:
         """Dead deliveries, the latest to die first."""
         d = t.deliveries.c

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 
 from hub.demo.story import members_join
 from hub.demo.world import BASECAMP, CHANNEL, WHATSAPP
+from hub.events import Event
 from hub.scheduler import driving
 from tests.console.browser import needs_chromium, new_context
 from tests.console.conftest import Demo
@@ -47,6 +48,22 @@ async def test_a_new_post_arrives_and_its_copies_become_delivered(demo: Demo,
         await expect(translations).to_contain_text("Portuguese")
         if shutil.which("apertium"):  # the demo's translator; the text comes from its cache
             await expect(translations.locator("dd[lang=fr]")).to_contain_text("RT93")
+
+        # Basecamp tells of the copy the hub made; its report gives the copy its link. (The
+        # sandbox serves plain http, whose addresses the connector does not give as links:
+        # its report is told again as Basecamp's own https app would.)
+        await until(lambda: _has_report(demo, BASECAMP))
+        report = await _report(demo, BASECAMP)
+        assert report is not None
+        app_url = (f"https://3.basecamp.com/1/buckets/{world.project}/messages/"
+                   f"{report.source.native_id}")
+        await demo.hub.store.run(demo.hub.store.append, [report.model_copy(update={
+            "id": "echo-seen-again", "revision": "again", "raw": {"app_url": app_url}})])
+        await page.reload()
+        board = item.get_by_role("row").filter(has_text=BASECAMP)
+        await expect(board.get_by_role("link")).to_have_attribute("href", app_url)
+        whatsapp = item.get_by_role("row").filter(has_text=WHATSAPP)
+        await expect(whatsapp.get_by_role("link")).to_have_count(0)  # WhatsApp has no links
     await context.close()
 
 
@@ -75,6 +92,19 @@ async def test_the_feed_ends_when_the_hub_stops(demo: Demo) -> None:
                 chunks = answer.aiter_text()
                 while True:  # the stream ends on its own, well before the bound
                     await anext(chunks)
+
+
+async def _has_report(demo: Demo, connection: str) -> bool:
+    return await _report(demo, connection) is not None
+
+
+async def _report(demo: Demo, connection: str) -> Event | None:
+    """The platform's report of an item the hub made on `connection`, once it came."""
+    store = demo.hub.store
+    events = await store.run(store.latest_events, 50)
+    echoes = await store.run(store.made_by_hub, [
+        s.seq for s in events if s.event.source.connection == connection])
+    return next((s.event for s in events if s.seq in echoes), None)
 
 
 async def _stored(demo: Demo, count: int) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.events import Kind
 from hub.store import Store
 from hub.store.records import Completion, Link
 from hub.store.tracing import Flow
@@ -64,6 +65,11 @@ class TracingContract:
         (echo,) = store.append([make_event("M9", connection="west")])
         assert store.made_by_hub([origin, echo.seq]) == {echo.seq}
         assert store.made_by_hub([]) == set()
+        later = make_event("M9", connection="west", kind=Kind.MESSAGE_UPDATED, revision="2")
+        store.append([later])
+        reported = store.reported([("west", "M9"), ("west", "nothing")])
+        assert list(reported) == [("west", "M9")]
+        assert reported[("west", "M9")].kind is Kind.MESSAGE_UPDATED
 
     def test_flows_count_what_came_from_and_went_to_each_endpoint(self, store: Store) -> None:
         before = time.time() - 1
