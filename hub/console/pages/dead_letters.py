@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 from hub.console.app import path_for
 from hub.console.traces import Place, excerpt, place_of
 from hub.events import Event
+from hub.store.base import DEAD
 from hub.store.tracing import Copy
 
 if TYPE_CHECKING:
@@ -61,8 +62,10 @@ def routes(console: Console) -> list[BaseRoute]:
     async def show(request: Request) -> Response:
         outcome = request.query_params.get("outcome")
         count = request.query_params.get("count", "")
+        counts = await hub.store.run(hub.store.counts)
         return console.render(request, "dead_letters.html", {
             "title": "Dead letters", "letters": await letters(),
+            "total": sum(n for (_, status), n in counts.items() if status == DEAD),
             "outcome": outcome if outcome in ACTIONS else None,
             "count": int(count) if count.isdigit() else 0, "problem": None})
 
@@ -73,7 +76,8 @@ def routes(console: Console) -> list[BaseRoute]:
         if action not in ACTIONS or not chosen:
             return console.render(request, "dead_letters.html", {
                 "title": "Dead letters", "letters": await letters(), "outcome": None,
-                "count": 0, "problem": "none chosen" if action in ACTIONS else "no action"},
+                "count": 0, "total": 0,
+                "problem": "none chosen" if action in ACTIONS else "no action"},
                 status=400)
         return console.render(request, "dead_letters_confirm.html", {
             "title": "Dead letters", "action": action, "letters": chosen})
