@@ -63,7 +63,10 @@ def routes(console: Console) -> list[BaseRoute]:
             return bytes(rendered.body).decode()
 
         async def messages() -> AsyncIterator[str]:
-            last, quiet_since = after, time.monotonic()
+            # A browser back after a long absence gets what a fresh page would show, not
+            # every event it missed.
+            newest = await hub.store.run(hub.store.last_seq)
+            last, quiet_since = max(after, newest - SHOWN), time.monotonic()
             yield "retry: 2000\n\n"
             while not _stopping(hub) and not await request.is_disconnected():
                 new = await hub.store.run(hub.store.events_after, last, BATCH)
