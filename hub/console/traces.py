@@ -100,7 +100,7 @@ class Item:
 
 async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
     """`stored` events with their copies and translations, in the order given."""
-    from hub.app import ROUTER
+    from hub.app import ROUTER  # the hub serves the console: its module is read when used
 
     store = hub.store
     seqs = [s.seq for s in stored]
