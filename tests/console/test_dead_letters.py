@@ -49,11 +49,16 @@ async def test_a_dead_letter_is_listed_replayed_and_delivered(demo: Demo,
         await expect(row).to_contain_text("channel_not_found")
         assert not slack_says(demo, "QX17")
 
-        await row.get_by_role("checkbox").check()
-        await page.get_by_role("button", name="Replay…").click()
+        # Keyboard only: space ticks the box, Enter presses the buttons.
+        await row.get_by_role("checkbox").focus()
+        await page.keyboard.press("Space")
+        await expect(row.get_by_role("checkbox")).to_be_checked()
+        await page.get_by_role("button", name="Replay…").focus()
+        await page.keyboard.press("Enter")
         await expect(page.get_by_text("Replay 1 dead letter: it is delivered again.")
                      ).to_be_visible()
-        await page.get_by_role("button", name="Replay 1 dead letter").click()
+        await page.get_by_role("button", name="Replay 1 dead letter").focus()
+        await page.keyboard.press("Enter")
         await expect(page.get_by_role("status")).to_have_text(
             "1 dead letter was sent again: the hub is delivering it now.")
         await until(lambda: _slack_has(demo, "QX17"))
