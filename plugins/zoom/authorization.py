@@ -8,8 +8,9 @@ access token lasts an hour; `grant_type=refresh_token` renews it, and each renew
 refresh token and voids the old one, so the new one is written before it is needed.
 
 Tokens are kept in the connection's StateBox (encrypted by the store) with the fingerprint of the
-configured credentials in place when they were made (`account_id`, `access_token`): they win over
-those (the S2S app, or a pasted token); changing them later sets the console's tokens aside.
+configured credentials in place when they were made (`authorization`, `account_id`, and a
+user-authorized app's pasted `access_token`): they win over those (the S2S app, or the pasted
+token); changing them later sets the console's tokens aside.
 """
 
 from __future__ import annotations
@@ -51,19 +52,24 @@ class UserTokens:
         self._connected_as: str | None = None
         self._stale = False
 
+    def _configured(self) -> tuple[str | None, str | None]:
+        """The pasted access and refresh tokens, which only a user-authorized app reads."""
+        if self._settings.authorization != "user":
+            return None, None
+        access, refresh = self._settings.access_token, self._settings.refresh_token
+        return (access.get_secret_value() if access else None,
+                refresh.get_secret_value() if refresh else None)
+
     @property
     def _origin(self) -> str:
-        configured = self._settings.access_token
-        seed = "\n".join((self._settings.account_id,
-                          configured.get_secret_value() if configured else ""))
+        seed = "\n".join((self._settings.authorization, self._settings.account_id,
+                          self._configured()[0] or ""))
         return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
     async def _load(self) -> None:
         if self._loaded:
             return
-        configured, refresh = self._settings.access_token, self._settings.refresh_token
-        self._access = configured.get_secret_value() if configured else None
-        self._refresh = refresh.get_secret_value() if refresh else None
+        self._access, self._refresh = self._configured()
         if await self._state.get(self.ORIGIN) == self._origin:
             self._access = await self._state.get(self.ACCESS) or self._access
             self._refresh = await self._state.get(self.REFRESH) or self._refresh

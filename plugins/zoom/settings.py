@@ -76,7 +76,7 @@ class ZoomSettings(ConnectionSettings):
     client_secret: Credential = Field(description="the app's Client Secret")
     access_token: Credential | None = Field(
         default=None, description="a user-authorized app's access token, when it was not "
-        "connected from the console (which keeps its own)"
+        'connected from the console (which keeps its own); read only with authorization = "user"'
     )
     refresh_token: Credential | None = Field(
         default=None, description="a user-authorized app's refresh token, to renew access_token"

@@ -19,7 +19,7 @@ from hub.errors import AuthError
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.zoom import ZoomEmulator
 from plugins.zoom.connector import ZoomConnector
-from plugins.zoom.settings import ZoomSettings
+from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
 
 REDIRECT = "https://hub.example.org/admin/connect/z/callback"
 HOST = "Hana Host (host@example.org)"
@@ -152,3 +152,18 @@ async def test_denied_consent_sends_access_denied_back(sandbox: ZoomEmulator,
     zoom = connector(sandbox, http, MemoryStateBox())
     back = await consented(http, zoom.authorization_url(REDIRECT, "s"), "deny")
     assert back == {"error": "access_denied", "state": "s"}
+
+
+async def test_pasted_user_tokens_are_read_only_for_a_user_authorized_app(
+        sandbox: ZoomEmulator, http: httpx.AsyncClient) -> None:
+    sandbox.tokens["pasted-user-token"] = float("inf")
+    pasted = {"access_token": "pasted-user-token", "refresh_token": "pasted-refresh-token"}
+    server_to_server = connector(sandbox, http, MemoryStateBox(), **pasted)
+    await server_to_server.check(online=True)
+    assert sandbox.last_bearer != "pasted-user-token"  # minted for the S2S app
+
+    user_app = connector(sandbox, http, MemoryStateBox(), authorization="user", account_id="",
+                         **pasted)
+    lines = await user_app.check(online=True)
+    assert sandbox.last_bearer == "pasted-user-token"
+    assert lines[0] == f"user-authorized token ({DEFAULT_API_URL}), from access_token"
