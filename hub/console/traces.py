@@ -7,6 +7,7 @@ nothing here guesses what a delivery did.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +97,16 @@ class Item:
     def settled(self) -> bool:
         """Nothing more will change: routed, and every copy done, dead or unsupported."""
         return self.routed and all(view.copy.settled for view in self.copies)
+
+    @property
+    def state(self) -> str:
+        """A short mark of everything shown that can change: an item asking for itself again
+        gets nothing (and keeps its place, focus and quiet) while it is the same."""
+        shown = (self.routed, self.made_by_hub,
+                 [(v.copy.delivery_id, v.copy.state, v.copy.attempts, v.copy.last_error, v.link)
+                  for v in self.copies],
+                 [(t.language, t.text, t.title, t.why) for t in self.translations])
+        return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
 
 
 async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:

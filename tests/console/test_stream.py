@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from hub.console.traces import items
 from hub.demo.story import members_join
 from hub.demo.world import BASECAMP, CHANNEL, WHATSAPP
 from hub.events import Event
@@ -79,6 +80,27 @@ async def test_the_feed_resumes_after_the_last_event_id(demo: Demo) -> None:
                               {"last-event-id": str(first)}, until_text="KQ22")
         assert "KQ22" in heard and "KQ11" not in heard
         assert f"id: {first + 1}" in heard
+
+
+async def test_an_item_asking_for_itself_again_gets_nothing_while_it_is_the_same(
+        demo: Demo) -> None:
+    world, hub = demo.world, demo.hub
+    async with driving(hub), httpx.AsyncClient() as client:
+        await signed_in(client, demo.console, demo.token)
+        await world.slack.post(CHANNEL, world.people.emma, "Same as before, NB40.")
+        await until(lambda: _settled(demo, 1))
+        (item,) = await items(hub, [s for s in await hub.store.run(hub.store.latest_events, 9)
+                                    if s.seq == 1])
+        again = await client.get(f"{demo.console}/stream/items/1", params={"shown": item.state})
+        assert again.status_code == 204
+        changed = await client.get(f"{demo.console}/stream/items/1",
+                                   params={"shown": "something-else"})
+        assert changed.status_code == 200 and "NB40" in changed.text
+
+
+async def _settled(demo: Demo, seq: int) -> bool:
+    copies = (await demo.hub.store.run(demo.hub.store.copies, [seq])).get(seq, [])
+    return bool(copies) and all(copy.settled for copy in copies)
 
 
 async def test_the_feed_ends_when_the_hub_stops(demo: Demo) -> None:

@@ -52,6 +52,8 @@ def routes(console: Console) -> list[BaseRoute]:
         if stored is None:
             return PlainTextResponse("no such event\n", status_code=404)
         (found,) = await items(hub, [stored])
+        if request.query_params.get("shown") == found.state:
+            return Response(status_code=204)  # htmx swaps nothing
         return console.render(request, "stream_item.html", {**context(request), "item": found})
 
     async def feed(request: Request) -> Response:
