@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -108,20 +108,20 @@ class UserTokens:
             "response_type": "code", "client_id": self._settings.client_id,
             "redirect_uri": redirect_uri, "state": state})
 
-    async def exchange(self, code: str, redirect_uri: str) -> None:
-        """Trade an authorization code for tokens and keep them; they are used from now on."""
+    async def exchange(self, code: str, redirect_uri: str,
+                       identify: Callable[[AccessToken], Awaitable[str]]) -> str:
+        """Trade an authorization code for tokens, learn whose they are (`identify`), then keep
+        them: they are used from now on. Nothing is kept when either step fails."""
         body = await self._token_request({"grant_type": "authorization_code", "code": code,
                                           "redirect_uri": redirect_uri})
+        api_url = str(body.get("api_url") or DEFAULT_API_URL).rstrip("/")
+        who = await identify(AccessToken(str(body["access_token"]), float("inf"), api_url, ""))
         async with self._lock:
             await self._load()
             self._take(body)
-            self._connected_as = None  # known once the user is read (`identified`)
-            await self._save()
-
-    async def identified(self, who: str) -> None:
-        async with self._lock:
             self._connected_as = who
-            await self._state.set(self.CONNECTED_AS, who, now=True)
+            await self._save()
+        return who
 
     async def _renew(self) -> None:
         self._take(await self._token_request({"grant_type": "refresh_token",

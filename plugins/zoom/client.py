@@ -157,6 +157,15 @@ class ZoomClient:
             params=query, headers={"Authorization": f"Bearer {token.value}"},
         )
 
+    async def whoami(self, token: AccessToken) -> dict[str, Any]:
+        """The user `token` belongs to (`GET /users/me`), asked with that token alone."""
+        response = await self._http.get(f"{self._api_url or token.api_url}{API_PREFIX}/users/me",
+                                        headers={"Authorization": f"Bearer {token.value}"})
+        if response.status_code >= 400:
+            raise ZoomApiError(response)
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = await self.request(method, path, **kwargs)
         data = response.json() if response.content else {}

@@ -46,7 +46,13 @@ from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.zoom import mapping, signing
 from plugins.zoom.authorization import UserTokens
 from plugins.zoom.catchup import Catchup
-from plugins.zoom.client import NoCredentials, RedirectRefused, ZoomApiError, ZoomClient
+from plugins.zoom.client import (
+    AccessToken,
+    NoCredentials,
+    RedirectRefused,
+    ZoomApiError,
+    ZoomClient,
+)
 from plugins.zoom.meetings import Meetings
 from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
 from plugins.zoom.teamchat import Channels
@@ -130,14 +136,14 @@ class ZoomConnector(Connector):
 
     async def authorize(self, code: str, redirect_uri: str) -> str:
         """Trade Zoom's code for user tokens, used from the next call on; who allowed it."""
+        async def identify(token: AccessToken) -> str:
+            user = await self.client.whoami(token)
+            name = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k))
+            email = user.get("email")
+            return f"{name} ({email})" if name and email else name or str(email or user.get("id"))
+
         with self._calls("connecting the account"):
-            await self.user_tokens.exchange(code, redirect_uri)
-            user = await self.client.get_user("me")
-        name = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k))
-        email = user.get("email")
-        who = f"{name} ({email})" if name and email else name or str(email or user.get("id"))
-        await self.user_tokens.identified(who)
-        return who
+            return await self.user_tokens.exchange(code, redirect_uri, identify)
 
     async def authorized_as(self) -> str | None:
         """Whom the console connected, while those tokens are in use."""

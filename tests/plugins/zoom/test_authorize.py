@@ -15,8 +15,8 @@ import pytest
 
 from hub.authorizing import Authorizing
 from hub.connector import MemoryStateBox
-from hub.errors import AuthError
-from hub.sandbox.base import serve_emulator
+from hub.errors import AuthError, HubError
+from hub.sandbox.base import Fault, serve_emulator
 from hub.sandbox.zoom import ZoomEmulator
 from plugins.zoom.connector import ZoomConnector
 from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
@@ -167,3 +167,14 @@ async def test_pasted_user_tokens_are_read_only_for_a_user_authorized_app(
     lines = await user_app.check(online=True)
     assert sandbox.last_bearer == "pasted-user-token"
     assert lines[0] == f"user-authorized token ({DEFAULT_API_URL}), from access_token"
+
+
+async def test_tokens_whose_user_cannot_be_read_are_not_kept(sandbox: ZoomEmulator,
+                                                             http: httpx.AsyncClient) -> None:
+    state = MemoryStateBox()
+    zoom = connector(sandbox, http, state, authorization="user", account_id="")
+    back = await consented(http, zoom.authorization_url(REDIRECT, "s"))
+    sandbox.faults.inject("/v2/users/me", Fault(status=500))
+    with pytest.raises(HubError):
+        await zoom.authorize(back["code"], REDIRECT)
+    assert state.values == {} and await zoom.authorized_as() is None
