@@ -19,7 +19,7 @@ from starlette.routing import Mount
 
 from hub.console.app import Console
 from hub.console.session import Sessions
-from hub.demo.world import BASECAMP, ZOOM
+from hub.demo.world import BASECAMP, SLACK, ZOOM
 from hub.store.schema import connection_state
 from tests.console.browser import needs_chromium, new_context
 from tests.console.conftest import Demo
@@ -194,3 +194,15 @@ async def test_starting_needs_the_session_and_its_csrf_token(demo: Demo) -> None
     async with httpx.AsyncClient() as anonymous:
         refused = await anonymous.post(f"{demo.console}/connect/{BASECAMP}/start")
     assert refused.status_code == 401
+
+
+async def test_a_pasted_token_platform_has_no_connect_button(demo: Demo,
+                                                             admin: httpx.AsyncClient) -> None:
+    page = await admin.get("/admin/connect")
+    assert f"/admin/connect/{SLACK}/start" not in page.text
+    assert f"{demo.hub.url}/webhooks/{SLACK}" in page.text  # the Request URL to paste
+    assert "HUB_CONNECTIONS__LISBON_SLACK__BOT_TOKEN" in page.text
+    assert demo.world.slack.token not in page.text  # never the secret itself
+    refused = await admin.post(f"/admin/connect/{SLACK}/start",
+                               data={"csrf": csrf_of(page.text)})
+    assert refused.status_code == 404
