@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -189,12 +191,21 @@ class PluginsSettings(_Section):
     block: list[str] = Field(default_factory=list, description="never load these plugins")
 
 
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where `load_settings` read the settings from: `file`, or no file at all (None), with
+    the environment and the defaults."""
+
+    file: Path | None
+
+
 class HubSettings(BaseSettings):
     """Everything an admin configures."""
 
     model_config = SettingsConfigDict(
         env_prefix="HUB_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
     )
+    _provenance: Provenance | None = PrivateAttr(default=None)
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     web: WebSettings = Field(default_factory=WebSettings)
@@ -206,6 +217,11 @@ class HubSettings(BaseSettings):
     # Each connection is validated by its connector's settings model (hub.network).
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     bridges: dict[str, BridgeSettings] = Field(default_factory=dict)
+
+    @property
+    def provenance(self) -> Provenance | None:
+        """Where these settings were read (None: built in code, as the demo's are)."""
+        return self._provenance
 
     @classmethod
     def settings_customise_sources(
@@ -250,10 +266,12 @@ def load_settings(explicit: Path | None = None) -> HubSettings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
-        return HubSettings(**data)
+        settings = HubSettings(**data)
     except ValidationError as exc:
         where = f"config {path}" if path else "settings"
         raise ConfigError([f"{where}: {line}" for line in describe_validation(exc)]) from None
+    settings._provenance = Provenance(path)
+    return settings
 
 
 def describe_validation(exc: ValidationError) -> list[str]:

@@ -79,6 +79,13 @@ def placeholders(text: str) -> set[str]:
     return {a or b for a, b in PLACEHOLDER.findall(text)}
 
 
+def _texts(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's forms (singular and plurals) as a tuple, whatever Babel holds them in."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def problems(template: Catalog, languages: Iterable[str]) -> list[str]:
     """What stops each catalog from speaking every message: missing, fuzzy, or translated
     with other placeholders than the English (a page would fail or show a raw name)."""
@@ -88,16 +95,15 @@ def problems(template: Catalog, languages: Iterable[str]) -> list[str]:
         for message in template:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            ids = _texts(message.id)
             entry = catalog.get(message.id, context=message.context)
             key = ids[0]
-            if entry is None or not entry.string or (
-                    isinstance(entry.string, tuple) and not all(entry.string)):
+            strings = _texts(entry.string) if entry is not None else ()
+            if not strings or not all(strings):
                 found.append(f"{language}: no translation of {key!r}")
                 continue
-            if entry.fuzzy:
+            if entry is not None and entry.fuzzy:
                 found.append(f"{language}: the translation of {key!r} is marked fuzzy")
-            strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
             wanted = set().union(*(placeholders(i) for i in ids))
             for string in strings:
                 if placeholders(string) != wanted:

@@ -118,7 +118,6 @@ async def test_each_setting_says_where_it_comes_from(
     monkeypatch.setenv("HUB_BRIDGES__PAIR__TRANSLATE", "false")
     settings = load_settings(config)
     async with Hub.start(settings) as hub:
-        hub.settings_file = config  # type: ignore[attr-defined] - as `passerelle run` tells it
         page = await open_bridges(browser, f"{hub.url}/admin",
                                   admin_access(settings).token.get_secret_value())
         await expect(page.get_by_text("Does not translate")).to_be_visible()

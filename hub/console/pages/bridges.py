@@ -9,7 +9,6 @@ import time
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from hub.console.app import Console
 
 DAY = 24 * 3600.0
-_UNTOLD = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +83,11 @@ def written(value: Any) -> str | None:
 
 
 def sources_of(hub: Hub) -> Sources:
-    """What the hub's settings were loaded from. `passerelle run` tells the hub its file as
-    `settings_file` (None: it read none); a hub not told (the demo, tests building settings
-    in code) is said to have its settings from code."""
-    told: Any = getattr(hub, "settings_file", _UNTOLD)
-    if told is _UNTOLD:
+    """What the hub's settings were loaded from (`load_settings` says, as `passerelle run`
+    loads them); settings built in code (the demo, tests) are said to come from code."""
+    provenance = hub.settings.provenance
+    if provenance is None:
         return Sources(None, None, {}, {})
-    file = Path(told) if told is not None else None
+    file = provenance.file
     data = tomllib.loads(file.read_text(encoding="utf-8")) if file is not None else {}
     return Sources(file, data, dict(os.environ), environment_contribution())
