@@ -35,7 +35,7 @@ from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event, problems
 from hub.files import fetch
 from hub.http import transport_error
-from plugins.slack import mapping, signing
+from plugins.slack import copy_links, mapping, signing
 from plugins.slack.catchup import CallBudget, HistoryCursor
 from plugins.slack.client import AuthInfo, SlackApiError, SlackClient
 from plugins.slack.outbound import Outbound
@@ -303,6 +303,9 @@ class SlackConnector(Connector):
         except (mapping.PayloadError, ConnectorError):
             return None
         return mapping.permalink(workspace, channel, ts, thread) if workspace else None
+
+    async def copy_link(self, address: Address, native_id: str) -> str | None:
+        return await copy_links.copy_link(self, native_id)
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """A shared file's bytes, with the bot token, from Slack's file hosts only."""
