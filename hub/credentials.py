@@ -15,9 +15,9 @@ Surrounding white space is dropped: a secret pasted with a newline would otherwi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import AfterValidator, SecretStr
+from pydantic import AfterValidator, BaseModel, SecretStr
 
 DOOR_MIN_CHARS = 16
 CREDENTIAL_MIN_CHARS = 8
@@ -59,3 +59,19 @@ def _store_key(value: SecretStr) -> SecretStr:
 
 
 StoreKey = Annotated[DoorSecret, AfterValidator(_store_key)]
+
+
+def secret_settings(model: type[BaseModel]) -> tuple[str, ...]:
+    """The names of `model`'s secret settings, in their order: those an admin must keep out
+    of the file (the console says where each goes, never what it is)."""
+    return tuple(name for name, field in model.model_fields.items()
+                 if _is_secret(field.annotation))
+
+
+def _is_secret(annotation: Any) -> bool:
+    """SecretStr itself, or within an Annotated or a union (`Credential | None`)."""
+    if annotation is SecretStr:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _is_secret(get_args(annotation)[0])
+    return any(_is_secret(arg) for arg in get_args(annotation))

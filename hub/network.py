@@ -24,7 +24,7 @@ from hub.errors import ConfigError
 from hub.http import hide_in_logs
 from hub.plugins import Registry
 from hub.router import Bridge, BridgeEndpoint, kinds_received
-from hub.settings import BridgeSettings, HubSettings, describe_validation
+from hub.settings import BridgeSettings, HubSettings, connection_variable, describe_validation
 
 StateFactory = Callable[[str], StateBox]
 
@@ -106,8 +106,8 @@ def validate_connection(name: str, table: Mapping[str, object], connector_cls: t
         for index, error in enumerate(exc.errors(include_input=False, include_url=False)):
             if error["type"] == "missing" and len(error["loc"]) == 1:
                 key = str(error["loc"][0])
-                env = f"HUB_CONNECTIONS__{name.upper().replace('-', '_')}__{key.upper()}"
-                lines[index] += f"; set {key} in the file, {key}_file = PATH, or {env}"
+                lines[index] += (f"; set {key} in the file, {key}_file = PATH, or "
+                                 f"{connection_variable(name, key)}")
         raise ConfigError([f'connection "{name}" ({connector_cls.name}): {line}'
                            for line in lines]) from None
 

@@ -305,6 +305,12 @@ def _spelling(name: str) -> str:
     return name.lower().replace("-", "_")
 
 
+def connection_variable(connection: str, key: str) -> str:
+    """The environment variable that sets `key` of a connection: a shell takes no "-" in a
+    name, so `lisbon-slack` is spelled LISBON_SLACK (folded back into its table at load)."""
+    return f"HUB_CONNECTIONS__{_spelling(connection).upper()}__{key.upper()}"
+
+
 def _merge_connection_spellings(connections: dict[str, Any]) -> dict[str, Any]:
     """Fold `HUB_CONNECTIONS__LISBON_SLACK__X` into the file's `lisbon-slack` table."""
     by_spelling: dict[str, str] = {}

@@ -71,3 +71,17 @@ def test_check_refuses_a_blank_or_short_connection_secret_naming_it(
     assert result.exit_code == 2, result.output
     assert f"{setting}: Value error, is " in result.output
     assert "configuration refused" in result.output
+
+
+def test_a_model_s_secret_settings_are_found_by_their_type() -> None:
+    from pydantic import BaseModel
+
+    from hub.credentials import Credential, DoorSecret, secret_settings
+
+    class Example(BaseModel):
+        name: str = "x"
+        token: Credential
+        signing: DoorSecret | None = None
+        note: str | None = None
+
+    assert secret_settings(Example) == ("token", "signing")

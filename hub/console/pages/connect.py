@@ -22,7 +22,9 @@ from starlette.routing import BaseRoute, Route
 
 from hub.authorizing import Authorizing, PendingAuthorizations
 from hub.console.app import path_for
+from hub.credentials import secret_settings
 from hub.errors import HubError
+from hub.settings import connection_variable
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -30,13 +32,6 @@ if TYPE_CHECKING:
     from hub.console.app import Console
 
 AUTHORIZE_SECONDS = 30.0  # the code exchange and the identity call, together
-# The settings that hold each platform's secrets, as the plugins' READMEs name them.
-SECRETS: dict[str, tuple[str, ...]] = {
-    "basecamp": ("client_secret", "access_token", "refresh_token", "webhook_secret"),
-    "zoom": ("client_secret", "secret_token", "access_token", "refresh_token"),
-    "slack": ("bot_token", "signing_secret"),
-    "whatsapp": ("access_token", "app_secret", "verify_token"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +59,6 @@ def public_url(hub: Hub) -> str:
     return (hub.settings.web.public_url or hub.url).rstrip("/")
 
 
-def variable(connection: str, setting: str) -> str:
-    return f"HUB_CONNECTIONS__{connection.upper().replace('-', '_')}__{setting.upper()}"
-
-
 def routes(console: Console) -> list[BaseRoute]:
     hub = console.hub
     # The console's time, so a test that moves its sessions' clock moves the states' too.
@@ -81,7 +72,8 @@ def routes(console: Console) -> list[BaseRoute]:
         found = Account(
             name, connector.name, authorizing, redirect_uri(request, name),
             f"{public_url(hub)}/webhooks/{name}",
-            tuple(Secret(s, variable(name, s)) for s in SECRETS.get(connector.name, ())))
+            tuple(Secret(key, connection_variable(name, key))
+                  for key in secret_settings(connector.settings_model)))
         if not isinstance(connector, Authorizing):
             return found
         try:
