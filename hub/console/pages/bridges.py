@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from hub.console.i18n import N_
 from hub.console.origins import Setting, Sources, bridge_settings, environment_contribution
 from hub.console.traces import Place, place_of
 from hub.router import Bridge, BridgeEndpoint
@@ -61,10 +62,10 @@ def routes(console: Console) -> list[BaseRoute]:
             for bridge in hub.network.bridges]
         reader = console.language_of(request)
         return console.render(request, "bridges.html", {
-            "title": "Bridges", "bridges": views, "sources": sources, "written": written,
+            "bridges": views, "sources": sources, "written": written,
             "language_name": lambda code: display_name(code, reader)})
 
-    return [console.page("/bridges", show, name="bridges", nav="Bridges")]
+    return [console.page("/bridges", show, name="bridges", nav=N_("Bridges"))]
 
 
 def written(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from hub.checking import check_network
+from hub.console.i18n import N_
 
 if TYPE_CHECKING:
     from hub.console.app import Console
@@ -24,14 +25,14 @@ def routes(console: Console) -> list[BaseRoute]:
     hub = console.hub
 
     async def show(request: Request) -> Response:
-        return console.render(request, "check.html", {"title": "Check", "report": None})
+        return console.render(request, "check.html", {"report": None})
 
     async def run(request: Request) -> Response:
         report = await check_network(hub.network, hub.store, online=True)
         template = "check_results.html" if "hx-request" in request.headers else "check.html"
-        return console.render(request, template, {"title": "Check", "report": report})
+        return console.render(request, template, {"report": report})
 
     return [
-        console.page("/check", show, name="check", nav="Check"),
+        console.page("/check", show, name="check", nav=N_("Check")),
         console.page("/check/run", run, name="check_run", methods=["POST"]),
     ]

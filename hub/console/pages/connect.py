@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from hub.authorizing import Authorizing, PendingAuthorizations
 from hub.console.app import path_for
+from hub.console.i18n import N_
 from hub.credentials import secret_settings
 from hub.errors import HubError
 from hub.settings import connection_variable
@@ -86,7 +87,7 @@ def routes(console: Console) -> list[BaseRoute]:
         accounts = [await account(request, name, connector)
                     for name, connector in sorted(hub.network.connectors.items())]
         return console.render(request, "connect.html", {
-            "title": "Connect an account", "accounts": accounts,
+            "accounts": accounts,
             "public_url": public_url(hub), "public_url_set": bool(hub.settings.web.public_url),
             "just_connected": request.query_params.get("connected")})
 
@@ -95,7 +96,7 @@ def routes(console: Console) -> list[BaseRoute]:
         connector = hub.network.connectors.get(name)
         if not isinstance(connector, Authorizing):
             return console.render(request, "connect_answer.html", {
-                "title": "Connect an account", "refused": "unknown", "connection": name},
+                "refused": "unknown", "connection": name},
                 status=404)
         session = request.state.session
         target = redirect_uri(request, name)
@@ -105,7 +106,7 @@ def routes(console: Console) -> list[BaseRoute]:
         except HubError as exc:
             pending.take(state, name)
             return console.render(request, "connect_answer.html", {
-                "title": "Connect an account", "refused": "settings", "connection": name,
+                "refused": "settings", "connection": name,
                 "detail": str(exc)}, status=409)
         return RedirectResponse(url, status_code=303)
 
@@ -118,7 +119,7 @@ def routes(console: Console) -> list[BaseRoute]:
 
         def answer(refused: str | None, status: int, **context: str) -> Response:
             return console.render(request, "connect_answer.html", {
-                "title": "Connect an account", "connection": name, "refused": refused,
+                "connection": name, "refused": refused,
                 "back": path_for(request, "connect"), **context}, status=status)
 
         if found is None or not isinstance(connector, Authorizing):
@@ -140,7 +141,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return answer(None, 200, who=who, back=back)
 
     return [
-        console.page("/connect", show, name="connect", nav="Connect an account"),
+        console.page("/connect", show, name="connect", nav=N_("Connect an account")),
         console.page("/connect/{connection}/start", start, name="connect_start",
                      methods=["POST"]),
         Route("/connect/{connection}/callback", callback, name="connect_callback"),

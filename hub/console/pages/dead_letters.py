@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from hub.console.app import path_for
+from hub.console.i18n import N_
 from hub.console.traces import Place, excerpt, place_of
 from hub.events import Event
 from hub.store.base import DEAD
@@ -64,7 +65,7 @@ def routes(console: Console) -> list[BaseRoute]:
         count = request.query_params.get("count", "")
         counts = await hub.store.run(hub.store.counts)
         return console.render(request, "dead_letters.html", {
-            "title": "Dead letters", "letters": await letters(),
+            "letters": await letters(),
             "total": sum(n for (_, status), n in counts.items() if status == DEAD),
             "outcome": outcome if outcome in ACTIONS else None,
             "count": int(count) if count.isdigit() else 0, "problem": None})
@@ -75,12 +76,12 @@ def routes(console: Console) -> list[BaseRoute]:
         chosen = await letters(_chosen(form))
         if action not in ACTIONS or not chosen:
             return console.render(request, "dead_letters.html", {
-                "title": "Dead letters", "letters": await letters(), "outcome": None,
+                "letters": await letters(), "outcome": None,
                 "count": 0, "total": 0,
                 "problem": "none chosen" if action in ACTIONS else "no action"},
                 status=400)
         return console.render(request, "dead_letters_confirm.html", {
-            "title": "Dead letters", "action": action, "letters": chosen})
+            "action": action, "letters": chosen})
 
     async def act(request: Request) -> Response:
         form = await request.form()
@@ -97,7 +98,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return RedirectResponse(f"{target}?outcome={action}&count={count}", status_code=303)
 
     return [
-        console.page("/dead-letters", show, name="dead_letters", nav="Dead letters"),
+        console.page("/dead-letters", show, name="dead_letters", nav=N_("Dead letters")),
         console.page("/dead-letters/confirm", confirm, name="dead_letters_confirm",
                      methods=["POST"]),
         console.page("/dead-letters/act", act, name="dead_letters_act", methods=["POST"]),

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute
 
+from hub.console.i18n import N_
 from hub.console.traces import Item, items
 from hub.translate.languages import display_name
 
@@ -42,7 +43,7 @@ def routes(console: Console) -> list[BaseRoute]:
         latest = await hub.store.run(hub.store.latest_events, SHOWN)
         shown = await items(hub, latest)
         return console.render(request, "stream.html", {
-            **context(request), "title": "Live stream", "items": shown,
+            **context(request), "items": shown,
             "after": shown[0].seq if shown else await hub.store.run(hub.store.last_seq)})
 
     async def item(request: Request) -> Response:
@@ -87,7 +88,7 @@ def routes(console: Console) -> list[BaseRoute]:
             "content-language": console.language_of(request)})
 
     return [
-        console.page("/stream", show, name="stream", nav="Live stream"),
+        console.page("/stream", show, name="stream", nav=N_("Live stream")),
         console.page("/stream/feed", feed, name="stream_feed"),
         console.page("/stream/items/{seq}", item, name="stream_item"),
     ]
