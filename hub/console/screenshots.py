@@ -58,7 +58,8 @@ async def _shoot(browser: Browser, console: str, token: str, folder: Path) -> li
             await page.goto(urljoin(console + "/", href))
             await page.wait_for_load_state("networkidle")
             path = folder / f"{name}-{label}.png"
-            await page.screenshot(path=str(path), full_page=True)
+            # A phone shows one screen at a time: its picture is what a phone shows first.
+            await page.screenshot(path=str(path), full_page=label == "desktop")
             saved.append(path)
         await context.close()
     french = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
