@@ -96,7 +96,7 @@ async def figures(hub: Hub, language: str) -> dict[str, object]:
         chart = await _flow(hub, now)
     totals = {state: sum(c[state] for c in by_connection.values()) for state in STATES}
     return {
-        "title": "Overview", "connections": connections, "by_connection": by_connection,
+        "connections": connections, "by_connection": by_connection,
         "totals": totals, "chart": chart, "budgets": await _budgets(hub),
         "health": Counter(c.verdict.health for c in connections), "Health": Health,
         "duration": duration,
