@@ -150,6 +150,13 @@ class Hub:
             self._wake.set()
         return stored
 
+    @property
+    def stopping(self) -> bool:
+        """The hub is ending: it has stopped claiming deliveries, which it does before its
+        web server stops. A response that never ends by itself (an event stream) ends on
+        this, or it would hold the server's graceful shutdown for ever."""
+        return not self.worker.claiming
+
     def wake(self) -> None:
         """Something is due now (dead letters replayed): route and deliver at once."""
         self._new_events = True

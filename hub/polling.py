@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 Ingest = Callable[[Sequence[Event], tuple[str, str, str] | None], Awaitable[list[StoredEvent]]]
 
 
+def poll_interval(connector: Connector, hub_default: float) -> float:
+    """Seconds between two polls of the connector's endpoints: its own setting, else the
+    hub's ([scheduler] poll_interval_seconds)."""
+    return connector.settings.poll_interval_seconds or hub_default
+
+
 class Poller:
     """Polls endpoints and remembers which ones are failing."""
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hub.app import Hub
+from hub.polling import poll_interval
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
@@ -17,7 +18,7 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
     settings = hub.settings.scheduler
     for address in hub.network.polled_endpoints():
         connector = hub.network.connector(address.connection)
-        interval = connector.settings.poll_interval_seconds or settings.poll_interval_seconds
+        interval = poll_interval(connector, settings.poll_interval_seconds)
         scheduler.add_job(
             hub.poll, "interval", args=[address], seconds=interval,
             jitter=settings.poll_jitter_seconds, id=f"poll:{address}", name=f"poll {address}",

@@ -183,7 +183,7 @@ def make_app(hub: Hub) -> Starlette:
 
         async def lines() -> AsyncIterator[str]:
             position = after
-            while not await request.is_disconnected():
+            while not hub.stopping and not await request.is_disconnected():
                 batch = await hub.store.run(hub.store.events_after, position, 100)
                 for item in batch:
                     position = item.seq

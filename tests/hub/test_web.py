@@ -238,3 +238,19 @@ async def test_the_pump_outlives_a_failing_tick(network: Network, fire: Any,
         finally:
             pump.cancel()
     assert len(network.west.items) == 2
+
+
+async def test_an_open_event_stream_lets_the_hub_stop(network: Network, fire: Any) -> None:
+    # Without an end of its own, an open stream would hold the server's graceful shutdown
+    # for ever: the bound turns that hang into a failure.
+    async with httpx.AsyncClient() as client, asyncio.timeout(60):
+        async with network.start() as hub:
+            await fire(hub, "east", network.east.add("general", "before the stop"))
+            response = await client.send(client.build_request(
+                "GET", f"{hub.url}/api/events/stream", headers=admin(hub)), stream=True)
+            lines = response.aiter_lines()
+            while not (await anext(lines)).startswith("data:"):
+                pass
+        rest = [line async for line in lines]  # the stream ended with the hub
+        await response.aclose()
+    assert not any(line.startswith("data:") for line in rest)

@@ -23,6 +23,7 @@ from hub.activity import ConnectionActivity, Health, Poll, Verdict, judge, lag, 
 from hub.connector import Address, Capability
 from hub.console import i18n
 from hub.console.chart import MINUTE, Chart, Series, line_chart
+from hub.polling import poll_interval
 from hub.store import DEAD, DONE, PENDING
 from hub.translate.service import STATE as TRANSLATION_STATE
 
@@ -122,9 +123,8 @@ async def _connection(hub: Hub, name: str, deliveries: Counter[str],
 
 
 def _polled(hub: Hub, address: Address, seen: ConnectionActivity, now: float) -> PolledEndpoint:
-    # As the scheduler reads it (hub/scheduler.py): the connection's own, else the hub's.
-    interval = (hub.network.connector(address.connection).settings.poll_interval_seconds
-                or hub.settings.scheduler.poll_interval_seconds)
+    interval = poll_interval(hub.network.connector(address.connection),
+                             hub.settings.scheduler.poll_interval_seconds)
     poll = seen.polls.get(str(address))
     started_at = hub.activity.started_at
     return PolledEndpoint(str(address), interval, poll,

@@ -23,7 +23,6 @@ from hub.console.traces import Item, items
 from hub.translate.languages import display_name
 
 if TYPE_CHECKING:
-    from hub.app import Hub
     from hub.console.app import Console
 
 SHOWN = 50  # events on the page when it opens
@@ -71,7 +70,7 @@ def routes(console: Console) -> list[BaseRoute]:
             newest = await hub.store.run(hub.store.last_seq)
             last, quiet_since = max(after, newest - SHOWN), time.monotonic()
             yield "retry: 2000\n\n"
-            while not _stopping(hub) and not await request.is_disconnected():
+            while not hub.stopping and not await request.is_disconnected():
                 new = await hub.store.run(hub.store.events_after, last, BATCH)
                 for found in await items(hub, new):
                     yield _message("item", found.seq, fragment(found))
@@ -101,13 +100,6 @@ def _resume_point(request: Request) -> int:
         if given is not None and given.strip().isdigit():
             return int(given)
     return 0
-
-
-def _stopping(hub: Hub) -> bool:
-    # A stream that never ends would hold the web server's graceful shutdown forever. The
-    # hub stops claiming deliveries before it stops serving (Hub.start), the one sign of its
-    # end a request can see.
-    return not hub.worker.claiming
 
 
 def _message(event: str, seq: int, data: str) -> str:
