@@ -42,7 +42,7 @@ from tests.e2e.secrets import (
     ZOOM_CLIENT_SECRET,
     ZOOM_SECRET_TOKEN,
 )
-from tests.hub.store.test_store_contract import empty_postgres_schema
+from tests.hub.store.engines import empty_postgres_schema
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

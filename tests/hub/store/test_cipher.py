@@ -19,7 +19,7 @@ from hub.store.opening import KEY_FILE, open_store
 from hub.store.records import Completion, StateWrite
 from hub.store.statebox import StoreStateBox
 from hub.testing.store_contract import T0, make_event, to
-from tests.hub.store.test_store_contract import POSTGRES_URL, empty_postgres_schema
+from tests.hub.store.engines import POSTGRES_URL, empty_postgres_schema
 
 TOKEN = "BAhbB0kiAbB7ImNsaWVudF9pZCI6IjFmOTJk"  # shaped like a Basecamp access token
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import update
 
 from hub.store import Store
 from hub.store import schema as t
 from hub.store.records import Completion
 from hub.testing.store_contract import make_event, to
-from tests.hub.store.test_store_contract import POSTGRES_URL, empty_postgres_schema
+from tests.hub.store.engines import OnPostgres, OnSQLite
 
 T = 1_800_000_000.0  # the start of a minute (a multiple of 60)
 
@@ -52,22 +48,9 @@ class FiguresContract:
         assert store.done_per_minute(0, T) == {}
 
 
-class TestSQLiteFigures(FiguresContract):
-    @pytest.fixture
-    def store(self, tmp_path: Path) -> Iterator[Store]:
-        store = Store.open(f"sqlite:///{tmp_path}/store.db")
-        yield store
-        store.close()
+class TestSQLiteFigures(FiguresContract, OnSQLite):
+    pass
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES_URL, reason="HUB_TEST_POSTGRES_URL is not set")
-class TestPostgresFigures(FiguresContract):
-    @pytest.fixture
-    def store(self) -> Iterator[Store]:
-        with empty_postgres_schema() as url:
-            store = Store.open(url)
-            try:
-                yield store
-            finally:
-                store.close()
+class TestPostgresFigures(FiguresContract, OnPostgres):
+    pass

@@ -23,8 +23,8 @@ from hub.store.engine import BUSY_TIMEOUT_SECONDS, open_engine
 from hub.store.health import STALLED_AFTER_SECONDS, WriteHealth, WriteRecord
 from hub.store.records import StateWrite
 from hub.store.writer import Writer
+from tests.hub.store.engines import empty_postgres_schema
 from tests.hub.store.holding import Hold
-from tests.hub.store.test_store_contract import empty_postgres_schema
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL")
 WEST = [StateWrite("west", "k", "v")]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +11,7 @@ from hub.store import Store
 from hub.store.records import Completion, Link
 from hub.store.tracing import Flow
 from hub.testing.store_contract import make_event, to
-from tests.hub.store.test_store_contract import POSTGRES_URL, empty_postgres_schema
+from tests.hub.store.engines import OnPostgres, OnSQLite
 
 TARGET = "west/chat/lobby"
 
@@ -93,22 +91,9 @@ class TracingContract:
             "apertium", "en", "Hello")
 
 
-class TestSQLiteTracing(TracingContract):
-    @pytest.fixture
-    def store(self, tmp_path: Path) -> Iterator[Store]:
-        store = Store.open(f"sqlite:///{tmp_path}/store.db")
-        yield store
-        store.close()
+class TestSQLiteTracing(TracingContract, OnSQLite):
+    pass
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES_URL, reason="HUB_TEST_POSTGRES_URL is not set")
-class TestPostgresTracing(TracingContract):
-    @pytest.fixture
-    def store(self) -> Iterator[Store]:
-        with empty_postgres_schema() as url:
-            store = Store.open(url)
-            try:
-                yield store
-            finally:
-                store.close()
+class TestPostgresTracing(TracingContract, OnPostgres):
+    pass
