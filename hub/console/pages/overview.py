@@ -80,7 +80,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "overview_figures.html",
                               await figures(console.hub, console.language_of(request)))
 
-    return [console.page("/", show, name="overview", nav="Overview"),
+    return [console.page("/", show, name="overview", nav=N_("Overview")),
             console.page("/overview/figures", fragment, name="overview_figures")]
 
 
