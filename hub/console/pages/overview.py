@@ -23,6 +23,7 @@ from hub.activity import ConnectionActivity, Health, Poll, Verdict, judge, lag, 
 from hub.connector import Address, Capability
 from hub.console import i18n
 from hub.console.chart import MINUTE, Chart, Series, line_chart
+from hub.console.i18n import N_
 from hub.polling import poll_interval
 from hub.store import DEAD, DONE, PENDING
 from hub.translate.service import STATE as TRANSLATION_STATE
