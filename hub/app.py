@@ -34,6 +34,7 @@ from hub.translate.service import TranslationService
 log = logging.getLogger(__name__)
 ROUTER = "router"
 ROUTE_AT_LEAST = 1.0  # seconds between routing passes when this process stored nothing
+RELEASED_AT_STOP = "the hub stopped before this attempt ended; tried again at the next start"
 
 
 @dataclass
@@ -112,10 +113,10 @@ class Hub:
                                  settings.web.limits) as listening:
                     hub.url = listening.url
                     yield hub
-                    await hub.stop_delivering()
+                    await hub.stop_delivering(d.stop_grace_seconds)
             else:
                 yield hub
-                await hub.stop_delivering()
+                await hub.stop_delivering(d.stop_grace_seconds)
         finally:
             if translation is not None:
                 await translation.aclose()
@@ -235,10 +236,43 @@ class Hub:
         async with self._ticking:
             pass
 
-    async def stop_delivering(self) -> None:
-        """Start nothing more and let what runs finish."""
+    def stop_claiming(self) -> None:
+        """Take nothing more: no delivery is claimed, webhooks are answered "try again
+        later", event streams end. What runs goes on (see `stop_delivering`)."""
         self.worker.claiming = False
-        await self.worker.drain()
+
+    async def stop_delivering(self, grace: float | None = None) -> list[int]:
+        """Start nothing more and let what runs finish, within `grace` seconds (None: as long
+        as it takes). What is still under way then is cut short and released at once: no
+        lease holds it, so the next start, or another instance on the same PostgreSQL, takes
+        it without waiting for the lease to lapse. Returns the released deliveries' ids."""
+        self.stop_claiming()
+        if grace is None:
+            await self.worker.drain()
+            return []
+        # Claiming has stopped, so the deliveries in flight now are all there will be.
+        running = set(self.worker._inflight)
+        if not running:
+            return []
+        _, unfinished = await asyncio.wait(running, timeout=grace)
+        if not unfinished:
+            return []
+        for task in unfinished:
+            task.cancel()
+        await asyncio.wait(unfinished)
+        committing = self.worker._committing  # completions already sent to the store land
+        if committing is not None:
+            await asyncio.gather(committing, return_exceptions=True)
+        released = sorted(_delivery_id(task) for task in unfinished if task.cancelled())
+        now = time.time()
+        for delivery_id in released:
+            # Counted as an attempt, so the next one is `uncertain`: the platform may have
+            # made the item before the cut, and the connector looks before making it again.
+            await self.store.run(self.store.reschedule, delivery_id, now, RELEASED_AT_STOP)
+        log.warning("stopped after %.0f s with %d deliver%s under way; released for the next "
+                    "start: %s", grace, len(released), "y" if len(released) == 1 else "ies",
+                    ", ".join(map(str, released)))
+        return released
 
     async def poll(self, address: Address) -> int:
         """Poll one endpoint from its stored cursor; -1 if it failed, 0 if another process
@@ -281,6 +315,10 @@ class Hub:
         pending = await self.store.run(self.store.deliveries, PENDING, 1000)
         return any(d.next_attempt_at <= limit for d in pending)
 
+
+def _delivery_id(task: asyncio.Task[None]) -> int:
+    """The delivery a worker's task carries, from the name the worker gives it."""
+    return int(task.get_name().removeprefix("delivery-"))
 
 
 def translates(settings: HubSettings, network: Network) -> bool:

@@ -44,6 +44,7 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
     try:
         yield scheduler
     finally:
+        hub.stop_claiming()  # first: nothing new starts while the rest winds down
         scheduler.shutdown(wait=False)
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):

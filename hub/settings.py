@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -179,11 +179,44 @@ class DeliverySettings(_Section):
     lease_seconds: PositiveFloat = 300.0
     batch: PositiveInt = 100
     concurrency: PositiveInt = 8
+    stop_grace_seconds: PositiveFloat = Field(
+        default=20.0, description="on SIGTERM or SIGINT, how long deliveries under way may "
+        "take to finish; past it they are released for the next start (or another instance)")
 
 
 class FilesSettings(_Section):
     max_bytes: PositiveInt = 100 * 1024 * 1024
     temp_dir: Path | None = None
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = Field(
+        default="text", description='"text": one readable line per record; "json": one JSON '
+        "object per line (time, level, logger, message, exception), for a log collector")
+    level: str = Field(default="info", description="for every logger not named in `levels`")
+    levels: dict[str, str] = Field(
+        default_factory=dict, description='per logger and its children: { "hub.delivery" = '
+        '"debug", "httpx" = "warning" }')
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        return _level_name(value)
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: dict[str, str]) -> dict[str, str]:
+        return {logger: _level_name(level) for logger, level in value.items()}
+
+
+def _level_name(value: str) -> str:
+    name = value.strip().lower()
+    if name not in LOG_LEVELS:
+        raise ValueError(f"unknown log level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+    return name
 
 
 class PluginsSettings(_Section):
@@ -213,6 +246,7 @@ class HubSettings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     files: FilesSettings = Field(default_factory=FilesSettings)
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
     translation: TranslationSettings = Field(default_factory=TranslationSettings)
     # Each connection is validated by its connector's settings model (hub.network).
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -1,7 +1,12 @@
 """The HTTP face of the hub: webhooks in, health, metrics, and the event stream API.
 
 A webhook is acknowledged only after its events are committed; a request that fails
-verification or is malformed is refused with 4xx and nothing of it is stored.
+verification or is malformed is refused with 4xx and nothing of it is stored; while the hub
+stops, every webhook is answered 503 (the platform sends it again).
+
+The event API (`/api/events`, `/api/events/stream`) leaves out the hub's own copies (a
+platform telling back what the hub posted there) unless `?all=1`; each event says
+`"own_copy"`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 STREAM_POLL_SECONDS = 1.0
 MAX_SEQ = 2**63 - 1  # the largest sequence number either store can hold
 MAX_PAGE = 1000
+STOPPING_RETRY_AFTER = 5  # seconds: about the time a restart takes
 
 
 class BodyTooLarge(Exception):
@@ -70,6 +76,12 @@ def _limit_arg(request: Request) -> int:
                    MAX_PAGE)
 
 
+def _all_arg(request: Request) -> bool:
+    """`?all=1`: the hub's own copies too (the platforms telling back what the hub posted),
+    which are left out by default: they are not news, only echoes."""
+    return request.query_params.get("all", "0").lower() in ("1", "true", "yes")
+
+
 def make_app(hub: Hub) -> Starlette:
     """The ASGI app for one hub."""
     refusals = RefusalLog(log)
@@ -81,6 +93,12 @@ def make_app(hub: Hub) -> Starlette:
         if connector is None or Capability.WEBHOOK not in connector.capabilities:
             counter.labels("unknown", "unknown_connection").inc()
             return PlainTextResponse("no such webhook\n", status_code=404)
+        if hub.stopping:
+            # Nothing of it is stored: the platform sends it again, to this hub once it is
+            # back or to another instance behind the same proxy.
+            counter.labels(name, "stopping").inc()
+            return PlainTextResponse("the hub is stopping; try again later\n", status_code=503,
+                                     headers={"Retry-After": str(STOPPING_RETRY_AFTER)})
 
         def seen(outcome: Received, reason: str = "") -> None:
             hub.activity.webhook(name, outcome, reason)
@@ -167,9 +185,14 @@ def make_app(hub: Hub) -> Starlette:
             limit = _limit_arg(request)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        every = _all_arg(request)
         batch = await hub.store.run(hub.store.events_after, after, limit)
+        own = await hub.store.run(hub.store.made_by_hub, [s.seq for s in batch])
         return JSONResponse({
-            "events": [{"seq": s.seq, "event": s.event.model_dump(mode="json")} for s in batch],
+            "events": [{"seq": s.seq, "own_copy": s.seq in own,
+                        "event": s.event.model_dump(mode="json")}
+                       for s in batch if every or s.seq not in own],
+            # Past the copies left out too: the next page starts after them.
             "last": batch[-1].seq if batch else after,
         })
 
@@ -180,14 +203,19 @@ def make_app(hub: Hub) -> Starlette:
             after = _cursor_arg(request)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        every = _all_arg(request)
 
         async def lines() -> AsyncIterator[str]:
             position = after
             while not hub.stopping and not await request.is_disconnected():
                 batch = await hub.store.run(hub.store.events_after, position, 100)
+                own = await hub.store.run(hub.store.made_by_hub, [s.seq for s in batch])
                 for item in batch:
                     position = item.seq
-                    data = json.dumps(item.event.model_dump(mode="json"))
+                    if item.seq in own and not every:
+                        continue
+                    data = json.dumps({**item.event.model_dump(mode="json"),
+                                       "own_copy": item.seq in own})
                     yield f"id: {item.seq}\nevent: {item.event.kind.value}\ndata: {data}\n\n"
                 if not batch:
                     yield ": keep-alive\n\n"

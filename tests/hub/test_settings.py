@@ -122,3 +122,14 @@ def test_endpoint_time_zones_and_a_bridges_original(tmp_path: Path) -> None:
         load_settings(path)
     assert "bridges.general.show_original: Input should be 'none', 'below' or 'link'" \
         in str(caught.value)
+
+
+def test_the_stop_grace_and_logging_have_defaults_and_take_the_file(tmp_path: Path) -> None:
+    defaults = load_settings(write(tmp_path, ""))
+    assert defaults.delivery.stop_grace_seconds == 20.0
+    assert (defaults.logging.format, defaults.logging.level) == ("text", "info")
+    chosen = load_settings(write(tmp_path, '[delivery]\nstop_grace_seconds = 5\n[logging]\n'
+                                 'format = "json"\nlevels = { "hub.delivery" = "DEBUG" }\n'))
+    assert chosen.delivery.stop_grace_seconds == 5.0
+    assert chosen.logging.format == "json"
+    assert chosen.logging.levels == {"hub.delivery": "debug"}

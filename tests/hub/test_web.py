@@ -254,3 +254,50 @@ async def test_an_open_event_stream_lets_the_hub_stop(network: Network, fire: An
         rest = [line async for line in lines]  # the stream ended with the hub
         await response.aclose()
     assert not any(line.startswith("data:") for line in rest)
+
+
+async def test_the_hubs_own_copies_are_marked_and_left_out_unless_asked(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub, httpx.AsyncClient() as client:
+        await fire(hub, "east", network.east.add("general", "original"))
+        await hub.settle()
+        (copy,) = network.west.items.values()
+        await fire(hub, "west", {"user": "hub", **copy})  # west tells back what the hub posted
+        await fire(hub, "east", network.east.add("general", "after"))
+        shown = (await client.get(f"{hub.url}/api/events", headers=admin(hub))).json()
+        every = (await client.get(f"{hub.url}/api/events", params={"all": "1"},
+                                  headers=admin(hub))).json()
+        streamed = {query: await _stream_until(client, f"{hub.url}/api/events/stream{query}",
+                                               admin(hub), "after")
+                    for query in ("", "?all=1")}
+    assert [(e["seq"], e["own_copy"], e["event"]["body"]) for e in shown["events"]] == [
+        (1, False, "original"), (3, False, "after")]
+    assert shown["last"] == every["last"] == 3
+    assert [(e["seq"], e["own_copy"]) for e in every["events"]] == [
+        (1, False), (2, True), (3, False)]
+    assert [(d["body"], d["own_copy"]) for d in streamed[""]] == [
+        ("original", False), ("after", False)]
+    assert [d["own_copy"] for d in streamed["?all=1"]] == [False, True, False]
+
+
+async def _stream_until(client: httpx.AsyncClient, url: str, headers: dict[str, str],
+                        last_body: str) -> list[dict[str, Any]]:
+    """The data of each event the stream sends, up to the one whose body is `last_body`."""
+    seen: list[dict[str, Any]] = []
+    async with client.stream("GET", url, headers=headers) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                seen.append(json.loads(line.removeprefix("data: ")))
+                if seen[-1]["body"] == last_body:
+                    break
+    return seen
+
+
+async def test_a_stopping_hub_answers_webhooks_503_and_stores_nothing(
+        network: Network, fire: Any) -> None:
+    async with network.start() as hub:
+        hub.stop_claiming()
+        refused = await fire(hub, "east", network.east.add("general", "too late"))
+        assert hub.store.last_seq() == 0
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "5"
