@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -55,10 +56,22 @@ class StoreCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class EndpointSummary:
+    address: str
+    shape: str
+    direction: str
+    language: str | None
+
+    def __str__(self) -> str:
+        return (f"{self.address} ({self.shape}, {self.direction}"
+                + (f", {self.language}" if self.language else "") + ")")
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeSummary:
     name: str
     translated: bool
-    endpoints: tuple[str, ...]  # "address (shape, direction[, language])"
+    endpoints: tuple[EndpointSummary, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +141,8 @@ async def check_connections(network: Network, *, online: bool,
 def bridges_of(network: Network) -> tuple[BridgeSummary, ...]:
     return tuple(
         BridgeSummary(bridge.name, bridge.translate, tuple(
-            f"{e.address} ({e.shape.value}, {e.direction.value}"
-            + (f", {e.language}" if e.language else "") + ")" for e in bridge.endpoints))
+            EndpointSummary(str(e.address), e.shape.value, e.direction.value, e.language)
+            for e in bridge.endpoints))
         for bridge in network.bridges)
 
 
@@ -153,6 +166,23 @@ async def check_configured(settings: HubSettings, registry: Registry, store: Sto
         return await check_network(network, store, online=online)
     finally:
         await network.aclose()
+
+
+def report_data(report: CheckReport) -> dict[str, Any]:
+    """The report as `passerelle check --json` prints it: the same verdicts, as fields."""
+    return {
+        "ok": not report.failed,
+        "store": {"url": report.store.url, "ok": report.store.ok, "error": report.store.error},
+        "connections": [{"name": c.name, "platform": c.platform, "ok": c.ok,
+                         "error": c.error, "lines": list(c.lines)}
+                        for c in report.connections],
+        "bridges": [{"name": b.name, "translated": b.translated,
+                     "endpoints": [{"address": e.address, "shape": e.shape,
+                                    "direction": e.direction, "language": e.language}
+                                   for e in b.endpoints]}
+                    for b in report.bridges],
+        "notes": [] if report.connections else [NO_CONNECTIONS],
+    }
 
 
 def report_lines(report: CheckReport) -> list[str]:

@@ -1,24 +1,23 @@
-"""The `passerelle` command."""
+"""The `passerelle` command.
+
+Importing it is cheap: Typer and the command definitions only. Each command imports the hub's
+heavy parts (the store, the web server, the connectors) when it runs, and plugins' commands
+are loaded only when one is named (hub/cli/plugged.py).
+"""
 
 from __future__ import annotations
 
 import typer
 
 # Importing them adds their commands to `app`.
-from hub.cli import operate, stored  # noqa: F401
+from hub.cli import operate, stored, upkeep  # noqa: F401
 from hub.cli.base import app
-from hub.errors import HubError
-from hub.plugins import make_plugin_manager
 
 __all__ = ["app", "build", "main"]
 
 
 def build() -> typer.Typer:
-    """The command with every plugin's commands added."""
-    try:
-        make_plugin_manager().hook.hub_register_commands(app=app)
-    except HubError as exc:
-        typer.echo(f"plugins: {exc}", err=True)
+    """The command, plugins' commands included (they are found when named)."""
     return app
 
 

@@ -1,18 +1,16 @@
-"""Commands that run or check the hub: run, demo, check, connectors, normalize."""
+"""Commands that run or check the hub: run, demo, check, connectors, plugins, normalize.
+
+Each imports what it needs when it runs (see hub/cli/base.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
-from hub.checking import check_configured, report_lines, validate
 from hub.cli.base import (
     ConfigOption,
     JsonOption,
@@ -23,48 +21,29 @@ from hub.cli.base import (
     print_json,
     refused,
     registry_of,
+    say,
 )
-from hub.connector import Capability, Connector, MemoryStateBox
-from hub.errors import ConfigError, HubError, NotAnEvent
-from hub.events import Event
-from hub.http import make_client
-from hub.plugins import Registry
-from hub.settings import HubSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from hub.checking import CheckReport
+    from hub.connector import Connector
+    from hub.plugins import Registry
+    from hub.settings import HubSettings
 
 
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Run the hub: webhooks, polls and deliveries, until interrupted."""
+    from hub.errors import HubError
+    from hub.running import run as run_hub
+
     settings = load(config)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The scheduler announces every run of every job at INFO, and httpx every request (a
-    # busy hub: hundreds of lines a second, and a few percent of its time): only their
-    # problems matter here. Failed deliveries are logged by the hub itself.
-    for chatty in ("apscheduler", "httpx"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
-        asyncio.run(_run(settings))
+        run_hub(settings)
     except HubError as exc:
         raise fail(str(exc), 1) from None
-
-
-async def _run(settings: HubSettings) -> None:
-    from hub.app import Hub
-    from hub.scheduler import driving
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    from hub.access import admin_access
-
-    access = admin_access(settings)  # made before the API answers anyone
-    async with Hub.start(settings) as hub, driving(hub):
-        typer.echo(f"passerelle: listening on {hub.url} with {len(hub.network.connectors)} "
-                   f"connection(s) and {len(hub.network.bridges)} bridge(s); Ctrl-C stops")
-        typer.echo(f"passerelle: {access.describe()}")
-        await stop.wait()
 
 
 @app.command()
@@ -80,16 +59,29 @@ def demo(as_json: JsonOption = False,
 @app.command()
 def check(config: ConfigOption = None,
           online: Annotated[bool, typer.Option("--online", help="also call each platform")]
-          = False) -> None:
+          = False, as_json: JsonOption = False) -> None:
     """Validate the configuration (and, with --online, each connection's credentials)."""
+    import asyncio
+
+    from hub.checking import report_data, report_lines
+
     settings = load(config)
     registry = registry_of(settings)
-    failed = asyncio.run(_check(settings, registry, online))
-    if failed:
+    report = asyncio.run(_check(settings, registry, online))
+    if as_json:
+        print_json(report_data(report))
+    else:
+        for line in report_lines(report):
+            typer.echo(line)
+    if report.failed:
         raise typer.Exit(1)
 
 
-async def _check(settings: HubSettings, registry: Registry, online: bool) -> bool:
+async def _check(settings: HubSettings, registry: Registry, online: bool) -> CheckReport:
+    from hub.checking import check_configured, validate
+    from hub.errors import ConfigError
+    from hub.http import make_client
+
     async with make_client() as http:
         # What the configuration says is judged first, touching nothing.
         try:
@@ -99,15 +91,14 @@ async def _check(settings: HubSettings, registry: Registry, online: bool) -> boo
         # Then the store, like a connection: a wrong URL or a dead server must not pass.
         store = open_store(settings)  # or exit 1 saying why
         try:
-            report = await check_configured(settings, registry, store, http, online=online)
+            return await check_configured(settings, registry, store, http, online=online)
         finally:
             store.close()
-    for line in report_lines(report):
-        typer.echo(line)
-    return report.failed
 
 
 def _describe(name: str, cls: type[Connector], plugin: str) -> dict[str, Any]:
+    from hub.connector import Capability
+
     return {
         "name": name,
         "plugin": plugin,
@@ -120,7 +111,7 @@ def _describe(name: str, cls: type[Connector], plugin: str) -> dict[str, Any]:
 
 @app.command()
 def connectors(as_json: JsonOption = False) -> None:
-    """List the installed connectors and what they can do."""
+    """List the installed connectors: what they can do and the kinds of endpoint they serve."""
     registry = registry_of()
     rows = [_describe(name, cls, registry.providers[f"connector:{name}"])
             for name, cls in sorted(registry.connectors.items())]
@@ -131,14 +122,50 @@ def connectors(as_json: JsonOption = False) -> None:
         typer.echo("no connectors installed")
     for row in rows:
         typer.echo(f"{row['name']:<10} {', '.join(row['capabilities'])}  (plugin {row['plugin']})")
+        kinds: dict[str, str] = row["endpoint_kinds"]
+        typer.echo(f"{'':<10} endpoints: " + ", ".join(
+            kind if kind == shape else f"{kind} ({shape})" for kind, shape in kinds.items()))
+
+
+@app.command()
+def plugins(as_json: JsonOption = False) -> None:
+    """List the installed plugins and what each adds: connectors, translators, commands."""
+    from hub.cli.plugged import commands_by_plugin
+
+    registry = registry_of()
+    commands = commands_by_plugin()
+    names = sorted({*registry.providers.values(), *commands})
+    rows = [{"name": name,
+             "connectors": sorted(k.split(":", 1)[1] for k, p in registry.providers.items()
+                                  if p == name and k.startswith("connector:")),
+             "translators": sorted(k.split(":", 1)[1] for k, p in registry.providers.items()
+                                   if p == name and k.startswith("translator:")),
+             "commands": commands.get(name, [])}
+            for name in names]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        parts = [f"{what} {', '.join(row[what])}" for what in ("connectors", "translators",
+                                                               "commands") if row[what]]
+        typer.echo(f"{row['name']:<10} " + "; ".join(parts))
 
 
 @app.command()
 def normalize(
     files: Annotated[list[Path], typer.Argument(help="raw payload files (JSON)")],
     platform: Annotated[str, typer.Option("--platform", "-p", help="connector name")],
+    as_json: JsonOption = True,
 ) -> None:
-    """Print the canonical events of raw platform payloads, as a JSON array."""
+    """Print the canonical events of raw platform payloads, as a JSON array (always JSON;
+    --json is accepted like every command's)."""
+    import asyncio
+
+    import httpx
+
+    from hub.connector import MemoryStateBox
+    from hub.errors import HubError, NotAnEvent
+
     registry = registry_of()
     cls = registry.connectors.get(platform)
     if cls is None:
@@ -153,13 +180,13 @@ def normalize(
     for path in files:
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
-            events: list[Event] = connector.parse(payload)
+            events = connector.parse(payload)
         except NotAnEvent as exc:
-            typer.echo(f"{path}: no event: {exc}", err=True)
+            say(f"{path}: no event: {exc}", as_json=True)
             continue
         except (OSError, ValueError, HubError) as exc:
             failed = True
-            typer.echo(f"{path}: {exc}", err=True)
+            say(f"{path}: {exc}", as_json=True)
             continue
         out.extend(e.model_dump(mode="json") for e in events)
     asyncio.run(http.aclose())
@@ -169,4 +196,6 @@ def normalize(
 
 
 def _offline_transport(request: httpx.Request) -> httpx.Response:
+    import httpx
+
     raise httpx.ConnectError("this command makes no network calls", request=request)

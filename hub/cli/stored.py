@@ -1,10 +1,13 @@
-"""Commands that read and mend what the store holds: status, tail, dead letters, keys."""
+"""Commands that read and mend what the store holds: status, tail, dead letters, keys.
+
+Each imports what it needs when it runs (see hub/cli/base.py).
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,10 +18,13 @@ from hub.cli.base import (
     deadletters_app,
     fail,
     print_json,
+    say,
     store_app,
     store_at,
 )
-from hub.store import DEAD
+
+if TYPE_CHECKING:
+    from hub.store import Store, StoredEvent
 
 _SECRET_HINTS = ("token", "secret", "password", "key")
 
@@ -26,6 +32,8 @@ _SECRET_HINTS = ("token", "secret", "password", "key")
 @app.command()
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """What flows and what failed: events, deliveries by target and state, connection states."""
+    from hub.store import DEAD
+
     store = store_at(config)
     try:
         counts = store.counts()
@@ -36,7 +44,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                   for conn, values in store.states().items()}
         report: dict[str, Any] = {
             "events": store.last_seq(),
-            "deliveries": {f"{target} {state}": n for (target, state), n in sorted(counts.items())},
+            "deliveries": [{"target": target, "state": state, "count": n}
+                           for (target, state), n in sorted(counts.items())],
             "dead": sum(n for (_, state), n in counts.items() if state == DEAD),
             "connections": states,
         }
@@ -47,9 +56,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         return
     typer.echo(f"events stored: {report['events']}")
     typer.echo(f"dead letters: {report['dead']}")
-    deliveries: dict[str, int] = report["deliveries"]
-    for key, n in deliveries.items():
-        typer.echo(f"  {key}: {n}")
+    for row in report["deliveries"]:
+        typer.echo(f"  {row['target']} {row['state']}: {row['count']}")
     for conn, values in states.items():
         for k, v in values.items():
             typer.echo(f"  {conn} {k}: {v}")
@@ -57,23 +65,34 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def tail(config: ConfigOption = None, as_json: JsonOption = False,
-         count: Annotated[int, typer.Option("--count", "-n")] = 20,
-         follow: Annotated[bool, typer.Option("--follow", "-f")] = False) -> None:
-    """Show the newest events of the canonical stream (and, with --follow, those to come)."""
+         count: Annotated[int, typer.Option("--count", "-n", help="how many of the newest "
+                                            "events to read")] = 20,
+         follow: Annotated[bool, typer.Option("--follow", "-f")] = False,
+         every: Annotated[bool, typer.Option("--all", help="also show the hub's own copies "
+                                             "(what the platforms told it about items it "
+                                             "posted)")] = False) -> None:
+    """Show the newest events of the canonical stream (and, with --follow, those to come).
+
+    With --json, one JSON object per line; `hub_copy` is true for an item the hub posted.
+    """
     store = store_at(config)
     try:
         position = max(0, store.last_seq() - count)
+        if position == store.last_seq():
+            say("no events yet", as_json=True)
         while True:
-            for item in store.events_after(position, 500):
+            batch = store.events_after(position, 500)
+            hidden = 0
+            for item in batch:
                 position = item.seq
-                e = item.event
-                if as_json:
-                    typer.echo(json.dumps({"seq": item.seq, **e.model_dump(mode="json")},
-                                          ensure_ascii=False))
-                else:
-                    text = (e.title or e.body).replace("\n", " ")[:80]
-                    typer.echo(f"{item.seq:>6} {e.occurred_at:%Y-%m-%d %H:%M} {e.kind.value:<16}"
-                               f" {e.source.connection}/{e.source.endpoint} {e.actor.name}: {text}")
+                copy = _is_hub_copy(store, item)
+                if copy and not every:
+                    hidden += 1
+                    continue
+                typer.echo(_event_json(item, copy) if as_json else _event_line(item, copy))
+            if hidden:
+                say(f"({hidden} of the hub's own copies not shown; --all shows them)",
+                    as_json=True)
             if not follow:
                 return
             time.sleep(1.0)
@@ -83,6 +102,27 @@ def tail(config: ConfigOption = None, as_json: JsonOption = False,
         store.close()
 
 
+def _is_hub_copy(store: Store, item: StoredEvent) -> bool:
+    """Whether the event's item is one the hub made (the store links each copy it posts)."""
+    source = item.event.source
+    here = f"{source.connection}/{source.endpoint}"
+    return store.whereabouts(source.connection, source.endpoint, source.native_id,
+                             here).made_by_hub
+
+
+def _event_json(item: StoredEvent, copy: bool) -> str:
+    return json.dumps({"seq": item.seq, "hub_copy": copy,
+                       **item.event.model_dump(mode="json")}, ensure_ascii=False)
+
+
+def _event_line(item: StoredEvent, copy: bool) -> str:
+    e = item.event
+    text = (e.title or e.body).replace("\n", " ")[:80]
+    mark = " [hub copy]" if copy else ""
+    return (f"{item.seq:>6} {e.occurred_at:%Y-%m-%d %H:%M} {e.kind.value:<16}"
+            f" {e.source.connection}/{e.source.endpoint} {e.actor.name}: {text}{mark}")
+
+
 IdsArgument = Annotated[list[int] | None, typer.Argument(help="delivery ids")]
 AllOption = Annotated[bool, typer.Option("--all", help="every dead letter")]
 
@@ -90,6 +130,8 @@ AllOption = Annotated[bool, typer.Option("--all", help="every dead letter")]
 @deadletters_app.command("list")
 def deadletters_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Deliveries that gave up, with their last error."""
+    from hub.store import DEAD
+
     store = store_at(config)
     try:
         rows = [{"id": d.id, "target": d.target, "event_seq": d.event_seq, "form": d.form.value,
@@ -138,15 +180,16 @@ def deadletters_drop(ids: IdsArgument = None, every: AllOption = False,
 
 
 @store_app.command("new-key")
-def new_key() -> None:
+def new_key(as_json: JsonOption = False) -> None:
     """Print a new key for [store] encryption_keys (put it first; see `store reencrypt`)."""
     from hub.store.cipher import new_key as make
 
-    typer.echo(make())
+    key = make()
+    print_json({"key": key}) if as_json else typer.echo(key)
 
 
 @store_app.command()
-def reencrypt(config: ConfigOption = None) -> None:
+def reencrypt(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Encrypt every value the store keeps with the first of [store] encryption_keys: after
     adding a new key first, before removing the old one."""
     store = store_at(config)
@@ -154,4 +197,7 @@ def reencrypt(config: ConfigOption = None) -> None:
         count = store.reencrypt_states()
     finally:
         store.close()
+    if as_json:
+        print_json({"reencrypted": count})
+        return
     typer.echo(f"{count} value(s) encrypted with the first key; older keys can now be removed")

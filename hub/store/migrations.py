@@ -34,22 +34,62 @@ STEPS: list[Step] = [_attempted_at, _no_members_table]
 CURRENT = 1 + len(STEPS)
 
 
-def migrate(conn: Connection) -> int:
-    """Create or upgrade the schema inside the caller's transaction; return the version."""
-    if conn.dialect.name == "postgresql":
-        # Processes starting together take turns: the next finds what the first one made.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('passerelle:schema'))"))
+def version_of(conn: Connection) -> int | None:
+    """The schema version a database is at; None when it has no schema yet. Reads only."""
     if not inspect(conn).has_table(schema_version.name):
-        metadata.create_all(conn)
-        conn.execute(schema_version.insert().values(version=CURRENT, applied_at=time.time()))
-        return CURRENT
+        return None
     version = conn.execute(select(func.max(schema_version.c.version))).scalar_one() or 0
     if version > CURRENT:
         raise StoreError(
             f"the store is at schema version {version}, newer than this Passerelle knows "
             f"({CURRENT}); upgrade Passerelle"
         )
+    return int(version)
+
+
+def steps_from(version: int | None) -> list[str]:
+    """What `migrate` would do to a database at `version`, one line per step; empty when the
+    schema is current."""
+    if version is None:
+        return [f"create the schema at version {CURRENT}"]
+    return [f"version {number + 1}: {_summary(STEPS[number - 1])}"
+            for number in range(version, CURRENT)]
+
+
+def _summary(step: Step) -> str:
+    """The step's first sentence, from its docstring after "Version N: "."""
+    first = (step.__doc__ or step.__name__).split(". ")[0].strip()
+    return first.split(": ", 1)[-1].rstrip(".")
+
+
+def migrate(conn: Connection) -> int:
+    """Create or upgrade the schema inside the caller's transaction; return the version."""
+    if conn.dialect.name == "postgresql":
+        # Processes starting together take turns: the next finds what the first one made.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('passerelle:schema'))"))
+    version = version_of(conn)
+    if version is None:
+        metadata.create_all(conn)
+        conn.execute(schema_version.insert().values(version=CURRENT, applied_at=time.time()))
+        return CURRENT
     for number in range(version, CURRENT):
         STEPS[number - 1](conn)
         conn.execute(schema_version.insert().values(version=number + 1, applied_at=time.time()))
     return CURRENT
+
+
+def pending_steps(url: str) -> list[str]:
+    """What opening the store at `url` would change in its schema, found without changing
+    anything (a SQLite file that does not exist yet is not made)."""
+    from hub.state_files import sqlite_file
+    from hub.store.engine import open_engine
+
+    database = sqlite_file(url)
+    if database is not None and not database.exists():
+        return steps_from(None)
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            return steps_from(version_of(conn))
+    finally:
+        engine.dispose()

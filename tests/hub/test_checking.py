@@ -14,10 +14,12 @@ from hub.checking import (
     BridgeSummary,
     CheckReport,
     ConnectionCheck,
+    EndpointSummary,
     StoreCheck,
     build_checked,
     check_configured,
     check_network,
+    report_data,
     report_lines,
     validate,
 )
@@ -40,8 +42,9 @@ STORE = StoreCheck("sqlite:///hub.db")
      ["store postgresql://u:***@db/hub: FAILED: OperationalError: gone", NO_CONNECTIONS]),
     (CheckReport(STORE, (ConnectionCheck("bc", "basecamp", ("account 1", "reachable")),
                          ConnectionCheck("sl", "slack", error="token revoked")),
-                 (BridgeSummary("general", True, ("bc/board/1 (board, both, fr)",
-                                                  "sl/chat/C1 (chat, both)")),
+                 (BridgeSummary("general", True, (
+                     EndpointSummary("bc/board/1", "board", "both", "fr"),
+                     EndpointSummary("sl/chat/C1", "chat", "both", None))),
                   BridgeSummary("files", False, ()))),
      ["store sqlite:///hub.db: ok", "connection bc (basecamp): ok", "  account 1",
       "  reachable", "connection sl (slack): FAILED: token revoked",
@@ -51,6 +54,21 @@ STORE = StoreCheck("sqlite:///hub.db")
 def test_the_report_prints_as_the_command_always_did(report: CheckReport,
                                                      printed: list[str]) -> None:
     assert report_lines(report) == printed
+
+
+def test_the_report_as_data_has_a_field_for_each_verdict() -> None:
+    report = CheckReport(STORE, (ConnectionCheck("sl", "slack", error="token revoked"),),
+                         (BridgeSummary("general", True, (
+                             EndpointSummary("sl/chat/C1", "chat", "both", "en"),)),))
+    assert report_data(report) == {
+        "ok": False,
+        "store": {"url": "sqlite:///hub.db", "ok": True, "error": None},
+        "connections": [{"name": "sl", "platform": "slack", "ok": False,
+                         "error": "token revoked", "lines": []}],
+        "bridges": [{"name": "general", "translated": True, "endpoints": [
+            {"address": "sl/chat/C1", "shape": "chat", "direction": "both", "language": "en"}]}],
+        "notes": []}
+    assert report_data(CheckReport(STORE, (), ()))["notes"] == [NO_CONNECTIONS]
 
 
 def test_a_report_fails_with_its_store_or_any_connection() -> None:

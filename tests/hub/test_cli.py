@@ -8,7 +8,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from hub.checking import NO_CONNECTIONS
 from hub.cli import build
+from hub.settings import StoreSettings
+from hub.store.opening import open_store
+from hub.store.records import Completion, Link
+from hub.testing.store_contract import T0, make_event, to
 
 runner = CliRunner()
 
@@ -16,6 +21,18 @@ runner = CliRunner()
 def invoke(*args: str) -> tuple[int, str]:
     result = runner.invoke(build(), list(args))
     return result.exit_code, result.output
+
+
+def invoke_json(*args: str) -> tuple[int, object, str]:
+    """Exit code, what stdout holds as JSON (nothing else may be there), and stderr."""
+    result = runner.invoke(build(), [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def store_config(tmp_path: Path) -> Path:
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n', encoding="utf-8")
+    return config
 
 
 def test_help_lists_the_commands() -> None:
@@ -47,7 +64,7 @@ def test_status_and_deadletters_on_an_empty_store(tmp_path: Path) -> None:
     config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/hub.db"\n', encoding="utf-8")
     code, out = invoke("status", "--json", "--config", str(config))
     assert code == 0, out
-    assert json.loads(out) == {"events": 0, "deliveries": {}, "dead": 0, "connections": {}}
+    assert json.loads(out) == {"events": 0, "deliveries": [], "dead": 0, "connections": {}}
     code, out = invoke("deadletters", "list", "--json", "--config", str(config))
     assert (code, json.loads(out)) == (0, [])
     code, out = invoke("deadletters", "replay", "--config", str(config))
@@ -101,3 +118,81 @@ def test_check_opens_the_store_and_names_one_it_cannot_reach(tmp_path: Path) -> 
     assert code == 1
     assert "cannot open the store: OperationalError" in out
     assert "pw" not in out
+
+
+def test_connectors_shows_the_endpoint_kinds_of_each() -> None:
+    code, out = invoke("connectors")
+    assert code == 0
+    slack = out.split("\n").index(next(line for line in out.split("\n")
+                                         if line.startswith("slack ")))
+    assert out.split("\n")[slack + 1].split() == ["endpoints:", "chat"]
+
+
+def test_check_json_gives_each_verdict_as_fields(tmp_path: Path) -> None:
+    code, report, _ = invoke_json("check", "--config", str(store_config(tmp_path)))
+    assert code == 0
+    assert report == {"ok": True, "store": {"url": f"sqlite:///{tmp_path}/hub.db", "ok": True,
+                                            "error": None},
+                      "connections": [], "bridges": [], "notes": [NO_CONNECTIONS]}
+
+
+def test_tail_says_when_there_is_nothing(tmp_path: Path) -> None:
+    config = str(store_config(tmp_path))
+    for json_lines in ([], ["--json"]):  # --json prints one object a line: none here
+        result = runner.invoke(build(), ["tail", "--config", config, *json_lines])
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no events yet\n")
+
+
+def _with_a_hub_copy(tmp_path: Path) -> Path:
+    """A store holding an item, the hub's copy of it elsewhere, and the event of that copy."""
+    config = store_config(tmp_path)
+    store = open_store(StoreSettings(url=f"sqlite:///{tmp_path}/hub.db"))
+    try:
+        store.append([make_event("1")])
+        store.route("router", to("west/chat/general"))
+        [delivery] = store.claim(T0, 10, 60)
+        store.hand_over([Completion(delivery.id, "w-1", (
+            Link("east", "chat/general", "1", "west", "chat/general", "w-1"),))], T0, 60)
+        store.append([make_event("w-1", connection="west"), make_event("2")])
+    finally:
+        store.close()
+    return config
+
+
+def test_tail_hides_the_hubs_own_copies_unless_all(tmp_path: Path) -> None:
+    config = str(_with_a_hub_copy(tmp_path))
+    result = runner.invoke(build(), ["tail", "--config", config, "--json"])
+    shown = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["seq"], e["hub_copy"]) for e in shown] == [(1, False), (3, False)]
+    assert "1 of the hub's own copies not shown" in result.stderr
+    result = runner.invoke(build(), ["tail", "--config", config, "--all", "--json"])
+    shown = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["seq"], e["hub_copy"]) for e in shown] == [(1, False), (2, True), (3, False)]
+    result = runner.invoke(build(), ["tail", "--config", config, "--all"])
+    [copy] = [line for line in result.stdout.splitlines() if "[hub copy]" in line]
+    assert copy.split()[0] == "2" and "west/chat/general" in copy
+
+
+def test_status_json_lists_deliveries_as_objects(tmp_path: Path) -> None:
+    code, report, _ = invoke_json("status", "--config", str(_with_a_hub_copy(tmp_path)))
+    assert code == 0
+    assert isinstance(report, dict)
+    assert report["deliveries"] == [{"target": "west/chat/general", "state": "done",
+                                     "count": 1}]
+    assert report["events"] == 3
+
+
+def test_every_command_that_prints_answers_json_on_stdout(tmp_path: Path) -> None:
+    config = str(store_config(tmp_path))
+    assert invoke_json("deadletters", "list", "--config", config)[:2] == (0, [])
+    assert invoke_json("deadletters", "replay", "--all", "--config", config)[:2] \
+        == (0, {"replayed": 0})
+    assert invoke_json("deadletters", "drop", "--all", "--config", config)[:2] \
+        == (0, {"dropped": 0})
+    code, made, _ = invoke_json("store", "new-key")
+    assert code == 0 and isinstance(made, dict) and len(made["key"]) > 20
+    assert invoke_json("store", "reencrypt", "--config", config)[:2] == (0, {"reencrypted": 0})
+    code, rows, _ = invoke_json("plugins")
+    assert code == 0 and isinstance(rows, list)
+    assert {"name": "translate", "connectors": [], "commands": ["translate"]}.items() \
+        <= next(r for r in rows if r["name"] == "translate").items()
