@@ -140,6 +140,11 @@ async def _stay(hub: Hub, world: World, say: Say, folder: str) -> None:
     for connection, platform in PLATFORMS.items():
         say(f"  {platform:<9} {world.urls()[platform]}  → webhooks {hub.url}{hooks[connection]}")
     say(f"  store     {folder}")
+    say("\nEach sandbox's API, with the credentials it made for this demo:")
+    for sandbox in world.access():
+        say(f"  {sandbox.platform:<9} {sandbox.api_root}")
+        say("\n".join(f"            {name}: {value}"
+                      for name, value in sandbox.credentials.items()))
     try:
         async with driving(hub):
             await stop.wait()

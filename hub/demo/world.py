@@ -29,6 +29,9 @@ CIRCLE = "general"
 # The webhook URL is the only proof a Basecamp delivery has: Basecamp signs nothing.
 BASECAMP_HOOK_SECRET = "demo-basecamp-hook-0f3a9c1e7b2d4a6f"  # noqa: S105 - a sandbox's own
 WHATSAPP_VERIFY_TOKEN = "demo-verify-token"  # noqa: S105 - a sandbox's own
+# The sandbox serves any Graph version; the demo names its own so the API root it prints is
+# the one the connection uses.
+WHATSAPP_API_VERSION = "v25.0"
 # Names that stay as they are in every language.
 GLOSSARY = ["Passerelle", "Basecamp", "Slack", "WhatsApp", "Zoom"]
 
@@ -45,6 +48,15 @@ class People:
     bea: str = "351913333333"  # WhatsApp, writes Portuguese
 
 
+@dataclass(frozen=True)
+class SandboxAccess:
+    """A sandbox's API root and what it takes to call it (headers, or OAuth client values)."""
+
+    platform: str
+    api_root: str
+    credentials: dict[str, str]
+
+
 @dataclass
 class World:
     """The four sandboxes, the Basecamp project and the people of the story."""
@@ -59,6 +71,27 @@ class World:
     def urls(self) -> dict[str, str]:
         return {"basecamp": self.basecamp.base_url, "slack": self.slack.base_url,
                 "whatsapp": self.whatsapp.base_url, "zoom": self.zoom.base_url}
+
+    def access(self) -> list[SandboxAccess]:
+        """How to call each sandbox's API as the hub does: its root and the credentials the
+        sandbox made for the demo (they are its own, and die with it)."""
+        bc, slack, wa, zoom = self.basecamp, self.slack, self.whatsapp, self.zoom
+        return [
+            # Basecamp refuses a call whose User-Agent names no app and contact, as Basecamp does.
+            SandboxAccess("basecamp", bc.api, {"Authorization": f"Bearer {bc.access_token}",
+                                               "User-Agent": "Passerelle demo (ops@example.org)"}),
+            SandboxAccess("slack", f"{slack.base_url}/api",
+                          {"Authorization": f"Bearer {slack.token}"}),
+            SandboxAccess("whatsapp",
+                          f"{wa.base_url}/{WHATSAPP_API_VERSION}/{wa.phone_number_id}",
+                          {"Authorization": f"Bearer {wa.access_token}"}),
+            # Zoom mints tokens for a Server-to-Server app: POST token_url with the client's
+            # id and secret as Basic auth, and grant_type and account_id as the form.
+            SandboxAccess("zoom", f"{zoom.base_url}/v2", {
+                "token_url": f"{zoom.base_url}/oauth/token",
+                "client_id": zoom.account.client_id, "client_secret": zoom.account.client_secret,
+                "grant_type": "account_credentials", "account_id": zoom.account.account_id}),
+        ]
 
     def connect(self, hub_url: str) -> None:
         """Point every platform's webhooks at the hub, as an admin does in each app's page."""
@@ -131,6 +164,7 @@ def hub_settings(world: World, folder: Path) -> HubSettings:
                 "channel_interval_seconds": 0.06, "upload_share_wait_seconds": 2},
             WHATSAPP: {
                 "type": "whatsapp", "base_url": whatsapp.base_url,
+                "api_version": WHATSAPP_API_VERSION,
                 "phone_number_id": whatsapp.phone_number_id,
                 "access_token": whatsapp.access_token, "app_secret": whatsapp.app_secret,
                 "verify_token": WHATSAPP_VERIFY_TOKEN,

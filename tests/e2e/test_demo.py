@@ -7,6 +7,7 @@ emulators' own state, and the printed report against content the platforms reall
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from icalendar import Calendar
 
-from hub.demo import run_demo, runner
+from hub.demo import SKIPPED_TICK, SkippedTicks, run_demo, runner
 from hub.demo.report import render
 from hub.demo.runner import staged, tell
 from hub.demo.story import ACTS, PHOTO, RECORDING
@@ -241,14 +243,13 @@ async def test_an_operators_environment_never_reaches_the_demo(
     assert settings.connections[SLACK]["bot_token"] == world.slack.token
 
 
-def test_run_demo_in_process_prints_the_figures_last(capsys: pytest.CaptureFixture[str],
-                                                     loopback_only: list[str]) -> None:
+def test_run_demo_in_process_prints_the_figures_alone(capsys: pytest.CaptureFixture[str],
+                                                      loopback_only: list[str]) -> None:
     code = run_demo(as_json=True, keep=False)
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     assert code == (0 if APERTIUM else 1)
-    *report, last = out.rstrip("\n").split("\n")
-    _check_figures(json.loads(last))
-    text = "\n".join(report)
+    _check_figures(json.loads(captured.out))  # stdout holds the object and nothing else
+    text = captured.err
     for name in ("Basecamp — project", "Slack — channel", "WhatsApp — circle", "Zoom — meetings",
                  "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
                  "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
@@ -262,11 +263,11 @@ def test_a_story_that_mirrors_nothing_exits_1_saying_why(
     code = run_demo(as_json=True, keep=False)
     captured = capsys.readouterr()
     assert code == 1
-    figures = json.loads(captured.out.rstrip("\n").split("\n")[-1])
+    figures = json.loads(captured.out)
     assert (figures["mirrored"], figures["translated"]) == (0, 0)
     for platform in ("basecamp", "slack", "whatsapp", "zoom"):
-        assert f"  - {platform}: received nothing from the other platforms" in captured.out
-    assert "nothing was translated" in captured.out
+        assert f"  - {platform}: received nothing from the other platforms" in captured.err
+    assert "nothing was translated" in captured.err
     assert "problem(s), listed in the report above" in captured.err
 
 
@@ -275,6 +276,41 @@ def test_the_command_plays_it_through_the_cli() -> None:
     done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == (0 if APERTIUM else 1), done.stdout + done.stderr
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = json.loads(done.stdout)  # what `| jq` reads: the object alone
     _check_figures(figures)
-    assert "[6/6] The assembly is recorded on Zoom" in done.stdout
+    assert "[6/6] The assembly is recorded on Zoom" in done.stderr
+    assert SKIPPED_TICK not in done.stderr
+
+
+async def test_the_printed_access_lets_one_call_each_sandbox(loopback_only: list[str]) -> None:
+    async with sandboxes() as world, httpx.AsyncClient() as http:
+        access = {sandbox.platform: sandbox for sandbox in world.access()}
+        basecamp, slack, whatsapp = access["basecamp"], access["slack"], access["whatsapp"]
+        projects = await http.get(f"{basecamp.api_root}/projects.json",
+                                  headers=basecamp.credentials)
+        assert [p["id"] for p in projects.json()] == [world.project]
+        me = await http.post(f"{slack.api_root}/auth.test", headers=slack.credentials)
+        assert me.json()["ok"] is True
+        number = await http.get(whatsapp.api_root, headers=whatsapp.credentials)
+        assert number.json()["id"] == world.whatsapp.phone_number_id
+        zoom = access["zoom"].credentials
+        minted = await http.post(zoom["token_url"], auth=(zoom["client_id"],
+                                                          zoom["client_secret"]),
+                                 data={"grant_type": zoom["grant_type"],
+                                       "account_id": zoom["account_id"]})
+        host = await http.get(f"{access['zoom'].api_root}/users/me", headers={
+            "Authorization": f"Bearer {minted.json()['access_token']}"})
+        assert host.json()["email"] == world.zoom.account.host_email
+
+
+def test_the_heartbeats_skipped_runs_are_left_out_and_nothing_else() -> None:
+    skipped = logging.LogRecord(
+        "apscheduler.scheduler", logging.WARNING, __file__, 1,
+        'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+        ("route and deliver (trigger: interval[0:00:00.200000])", 1), None)
+    slow_poll = logging.LogRecord(
+        "apscheduler.scheduler", logging.WARNING, __file__, 1,
+        'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+        ("poll network-slack/chat/C1 (trigger: interval[0:00:30])", 1), None)
+    assert not SkippedTicks().filter(skipped)
+    assert SkippedTicks().filter(slow_poll)
