@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,9 @@ def translate(
     config: Annotated[
         Path | None, typer.Option("--config", help="settings file (TOML)")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print JSON on stdout: text, provider, languages, note")
+    ] = False,
 ) -> None:
     """Translate TEXT with the configured providers (Apertium when nothing is configured)."""
     try:
@@ -40,6 +44,10 @@ def translate(
         typer.echo(f"passerelle translate: {exc}", err=True)
         raise typer.Exit(2) from None
     translated, provider, language, note = outcome
+    if as_json:
+        typer.echo(json.dumps({"text": translated, "provider": provider, "source": language,
+                               "target": to, "note": note}, ensure_ascii=False))
+        raise typer.Exit(1 if note else 0)
     typer.echo(translated)
     if note:
         typer.echo(f"({note})", err=True)

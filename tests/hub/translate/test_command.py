@@ -53,6 +53,14 @@ def test_an_impossible_pair_prints_the_original_and_why(runner: CliRunner) -> No
     assert "translation unavailable" in result.stderr
 
 
+def test_json_names_the_note_as_a_field(runner: CliRunner) -> None:
+    result = runner.invoke(build(), ["translate", "--from", "fr", "--to", "de", FRENCH, "--json"])
+    assert result.exit_code == 1
+    answer = json.loads(result.stdout)
+    assert (answer["text"], answer["target"], answer["provider"]) == (FRENCH, "de", None)
+    assert answer["note"].startswith("translation unavailable")
+
+
 def test_runs_the_configured_chain_and_counts_its_characters(
     runner: CliRunner, tmp_path: Path
 ) -> None:
