@@ -22,7 +22,7 @@ class PluginCommands(TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)
-        if found is None and cmd_name not in ("--help", "-h"):
+        if found is None:
             found = plugin_group().get_command(ctx, cmd_name)
         return found
 

@@ -77,8 +77,9 @@ def tail(config: ConfigOption = None, as_json: JsonOption = False,
     """
     store = store_at(config)
     try:
-        position = max(0, store.last_seq() - count)
-        if position == store.last_seq():
+        last = store.last_seq()
+        position = max(0, last - count)
+        if last == 0:
             say("no events yet", as_json=True)
         while True:
             batch = store.events_after(position, 500)
