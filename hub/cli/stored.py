@@ -24,7 +24,7 @@ from hub.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from hub.store import Store, StoredEvent
+    from hub.store import StoredEvent
 
 _SECRET_HINTS = ("token", "secret", "password", "key")
 
@@ -73,7 +73,8 @@ def tail(config: ConfigOption = None, as_json: JsonOption = False,
                                              "posted)")] = False) -> None:
     """Show the newest events of the canonical stream (and, with --follow, those to come).
 
-    With --json, one JSON object per line; `hub_copy` is true for an item the hub posted.
+    With --json, one JSON object per line; `own_copy` is true for an item the hub posted
+    (as in the event API).
     """
     store = store_at(config)
     try:
@@ -83,10 +84,11 @@ def tail(config: ConfigOption = None, as_json: JsonOption = False,
             say("no events yet", as_json=True)
         while True:
             batch = store.events_after(position, 500)
+            own = store.made_by_hub(item.seq for item in batch)
             hidden = 0
             for item in batch:
                 position = item.seq
-                copy = _is_hub_copy(store, item)
+                copy = item.seq in own
                 if copy and not every:
                     hidden += 1
                     continue
@@ -103,23 +105,15 @@ def tail(config: ConfigOption = None, as_json: JsonOption = False,
         store.close()
 
 
-def _is_hub_copy(store: Store, item: StoredEvent) -> bool:
-    """Whether the event's item is one the hub made (the store links each copy it posts)."""
-    source = item.event.source
-    here = f"{source.connection}/{source.endpoint}"
-    return store.whereabouts(source.connection, source.endpoint, source.native_id,
-                             here).made_by_hub
-
-
 def _event_json(item: StoredEvent, copy: bool) -> str:
-    return json.dumps({"seq": item.seq, "hub_copy": copy,
+    return json.dumps({"seq": item.seq, "own_copy": copy,
                        **item.event.model_dump(mode="json")}, ensure_ascii=False)
 
 
 def _event_line(item: StoredEvent, copy: bool) -> str:
     e = item.event
     text = (e.title or e.body).replace("\n", " ")[:80]
-    mark = " [hub copy]" if copy else ""
+    mark = " [hub's own copy]" if copy else ""
     return (f"{item.seq:>6} {e.occurred_at:%Y-%m-%d %H:%M} {e.kind.value:<16}"
             f" {e.source.connection}/{e.source.endpoint} {e.actor.name}: {text}{mark}")
 

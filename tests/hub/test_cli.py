@@ -163,13 +163,13 @@ def test_tail_hides_the_hubs_own_copies_unless_all(tmp_path: Path) -> None:
     config = str(_with_a_hub_copy(tmp_path))
     result = runner.invoke(build(), ["tail", "--config", config, "--json"])
     shown = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(e["seq"], e["hub_copy"]) for e in shown] == [(1, False), (3, False)]
+    assert [(e["seq"], e["own_copy"]) for e in shown] == [(1, False), (3, False)]
     assert "1 of the hub's own copies not shown" in result.stderr
     result = runner.invoke(build(), ["tail", "--config", config, "--all", "--json"])
     shown = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(e["seq"], e["hub_copy"]) for e in shown] == [(1, False), (2, True), (3, False)]
+    assert [(e["seq"], e["own_copy"]) for e in shown] == [(1, False), (2, True), (3, False)]
     result = runner.invoke(build(), ["tail", "--config", config, "--all"])
-    [copy] = [line for line in result.stdout.splitlines() if "[hub copy]" in line]
+    [copy] = [line for line in result.stdout.splitlines() if "[hub's own copy]" in line]
     assert copy.split()[0] == "2" and "west/chat/general" in copy
 
 
