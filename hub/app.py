@@ -60,6 +60,7 @@ class Hub:
     _last_route: float = 0.0
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stopped: bool = False
+    _beat: asyncio.Task[None] | None = None
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -217,6 +218,23 @@ class Hub:
                 routed = await self.route()
             return routed + await self.worker.pump()
 
+    async def heartbeat(self) -> None:
+        """The scheduler's beat: a tick started in the background unless one runs already.
+
+        The job itself returns at once. Were it the tick, a tick outlasting the interval
+        (a busy store) would make the scheduler skip the next beat and warn "maximum number
+        of running instances reached": noise, since a tick under way is all a beat asks for.
+        """
+        if self._ticking.locked() or self._stopped or (self._beat and not self._beat.done()):
+            return
+        self._beat = asyncio.create_task(self._tick_logged(), name="heartbeat")
+
+    async def _tick_logged(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # the next beat may succeed; the pump must not die of one
+            log.exception("routing or delivery failed this time; trying again")
+
     async def run_pump(self, interval: float) -> None:
         """Tick whenever there is something to do, and every `interval` seconds regardless
         (retries fall due with time). Runs until cancelled."""
@@ -224,15 +242,14 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
             self._wake.clear()
-            try:
-                await self.tick()
-            except Exception:  # the pump must outlive one bad tick; the next may succeed
-                log.exception("routing or delivery failed this time; trying again")
+            await self._tick_logged()  # the pump must outlive one bad tick
 
     async def stop_ticking(self) -> None:
         """Let no tick start again and wait for a running one to end (a clean stop never cuts
         one in half, and none begins on a store about to close)."""
         self._stopped = True
+        if self._beat is not None:
+            await asyncio.gather(self._beat, return_exceptions=True)
         async with self._ticking:
             pass
 
@@ -247,6 +264,7 @@ class Hub:
         lease holds it, so the next start, or another instance on the same PostgreSQL, takes
         it without waiting for the lease to lapse. Returns the released deliveries' ids."""
         self.stop_claiming()
+        await self.stop_ticking()  # a tick under way may still be starting deliveries
         if grace is None:
             await self.worker.drain()
             return []
@@ -269,7 +287,7 @@ class Hub:
             # Counted as an attempt, so the next one is `uncertain`: the platform may have
             # made the item before the cut, and the connector looks before making it again.
             await self.store.run(self.store.reschedule, delivery_id, now, RELEASED_AT_STOP)
-        log.warning("stopped after %.0f s with %d deliver%s under way; released for the next "
+        log.warning("stopped after %g s with %d deliver%s under way; released for the next "
                     "start: %s", grace, len(released), "y" if len(released) == 1 else "ies",
                     ", ".join(map(str, released)))
         return released

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hub.app import Hub
+from hub.connector import Address
 from hub.polling import poll_interval
+
+log = logging.getLogger(__name__)
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
@@ -20,13 +24,13 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
         connector = hub.network.connector(address.connection)
         interval = poll_interval(connector, settings.poll_interval_seconds)
         scheduler.add_job(
-            hub.poll, "interval", args=[address], seconds=interval,
+            _poll, "interval", args=[hub, address], seconds=interval,
             jitter=settings.poll_jitter_seconds, id=f"poll:{address}", name=f"poll {address}",
             max_instances=1, coalesce=True, misfire_grace_time=max(1, int(interval)),
             replace_existing=True,
         )
     scheduler.add_job(
-        hub.tick, "interval", seconds=settings.delivery_interval_seconds, id="deliver",
+        hub.heartbeat, "interval", seconds=settings.delivery_interval_seconds, id="deliver",
         name="route and deliver", max_instances=1, coalesce=True, misfire_grace_time=5,
         replace_existing=True,
     )
@@ -45,8 +49,19 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
         yield scheduler
     finally:
         hub.stop_claiming()  # first: nothing new starts while the rest winds down
-        scheduler.shutdown(wait=False)
+        # A tick under way ends before its task can be cancelled: cut in the middle of a
+        # claim, it would leave rows leased and never started, held until their lease lapses.
+        await hub.stop_ticking()
+        scheduler.shutdown(wait=False)  # cancels the polls under way (see _poll)
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump
-        await hub.stop_ticking()
+
+
+async def _poll(hub: Hub, address: Address) -> None:
+    """A poll job. One cut short by the stop is no failure: events and the cursor are written
+    in one transaction, so the next start polls again from where the store says."""
+    try:
+        await hub.poll(address)
+    except asyncio.CancelledError:
+        log.info("poll of %s cut short by the stop; the next start polls it again", address)
