@@ -21,23 +21,6 @@ from hub.errors import HubError
 
 __all__ = ["run_demo"]
 
-SKIPPED_TICK = "maximum number of running instances reached"
-
-
-class SkippedTicks(logging.Filter):
-    """Leaves out APScheduler's warning that the delivery heartbeat skipped a run because the
-    previous one is still going. The heartbeat's job (hub.tick) makes an overlapping run a
-    no-op by design, so the skip is what the hub wants; with the demo's 0.2 s heartbeat and
-    someone poking the sandboxes, the warning came several times a second. A poll job that
-    overruns its interval still says so."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (SKIPPED_TICK in message and "route and deliver" in message)
-
-
-_SKIPPED_TICKS = SkippedTicks()
-
 
 def run_demo(*, as_json: bool, keep: bool) -> int:
     """Play the story; return the command's exit code.
@@ -48,9 +31,6 @@ def run_demo(*, as_json: bool, keep: bool) -> int:
     """
     # Only what needs a person's attention interrupts the story.
     logging.basicConfig(level=logging.WARNING, format="  ! %(name)s: %(message)s")
-    scheduler_log = logging.getLogger("apscheduler.scheduler")
-    if _SKIPPED_TICKS not in scheduler_log.filters:
-        scheduler_log.addFilter(_SKIPPED_TICKS)
     found: list[Outcome] = []
 
     def say(line: str) -> None:

@@ -7,7 +7,6 @@ emulators' own state, and the printed report against content the platforms reall
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import socket
@@ -23,7 +22,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
-from hub.demo import SKIPPED_TICK, SkippedTicks, run_demo, runner
+from hub.demo import run_demo, runner
 from hub.demo.report import render
 from hub.demo.runner import staged, tell
 from hub.demo.story import ACTS, PHOTO, RECORDING
@@ -279,7 +278,8 @@ def test_the_command_plays_it_through_the_cli() -> None:
     figures = json.loads(done.stdout)  # what `| jq` reads: the object alone
     _check_figures(figures)
     assert "[6/6] The assembly is recorded on Zoom" in done.stderr
-    assert SKIPPED_TICK not in done.stderr
+    # The scheduler's heartbeat never overlaps a tick, so it has nothing to warn about.
+    assert "maximum number of running instances reached" not in done.stderr
 
 
 async def test_the_printed_access_lets_one_call_each_sandbox(loopback_only: list[str]) -> None:
@@ -301,16 +301,3 @@ async def test_the_printed_access_lets_one_call_each_sandbox(loopback_only: list
         host = await http.get(f"{access['zoom'].api_root}/users/me", headers={
             "Authorization": f"Bearer {minted.json()['access_token']}"})
         assert host.json()["email"] == world.zoom.account.host_email
-
-
-def test_the_heartbeats_skipped_runs_are_left_out_and_nothing_else() -> None:
-    skipped = logging.LogRecord(
-        "apscheduler.scheduler", logging.WARNING, __file__, 1,
-        'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
-        ("route and deliver (trigger: interval[0:00:00.200000])", 1), None)
-    slow_poll = logging.LogRecord(
-        "apscheduler.scheduler", logging.WARNING, __file__, 1,
-        'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
-        ("poll network-slack/chat/C1 (trigger: interval[0:00:30])", 1), None)
-    assert not SkippedTicks().filter(skipped)
-    assert SkippedTicks().filter(slow_poll)
