@@ -216,8 +216,12 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
                 "slack": {"type": "slack", "base_url": f"{slack.base_url}/api",
                           "channel_interval_seconds": 0.06, "upload_share_wait_seconds": 1,
                           **sl},
+                # A retry after a 503 waits this long for a status report before sending
+                # again; no status comes from a gateway failing to the end, so the default
+                # 20 s would only hold the test (twice) without reaching any other code.
                 "whatsapp": {"type": "whatsapp", "base_url": whatsapp.base_url,
                              "phone_number_id": whatsapp.phone_number_id,
+                             "status_wait_seconds": 0.2,
                              "circles": {"general": {"members": [ANA]}}, **wa},
                 "zoom": {"type": "zoom", "base_url": zoom.base_url, "oauth_url": zoom.base_url,
                          "account_id": zoom.account.account_id,
