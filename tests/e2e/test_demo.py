@@ -89,6 +89,7 @@ def _check_figures(figures: dict[str, Any]) -> None:
         assert figures["translated"] == 0
 
 
+@pytest.mark.slow
 async def test_the_story_reaches_every_platform(tmp_path: Path,
                                                 loopback_only: list[str]) -> None:
     lines: list[str] = []
@@ -211,6 +212,7 @@ def _check_report_names_real_content(world: World, report: str) -> None:
     assert "0 failed" in report and "none failed" in report
 
 
+@pytest.mark.slow
 async def test_a_platform_that_refuses_makes_the_demo_say_what_failed(
         tmp_path: Path, loopback_only: list[str]) -> None:
     lines: list[str] = []
@@ -242,19 +244,6 @@ async def test_an_operators_environment_never_reaches_the_demo(
     assert settings.connections[SLACK]["bot_token"] == world.slack.token
 
 
-def test_run_demo_in_process_prints_the_figures_alone(capsys: pytest.CaptureFixture[str],
-                                                      loopback_only: list[str]) -> None:
-    code = run_demo(as_json=True, keep=False)
-    captured = capsys.readouterr()
-    assert code == (0 if APERTIUM else 1)
-    _check_figures(json.loads(captured.out))  # stdout holds the object and nothing else
-    text = captured.err
-    for name in ("Basecamp — project", "Slack — channel", "WhatsApp — circle", "Zoom — meetings",
-                 "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
-                 "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
-        assert name in text
-
-
 def test_a_story_that_mirrors_nothing_exits_1_saying_why(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         loopback_only: list[str]) -> None:
@@ -270,6 +259,7 @@ def test_a_story_that_mirrors_nothing_exits_1_saying_why(
     assert "problem(s), listed in the report above" in captured.err
 
 
+@pytest.mark.slow
 def test_the_command_plays_it_through_the_cli() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=ROOT, env=env,
@@ -277,7 +267,12 @@ def test_the_command_plays_it_through_the_cli() -> None:
     assert done.returncode == (0 if APERTIUM else 1), done.stdout + done.stderr
     figures = json.loads(done.stdout)  # what `| jq` reads: the object alone
     _check_figures(figures)
+    # The story and the report, for people, on stderr.
     assert "[6/6] The assembly is recorded on Zoom" in done.stderr
+    for name in ("Basecamp — project", "Slack — channel", "WhatsApp — circle", "Zoom — meetings",
+                 "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
+                 "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
+        assert name in done.stderr
     # The scheduler's heartbeat never overlaps a tick, so it has nothing to warn about.
     assert "maximum number of running instances reached" not in done.stderr
 
