@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -180,6 +181,7 @@ def arrived(basecamp: BasecampEmulator, project: int) -> dict[str, list[int]]:
             for name, texts in (("board", board), ("chat", chat))}
 
 
+@pytest.mark.slow
 async def test_sigterm_mid_flow_exits_in_time_and_nothing_is_lost_or_doubled(
         tmp_path: Path) -> None:
     basecamp = BasecampEmulator()
