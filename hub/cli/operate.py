@@ -64,10 +64,16 @@ def check(config: ConfigOption = None,
     import asyncio
 
     from hub.checking import report_data, report_lines
+    from hub.errors import ConfigError
+    from hub.settings import load_settings
 
-    settings = load(config)
-    registry = registry_of(settings)
-    report = asyncio.run(_check(settings, registry, online))
+    try:
+        settings = load_settings(config)
+        report = asyncio.run(_check(settings, registry_of(settings), online))
+    except ConfigError as exc:
+        if as_json:  # what a script needs to know: refused, and every reason
+            print_json({"ok": False, "refused": list(exc.problems)})
+        raise refused(exc) from None
     if as_json:
         print_json(report_data(report))
     else:
@@ -79,15 +85,11 @@ def check(config: ConfigOption = None,
 
 async def _check(settings: HubSettings, registry: Registry, online: bool) -> CheckReport:
     from hub.checking import check_configured, validate
-    from hub.errors import ConfigError
     from hub.http import make_client
 
     async with make_client() as http:
-        # What the configuration says is judged first, touching nothing.
-        try:
-            await validate(settings, registry, http)
-        except ConfigError as exc:
-            raise refused(exc) from None
+        # What the configuration says is judged first, touching nothing (or ConfigError).
+        await validate(settings, registry, http)
         # Then the store, like a connection: a wrong URL or a dead server must not pass.
         store = open_store(settings)  # or exit 1 saying why
         try:

@@ -136,6 +136,17 @@ def test_check_json_gives_each_verdict_as_fields(tmp_path: Path) -> None:
                       "connections": [], "bridges": [], "notes": [NO_CONNECTIONS]}
 
 
+def test_check_json_gives_a_refusal_with_every_reason(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[connections.lisbon]\ntype = "telegraph"\n', encoding="utf-8")
+    code, answer, said = invoke_json("check", "--config", str(config))
+    assert code == 2
+    assert isinstance(answer, dict) and answer["ok"] is False
+    [problem] = answer["refused"]
+    assert problem.startswith('connection "lisbon": unknown type "telegraph"')
+    assert said.startswith("configuration refused:")
+
+
 def test_tail_says_when_there_is_nothing(tmp_path: Path) -> None:
     config = str(store_config(tmp_path))
     for json_lines in ([], ["--json"]):  # --json prints one object a line: none here
