@@ -66,6 +66,7 @@ async def test_the_demo_bridges_show_their_endpoints_languages_and_zones(
     assert width <= 390, "the page must reflow on a phone, not scroll sideways"
 
 
+@pytest.mark.slow
 async def test_flows_count_what_came_from_and_went_to_each_endpoint(
         demo: Demo, browser: Browser) -> None:
     world, project = demo.world, demo.world.project

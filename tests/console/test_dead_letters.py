@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from hub.demo.world import CHANNEL, CIRCLE, SLACK, WHATSAPP
@@ -31,6 +32,7 @@ def slack_says(demo: Demo, marker: str) -> bool:
     return any(marker in str(m.get("text", "")) for m in demo.world.slack.messages(CHANNEL))
 
 
+@pytest.mark.slow
 async def test_a_dead_letter_is_listed_replayed_and_delivered(demo: Demo,
                                                               browser: Browser) -> None:
     context = await new_context(browser)
@@ -69,6 +71,7 @@ async def test_a_dead_letter_is_listed_replayed_and_delivered(demo: Demo,
     await context.close()
 
 
+@pytest.mark.slow
 async def test_many_dead_letters_are_dropped_at_once(demo: Demo, browser: Browser) -> None:
     context = await new_context(browser, width=390, height=844)  # a phone
     page = await context.new_page()
@@ -96,6 +99,7 @@ async def test_many_dead_letters_are_dropped_at_once(demo: Demo, browser: Browse
     await context.close()
 
 
+@pytest.mark.slow
 async def test_nothing_chosen_is_said_and_nothing_is_done(demo: Demo, browser: Browser) -> None:
     context = await new_context(browser)
     page = await context.new_page()

@@ -18,6 +18,8 @@ import pytest
 
 from tests.console.signing import signed_in
 
+pytestmark = pytest.mark.slow  # the whole demo story in a subprocess
+
 CONSOLE_LINE = re.compile(r"console\s+(http://127\.0\.0\.1:\d+/admin)\s+\(sign in with the "
                           r"admin token (\S+)\)")
 DEMO_LIMIT_SECONDS = 600  # a bound on a loaded machine; the story takes well under a minute

@@ -6,6 +6,7 @@ import asyncio
 import re
 
 import httpx
+import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from hub.demo.runner import settle
@@ -60,6 +61,7 @@ async def assert_fits_a_phone(demo: Demo, browser: Browser) -> None:
     await page.context.close()
 
 
+@pytest.mark.slow
 async def test_the_demo_networks_four_connections_are_healthy(demo: Demo,
                                                               browser: Browser) -> None:
     for act in ACTS:
@@ -107,6 +109,7 @@ async def test_the_demo_networks_four_connections_are_healthy(demo: Demo,
     await assert_fits_a_phone(demo, browser)
 
 
+@pytest.mark.slow
 async def test_a_revoked_token_shows_the_connection_failing_and_the_fix(
         demo: Demo, browser: Browser) -> None:
     await members_join(demo.world)

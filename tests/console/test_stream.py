@@ -21,6 +21,7 @@ from tests.console.traffic import BOUND, until
 pytestmark = needs_chromium
 
 
+@pytest.mark.slow
 async def test_a_new_post_arrives_and_its_copies_become_delivered(demo: Demo,
                                                                    browser: Browser) -> None:
     world = demo.world

@@ -89,6 +89,7 @@ async def test_the_command_lists_its_pairs_and_pivots(client: httpx.AsyncClient)
 
 
 @needs_apertium
+@pytest.mark.slow
 async def test_the_command_translates_french_to_english_along_a_route(
     client: httpx.AsyncClient,
 ) -> None:

@@ -181,6 +181,7 @@ def _mentions(body: str) -> list[markup.Mention]:
     return sorted(found, key=repr)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(drawn=bodies(), seed=st.integers(0, 2**32 - 1), may_break=st.booleans())

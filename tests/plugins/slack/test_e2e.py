@@ -186,6 +186,7 @@ async def test_deleting_a_thread_root_removes_its_copy(workspaces: Workspaces) -
     assert reply == copy_reply
 
 
+@pytest.mark.slow
 async def test_a_missing_scope_becomes_a_status_naming_it(workspaces: Workspaces) -> None:
     lisbon, porto = workspaces.lisbon, workspaces.porto
     porto.scopes.discard("chat:write")
