@@ -112,7 +112,9 @@ async def connector(api: respx.Router) -> AsyncIterator[SlackConnector]:
     async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
         settings = SlackSettings.model_validate({
             "type": "slack", "bot_token": "xoxb-1-fake",
-            "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5"})
+            "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5",
+            # An announcement and its invitation go to one channel: no second between them.
+            "channel_interval_seconds": 0.001})
         yield SlackConnector("lisbon-slack", settings, http, MemoryStateBox(),
                              clock=time.monotonic)
 

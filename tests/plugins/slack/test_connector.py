@@ -48,6 +48,9 @@ async def make(api: respx.Router) -> AsyncIterator[Any]:
     clients: list[httpx.AsyncClient] = []
 
     def build(*, clock: Callable[[], float] = time.monotonic, **extra: Any) -> SlackConnector:
+        # Two posts to one channel wait Slack's second between them; only the pacing test is
+        # about that wait, and it sets an interval of its own.
+        extra.setdefault("channel_interval_seconds", 0.001)
         http = httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler))
         clients.append(http)
         return SlackConnector("lisbon-slack", settings(**extra), http, MemoryStateBox(),
