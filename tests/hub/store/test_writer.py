@@ -156,6 +156,10 @@ async def test_a_call_that_ends_the_whole_transaction_fails_its_batch(store: Sto
     before = asyncio.ensure_future(store.run(store.state_write,
                                              [StateWrite("west", "before", "1")]))
     failing = asyncio.ensure_future(store.run(conflicting))
+    # Both are queued behind `hold` before it ends, so the writer takes them as one batch (on
+    # a loaded machine it could otherwise take `before` alone, and commit it).
+    await asyncio.sleep(0)  # each hands its call to the writer on its first step
+    assert store.health().backlog == 3  # hold, before and failing
     release.set()
     await holding
     outcomes = await asyncio.gather(before, failing, return_exceptions=True)
