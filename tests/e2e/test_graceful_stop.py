@@ -144,7 +144,9 @@ async def passerelle_run(config: Path) -> AsyncIterator[RunningHub]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub", "run", "--config", str(config), cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # Only the file configures it: a HUB_* variable of the test run would override it.
+        env={**{k: v for k, v in os.environ.items()
+                if not k.startswith(("HUB_", "PASSERELLE_"))}, "PYTHONUNBUFFERED": "1"})
     try:
         assert process.stdout is not None
         async with asyncio.timeout(60):
