@@ -45,7 +45,7 @@ async def test_a_dead_letter_is_listed_replayed_and_delivered(demo: Demo,
         await camille_posts(demo, "Réunion QX17")
         # Slack refuses it; the WhatsApp circle, which nobody has joined yet, too.
         await until(lambda: _count_is(demo, 2))
-        await page.reload()
+        await page.reload(wait_until="domcontentloaded")
         row = page.get_by_role("row").filter(has_text="QX17").filter(has_text=SLACK)
         await expect(row).to_contain_text("The platform refused it for good.")
         await expect(row).to_contain_text("channel_not_found")
@@ -64,7 +64,7 @@ async def test_a_dead_letter_is_listed_replayed_and_delivered(demo: Demo,
         await expect(page.get_by_role("status")).to_have_text(
             "1 dead letter was sent again: the hub is delivering it now.")
         await until(lambda: _slack_has(demo, "QX17"))
-        await page.reload()
+        await page.reload(wait_until="domcontentloaded")
         await expect(page.get_by_role("row").filter(has_text=SLACK)).to_have_count(0)
         assert [letter.target for letter in await dead_letters(demo.hub)] == [
             f"{WHATSAPP}/circle/{CIRCLE}"]
@@ -81,7 +81,7 @@ async def test_many_dead_letters_are_dropped_at_once(demo: Demo, browser: Browse
         await camille_posts(demo, "Ordre du jour KW81")
         await camille_posts(demo, "Compte rendu KW82")
         await until(lambda: _count_is(demo, 4))  # on Slack and in the empty WhatsApp circle
-        await page.reload()
+        await page.reload(wait_until="domcontentloaded")
 
         await page.get_by_label("Select all 4 dead letters listed").check()
         for box in await page.get_by_role("checkbox", name="Select the dead letter").all():
@@ -108,7 +108,7 @@ async def test_nothing_chosen_is_said_and_nothing_is_done(demo: Demo, browser: B
         demo.world.slack.faults.inject(POST_MESSAGE, channel_not_found())
         await camille_posts(demo, "Note ZP55")
         await until(lambda: _count_is(demo, 2))
-        await page.reload()
+        await page.reload(wait_until="domcontentloaded")
         await page.get_by_role("button", name="Drop…").click()
         await expect(page.get_by_role("alert")).to_have_text(
             "Choose at least one dead letter first.")

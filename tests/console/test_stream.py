@@ -61,7 +61,7 @@ async def test_a_new_post_arrives_and_its_copies_become_delivered(demo: Demo,
                    f"{report.source.native_id}")
         await demo.hub.store.run(demo.hub.store.append, [report.model_copy(update={
             "id": "echo-seen-again", "revision": "again", "raw": {"app_url": app_url}})])
-        await page.reload()
+        await page.reload(wait_until="domcontentloaded")
         board = item.get_by_role("row").filter(has_text=BASECAMP)
         await expect(board.get_by_role("link")).to_have_attribute("href", app_url)
         whatsapp = item.get_by_role("row").filter(has_text=WHATSAPP)
