@@ -397,6 +397,11 @@ class Connector:
         """Remove an item the hub made. Needs Capability.DELETE."""
         raise NotImplementedError
 
+    @classmethod
+    def platform_name(cls) -> str:
+        """The platform as people write it ("WhatsApp"): `display_name`, else the name."""
+        return cls.display_name or cls.name.capitalize()
+
     async def permalink(self, event: Event) -> str | None:
         """Where people open the item of `event`, one of this connector's, on its platform;
         None where it has no address. Translations link to it (show_original = "link")."""

@@ -70,7 +70,7 @@ class Composer:
         if form is Form.POST and not title:
             title = first_line(body) or event.actor.name
         source = self.network.connectors.get(event.source.connection)
-        label = (source.display_name or source.name.capitalize()) if source else ""
+        label = source.platform_name() if source else ""
         since = (datetime.fromtimestamp(delivery.attempted_at, UTC)
                  if delivery.uncertain and delivery.attempted_at is not None else None)
         return Outgoing(form=form, event=event, title=title, body=body,

@@ -9,8 +9,10 @@ content of that file, the usual way to hand a secret to a container.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -226,10 +228,14 @@ class PluginsSettings(_Section):
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Where `load_settings` read the settings from: `file`, or no file at all (None), with
-    the environment and the defaults."""
+    """Where `load_settings` read the settings from: `file` (None: no file at all, only the
+    environment and the defaults), the TOML it held then, and the environment then. Kept as
+    read, so what the console says of the running settings stays true after the file or the
+    environment changes under them."""
 
     file: Path | None
+    data: Mapping[str, Any]
+    environ: Mapping[str, str]
 
 
 class HubSettings(BaseSettings):
@@ -300,11 +306,11 @@ def load_settings(explicit: Path | None = None) -> HubSettings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
-        settings = HubSettings(**data)
+        settings = HubSettings(**copy.deepcopy(data))  # `data` is kept as the file said it
     except ValidationError as exc:
         where = f"config {path}" if path else "settings"
         raise ConfigError([f"{where}: {line}" for line in describe_validation(exc)]) from None
-    settings._provenance = Provenance(path)
+    settings._provenance = Provenance(path, data, dict(os.environ))
     return settings
 
 

@@ -44,7 +44,7 @@ def platform_name(hub: Hub, connection: str) -> str:
     connector = hub.network.connectors.get(connection)
     if connector is None:
         return connection
-    return connector.display_name or connector.name.capitalize()
+    return connector.platform_name()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hub.errors import ConfigError
-from hub.settings import CONFIG_ENV, config_path, load_settings
+from hub.settings import CONFIG_ENV, HubSettings, config_path, load_settings
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "passerelle.example.toml"
 
@@ -133,3 +133,19 @@ def test_the_stop_grace_and_logging_have_defaults_and_take_the_file(tmp_path: Pa
     assert chosen.delivery.stop_grace_seconds == 5.0
     assert chosen.logging.format == "json"
     assert chosen.logging.levels == {"hub.delivery": "debug"}
+
+
+def test_settings_remember_the_file_and_environment_they_were_read_from(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "passerelle.toml"
+    config.write_text('[web]\nport = 9001\n')
+    monkeypatch.setenv("HUB_WEB__HOST", "127.0.0.2")
+    settings = load_settings(config)
+    # What changes afterwards is not what the running settings came from.
+    config.write_text('[web]\nport = 9002\n')
+    monkeypatch.setenv("HUB_WEB__HOST", "127.0.0.3")
+    provenance = settings.provenance
+    assert provenance is not None and provenance.file == config
+    assert provenance.data == {"web": {"port": 9001}}
+    assert provenance.environ["HUB_WEB__HOST"] == "127.0.0.2"
+    assert HubSettings().provenance is None  # built in code: not read from anywhere

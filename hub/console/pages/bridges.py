@@ -4,9 +4,7 @@ each in the last day, and its settings (read-only) with where each comes from.""
 from __future__ import annotations
 
 import json
-import os
 import time
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -89,6 +87,5 @@ def sources_of(hub: Hub) -> Sources:
     provenance = hub.settings.provenance
     if provenance is None:
         return Sources(None, None, {}, {})
-    file = provenance.file
-    data = tomllib.loads(file.read_text(encoding="utf-8")) if file is not None else {}
-    return Sources(file, data, dict(os.environ), environment_contribution())
+    return Sources(provenance.file, provenance.data, provenance.environ,
+                   environment_contribution())

@@ -46,7 +46,8 @@ class Account:
     """One connection as the page shows it."""
 
     name: str
-    platform: str
+    platform: str  # the connector's name: the page's instructions are per platform
+    platform_name: str  # as people write it
     authorizing: bool
     redirect_uri: str
     webhook_url: str
@@ -71,7 +72,8 @@ def routes(console: Console) -> list[BaseRoute]:
     async def account(request: Request, name: str, connector: Connector) -> Account:
         authorizing = isinstance(connector, Authorizing)
         found = Account(
-            name, connector.name, authorizing, redirect_uri(request, name),
+            name, connector.name, connector.platform_name(), authorizing,
+            redirect_uri(request, name),
             f"{public_url(hub)}/webhooks/{name}",
             tuple(Secret(key, connection_variable(name, key))
                   for key in secret_settings(connector.settings_model)))

@@ -118,7 +118,7 @@ async def _connection(hub: Hub, name: str, deliveries: Counter[str],
                     poll_intervals={p.address: p.interval for p in polled},
                     stored_failure=stored, dead=deliveries[DEAD])
     return ConnectionState(
-        name, connector.display_name or connector.name.capitalize(), verdict,
+        name, connector.platform_name(), verdict,
         TONES[verdict.health], seen, Capability.WEBHOOK in connector.capabilities, polled,
         stored if seen.proven_at is None else None, {s: deliveries[s] for s in STATES})
 
