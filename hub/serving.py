@@ -40,6 +40,7 @@ from hub.errors import ConfigError
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 BUSY_RETRY_AFTER_SECONDS = 5
+CLOSE_GRACE_SECONDS = 5
 _REQUEST_TIMEOUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
                     b"content-length: 16\r\nconnection: close\r\n\r\nrequest timeout\n")
 _BUSY_BODY = b"too many request bodies in flight; try again later\n"
@@ -297,8 +298,12 @@ async def serve(app: ASGIApp, port: int = 0, host: str = LOOPBACK,
     # uvicorn refuses a request once `limit_concurrency` connections are open, its own
     # among them: one more lets `max_connections` be served. Its log lines go where the
     # hub's go, rather than through a logging setup of its own.
+    # A request still open when the server closes (a client that never reads its answer, a
+    # stream) gets this long, then is cut: without a bound, uvicorn waits for it for ever and
+    # the hub never finishes stopping.
     config = uvicorn.Config(budget, http=_protocol_for(limits), ws="none", lifespan="off",
                             limit_concurrency=limits.max_connections + 1,
+                            timeout_graceful_shutdown=CLOSE_GRACE_SECONDS,
                             log_config=None, log_level="warning", access_log=False)
     sockets = await _bind(host, port)
     server = _Server(config)
