@@ -191,6 +191,16 @@ class FilesSettings(_Section):
     temp_dir: Path | None = None
 
 
+class ArchiveSettings(_Section):
+    enabled: bool = Field(default=True, description="keep every item that flows, with its "
+                          "translations, searchable (passerelle search, the console, /api/search)")
+    file_text: bool = Field(default=True, description="also index the text inside PDF and "
+                            "office files (downloaded once from their platform)")
+    file_text_max_bytes: PositiveInt = Field(default=20 * 1024 * 1024, description="larger "
+                                             "files are found by their name only")
+    batch: PositiveInt = 200
+
+
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
@@ -254,6 +264,7 @@ class HubSettings(BaseSettings):
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     translation: TranslationSettings = Field(default_factory=TranslationSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     # Each connection is validated by its connector's settings model (hub.network).
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     bridges: dict[str, BridgeSettings] = Field(default_factory=dict)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.errors import StoreError
-from hub.store.schema import metadata, schema_version
+from hub.store.schema import archive_items, archive_texts, metadata, schema_version
 
 Step = Callable[[Connection], None]
 
@@ -29,8 +29,18 @@ def _no_members_table(conn: Connection) -> None:
     conn.execute(text("DROP TABLE IF EXISTS members"))
 
 
+def _archive(conn: Connection) -> None:
+    """Version 4: the archive's items and texts, with their full-text index. Its indexer
+    starts from the first event, so what flowed before the upgrade is found too."""
+    from hub.store import search_index
+
+    for table in (archive_items, archive_texts):
+        table.create(conn)
+    search_index.create(conn)
+
+
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.
-STEPS: list[Step] = [_attempted_at, _no_members_table]
+STEPS: list[Step] = [_attempted_at, _no_members_table, _archive]
 CURRENT = 1 + len(STEPS)
 
 
@@ -69,7 +79,10 @@ def migrate(conn: Connection) -> int:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('passerelle:schema'))"))
     version = version_of(conn)
     if version is None:
+        from hub.store import search_index
+
         metadata.create_all(conn)
+        search_index.create(conn)
         conn.execute(schema_version.insert().values(version=CURRENT, applied_at=time.time()))
         return CURRENT
     for number in range(version, CURRENT):

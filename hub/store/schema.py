@@ -154,3 +154,54 @@ connection_state = Table(
     Column("updated_at", Float, nullable=False),
     PrimaryKeyConstraint("connection", "key"),
 )
+
+# The network's memory (hub/archive/): one row per item as it stands now, wherever it was
+# written first (the hub's own copies are found through `links`), with its texts: the original
+# and each translation into a language of the bridges it flows on. The full-text index over
+# the texts is the database's own (hub/store/search_index.py).
+archive_items = Table(
+    "archive_items",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("connection", String(200), nullable=False),
+    Column("native_id", String(500), nullable=False),
+    Column("endpoint", String(500), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # post, comment, chat, event, file
+    Column("event_id", String(36), nullable=False),  # the event that wrote it last
+    Column("author", String(300), nullable=False),
+    Column("author_id", String(300), nullable=False),  # platform:native_id
+    Column("language", String(20)),
+    Column("occurred_at", Float, nullable=False),
+    Column("parent_connection", String(200)),
+    Column("parent_native_id", String(500)),
+    # The thread's first item, where it was written first: replies to the hub's copies of it
+    # on other platforms belong to the same thread.
+    Column("thread_connection", String(200), nullable=False),
+    Column("thread_native_id", String(500), nullable=False),
+    Column("url", Text),
+    Column("files", Text, nullable=False),  # attachments' names, one per line
+    Column("has_file", Boolean, nullable=False),
+    Column("indexed_at", Float, nullable=False),
+    UniqueConstraint("connection", "native_id", name="archive_items_once"),
+)
+Index("archive_items_by_time", archive_items.c.occurred_at)
+Index("archive_items_by_thread", archive_items.c.thread_connection,
+      archive_items.c.thread_native_id)
+Index("archive_items_by_author", archive_items.c.author_id)
+
+archive_texts = Table(
+    "archive_texts",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("item_id", SeqType, nullable=False),
+    Column("language", String(20), nullable=False),  # primary subtag; "" where unknown
+    Column("original", Boolean, nullable=False),
+    Column("title", Text),
+    Column("body", Text, nullable=False),  # plain text, as people read it
+    Column("provider", String(100)),  # who translated it; None for the original
+    # SQLite: the stemmed, folded terms its FTS5 index reads (hub/archive/text.py). PostgreSQL
+    # keeps a tsvector instead and leaves this empty.
+    Column("terms", Text),
+)
+Index("archive_texts_by_item", archive_texts.c.item_id, archive_texts.c.language)

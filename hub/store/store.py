@@ -2,7 +2,7 @@
 
 `EventLog` (events, cursors, routing), `Outbox` (deliveries and links) and `Memories` (small
 per-connection and translation state) share one engine through `StoreBase`; `Figures` and
-`Tracing` read what the admin console shows.
+`Tracing` read what the admin console shows; `Archive` keeps the network's memory.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import StoreError
+from hub.store.archive import Archive
 from hub.store.engine import open_engine
 from hub.store.figures import Figures
 from hub.store.log import EventLog, Planner
@@ -20,7 +21,7 @@ from hub.store.tracing import Tracing
 __all__ = ["Planner", "Store"]
 
 
-class Store(EventLog, Outbox, Memories, Figures, Tracing):
+class Store(EventLog, Outbox, Memories, Figures, Tracing, Archive):
     """Events, cursors, the outbox, links and the hub's small memories."""
 
     @classmethod

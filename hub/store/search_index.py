@@ -1,0 +1,76 @@
+"""The full-text index over the archive's texts, in each database's own terms.
+
+SQLite: an FTS5 table over `archive_texts.terms` (the words stemmed in the text's language
+and folded by hub/archive/text.py), kept in step by triggers. PostgreSQL: a `tsvector` per
+text, made with the configuration of the text's language (french, portuguese, …), over a GIN
+index. Both fold diacritics before the database sees the text, with the same function
+(hub/archive/text.py `fold`), which is what the `unaccent` extension would do: the store needs
+no extension, so no role with the right to create one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, text
+
+from hub.archive.text import fold, primary, terms
+
+_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS archive_fts USING fts5(terms, content='archive_texts', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS archive_texts_indexed AFTER INSERT ON archive_texts BEGIN "
+    "INSERT INTO archive_fts(rowid, terms) VALUES (new.id, new.terms); END",
+    "CREATE TRIGGER IF NOT EXISTS archive_texts_unindexed AFTER DELETE ON archive_texts BEGIN "
+    "INSERT INTO archive_fts(archive_fts, rowid, terms) VALUES ('delete', old.id, old.terms); END",
+)
+_POSTGRES = (
+    "ALTER TABLE archive_texts ADD COLUMN IF NOT EXISTS tsv tsvector",
+    "CREATE INDEX IF NOT EXISTS archive_texts_tsv ON archive_texts USING gin (tsv)",
+)
+
+# PostgreSQL's text search configuration for each primary subtag (those it ships with).
+_CONFIGURATIONS = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
+    "ga": "irish", "gl": "portuguese", "hu": "hungarian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian", "nb": "norwegian",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
+}
+
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def create(conn: Connection) -> None:
+    """Make the index beside the archive's tables (idempotent)."""
+    for statement in _POSTGRES if conn.dialect.name == "postgresql" else _SQLITE:
+        conn.execute(text(statement))
+
+
+def configuration(language: str | None) -> str:
+    """The PostgreSQL configuration that reads `language`; `simple` where none does."""
+    return _CONFIGURATIONS.get(primary(language) or "", "simple")
+
+
+def sqlite_match(query: str, language: str | None) -> str | None:
+    """The FTS5 query for `query` written in `language`: every word must be there, a
+    "quoted phrase" as a phrase. None when nothing in it can match (function words only)."""
+    parts: list[str] = []
+    for index, piece in enumerate(_QUOTED.split(query)):
+        found = terms(piece, language)
+        if not found:
+            continue
+        if index % 2:  # inside quotes
+            parts.append('"' + " ".join(found) + '"')
+        else:
+            parts.extend(f'"{term}"' for term in found)
+    return " AND ".join(parts) or None
+
+
+def postgres_document(title: str | None, body: str) -> str:
+    """The text PostgreSQL makes a text's tsvector of: folded like every query."""
+    return fold(f"{title or ''}\n{body}")
+
+
+def postgres_query(query: str) -> str:
+    return fold(query)
