@@ -50,46 +50,26 @@ class Archive(StoreBase):
                 return False
             for key in removed:
                 self._archive_remove(conn, [key])
-            for item in items:
-                self._archive_put(conn, item)
+            self._archive_put(conn, items)
             conn.execute(update(t.tracking).where(t.tracking.c.consumer == ARCHIVE)
                          .values(position=end))
         return True
 
-    def _archive_put(self, conn: Connection, item: ArchivedItem) -> None:
-        row = {
-            "connection": item.connection, "native_id": item.native_id,
-            "endpoint": item.endpoint, "platform": item.platform, "kind": item.kind.value,
-            "event_id": item.event_id, "author": item.author, "author_id": item.author_id,
-            "language": item.language, "occurred_at": item.occurred_at.timestamp(),
-            "parent_connection": item.parent[0] if item.parent else None,
-            "parent_native_id": item.parent[1] if item.parent else None,
-            "thread_connection": item.thread[0], "thread_native_id": item.thread[1],
-            "url": item.url, "files": "\n".join(item.files), "has_file": bool(item.files),
-            "indexed_at": time.time(),
-        }
-        statement = self._insert(t.archive_items).values(**row)
-        statement = statement.on_conflict_do_update(
-            index_elements=["connection", "native_id"],
-            set_={k: v for k, v in row.items() if k not in ("connection", "native_id")})
-        item_id = conn.execute(statement.returning(t.archive_items.c.id)).scalar_one()
-        conn.execute(delete(t.archive_texts).where(t.archive_texts.c.item_id == item_id))
-        for piece in item.texts:
-            self._archive_text(conn, item_id, piece)
-
-    def _archive_text(self, conn: Connection, item_id: int, piece: ItemText) -> None:
-        values = {"item_id": item_id, "language": piece.language, "original": piece.original,
-                  "title": piece.title, "body": piece.body, "provider": piece.provider}
-        if not self.is_postgres:
-            conn.execute(t.archive_texts.insert().values(
-                **values, terms=words.indexed(piece.title, _searched(piece), piece.language or None)))
-            return
-        text_id = conn.execute(t.archive_texts.insert().values(**values)
-                               .returning(t.archive_texts.c.id)).scalar_one()
-        conn.execute(text("UPDATE archive_texts SET tsv = to_tsvector(CAST(:config AS "
-                          "regconfig), :document) WHERE id = :id"),
-                     {"config": search_index.configuration(piece.language), "id": text_id,
-                      "document": search_index.postgres_document(piece.title, _searched(piece))})
+    def _archive_put(self, conn: Connection, items: Sequence[ArchivedItem]) -> None:
+        """Put each item's row (new, or in place of what it was) and all its texts anew."""
+        ids: list[int] = []
+        for item in items:
+            row = _item_row(item)
+            statement = self._insert(t.archive_items).values(**row).on_conflict_do_update(
+                index_elements=["connection", "native_id"],
+                set_={k: v for k, v in row.items() if k not in ("connection", "native_id")})
+            ids.append(conn.execute(statement.returning(t.archive_items.c.id)).scalar_one())
+        for chunk in _chunks(ids):
+            conn.execute(delete(t.archive_texts).where(t.archive_texts.c.item_id.in_(chunk)))
+        rows = [_text_row(item_id, piece, postgres=self.is_postgres)
+                for item_id, item in zip(ids, items, strict=True) for piece in item.texts]
+        if rows:
+            conn.execute(_POSTGRES_TEXT if self.is_postgres else t.archive_texts.insert(), rows)
 
     def _archive_remove(self, conn: Connection, keys: Sequence[Key]) -> int:
         ids = self._item_ids(conn, keys)
@@ -136,10 +116,11 @@ class Archive(StoreBase):
 
     # -- reading ------------------------------------------------------------------------
 
-    def archive_search(self, probes: Sequence[Probe], filters: Filters = Filters(),
+    def archive_search(self, probes: Sequence[Probe], filters: Filters | None = None,
                        limit: int = 20) -> list[Found]:
         """The items whose text in a probe's language holds every word of that probe's
         query, best first: each item once, at its best match."""
+        filters = filters or Filters()
         best: dict[int, tuple[float, str]] = {}
         with self._tx() as conn:
             for probe in probes:
@@ -158,7 +139,7 @@ class Archive(StoreBase):
         if self.is_postgres:
             params |= {"config": search_index.configuration(probe.language),
                        "query": search_index.postgres_query(probe.query)}
-            sql = ("SELECT t.item_id, ts_rank(t.tsv, q) AS score "
+            sql = ("SELECT t.item_id, ts_rank(t.tsv, q) AS score "  # noqa: S608
                    "FROM archive_texts t JOIN archive_items i ON i.id = t.item_id, "
                    "websearch_to_tsquery(CAST(:config AS regconfig), :query) q "
                    f"WHERE t.language = :language AND t.tsv @@ q{narrowing} "
@@ -168,12 +149,14 @@ class Archive(StoreBase):
             if match is None:
                 return []
             params["match"] = match
-            sql = ("SELECT t.item_id, -bm25(archive_fts) AS score FROM archive_fts "
+            sql = ("SELECT t.item_id, -bm25(archive_fts) AS score FROM archive_fts "  # noqa: S608
                    "JOIN archive_texts t ON t.id = archive_fts.rowid "
                    "JOIN archive_items i ON i.id = t.item_id "
                    f"WHERE archive_fts MATCH :match AND t.language = :language{narrowing} "
                    "ORDER BY bm25(archive_fts) LIMIT :limit")
-        return [(int(row[0]), float(row[1])) for row in conn.execute(text(sql), params)]
+        # Built of fixed column names; every value a person gave is a bound parameter.
+        found = conn.execute(text(sql), params)
+        return [(int(row[0]), float(row[1])) for row in found]
 
     def archive_item(self, connection: str, native_id: str) -> ArchivedItem | None:
         with self._tx() as conn:
@@ -191,14 +174,14 @@ class Archive(StoreBase):
             items = self._items(conn, ids)
         return [items[item_id] for item_id in ids if item_id in items]
 
-    def archive_select(self, filters: Filters = Filters(), limit: int = 1000,
+    def archive_select(self, filters: Filters | None = None, limit: int = 1000,
                        after: int = 0) -> list[tuple[int, ArchivedItem]]:
         """Archived items in the order written, `limit` at a time after the id `after`
         (the export pages through this)."""
-        narrowing, params = _narrowing(filters)
+        narrowing, params = _narrowing(filters or Filters())
         with self._tx() as conn:
             ids = [int(row[0]) for row in conn.execute(text(
-                f"SELECT i.id FROM archive_items i WHERE i.id > :after{narrowing} "
+                f"SELECT i.id FROM archive_items i WHERE i.id > :after{narrowing} "  # noqa: S608
                 "ORDER BY i.id LIMIT :limit"), params | {"after": after, "limit": limit})]
             items = self._items(conn, ids)
         return [(item_id, items[item_id]) for item_id in ids if item_id in items]
@@ -279,6 +262,37 @@ class Archive(StoreBase):
                 ).rowcount
         return Erased(items=len(ids), texts=texts, events=len(seqs), deliveries=cancelled,
                       authors=erased.authors)
+
+
+def _item_row(item: ArchivedItem) -> dict[str, Any]:
+    return {
+        "connection": item.connection, "native_id": item.native_id,
+        "endpoint": item.endpoint, "platform": item.platform, "kind": item.kind.value,
+        "event_id": item.event_id, "author": item.author, "author_id": item.author_id,
+        "language": item.language, "occurred_at": item.occurred_at.timestamp(),
+        "parent_connection": item.parent[0] if item.parent else None,
+        "parent_native_id": item.parent[1] if item.parent else None,
+        "thread_connection": item.thread[0], "thread_native_id": item.thread[1],
+        "url": item.url, "files": "\n".join(item.files), "has_file": bool(item.files),
+        "indexed_at": time.time(),
+    }
+
+
+# PostgreSQL makes each text's tsvector as it takes the row, in the text's own configuration.
+_POSTGRES_TEXT = text(
+    "INSERT INTO archive_texts (item_id, language, original, title, body, provider, tsv) "
+    "VALUES (:item_id, :language, :original, :title, :body, :provider, "
+    "to_tsvector(CAST(:config AS regconfig), :document))")
+
+
+def _text_row(item_id: int, piece: ItemText, *, postgres: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"item_id": item_id, "language": piece.language,
+                           "original": piece.original, "title": piece.title,
+                           "body": piece.body, "provider": piece.provider}
+    if postgres:
+        return row | {"config": search_index.configuration(piece.language),
+                      "document": search_index.postgres_document(piece.title, _searched(piece))}
+    return row | {"terms": words.indexed(piece.title, _searched(piece), piece.language or None)}
 
 
 def _searched(piece: ItemText) -> str:

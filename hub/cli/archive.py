@@ -1,0 +1,1 @@
+"""`passerelle search`, `thread` and `forget`: the network's memory from the command line."""
