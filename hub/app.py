@@ -13,6 +13,8 @@ import httpx
 import pluggy
 
 from hub.activity import Activity
+from hub.archive.indexer import Indexer
+from hub.archive.search import Searcher
 from hub.connector import Address
 from hub.delivery import DeliveryWorker, Settled
 from hub.events import Event
@@ -53,6 +55,7 @@ class Hub:
     detector: Detector
     translation: TranslationService | None
     activity: Activity = field(default_factory=Activity)  # what each connection did lately
+    indexer: Indexer | None = None  # keeps the archive; None where it is switched off
     url: str = ""
     # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -61,6 +64,8 @@ class Hub:
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stopped: bool = False
     _beat: asyncio.Task[None] | None = None
+    _archive_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _indexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -105,7 +110,9 @@ class Hub:
             )
             hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
                       Poller(lambda events, cursor: hub.ingest(events, cursor), activity),
-                      detector, translation, activity)
+                      detector, translation, activity,
+                      Indexer(store, network, translation, settings.archive)
+                      if settings.archive.enabled else None)
             if serve_web:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
@@ -150,6 +157,7 @@ class Hub:
         if stored:
             self._new_events = True
             self._wake.set()
+            self._archive_wake.set()
         return stored
 
     @property
@@ -244,6 +252,33 @@ class Hub:
             self._wake.clear()
             await self._tick_logged()  # the pump must outlive one bad tick
 
+    async def index(self) -> int:
+        """Bring the archive up to the last stored event; returns how many were read."""
+        if self.indexer is None:
+            return 0
+        async with self._indexing:
+            return await self.indexer.catch_up()
+
+    async def run_indexer(self, interval: float) -> None:
+        """Index new events as they are stored, and every `interval` seconds for those other
+        processes stored (PostgreSQL). Apart from delivery: a slow translation of an item
+        for the archive never holds a delivery up. Runs until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._archive_wake.wait(), timeout=interval)
+            self._archive_wake.clear()
+            try:
+                await self.index()
+            except Exception:  # the next pass starts again from the archive's position
+                log.exception("indexing the archive failed this time; trying again")
+
+    def searcher(self) -> Searcher:
+        """Search over the archive in the network's languages, translating queries as the
+        deliveries translate (the same cache)."""
+        return Searcher(self.store, [language for bridge in self.network.bridges
+                                     for language in bridge.languages],
+                        detector=self.detector, translation=self.translation)
+
     async def stop_ticking(self) -> None:
         """Let no tick start again and wait for a running one to end (a clean stop never cuts
         one in half, and none begins on a store about to close)."""
@@ -323,6 +358,7 @@ class Hub:
             await self.worker.drain()
             if not await self._due_within(horizon):
                 if await self.route() == 0:
+                    await self.index()
                     return
             else:
                 await asyncio.sleep(0.05)

@@ -14,6 +14,8 @@ from hub.connector import Address
 from hub.polling import poll_interval
 
 log = logging.getLogger(__name__)
+# How often the archive looks for events other processes stored; this process's own wake it.
+ARCHIVE_INTERVAL = 5.0
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
@@ -45,6 +47,7 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
     scheduler.start()
     pump = asyncio.create_task(hub.run_pump(hub.settings.scheduler.delivery_interval_seconds),
                                name="pump")
+    indexing = asyncio.create_task(hub.run_indexer(ARCHIVE_INTERVAL), name="archive")
     try:
         yield scheduler
     finally:
@@ -53,9 +56,10 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
         # claim, it would leave rows leased and never started, held until their lease lapses.
         await hub.stop_ticking()
         scheduler.shutdown(wait=False)  # cancels the polls under way (see _poll)
-        pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pump
+        for task in (pump, indexing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _poll(hub: Hub, address: Address) -> None:

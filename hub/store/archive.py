@@ -186,6 +186,13 @@ class Archive(StoreBase):
             items = self._items(conn, ids)
         return [(item_id, items[item_id]) for item_id in ids if item_id in items]
 
+    def archive_languages(self) -> list[str]:
+        """The languages the archive holds texts in."""
+        x = t.archive_texts.c
+        with self._tx() as conn:
+            return sorted(row[0] for row in conn.execute(
+                select(x.language).where(x.language != "").distinct()))
+
     def archive_count(self) -> int:
         with self._tx() as conn:
             return int(conn.execute(select(func.count()).select_from(t.archive_items))
