@@ -21,6 +21,7 @@ import httpx
 from hub.access import admin_access
 from hub.app import Hub
 from hub.connector import Address
+from hub.demo import memory
 from hub.demo.report import Outcome, failures
 from hub.demo.story import ACTS, StoryError
 from hub.demo.views import views
@@ -34,6 +35,7 @@ from hub.demo.world import (
     hub_settings,
     sandboxes,
 )
+from hub.errors import HubError
 from hub.store import DONE
 
 Say = Callable[[str], None]
@@ -49,6 +51,7 @@ async def play(say: Say, show: Callable[[Outcome], None], *, keep: bool = False)
         async with staged(Path(folder)) as (world, hub):
             outcome = await tell(world, hub, say)
             show(outcome)
+            say(_kept(hub))
             if keep:
                 await _stay(hub, world, say, folder)
             return outcome
@@ -67,6 +70,19 @@ async def tell(world: World, hub: Hub, say: Say) -> Outcome:
     say(_opening(hub, world))
     problems = await _acts(hub, world, say)
     return Outcome(views(world), problems + await failures(hub, world), _translation())
+
+
+def _kept(hub: Hub) -> str:
+    """Keep the story's store for `passerelle search`, `thread` and `export`; say where."""
+    try:
+        where, found_by_default = memory.keep(hub.settings.store)
+    except (OSError, HubError) as exc:
+        return f"The demo's store was not kept: {exc}"
+    if found_by_default:
+        return (f"Its store stays in {where}, where `passerelle search` looks first: try "
+                "passerelle search \"projet de jardins\"")
+    return (f"Its store stays in {where} (your configuration names another store): try "
+            f"HUB_STORE__URL=sqlite:///{where} passerelle search \"projet de jardins\"")
 
 
 def _translation() -> str:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -246,7 +246,8 @@ async def test_an_operators_environment_never_reaches_the_demo(
 
 def test_a_story_that_mirrors_nothing_exits_1_saying_why(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        loopback_only: list[str]) -> None:
+        loopback_only: list[str], tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # where the demo keeps its store
     monkeypatch.setattr(runner, "ACTS", ACTS[:1])  # the members join; nobody writes
     code = run_demo(as_json=True, keep=False)
     captured = capsys.readouterr()
@@ -260,10 +261,12 @@ def test_a_story_that_mirrors_nothing_exits_1_saying_why(
 
 
 @pytest.mark.slow
-def test_the_command_plays_it_through_the_cli() -> None:
+def test_the_command_plays_it_through_the_cli(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    env.pop("PASSERELLE_CONFIG", None)
+    env.pop("HUB_STORE__URL", None)
+    done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == (0 if APERTIUM else 1), done.stdout + done.stderr
     figures = json.loads(done.stdout)  # what `| jq` reads: the object alone
     _check_figures(figures)
@@ -275,6 +278,36 @@ def test_the_command_plays_it_through_the_cli() -> None:
         assert name in done.stderr
     # The scheduler's heartbeat never overlaps a tick, so it has nothing to warn about.
     assert "maximum number of running instances reached" not in done.stderr
+    # Its store stays where `passerelle search` looks on the embedded defaults.
+    assert "Its store stays in passerelle.db" in done.stderr
+    _search_what_the_demo_shared(tmp_path, env)
+
+
+def _search(folder: Path, env: dict[str, str], query: str) -> dict[str, Any]:
+    found = subprocess.run([sys.executable, "-m", "hub", "search", query, "--json"],  # noqa: S603
+                           cwd=folder, env=env, capture_output=True, text=True, timeout=120,
+                           check=True)
+    return cast(dict[str, Any], json.loads(found.stdout))
+
+
+def _search_what_the_demo_shared(folder: Path, env: dict[str, str]) -> None:
+    """The issue's own check: the French comment found with its Slack and WhatsApp copies;
+    the French post found by a Portuguese query, through the translation the hub made."""
+    comment = _search(folder, env, "projet de jardins")
+    assert comment["language"] == "fr"
+    first = comment["hits"][0]
+    assert (first["platform"], first["kind"], first["author"]) == (
+        "basecamp", "comment", "Hugo Bernard")
+    assert {c["connection"] for c in first["copies"]} >= {"lisbon-slack", "members-whatsapp"}
+    if not APERTIUM:
+        return  # the Portuguese query finds the French post through its translation
+    post = _search(folder, env, "O próximo encontro em Lisboa")
+    assert post["language"] == "pt"
+    found = [(h["platform"], h["kind"], h["author"]) for h in post["hits"]]
+    assert ("basecamp", "post", "Camille Martin") in found
+    hit = post["hits"][found.index(("basecamp", "post", "Camille Martin"))]
+    assert hit["shown"]["language"] == "pt"  # the passage in the asker's language
+    assert hit["snippet"][slice(*hit["marks"][0])].lower() in {"encontro", "lisboa", "próximo"}
 
 
 async def test_the_printed_access_lets_one_call_each_sandbox(loopback_only: list[str]) -> None:
