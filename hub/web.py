@@ -20,12 +20,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from hub.access import admin_access
 from hub.activity import Received
+from hub.archive.as_json import item_json, results_json
+from hub.archive.filters import read_filters
+from hub.archive.records import Filters
 from hub.connector import Capability, WebhookRequest
 from hub.errors import HubError, StoreError, WebhookRejected
 from hub.refusals import RefusalLog
@@ -80,6 +84,18 @@ def _all_arg(request: Request) -> bool:
     """`?all=1`: the hub's own copies too (the platforms telling back what the hub posted),
     which are left out by default: they are not news, only echoes."""
     return request.query_params.get("all", "0").lower() in ("1", "true", "yes")
+
+
+def _archive_filters(hub: Hub, params: QueryParams) -> Filters:
+    has_file = params.get("has_file")
+    return read_filters(
+        {bridge.name: [str(member.address) for member in bridge.endpoints]
+         for bridge in hub.network.bridges},
+        platforms=params.getlist("platform"), bridge=params.get("bridge"),
+        endpoints=params.getlist("endpoint"), authors=params.getlist("author"),
+        written_in=params.getlist("written_in"), kinds=params.getlist("kind"),
+        since=params.get("since"), until=params.get("until"),
+        has_file=None if has_file in (None, "") else has_file.lower() in ("1", "true", "yes"))
 
 
 def make_app(hub: Hub) -> Starlette:
@@ -223,6 +239,35 @@ def make_app(hub: Hub) -> Starlette:
 
         return StreamingResponse(lines(), media_type="text/event-stream")
 
+    async def search(request: Request) -> Response:
+        """GET /api/search?q=…: the archive, searched in every language of the network;
+        the filters of `passerelle search` as parameters (repeatable where it repeats)."""
+        if not authorised(request):
+            return unauthorised(request)
+        params = request.query_params
+        query = params.get("q", "").strip()
+        try:
+            if not query:
+                raise ValueError("q: the words to search for")
+            filters = _archive_filters(hub, params)
+            limit = _number(params.get("limit", "20"), "limit must be a number", 1, 100)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        results = await hub.searcher().search(query, filters, language=params.get("language"),
+                                              reader=params.get("in"), limit=limit)
+        return JSONResponse(results_json(results))
+
+    async def thread(request: Request) -> Response:
+        """GET /api/threads/{connection}/{native_id}: an item's whole thread, every platform."""
+        if not authorised(request):
+            return unauthorised(request)
+        item = await hub.store.run(hub.store.archive_item, request.path_params["connection"],
+                                   request.path_params["native_id"])
+        items = await hub.store.run(hub.store.archive_thread, item.thread) if item else []
+        if not items:
+            return JSONResponse({"error": "the archive holds no such item"}, status_code=404)
+        return JSONResponse({"thread": [item_json(i) for i in items]})
+
     from hub.console import make_console  # templates and Babel: only when serving
 
     return Starlette(routes=[
@@ -232,5 +277,7 @@ def make_app(hub: Hub) -> Starlette:
         Route("/metrics", metrics),
         Route("/api/events", events),
         Route("/api/events/stream", stream),
+        Route("/api/search", search),
+        Route("/api/threads/{connection}/{native_id:path}", thread),
         Mount("/admin", app=make_console(hub), name="console"),
     ])

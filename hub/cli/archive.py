@@ -6,8 +6,7 @@ Each imports what it needs when it runs (see hub/cli/base.py).
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,8 +16,6 @@ if TYPE_CHECKING:
     from hub.archive.records import ArchivedItem, Filters
     from hub.archive.search import Hit, Results
     from hub.settings import HubSettings
-
-KINDS = ("post", "comment", "chat", "event", "file")
 
 PlatformOption = Annotated[list[str] | None, typer.Option(
     "--platform", help="only items written there: basecamp, slack, whatsapp, zoom (repeatable)")]
@@ -64,6 +61,8 @@ def search(query: Annotated[str, typer.Argument(help="words in any of the networ
                            until=until, has_file=has_file)
     results = asyncio.run(_search(settings, query, filters, language, reader, limit))
     if as_json:
+        from hub.archive.as_json import results_json
+
         print_json(results_json(results))
         return
     if not results.hits:
@@ -96,6 +95,8 @@ def thread(item: Annotated[str, typer.Argument(help="an item, connection/native_
     if not items:
         raise fail(f"the archive holds no item {item}", 1)
     if as_json:
+        from hub.archive.as_json import item_json
+
         print_json({"thread": [item_json(i) for i in items]})
         return
     for entry in items:
@@ -158,40 +159,22 @@ def filters_from(settings: HubSettings, *, platform: list[str] | None = None,
                  kind: list[str] | None = None, since: str | None = None,
                  until: str | None = None, has_file: bool | None = None) -> Filters:
     """The filters as given on the command line, or an exit saying which one is wrong."""
-    from hub.archive.records import Filters, ItemKind
+    from hub.archive.filters import read_filters
 
-    endpoints = set(endpoint or ())
-    if bridge is not None:
-        if bridge not in settings.bridges:
-            known = ", ".join(sorted(settings.bridges)) or "none is configured"
-            raise fail(f'no bridge "{bridge}" (bridges: {known})')
-        endpoints |= {member.at for member in settings.bridges[bridge].endpoints}
-    wrong = sorted(set(kind or ()) - set(KINDS))
-    if wrong:
-        raise fail(f"--kind {wrong[0]}: one of {', '.join(KINDS)}")
-    return Filters(platforms=frozenset(p.lower() for p in platform or ()),
-                   endpoints=frozenset(endpoints), authors=frozenset(author or ()),
-                   languages=frozenset(written_in or ()),
-                   kinds=frozenset(ItemKind(k) for k in kind or ()),
-                   since=_day(since, "--since"), until=_day(until, "--until", end=True),
-                   has_file=has_file)
+    try:
+        return read_filters(
+            {name: [member.at for member in b.endpoints] for name, b in settings.bridges.items()},
+            platforms=platform or (), bridge=bridge, endpoints=endpoint or (),
+            authors=author or (), written_in=written_in or (), kinds=kind or (), since=since,
+            until=until, has_file=has_file)
+    except ValueError as exc:
+        raise fail(f"passerelle search: {exc}") from None
 
 
 def _none() -> Filters:
     from hub.archive.records import Filters
 
     return Filters()
-
-
-def _day(value: str | None, option: str, *, end: bool = False) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} {value}: a day as YYYY-MM-DD") from None
-    start = datetime.combine(day, time.min, UTC)
-    return start + timedelta(days=1) if end else start
 
 
 async def _search(settings: HubSettings, query: str, filters: Filters, language: str | None,
@@ -221,32 +204,6 @@ async def _search(settings: HubSettings, query: str, filters: Filters, language:
                     await translation.aclose()
     finally:
         store.close()
-
-
-def item_json(item: ArchivedItem) -> dict[str, Any]:
-    return {
-        "item": f"{item.connection}/{item.native_id}", "platform": item.platform,
-        "endpoint": item.address, "kind": item.kind.value, "author": item.author,
-        "author_id": item.author_id, "language": item.language,
-        "occurred_at": item.occurred_at.isoformat(),
-        "parent": "/".join(item.parent) if item.parent else None,
-        "thread": "/".join(item.thread), "url": item.url, "files": list(item.files),
-        "texts": [{"language": t.language, "original": t.original, "title": t.title,
-                   "body": t.body, "provider": t.provider} for t in item.texts],
-        "copies": [{"connection": c.connection, "endpoint": c.endpoint,
-                    "native_id": c.native_id} for c in item.copies],
-    }
-
-
-def results_json(results: Results) -> dict[str, Any]:
-    return {
-        "query": results.query, "language": results.language,
-        "asked": [{"language": p.language, "query": p.query} for p in results.probes],
-        "hits": [{**item_json(hit.item), "score": round(hit.score, 6),
-                  "shown": {"language": hit.shown.language, "title": hit.shown.title},
-                  "snippet": hit.snippet.text, "marks": [list(m) for m in hit.snippet.marks]}
-                 for hit in results.hits],
-    }
 
 
 def hit_text(hit: Hit) -> str:
