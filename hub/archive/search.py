@@ -67,14 +67,15 @@ class Searcher:
 
     async def probes(self, query: str, language: str | None) -> list[Probe]:
         """The query in each language the archive can match: as written for its own (and
-        for every language when its own is unknown), translated for the others."""
+        for every language when its own is unknown), translated for the others, and as
+        written for texts nobody could tell the language of."""
         if language is None:
-            return [Probe(code, query) for code in self.languages]
+            return [Probe(code, query) for code in self.languages] + [Probe("", query)]
         probes = [Probe(language, query)]
         for target in self.languages:
             if target != language:
                 probes.append(Probe(target, await self._translated(query, language, target)))
-        return probes
+        return [*probes, Probe("", query)]
 
     def _told_apart(self, query: str) -> str | None:
         if self.detector is None:

@@ -3,7 +3,7 @@
 Pure functions. A text's words are lower-cased, stemmed with the Snowball stemmer of its
 language (through PyStemmer, the Snowball project's own C binding: the same algorithms as
 PostgreSQL's configurations), then stripped of diacritics, so "qualité", "Qualite" and
-"qualités" are one term, as are "reunião" and "reuniões". Function words of the network's
+"qualités" are one term, as are "cidade" and "Cidades". Function words of the network's
 languages are left out: a query need not carry the same "de" or "do" as the text it finds.
 """
 

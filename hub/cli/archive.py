@@ -66,9 +66,8 @@ def search(query: Annotated[str, typer.Argument(help="words in any of the networ
         print_json(results_json(results))
         return
     if not results.hits:
-        say(f'nothing found for "{query}"' + (" with these filters" if filters != _none()
-                                               else ""), as_json=False)
-        raise typer.Exit(1)
+        narrowed = " with these filters" if filters != _none() else ""
+        raise fail(f'nothing found for "{query}"{narrowed}', 1)
     asked = ", ".join(f"{p.language}: {p.query}" for p in results.probes)
     typer.echo(f"{len(results.hits)} found (asked as {asked})\n", err=True)
     for hit in results.hits:
