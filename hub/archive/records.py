@@ -120,4 +120,5 @@ class Erased:
     texts: int = 0
     events: int = 0
     deliveries: int = 0
+    translations: int = 0  # cached translations of their words
     authors: tuple[str, ...] = field(default=())

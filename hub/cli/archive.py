@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from hub.archive.records import ArchivedItem, Filters
     from hub.archive.search import Hit, Results
     from hub.settings import HubSettings
+    from hub.store.archive import CacheKey
 
 PlatformOption = Annotated[list[str] | None, typer.Option(
     "--platform", help="only items written there: basecamp, slack, whatsapp, zoom (repeatable)")]
@@ -121,7 +122,8 @@ def forget(config: ConfigOption = None, as_json: JsonOption = False,
     platforms stay there: delete them on each platform."""
     if not author:
         raise fail("name the person: --author NAME or --author platform:id")
-    store = open_store(load(config))
+    settings = load(config)
+    store = open_store(settings)
     try:
         authors = store.archive_authors(author)
         if not authors:
@@ -135,18 +137,29 @@ def forget(config: ConfigOption = None, as_json: JsonOption = False,
                     f"({entry['author_id']})", as_json=as_json)
             say("run again with --yes to erase", as_json=as_json)
             return
-        erased = store.archive_forget([a for a, _, _ in authors])
+        erased = store.archive_forget([a for a, _, _ in authors], _cache_key(settings))
     finally:
         store.close()
     report = {"authors": listed, "items": erased.items, "texts": erased.texts,
-              "events": erased.events, "deliveries_cancelled": erased.deliveries}
+              "events": erased.events, "deliveries_cancelled": erased.deliveries,
+              "translations": erased.translations}
     if as_json:
         print_json({"would_erase": None, "erased": report})
         return
     names = ", ".join(f"{e['name']} ({e['author_id']})" for e in listed)
     typer.echo(f"erased {names}: {erased.items} archived item(s) with {erased.texts} "
                f"text(s), the words of {erased.events} stored event(s), "
-               f"{erased.deliveries} delivery(ies) not yet made")
+               f"{erased.deliveries} delivery(ies) not yet made, "
+               f"{erased.translations} cached translation(s) of their words")
+
+
+def _cache_key(settings: HubSettings) -> CacheKey:
+    """How this configuration's translation cache names an entry (its glossary in force)."""
+    from hub.translate.service import cache_key
+
+    glossary = settings.translation.glossary_version
+    return lambda text, source, target, provider: cache_key(text, source, target, provider,
+                                                             glossary)
 
 
 # -- what the commands share -------------------------------------------------------------

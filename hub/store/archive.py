@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, func, or_, select, text, update
 
@@ -27,8 +27,11 @@ from hub.store import schema as t
 from hub.store import search_index
 from hub.store.base import DEAD, PENDING, StoreBase
 
+# How the translation cache names an entry: (text, source language, target, provider) -> key.
+CacheKey = Callable[[str, str | None, str, str], str]
 ARCHIVE = "archive"  # the indexer's position in the event log (tracking)
 FORGOTTEN = "forgotten at its author's request"
+T = TypeVar("T")
 _CHUNK = 500  # ids per IN (…): well under every driver's limit on bound parameters
 
 
@@ -236,11 +239,14 @@ class Archive(StoreBase):
                 .group_by(i.author_id).order_by(i.author_id))
             return [(row[0], row[1], int(row[2])) for row in rows]
 
-    def archive_forget(self, author_ids: Sequence[str]) -> Erased:
+    def archive_forget(self, author_ids: Sequence[str],
+                       cache_key: CacheKey | None = None) -> Erased:
         """Erase what the hub keeps written by these authors: their archived items and
         texts, the text of their events in the log (each row stays, emptied, so nothing is
-        ever taken in again nor mirrored twice), and their deliveries not yet made."""
+        ever taken in again nor mirrored twice), their deliveries not yet made, and, given
+        how the translation cache names an entry, the translations of their words."""
         i, e, d = t.archive_items.c, t.events.c, t.deliveries.c
+        pairs: list[tuple[str, str]] = []
         erased = Erased(authors=tuple(author_ids))
         with self._tx() as conn:
             ids = [int(r[0]) for r in conn.execute(
@@ -251,6 +257,11 @@ class Archive(StoreBase):
                     t.archive_texts.c.item_id.in_(chunk))).rowcount
                 conn.execute(delete(t.archive_items).where(i.id.in_(chunk)))
             seqs: list[int] = []
+            translations = 0
+            if cache_key is not None:
+                x = t.translations.c
+                pairs = [(row[0], row[1]) for row in conn.execute(
+                    select(x.provider, x.target).distinct())]
             for platform_id in author_ids:
                 platform, _, native = platform_id.partition(":")
                 for row in conn.execute(select(e.seq, e.body).where(
@@ -258,6 +269,8 @@ class Archive(StoreBase):
                     body = json.loads(row.body)
                     actor = body.get("actor") or {}
                     if actor.get("platform") == platform and actor.get("native_id") == native:
+                        if cache_key is not None:
+                            translations += _forget_translations(conn, body, pairs, cache_key)
                         conn.execute(update(t.events).where(e.seq == row.seq)
                                      .values(body=json.dumps(_emptied(body))))
                         seqs.append(int(row.seq))
@@ -268,7 +281,18 @@ class Archive(StoreBase):
                     .values(status=DEAD, last_error=FORGOTTEN, finished_at=time.time())
                 ).rowcount
         return Erased(items=len(ids), texts=texts, events=len(seqs), deliveries=cancelled,
-                      authors=erased.authors)
+                      translations=translations, authors=erased.authors)
+
+
+def _forget_translations(conn: Connection, body: dict[str, Any],
+                         pairs: Sequence[tuple[str, str]], cache_key: CacheKey) -> int:
+    """Delete the cached translations of an event's title and body, under every provider
+    and target language the cache holds."""
+    keys = [cache_key(written, body.get("language"), target, provider)
+            for written in (body.get("title"), body.get("body")) if written
+            for provider, target in pairs]
+    return sum(conn.execute(delete(t.translations).where(t.translations.c.key.in_(chunk)))
+               .rowcount for chunk in _chunks(keys))
 
 
 def _item_row(item: ArchivedItem) -> dict[str, Any]:
@@ -366,6 +390,6 @@ def _narrowing(filters: Filters) -> tuple[str, dict[str, Any]]:
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]

@@ -3,6 +3,7 @@ the same answers on both."""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from hub.store import PENDING, Store
 from hub.store import schema as t
 from hub.store.archive import FORGOTTEN
 from hub.store.records import PlannedDelivery
+from hub.translate.service import cache_key
 from tests.hub.store.engines import OnPostgres, OnSQLite
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -166,14 +168,26 @@ class ArchiveContract:
             source=Ref(platform="whatsapp", connection="members-wa", endpoint="circle/general",
                        native_id="wamid.1"),
             actor=Actor(platform="whatsapp", native_id="351900000001", name="Ana Souza"),
-            body="A qualidade do ar na nossa cidade.", raw={"from": "351900000001"})])
+            body="A qualidade do ar na nossa cidade.", language="pt",
+            raw={"from": "351900000001"})])
         network.route("router", lambda batch, copies: [PlannedDelivery(
             s.seq, "general", "lisbon-slack/chat/C1", Form.MESSAGE, Action.CREATE, "k")
             for s in batch])
         assert network.archive_authors("ana souza") == [
             ("whatsapp:351900000001", "Ana Souza", 1)]
-        erased = network.archive_forget(["whatsapp:351900000001"])
-        assert (erased.items, erased.texts, erased.events, erased.deliveries) == (1, 1, 1, 1)
+        key = functools.partial(cache_key, glossary="g1")
+        words = "A qualidade do ar na nossa cidade."
+        network.translation_put(key(words, "pt", "en", "apertium"), "apertium", "pt", "en",
+                                "The air quality in our city.")
+        network.translation_put(key("Other words", "pt", "en", "apertium"), "apertium", "pt",
+                                "en", "Someone else's")
+        erased = network.archive_forget(
+            ["whatsapp:351900000001"],
+            lambda text, source, target, provider: key(text, source, target, provider))
+        assert (erased.items, erased.texts, erased.events, erased.deliveries,
+                erased.translations) == (1, 1, 1, 1, 1)
+        assert network.translation_get(key(words, "pt", "en", "apertium")) is None
+        assert network.translation_get(key("Other words", "pt", "en", "apertium"))
         assert natives(network.archive_search([Probe("pt", "qualidade")])) == []
         with network.engine.begin() as conn:
             body = json.loads(conn.execute(select(t.events.c.body)).scalar_one())
