@@ -125,16 +125,17 @@ def export(store: Store, out: Path, filters: Filters,
     with _lines(out, chosen) as jsonl:
         gathered = _gather(store, filters, jsonl)
     pages = _Pages(out, chosen)
-    summaries = []
-    for thread, (number, keys) in gathered.threads.items():
-        page = thread_page(number, store.archive_thread(thread), keys)
-        if page is not None:  # None: its items left the archive since they were chosen
-            pages.thread(page)
-            summaries.append(summary(page))
-    summaries.sort(key=lambda s: (s.started, s.number), reverse=True)
-    pages.index(summaries, title=title, scope=described(filters),
-                now=now or datetime.now(UTC), items=gathered.items)
-    written = pages.written + (Format.JSON in chosen)
+    if pages.formats:
+        summaries = []
+        for thread, (number, keys) in gathered.threads.items():
+            page = thread_page(number, store.archive_thread(thread), keys)
+            if page is not None:  # None: its items left the archive since they were chosen
+                pages.thread(page)
+                summaries.append(summary(page))
+        summaries.sort(key=lambda s: (s.started, s.number), reverse=True)
+        pages.index(summaries, title=title, scope=described(filters),
+                    now=now or datetime.now(UTC), items=gathered.items, formats=chosen)
+    written = pages.written + int(Format.JSON in chosen)
     return Exported(out, chosen, gathered.items, len(gathered.threads), gathered.attachments,
                     written)
 
@@ -332,7 +333,7 @@ class _Pages:
 
     def __init__(self, out: Path, formats: tuple[Format, ...]) -> None:
         self.out = out
-        self.formats = formats
+        self.formats = tuple(f for f in formats if f in (Format.HTML, Format.MARKDOWN))
         self.written = 0
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
@@ -352,8 +353,7 @@ class _Pages:
 
     def index(self, threads: list[Summary], **values: Any) -> None:
         if Format.HTML in self.formats:
-            self._write("index.html", "index.html", threads=threads, formats=self.formats,
-                        **values)
+            self._write("index.html", "index.html", threads=threads, **values)
         if Format.MARKDOWN in self.formats:
             self._write("markdown/index.md", "index.md", threads=threads, **values)
 
