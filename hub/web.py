@@ -4,7 +4,8 @@ A webhook is acknowledged only after its events are committed; a request that fa
 verification or is malformed is refused with 4xx and nothing of it is stored; while the hub
 stops, every webhook is answered 503 (the platform sends it again).
 
-The event API (`/api/events`, `/api/events/stream`) leaves out the hub's own copies (a
+The archive API (`/api/search`, `/api/threads/…`) answers as `passerelle search` and `thread`
+do. The event API (`/api/events`, `/api/events/stream`) leaves out the hub's own copies (a
 platform telling back what the hub posted there) unless `?all=1`; each event says
 `"own_copy"`.
 """

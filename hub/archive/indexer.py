@@ -21,7 +21,7 @@ from hub.connector import Capability, Shape
 from hub.events import Event, Kind
 from hub.markup import plain_text
 from hub.network import Network
-from hub.settings import ArchiveSettings
+from hub.settings import ArchiveSettings, Render
 from hub.store import Store
 from hub.store.archive import ARCHIVE
 from hub.translate.service import TranslationService
@@ -97,7 +97,8 @@ class Indexer:
             url=await self._permalink(event), files=files, texts=tuple(texts))
 
     def _languages(self, event: Event, language: str | None) -> list[str]:
-        """The languages the bridges carrying this item translate it into."""
+        """The languages the bridges carrying this item translate it into for delivery (an
+        endpoint that reads originals asks for none)."""
         if self.translation is None:
             return []
         wanted: set[str] = set()
@@ -108,7 +109,7 @@ class Indexer:
             for member in bridge.endpoints:
                 target = primary(member.language)
                 if (member is not source and target and target != language
-                        and member.direction.receives):
+                        and member.direction.receives and member.render is not Render.ORIGINAL):
                     wanted.add(target)
         return sorted(wanted)
 
