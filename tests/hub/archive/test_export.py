@@ -291,6 +291,17 @@ class ExportContract:
         assert reply["anchor"] == anchor(REPLY)
         assert by_key[PHOTO]["files"] == ["praça do mercado.jpg"]
 
+    def test_the_archive_is_read_a_page_at_a_time_to_the_same_export(
+            self, filled: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        whole = export(filled, tmp_path / "whole", Filters(), now=NOW)
+        monkeypatch.setattr("hub.archive.export.PAGE", 1)
+        paged = export(filled, tmp_path / "paged", Filters(), now=NOW)
+        assert (paged.items, paged.threads, paged.files) == (whole.items, whole.threads,
+                                                             whole.files)
+        for path in sorted(p for p in whole.folder.rglob("*") if p.is_file()):
+            copy = paged.folder / path.relative_to(whole.folder)
+            assert copy.read_bytes() == path.read_bytes(), path.name
+
     def test_an_item_removed_from_the_archive_is_in_no_export_made_after(
             self, filled: Store, tmp_path: Path) -> None:
         done = export(filled, tmp_path / "out", Filters(), now=NOW)
