@@ -9,30 +9,31 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from hub.archive.records import Probe
 from hub.cli import build
 from hub.settings import StoreSettings
 from hub.store.migrations import CURRENT, STEPS, pending_steps, steps_from
 from hub.store.opening import open_store
 from hub.testing.store_contract import T0, make_event, to
+from tests.hub.store.test_archive import fr, item, keep
 
 runner = CliRunner()
-# What the schema was before version 3: the `members` table nothing wrote to.
-MEMBERS = ("CREATE TABLE members (connection VARCHAR(200) NOT NULL, endpoint VARCHAR(500) "
-           "NOT NULL, native_id VARCHAR(500) NOT NULL, name VARCHAR(500) NOT NULL, state "
-           "VARCHAR(40) NOT NULL, last_inbound_at FLOAT, updated_at FLOAT NOT NULL, PRIMARY KEY "
-           "(connection, endpoint, native_id))")
+# What version 4 added: the archive (its FTS5 table's triggers go with archive_texts).
+ARCHIVE = ("archive_fts", "archive_texts", "archive_items")
+ARCHIVE_STEP = "version 4: the archive's items and texts, with their full-text index"
 
 
 @pytest.mark.parametrize(("version", "steps"), [
     (None, [f"create the schema at version {CURRENT}"]),
     (1, ["version 2: deliveries remember when their first attempt began",
-         "version 3: the `members` table goes"]),
-    (2, ["version 3: the `members` table goes"]),
+         "version 3: the `members` table goes", ARCHIVE_STEP]),
+    (2, ["version 3: the `members` table goes", ARCHIVE_STEP]),
+    (3, [ARCHIVE_STEP]),
     (CURRENT, []),
 ])
 def test_each_step_is_named_by_its_first_sentence(version: int | None,
                                                   steps: list[str]) -> None:
-    assert CURRENT == 1 + len(STEPS) == 3
+    assert CURRENT == 1 + len(STEPS) == 4
     assert steps_from(version) == steps
 
 
@@ -47,7 +48,8 @@ def previous_version_store(tmp_path: Path) -> tuple[Path, Path]:
     finally:
         store.close()
     with sqlite3.connect(database) as db:
-        db.execute(MEMBERS)
+        for table in ARCHIVE:
+            db.execute(f"DROP TABLE {table}")
         db.execute("DELETE FROM schema_version")
         db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                    (CURRENT - 1, T0))
@@ -58,32 +60,38 @@ def previous_version_store(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def schema_of(database: Path) -> tuple[int, bool]:
+    """The schema's version, and whether it has the archive."""
     with sqlite3.connect(database) as db:
         version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        members = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'members'"
-                             ).fetchone()[0]
+        archive = db.execute("SELECT count(*) FROM sqlite_master WHERE name IN "
+                             "('archive_fts', 'archive_texts', 'archive_items')").fetchone()[0]
     db.close()
-    return version, bool(members)
+    return version, archive == len(ARCHIVE)
 
 
 def test_check_names_the_steps_and_changes_nothing(tmp_path: Path) -> None:
     database, config = previous_version_store(tmp_path)
     result = runner.invoke(build(), ["migrate", "--check", "--config", str(config)])
     assert result.exit_code == 1
-    assert result.stdout == "would run 1 step(s):\n  version 3: the `members` table goes\n"
-    assert schema_of(database) == (CURRENT - 1, True)
+    assert result.stdout == f"would run 1 step(s):\n  {ARCHIVE_STEP}\n"
+    assert schema_of(database) == (CURRENT - 1, False)
 
 
 def test_migrate_brings_the_previous_schema_forward_keeping_the_data(tmp_path: Path) -> None:
     database, config = previous_version_store(tmp_path)
     result = runner.invoke(build(), ["migrate", "--json", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert schema_of(database) == (CURRENT, False)
+    assert schema_of(database) == (CURRENT, True)
     store = open_store(StoreSettings(url=f"sqlite:///{database}"))
     try:
         assert [e.event.source.native_id for e in store.events_after(0)] == ["1", "2"]
         claimed, waiting = store.deliveries("pending")
         assert (claimed.attempted_at, waiting.attempted_at) == (T0, None)
+        # The archive starts from the first event: what flowed before is indexed too.
+        assert store.position("archive") == 0
+        keep(store, item("old", fr("Le marché de Porto")))
+        assert [f.item.native_id for f in store.archive_search([Probe("fr", "marchés")])] == [
+            "old"]
     finally:
         store.close()
     result = runner.invoke(build(), ["migrate", "--check", "--config", str(config)])
