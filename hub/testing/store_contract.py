@@ -391,11 +391,14 @@ class StoreContract:
                 "NOT NULL, native_id VARCHAR(500) NOT NULL, name VARCHAR(500) NOT NULL, "
                 "state VARCHAR(40) NOT NULL, last_inbound_at FLOAT, updated_at FLOAT NOT NULL, "
                 "PRIMARY KEY (connection, endpoint, native_id))"))
+            for table in ("archive_fts", "archive_texts", "archive_items"):  # from version 4
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             conn.execute(t.schema_version.delete())
             conn.execute(t.schema_version.insert().values(version=1, applied_at=T0))
         with store.engine.begin() as conn:
             assert migrate(conn) == CURRENT
             assert not inspect(conn).has_table("members")
+            assert inspect(conn).has_table("archive_texts")
         retried, fresh = store.claim(T0 + 100, 10, 60)  # the rows kept, the column usable
         assert retried.id == cut_short.id and retried.uncertain
         assert retried.attempted_at == retried.created_at  # it looks back that far at least
