@@ -18,12 +18,14 @@ from dataclasses import dataclass
 import Stemmer
 
 # Snowball's algorithm for each primary language subtag; Galician reads best as Portuguese.
+# PostgreSQL's text search configurations bear the same names (hub/store/search_index.py).
 _ALGORITHMS = {
     "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
     "el": "greek", "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish",
-    "fr": "french", "gl": "portuguese", "hu": "hungarian", "id": "indonesian",
-    "it": "italian", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "pl": "polish",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
+    "fr": "french", "ga": "irish", "gl": "portuguese", "hu": "hungarian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian", "nb": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
+    "tr": "turkish",
 }
 
 # The commonest function words, written without diacritics (they are compared folded).
@@ -58,9 +60,14 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def snowball(language: str | None) -> str | None:
+    """The Snowball algorithm that stems `language` (a primary subtag), if any."""
+    return _ALGORITHMS.get(language or "")
+
+
 @functools.cache
 def _stemmer(language: str | None) -> Stemmer.Stemmer | None:
-    algorithm = _ALGORITHMS.get(language or "")
+    algorithm = snowball(language)
     return Stemmer.Stemmer(algorithm) if algorithm else None
 
 

@@ -96,23 +96,23 @@ class Archive(StoreBase):
     def archive_origins(self, keys: Iterable[Key]) -> dict[Key, Key]:
         """For each of `keys` that is a copy the hub made, the item it mirrors."""
         l_ = t.links.c
-        found: dict[Key, Key] = {}
-        with self._tx() as conn:
-            for connection, native_id in set(keys):
-                row = conn.execute(select(l_.origin_connection, l_.origin_native_id).where(
-                    l_.connection == connection, l_.native_id == native_id)).first()
-                if row is not None:
-                    found[(connection, native_id)] = (row[0], row[1])
-        return found
+        return self._each_key(keys, (l_.origin_connection, l_.origin_native_id),
+                              (l_.connection, l_.native_id))
 
     def archive_threads(self, keys: Iterable[Key]) -> dict[Key, Key]:
         """The thread each archived item of `keys` belongs to."""
         i = t.archive_items.c
+        return self._each_key(keys, (i.thread_connection, i.thread_native_id),
+                              (i.connection, i.native_id))
+
+    def _each_key(self, keys: Iterable[Key], wanted: tuple[Any, Any],
+                  where: tuple[Any, Any]) -> dict[Key, Key]:
+        """The pair of columns `wanted` of the row whose columns `where` hold each key."""
         found: dict[Key, Key] = {}
         with self._tx() as conn:
             for connection, native_id in set(keys):
-                row = conn.execute(select(i.thread_connection, i.thread_native_id).where(
-                    i.connection == connection, i.native_id == native_id)).first()
+                row = conn.execute(select(*wanted).where(where[0] == connection,
+                                                         where[1] == native_id)).first()
                 if row is not None:
                     found[(connection, native_id)] = (row[0], row[1])
         return found

@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import Connection, text
 
-from hub.archive.text import fold, primary, terms
+from hub.archive.text import fold, primary, snowball, terms
 
 _SQLITE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS archive_fts USING fts5(terms, content='archive_texts', "
@@ -29,14 +29,12 @@ _POSTGRES = (
     "CREATE INDEX IF NOT EXISTS archive_texts_tsv ON archive_texts USING gin (tsv)",
 )
 
-# PostgreSQL's text search configuration for each primary subtag (those it ships with).
-_CONFIGURATIONS = {
-    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
-    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
-    "ga": "irish", "gl": "portuguese", "hu": "hungarian", "id": "indonesian",
-    "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian", "nb": "norwegian",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
-}
+# The Snowball configurations PostgreSQL ships with (`SELECT cfgname FROM pg_ts_config`).
+_SHIPPED = frozenset({
+    "arabic", "armenian", "basque", "catalan", "danish", "dutch", "english", "finnish",
+    "french", "german", "greek", "hindi", "hungarian", "indonesian", "irish", "italian",
+    "lithuanian", "nepali", "norwegian", "portuguese", "romanian", "russian", "serbian",
+    "spanish", "swedish", "tamil", "turkish", "yiddish"})
 
 _QUOTED = re.compile(r'"([^"]*)"')
 
@@ -48,8 +46,10 @@ def create(conn: Connection) -> None:
 
 
 def configuration(language: str | None) -> str:
-    """The PostgreSQL configuration that reads `language`; `simple` where none does."""
-    return _CONFIGURATIONS.get(primary(language) or "", "simple")
+    """The PostgreSQL configuration that reads `language`: the one named after its Snowball
+    stemmer; `simple` (words folded, not stemmed) where PostgreSQL ships none."""
+    name = snowball(primary(language))
+    return name if name in _SHIPPED else "simple"
 
 
 def sqlite_match(query: str, language: str | None) -> str | None:
