@@ -27,6 +27,7 @@ from typing import IO, Any
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hub.archive import as_json
 from hub.archive.records import ArchivedItem, Filters, Key
 from hub.store import Store
 
@@ -220,26 +221,10 @@ def summary(page: ThreadPage) -> Summary:
 
 
 def item_json(item: ArchivedItem, page: int) -> dict[str, Any]:
-    """An item with all it holds; `page` is the number of its thread's page and `anchor` its
-    place on it (threads/<page>.html#<anchor>, markdown/<page>.md#<anchor>)."""
-    return {
-        "connection": item.connection, "native_id": item.native_id,
-        "endpoint": item.endpoint, "platform": item.platform, "kind": item.kind.value,
-        "event_id": item.event_id, "author": item.author, "author_id": item.author_id,
-        "language": item.language, "occurred_at": item.occurred_at.isoformat(),
-        "parent": _key_json(item.parent), "thread": _key_json(item.thread),
-        "url": item.url, "files": list(item.files),
-        "texts": [{"language": text.language, "original": text.original,
-                   "provider": text.provider, "title": text.title, "body": text.body}
-                  for text in item.texts],
-        "copies": [{"connection": copy.connection, "endpoint": copy.endpoint,
-                    "native_id": copy.native_id} for copy in item.copies],
-        "page": page, "anchor": anchor(item.key),
-    }
-
-
-def _key_json(key: Key | None) -> dict[str, str] | None:
-    return None if key is None else {"connection": key[0], "native_id": key[1]}
+    """An item as the search API gives it, with where it is in this export: `page` is the
+    number of its thread's page and `anchor` its place on it (threads/<page>.html#<anchor>,
+    markdown/<page>.md#<anchor>)."""
+    return {**as_json.item_json(item), "page": page, "anchor": anchor(item.key)}
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")

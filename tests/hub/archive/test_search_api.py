@@ -31,7 +31,8 @@ async def test_search_answers_with_items_where_they_were_written(network: Networ
     assert sorted(h["snippet"] for h in found["hits"]) == [
         "Porto built bike lanes", "Who knows about bike lanes?"]
     [hit] = narrowed["hits"]
-    assert (hit["endpoint"], hit["parent"]) == ("west/chat/lobby", f"east/{root['id']}")
+    assert (hit["address"], hit["parent"]) == (
+        "west/chat/lobby", {"connection": "east", "native_id": root["id"]})
     assert [hit["snippet"][a:b] for a, b in hit["marks"]] == ["bike", "lanes"]
     assert [i["texts"][0]["body"] for i in thread["thread"]] == [
         "Who knows about bike lanes?", "Porto built bike lanes"]
