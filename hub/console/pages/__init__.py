@@ -11,13 +11,23 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.console.pages import access, bridges, check, connect, dead_letters, overview, stream
+from hub.console.pages import (
+    access,
+    bridges,
+    check,
+    connect,
+    dead_letters,
+    overview,
+    search,
+    stream,
+    thread,
+)
 
 if TYPE_CHECKING:
     from hub.console.app import Console
 
 STATIC = Path(__file__).parent.parent / "static"
-PAGES = (overview, bridges, stream, dead_letters, check, connect)
+PAGES = (overview, bridges, stream, search, thread, dead_letters, check, connect)
 
 
 def all_routes(console: Console) -> list[BaseRoute]:
