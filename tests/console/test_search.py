@@ -164,6 +164,9 @@ async def test_a_french_search_finds_the_comment_and_its_thread_reads_in_english
 
     await expect(page.get_by_role("heading", name="Search the archive")).to_be_visible()
     await expect(page.get_by_role("status")).to_contain_text("Asked in French.")
+    # Also as written in the network's two other languages.
+    await expect(page.get_by_role("status").locator(".probe")).to_have_count(2)
+    await expect(page.get_by_text("1 item found, the best first.")).to_be_visible()
     hit = page.locator(".hit").filter(has_text="Hugo Bernard")
     # The console speaks English: the passage is the English the hub made of the comment.
     await expect(hit.locator(".passage mark")).to_have_text(["project", "gardens"])

@@ -160,7 +160,9 @@ def routes(console: Console) -> list[BaseRoute]:
             results = await hub.searcher().search(search.words, search.filters,
                                                   reader=reader, limit=SHOWN)
             hits = results.hits
-            also = [p for p in results.probes if p.language != results.language]
+            # The words asked as written of texts nobody could tell the language of ("")
+            # go without saying.
+            also = [p for p in results.probes if p.language not in ("", results.language)]
             links = await copy_links(hub, [hit.item for hit in hits])
             found = [Found(hit, heading(hit), parts(hit.snippet),
                            place_of(hub, hit.item.address), links.get(hit.item.key, ()),
