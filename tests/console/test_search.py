@@ -268,3 +268,8 @@ async def test_the_pages_answer_what_they_cannot_search(demo: Demo) -> None:
                                              f"{post[1].native_id}#{anchor(comment[1].key)}")
         missing = await client.get(f"{demo.console}/threads/{BASECAMP}/0")
         assert missing.status_code == 404 and "The archive holds no item" in missing.text
+
+        assert "The archive is switched off" not in empty.text
+        demo.hub.indexer = None  # as a hub whose settings switch the archive off
+        switched_off = await client.get(f"{demo.console}/search")
+        assert "The archive is switched off" in switched_off.text

@@ -171,6 +171,7 @@ def routes(console: Console) -> list[BaseRoute]:
         return console.render(request, "search.html", {
             "form": _form(params), "search": search, "results": results, "found": found,
             "also": also, "also_names": ", ".join(display_name(p.language, reader) for p in also),
+            "archive_off": hub.indexer is None,
             "choices": await _choices(console, reader), "kinds": [k.value for k in ItemKind],
             "language_name": lambda code: display_name(code, reader)})
 
