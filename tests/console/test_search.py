@@ -53,6 +53,7 @@ GENERAL = Bridge("general", (
     # Both days are whole: "until" the 14th takes in the 14th.
     ({"since": "2026-03-14", "until": "2026-03-14"},
      Filters(since=datetime(2026, 3, 14, tzinfo=UTC), until=datetime(2026, 3, 15, tzinfo=UTC))),
+    ({"until": "9999-12-31"}, Filters()),
     ({"bridge": "general"},
      Filters(endpoints=frozenset({f"{BASECAMP}/board/7", f"{SLACK}/chat/{CHANNEL}"}))),
     ({"q": "  spaces  ", "platform": " ", "since": ""}, Filters()),

@@ -97,9 +97,15 @@ def asked(params: Mapping[str, str], bridges: Sequence[Bridge]) -> Asked:
         platforms=frozenset(filter(None, [one("platform")])), endpoints=endpoints,
         authors=frozenset(filter(None, [one("author")])),
         languages=frozenset(filter(None, [one("language")])), kinds=kinds,
-        since=_start_of(since), until=_start_of(until + timedelta(days=1) if until else None),
+        since=_start_of(since), until=_start_of(_day_after(until)),
         has_file=has_file)
     return Asked(one("q"), filters, tuple(problems))
+
+
+def _day_after(day: date | None) -> date | None:
+    """The end of `day` (the filter's `until` leaves its moment out); None for the last day
+    a calendar has, which everything comes before."""
+    return day + timedelta(days=1) if day is not None and day < date.max else None
 
 
 def _start_of(day: date | None) -> datetime | None:
