@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.errors import StoreError
-from hub.store.schema import archive_items, archive_texts, metadata, schema_version
+from hub.store.schema import archive_items, archive_texts, events, metadata, schema_version
 
 Step = Callable[[Connection], None]
 
@@ -30,13 +30,15 @@ def _no_members_table(conn: Connection) -> None:
 
 
 def _archive(conn: Connection) -> None:
-    """Version 4: the archive's items and texts, with their full-text index. Its indexer
-    starts from the first event, so what flowed before the upgrade is found too."""
+    """Version 4: the archive's items and texts, with their full-text index, and events
+    indexed by kind (the calendar's). The archive's indexer starts from the first event, so
+    what flowed before the upgrade is found too."""
     from hub.store import search_index
 
     for table in (archive_items, archive_texts):
         table.create(conn)
     search_index.create(conn)
+    next(index for index in events.indexes if index.name == "events_by_kind").create(conn)
 
 
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.

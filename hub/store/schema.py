@@ -50,6 +50,8 @@ events = Table(
     UniqueConstraint("connection", "native_id", "kind", "revision", name="events_dedupe"),
 )
 Index("events_by_item", events.c.connection, events.c.native_id)
+# Calendar events are a few among many messages: the calendar's read model finds them so.
+Index("events_by_kind", events.c.kind, events.c.seq)
 
 cursors = Table(
     "cursors",

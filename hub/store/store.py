@@ -2,7 +2,8 @@
 
 `EventLog` (events, cursors, routing), `Outbox` (deliveries and links) and `Memories` (small
 per-connection and translation state) share one engine through `StoreBase`; `Figures` and
-`Tracing` read what the admin console shows; `Archive` keeps the network's memory.
+`Tracing` read what the admin console shows; `Archive` keeps the network's memory;
+`Calendar` reads its calendar events.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import StoreError
 from hub.store.archive import Archive
+from hub.store.calendar import Calendar
 from hub.store.engine import open_engine
 from hub.store.figures import Figures
 from hub.store.log import EventLog, Planner
@@ -21,7 +23,7 @@ from hub.store.tracing import Tracing
 __all__ = ["Planner", "Store"]
 
 
-class Store(EventLog, Outbox, Memories, Figures, Tracing, Archive):
+class Store(EventLog, Outbox, Memories, Figures, Tracing, Archive, Calendar):
     """Events, cursors, the outbox, links and the hub's small memories."""
 
     @classmethod
