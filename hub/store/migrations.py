@@ -70,7 +70,7 @@ def steps_from(version: int | None) -> list[str]:
 
 def _summary(step: Step) -> str:
     """The step's first sentence, from its docstring after "Version N: "."""
-    first = (step.__doc__ or step.__name__).split(". ")[0].strip()
+    first = " ".join((step.__doc__ or step.__name__).split()).split(". ")[0]
     return first.split(": ", 1)[-1].rstrip(".")
 
 

@@ -393,6 +393,7 @@ class StoreContract:
                 "PRIMARY KEY (connection, endpoint, native_id))"))
             for table in ("archive_fts", "archive_texts", "archive_items"):  # from version 4
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(text("DROP INDEX events_by_kind"))
             conn.execute(t.schema_version.delete())
             conn.execute(t.schema_version.insert().values(version=1, applied_at=T0))
         with store.engine.begin() as conn:

@@ -20,7 +20,8 @@ from tests.hub.store.test_archive import fr, item, keep
 runner = CliRunner()
 # What version 4 added: the archive (its FTS5 table's triggers go with archive_texts).
 ARCHIVE = ("archive_fts", "archive_texts", "archive_items")
-ARCHIVE_STEP = "version 4: the archive's items and texts, with their full-text index"
+ARCHIVE_STEP = ("version 4: the archive's items and texts, with their full-text index, and "
+                "events indexed by kind (the calendar's)")
 
 
 @pytest.mark.parametrize(("version", "steps"), [
@@ -50,6 +51,7 @@ def previous_version_store(tmp_path: Path) -> tuple[Path, Path]:
     with sqlite3.connect(database) as db:
         for table in ARCHIVE:
             db.execute(f"DROP TABLE {table}")
+        db.execute("DROP INDEX events_by_kind")
         db.execute("DELETE FROM schema_version")
         db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                    (CURRENT - 1, T0))
