@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -127,7 +127,9 @@ async def items(hub: Hub, stored: Sequence[StoredEvent]) -> list[Item]:
                              [key for one in asked.values() for key in one.cache_keys()])
     shown = []
     for s in stored:
-        views = tuple([CopyView(c, place_of(hub, c.target), await _copy_link(hub, c, reports))
+        views = tuple([CopyView(c, place_of(hub, c.target),
+                                await copy_link(hub, c.target, c.native_id, reports)
+                                if c.state == "done" else None)
                        for c in copies.get(s.seq, [])])
         shown.append(Item(s.seq, s.event, Place(_platform_of(hub, s.event),
                                                _origin_address(s.event)),
@@ -147,22 +149,23 @@ def _origin_address(event: Event) -> str:
     return f"{event.source.connection}/{event.source.endpoint}"
 
 
-async def _copy_link(hub: Hub, copy: Copy, reports: dict[tuple[str, str], Event]
-                     ) -> str | None:
-    """Where people open a copy: from its platform's own report of it when one came back
-    (the connector's permalink, as for any item of its own), else from the connector's
+async def copy_link(hub: Hub, target: str, native_id: str | None,
+                    reports: Mapping[tuple[str, str], Event]) -> str | None:
+    """Where people open a copy the hub made on `target` (connection/kind/id): from its
+    platform's own report of it when one came back (`reports`, from `Store.reported`: the
+    connector's permalink, as for any item of its own), else from the connector's
     `copy_link`, for platforms that never report the hub's own items."""
-    if copy.native_id is None or copy.state != "done":
+    if native_id is None:
         return None
-    address = Address.parse(copy.target)
+    address = Address.parse(target)
     connector = hub.network.connectors.get(address.connection)
     if connector is None:
         return None
-    report = reports.get((address.connection, copy.native_id))
+    report = reports.get((address.connection, native_id))
     try:
         if report is not None and (link := await connector.permalink(report)):
             return link
-        return await connector.copy_link(address, copy.native_id)
+        return await connector.copy_link(address, native_id)
     except HubError:  # a link is a courtesy: the page shows the copy without it
         return None
 

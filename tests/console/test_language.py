@@ -57,8 +57,11 @@ async def test_switching_to_french_from_english(demo: Demo, browser: Browser) ->
     await page.get_by_role("button", name="Sign in").click()
     menu = page.get_by_role("navigation")
     await expect(menu.get_by_role("link", name="Overview")).to_be_visible()
+    # A page's query stays across the switch: the same search, in the other language.
+    await page.goto(f"{demo.console}/search?q=&kind=post")
     await page.get_by_label("Language").select_option("fr")
     await page.get_by_role("button", name="Change").click()
     await expect(menu.get_by_role("link", name="Vue d’ensemble")).to_be_visible()
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    assert page.url.endswith("/admin/search?q=&kind=post")
     await context.close()

@@ -21,9 +21,7 @@ from starlette.routing import BaseRoute
 
 from hub.archive.records import ArchivedItem, ItemText, Key
 from hub.console.app import path_for
-from hub.console.traces import Place, _copy_link, place_of
-from hub.store.base import DONE
-from hub.store.tracing import Copy as Delivery
+from hub.console.traces import Place, copy_link, place_of
 from hub.translate.languages import display_name
 
 if TYPE_CHECKING:
@@ -84,16 +82,10 @@ async def copy_links(hub: Hub, items: Sequence[ArchivedItem]) -> dict[Key, tuple
     found: dict[Key, tuple[CopyLink, ...]] = {}
     for item in items:
         links = []
-        for copy in item.copies:
+        for copy in item.copies:  # copies that were made: each has its native id
             target = f"{copy.connection}/{copy.endpoint}"
-            # The archive keeps only copies that were made: delivered ones, as the live
-            # stream's rule for links expects.
-            delivered = Delivery(delivery_id=0, event_seq=0, bridge="", target=target,
-                                 state=DONE, attempts=1, last_error=None,
-                                 native_id=copy.native_id, finished_at=None,
-                                 platform_state=None)
             links.append(CopyLink(place_of(hub, target),
-                                  await _copy_link(hub, delivered, reports)))
+                                  await copy_link(hub, target, copy.native_id, reports)))
         found[item.key] = tuple(links)
     return found
 
