@@ -1,0 +1,1 @@
+"""The network's events: what is on each bridge's calendar, its feed, and its reminders."""

@@ -1,0 +1,1 @@
+"""`passerelle calendar`: each bridge's calendar feed."""
