@@ -31,6 +31,7 @@ from hub.activity import Received
 from hub.archive.as_json import item_json, results_json
 from hub.archive.filters import read_filters
 from hub.archive.records import Filters
+from hub.calendar.web import feed_route
 from hub.connector import Capability, WebhookRequest
 from hub.errors import HubError, StoreError, WebhookRejected
 from hub.refusals import RefusalLog
@@ -280,5 +281,6 @@ def make_app(hub: Hub) -> Starlette:
         Route("/api/events/stream", stream),
         Route("/api/search", search),
         Route("/api/threads/{connection}/{native_id:path}", thread),
+        feed_route(hub),
         Mount("/admin", app=make_console(hub), name="console"),
     ])
