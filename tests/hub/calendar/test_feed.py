@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
-from icalendar import Component
+from icalendar import Calendar, Component
 
 from hub.calendar.feed import FeedEntry, etag, feed
 from hub.events import Actor, Event, Kind, Ref, Schedule
