@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pluggy
@@ -15,6 +16,7 @@ import pluggy
 from hub.activity import Activity
 from hub.archive.indexer import Indexer
 from hub.archive.search import Searcher
+from hub.calendar.reminders import Reminders
 from hub.connector import Address
 from hub.delivery import DeliveryWorker, Settled
 from hub.events import Event
@@ -56,6 +58,7 @@ class Hub:
     translation: TranslationService | None
     activity: Activity = field(default_factory=Activity)  # what each connection did lately
     indexer: Indexer | None = None  # keeps the archive; None where it is switched off
+    reminders: Reminders | None = None  # None: no reminders are configured
     url: str = ""
     # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -65,6 +68,8 @@ class Hub:
     _stopped: bool = False
     _beat: asyncio.Task[None] | None = None
     _archive_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # A calendar event came in: when reminders fall due may have changed.
+    calendar_changed: asyncio.Event = field(default_factory=asyncio.Event)
     _indexing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
@@ -112,7 +117,8 @@ class Hub:
                       Poller(lambda events, cursor: hub.ingest(events, cursor), activity),
                       detector, translation, activity,
                       Indexer(store, network, translation, settings.archive)
-                      if settings.archive.enabled else None)
+                      if settings.archive.enabled else None,
+                      _reminders(settings, store, network))
             if serve_web:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
@@ -158,6 +164,8 @@ class Hub:
             self._new_events = True
             self._wake.set()
             self._archive_wake.set()
+            if any(item.event.kind.noun == "event" for item in stored):
+                self.calendar_changed.set()
         return stored
 
     @property
@@ -272,6 +280,14 @@ class Hub:
             except Exception:  # the next pass starts again from the archive's position
                 log.exception("indexing the archive failed this time; trying again")
 
+    async def remind(self, now: datetime | None = None) -> int:
+        """Take in every reminder due at `now` (default: now); returns how many were new.
+        One already made (by this hub before a restart, or by another) is nothing new."""
+        if self.reminders is None:
+            return 0
+        due = await self.reminders.due(now or datetime.now(UTC))
+        return len(await self.ingest(due))
+
     def searcher(self) -> Searcher:
         """Search over the archive in the network's languages, translating queries as the
         deliveries translate (the same cache)."""
@@ -373,6 +389,11 @@ class Hub:
 def _delivery_id(task: asyncio.Task[None]) -> int:
     """The delivery a worker's task carries, from the name the worker gives it."""
     return int(task.get_name().removeprefix("delivery-"))
+
+
+def _reminders(settings: HubSettings, store: Store, network: Network) -> Reminders | None:
+    offsets = [timedelta(minutes=m) for m in settings.calendar.reminders_minutes_before]
+    return Reminders(store, network, offsets) if offsets else None
 
 
 def translates(settings: HubSettings, network: Network) -> bool:

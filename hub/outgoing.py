@@ -9,14 +9,15 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hub.calendar.marks import is_reminder, minutes_before
 from hub.connector import Capability, Connector, Form, LocalFile, Outgoing
 from hub.events import Actor, Event, Kind, Ref
 from hub.markup import first_line, plain_text
 from hub.network import Network
-from hub.rendering.announcement import announce
+from hub.rendering.announcement import announce, remind
 from hub.rendering.invitation import MIME_TYPE, file_name, invitation
 from hub.rendering.original import MARK, Original, original
 from hub.router import Bridge, BridgeEndpoint
@@ -66,6 +67,10 @@ class Composer:
                 interpretation=event.schedule.interpretation if event.schedule else ())
             if previous is not None and event.kind.changes and previous.body == event.body:
                 body = ""  # an update under the announcement tells what changed, not it all
+        elif is_reminder(event) and form in _ANNOUNCED_IN:
+            announcement = remind(event, reader(member, event), member.timezone, title=title,
+                                  before=timedelta(minutes=minutes_before(event)))
+            title = None  # the reminder's headline names the event
         files = _written(files, event, title, body, keep=announcement is not None)
         if form is Form.POST and not title:
             title = first_line(body) or event.actor.name

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -16,6 +17,9 @@ from hub.polling import poll_interval
 log = logging.getLogger(__name__)
 # How often the archive looks for events other processes stored; this process's own wake it.
 ARCHIVE_INTERVAL = 5.0
+# How often reminders are planned again for calendar events other processes took in.
+CALENDAR_INTERVAL = 60.0
+REMIND_JOB = "remind"
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
@@ -48,6 +52,7 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
     pump = asyncio.create_task(hub.run_pump(hub.settings.scheduler.delivery_interval_seconds),
                                name="pump")
     indexing = asyncio.create_task(hub.run_indexer(ARCHIVE_INTERVAL), name="archive")
+    reminding = asyncio.create_task(_watch_calendar(scheduler, hub), name="reminders")
     try:
         yield scheduler
     finally:
@@ -56,10 +61,39 @@ async def driving(hub: Hub) -> AsyncIterator[AsyncIOScheduler]:
         # claim, it would leave rows leased and never started, held until their lease lapses.
         await hub.stop_ticking()
         scheduler.shutdown(wait=False)  # cancels the polls under way (see _poll)
-        for task in (pump, indexing):
+        for task in (pump, indexing, reminding):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _watch_calendar(scheduler: AsyncIOScheduler, hub: Hub) -> None:
+    """Keep the reminders' timer on the next one due: at start, whenever a calendar event
+    comes in, and every CALENDAR_INTERVAL seconds for what other processes took in."""
+    if hub.reminders is None:
+        return
+    while True:
+        hub.calendar_changed.clear()
+        try:
+            await _plan_reminders(scheduler, hub)
+        except Exception:  # the next change or interval plans again
+            log.exception("planning the reminders failed this time; trying again")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hub.calendar_changed.wait(), timeout=CALENDAR_INTERVAL)
+
+
+async def _plan_reminders(scheduler: AsyncIOScheduler, hub: Hub) -> None:
+    """Send what is due now, then set one date job for the next reminder due."""
+    assert hub.reminders is not None
+    await hub.remind()
+    when = await hub.reminders.next_due(datetime.now(UTC))
+    if when is None:
+        if scheduler.get_job(REMIND_JOB) is not None:
+            scheduler.remove_job(REMIND_JOB)
+        return
+    scheduler.add_job(_plan_reminders, "date", run_date=when, args=[scheduler, hub],
+                      id=REMIND_JOB, name="send the reminders due", replace_existing=True,
+                      misfire_grace_time=None)  # a late ring still sends (within reason)
 
 
 async def _poll(hub: Hub, address: Address) -> None:

@@ -201,6 +201,13 @@ class ArchiveSettings(_Section):
     batch: PositiveInt = 200
 
 
+class CalendarSettings(_Section):
+    reminders_minutes_before: list[PositiveInt] = Field(
+        default_factory=lambda: [24 * 60, 60], description="before each event a bridge "
+        "carries, a reminder to every chat and board of the bridge, this many minutes before "
+        "its start (empty: none)")
+
+
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
@@ -265,6 +272,7 @@ class HubSettings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     translation: TranslationSettings = Field(default_factory=TranslationSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     # Each connection is validated by its connector's settings model (hub.network).
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     bridges: dict[str, BridgeSettings] = Field(default_factory=dict)

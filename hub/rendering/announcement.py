@@ -12,9 +12,12 @@ strikes the time through.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from enum import StrEnum
+from typing import Literal
 
+from babel.dates import format_timedelta
 from babel.lists import format_list
 
 from hub import markup
@@ -32,6 +35,7 @@ class Status(StrEnum):
     CHANGED = "changed"
     MOVED = "moved"
     CANCELLED = "cancelled"
+    REMINDED = "reminded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,33 @@ def announce(event: Event, language: str | None, zone: str | None = None, *,
         lines.append(Line(INTERPRETATION, said["interpretation"].format(
             languages=language_list(interpretation, language))))
     return Announcement(status, headline, tuple(lines), now)
+
+
+def remind(event: Event, language: str | None, zone: str | None, *, title: str | None,
+           before: timedelta) -> Announcement:
+    """A reminder of a calendar event `before` its start, for readers of `language` in
+    `zone`: "Reminder: <title>, in 1 hour", then its time, place, link and interpretation."""
+    told = announce(event, language, zone, interpretation=event.schedule.interpretation
+                    if event.schedule else ())
+    headline = words(language)["reminder"].format(title=title or event.title or "",
+                                                   delay=_in(before, language))
+    return replace(told, status=Status.REMINDED, headline=headline)
+
+
+def _in(delay: timedelta, language: str | None) -> str:
+    """`in 1 day`, `dans 1 heure`, `em 90 minutos`: in the largest unit that says it
+    exactly (CLDR would round 90 minutes to 2 hours)."""
+    minutes = max(1, int(delay.total_seconds() // 60))
+    units: tuple[tuple[Literal["day", "hour", "minute"], int], ...] = (
+        ("day", 24 * 60), ("hour", 60), ("minute", 1))
+    for unit, size in units:
+        if minutes % size == 0:
+            # Babel names the delay in the first unit, largest first, holding at least
+            # `threshold` of it: the count in our unit is where it stops.
+            return format_timedelta(timedelta(minutes=minutes), granularity=unit,
+                                    threshold=minutes // size, add_direction=True,
+                                    locale=locale(language))
+    raise AssertionError("a minute divides every count of minutes")
 
 
 def language_list(languages: Sequence[str], reader: str | None) -> str:

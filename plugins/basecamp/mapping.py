@@ -231,6 +231,13 @@ def content_digest(title: str | None, body: str, attachments: Iterable[Attachmen
     return digest.hexdigest()[:20]
 
 
+def _when(schedule: Schedule | None) -> str:
+    if schedule is None:
+        return ""
+    ends = schedule.ends_at.isoformat() if schedule.ends_at else ""
+    return f"{schedule.starts_at.isoformat()}/{ends}/{schedule.all_day}/{schedule.location or ''}"
+
+
 def recording_event(
     recording: Mapping[str, Any],
     change: Change,
@@ -267,6 +274,7 @@ def recording_event(
         title = None
     when = occurred_at or parse_time(
         recording.get("created_at") if change is Change.CREATED else recording.get("updated_at"))
+    schedule = _schedule(recording) if kind.noun == "event" and not kind.removes else None
     try:
         return Event(
             kind=kind,
@@ -278,8 +286,9 @@ def recording_event(
             title=title if change is not Change.TRASHED else None,
             body=body if change is not Change.TRASHED else "",
             attachments=files if change is not Change.TRASHED else (),
-            schedule=_schedule(recording) if kind.noun == "event" and not kind.removes else None,
-            revision=content_digest(title, body, files, state.mark)
+            schedule=schedule,
+            # A schedule entry moved to another time says the same: its time is part of it.
+            revision=content_digest(title, body, files, state.mark + _when(schedule))
             if change is Change.UPDATED else "",
             raw=dict(raw if raw is not None else recording),
         )
