@@ -242,10 +242,12 @@ class WebhookAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """What a verified webhook carried: content events and reports on the hub's own sends."""
+    """What a verified webhook carried: content events, reports on the hub's own sends, and
+    members' answers to events (hub/calendar/answers.py: an `Answer`)."""
 
     events: Sequence[Event] = ()
     statuses: Sequence[DeliveryStatus] = ()
+    answers: Sequence[Any] = ()
 
 
 class StateBox(Protocol):
