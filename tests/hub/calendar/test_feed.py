@@ -144,3 +144,11 @@ def test_the_etag_follows_the_bytes() -> None:
     assert etag(content) == etag(feed("b", [entry(event())], NOW))
     assert etag(content) != etag(feed("c", [entry(event())], NOW))
     assert etag(content).startswith('"') and etag(content).endswith('"')
+
+
+def test_an_invitation_carries_the_zone_it_is_written_in_too() -> None:
+    calendar = Calendar.from_ical(invitation(event(), PARIS, "Assembly of the cities", ""))
+    [found] = calendar.walk("VEVENT")
+    assert found["DTSTART"].params["TZID"] == "Europe/Paris"
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
+    assert found.decoded("DTSTART") == PARIS.starts_at
