@@ -16,6 +16,8 @@ import pluggy
 from hub.activity import Activity
 from hub.archive.indexer import Indexer
 from hub.archive.search import Searcher
+from hub.calendar.answers import Answer
+from hub.calendar.attendance import Attendance
 from hub.calendar.reminders import Reminders
 from hub.connector import Address
 from hub.delivery import DeliveryWorker, Settled
@@ -59,6 +61,7 @@ class Hub:
     activity: Activity = field(default_factory=Activity)  # what each connection did lately
     indexer: Indexer | None = None  # keeps the archive; None where it is switched off
     reminders: Reminders | None = None  # None: no reminders are configured
+    attendance: Attendance | None = None  # members' answers to events (set by Hub.start)
     url: str = ""
     # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -118,7 +121,7 @@ class Hub:
                       detector, translation, activity,
                       Indexer(store, network, translation, settings.archive)
                       if settings.archive.enabled else None,
-                      _reminders(settings, store, network))
+                      _reminders(settings, store, network), Attendance(store))
             if serve_web:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
@@ -148,6 +151,7 @@ class Hub:
             return []  # a delivery report or a handshake: nothing to write
         named = await asyncio.to_thread(self._name_languages, events)
         stored = await self.store.run(self.store.append, named, cursor)
+        await self._answers_among(stored)
         listeners = self.plugins.hook.hub_event_stored.get_hookimpls()
         for item in stored:
             self.metrics.events.labels(item.event.source.connection).inc()
@@ -279,6 +283,21 @@ class Hub:
                 await self.index()
             except Exception:  # the next pass starts again from the archive's position
                 log.exception("indexing the archive failed this time; trying again")
+
+    async def answered(self, answers: Sequence[Answer]) -> None:
+        """Members' answers to events (buttons pressed, keywords written): recorded, and
+        each event's attendance summary brought up to date on every platform."""
+        if answers and self.attendance is not None:
+            await self.ingest(await self.attendance.answered(answers))
+
+    async def _answers_among(self, stored: Sequence[StoredEvent]) -> None:
+        """Replies that are answers to an event ("Je viens !"): recorded as well; they are
+        mirrored as the replies they are."""
+        replies = [s for s in stored if s.event.parent is not None]
+        if not replies or self.attendance is None:
+            return
+        copies = await self.store.run(self.store.made_by_hub, [s.seq for s in replies])
+        await self.answered(self.attendance.from_replies(replies, copies))
 
     async def remind(self, now: datetime | None = None) -> int:
         """Take in every reminder due at `now` (default: now); returns how many were new.

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hub.calendar.marks import is_reminder, minutes_before
+from hub.calendar.marks import ATTENDANCE, is_attendance, is_reminder, minutes_before
 from hub.connector import Capability, Connector, Form, LocalFile, Outgoing
 from hub.events import Actor, Event, Kind, Ref
 from hub.markup import first_line, plain_text
 from hub.network import Network
 from hub.rendering.announcement import announce, remind
+from hub.rendering.attendance import attendance
 from hub.rendering.invitation import MIME_TYPE, file_name, invitation
 from hub.rendering.original import MARK, Original, original
 from hub.router import Bridge, BridgeEndpoint
@@ -67,6 +68,10 @@ class Composer:
                 interpretation=event.schedule.interpretation if event.schedule else ())
             if previous is not None and event.kind.changes and previous.body == event.body:
                 body = ""  # an update under the announcement tells what changed, not it all
+        elif is_attendance(event):
+            body = attendance(event.raw[ATTENDANCE], title, reader(member, event),
+                              self._platform_name)
+            title = None  # the summary's headline names the event
         elif is_reminder(event) and form in _ANNOUNCED_IN:
             announcement = remind(event, reader(member, event), member.timezone, title=title,
                                   before=timedelta(minutes=minutes_before(event)))
@@ -85,6 +90,10 @@ class Composer:
                         original=await self._original(event, bridge, member, title, body,
                                                       source))
 
+    def _platform_name(self, connection: str) -> str:
+        connector = self.network.connectors.get(connection)
+        return connector.platform_name() if connector else connection
+
     async def _previous(self, event: Event) -> Event | None:
         if self.earlier is None or event.kind is Kind.EVENT_CREATED:
             return None
@@ -97,6 +106,8 @@ class Composer:
         endpoint's text is one (not the original itself, nor the original quoted already)."""
         if bridge.show_original is ShowOriginal.NONE or member.render is not Render.TRANSLATED:
             return None
+        if is_reminder(event) or is_attendance(event):
+            return None  # the hub's own words, written in each reader's language
         if not translated(event, member, title, body):
             return None
         url = None

@@ -154,6 +154,7 @@ def make_app(hub: Hub) -> Starlette:
             return PlainTextResponse("try again later\n", status_code=503)
         try:
             await hub.ingest(list(inbound.events))
+            await hub.answered(list(inbound.answers))
             for status in inbound.statuses:
                 await hub.store.run(hub.store.record_platform_state, name, status.native_id,
                                     status.state, status.error)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from hub.archive.documents import document_text
 from hub.archive.records import ArchivedItem, ItemKind, ItemText, Key
 from hub.archive.text import primary
-from hub.calendar.marks import is_reminder
+from hub.calendar.marks import is_attendance, is_reminder
 from hub.connector import Capability, Shape
 from hub.events import Event, Kind
 from hub.markup import plain_text
@@ -169,8 +169,8 @@ def _key_of_parent(event: Event) -> Key:
 
 def _archived(event: Event, network: Network) -> bool:
     """Whether an event is something people wrote or shared (not a reaction, not the hub's
-    own words)."""
-    if event.kind.noun == "reaction" or is_reminder(event):
+    own words: a reminder, an attendance summary)."""
+    if event.kind.noun == "reaction" or is_reminder(event) or is_attendance(event):
         return False
     return event.actor.native_id not in network.own_identities.get(event.source.connection, ())
 

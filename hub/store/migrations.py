@@ -9,7 +9,14 @@ from collections.abc import Callable
 from sqlalchemy import Connection, func, inspect, select, text
 
 from hub.errors import StoreError
-from hub.store.schema import archive_items, archive_texts, events, metadata, schema_version
+from hub.store.schema import (
+    archive_items,
+    archive_texts,
+    attendance,
+    events,
+    metadata,
+    schema_version,
+)
 
 Step = Callable[[Connection], None]
 
@@ -30,12 +37,12 @@ def _no_members_table(conn: Connection) -> None:
 
 
 def _archive(conn: Connection) -> None:
-    """Version 4: the archive's items and texts, with their full-text index, and events
-    indexed by kind (the calendar's). The archive's indexer starts from the first event, so
-    what flowed before the upgrade is found too."""
+    """Version 4: the archive's items and texts, with their full-text index, events
+    indexed by kind (the calendar's), and members' answers to events. The archive's indexer
+    starts from the first event, so what flowed before the upgrade is found too."""
     from hub.store import search_index
 
-    for table in (archive_items, archive_texts):
+    for table in (archive_items, archive_texts, attendance):
         table.create(conn)
     search_index.create(conn)
     next(index for index in events.indexes if index.name == "events_by_kind").create(conn)

@@ -207,3 +207,18 @@ archive_texts = Table(
     Column("terms", Text),
 )
 Index("archive_texts_by_item", archive_texts.c.item_id, archive_texts.c.language)
+
+# Who answered what to an event (hub/calendar/attendance.py), the event named where it was
+# written first; a person's later answer replaces their earlier one.
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("connection", String(200), nullable=False),
+    Column("native_id", String(500), nullable=False),
+    Column("person", String(300), nullable=False),  # platform:native_id
+    Column("name", String(300), nullable=False),
+    Column("reply", String(10), nullable=False),  # yes, no, maybe
+    Column("via", String(200), nullable=False),  # the connection the answer came from
+    Column("answered_at", Float, nullable=False),
+    PrimaryKeyConstraint("connection", "native_id", "person"),
+)
