@@ -18,10 +18,11 @@ from hub.testing.store_contract import T0, make_event, to
 from tests.hub.store.test_archive import fr, item, keep
 
 runner = CliRunner()
-# What version 4 added: the archive (its FTS5 table's triggers go with archive_texts).
-ARCHIVE = ("archive_fts", "archive_texts", "archive_items")
-ARCHIVE_STEP = ("version 4: the archive's items and texts, with their full-text index, and "
-                "events indexed by kind (the calendar's)")
+# What version 4 added: the archive (its FTS5 table's triggers go with archive_texts) and
+# members' answers to events.
+ARCHIVE = ("archive_fts", "archive_texts", "archive_items", "attendance")
+ARCHIVE_STEP = ("version 4: the archive's items and texts, with their full-text index, events "
+                "indexed by kind (the calendar's), and members' answers to events")
 
 
 @pytest.mark.parametrize(("version", "steps"), [
@@ -66,7 +67,8 @@ def schema_of(database: Path) -> tuple[int, bool]:
     with sqlite3.connect(database) as db:
         version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
         archive = db.execute("SELECT count(*) FROM sqlite_master WHERE name IN "
-                             "('archive_fts', 'archive_texts', 'archive_items')").fetchone()[0]
+                             "('archive_fts', 'archive_texts', 'archive_items', 'attendance')"
+                             ).fetchone()[0]
     db.close()
     return version, archive == len(ARCHIVE)
 
