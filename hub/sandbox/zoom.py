@@ -44,6 +44,10 @@ PER_SECOND = ("You have reached the maximum per-second rate limit for this API. 
 DAILY = ("You have reached the maximum daily rate limit for this API. Refer to the response "
          "header for details on when you can make another request.")
 
+# What Zoom names each file type's extension (its API's `file_extension`): a transcript and
+# closed captions are WebVTT, the chat is text.
+FILE_EXTENSIONS = {"TRANSCRIPT": "VTT", "CC": "VTT", "CHAT": "TXT", "TIMELINE": "JSON"}
+
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
@@ -354,7 +358,8 @@ class ZoomEmulator(Emulator):
             "recording_files": [{
                 "id": f.id, "meeting_id": meeting.get("uuid"),
                 "recording_start": _stamp(f.started), "recording_end": _stamp(f.ended),
-                "file_type": f.file_type, "file_extension": f.file_type,
+                "file_type": f.file_type,
+                "file_extension": FILE_EXTENSIONS.get(f.file_type, f.file_type),
                 "file_size": len(f.content),
                 "play_url": f"https://us05web.zoom.us/rec/play/{f.id}",
                 "download_url": f"{self.base_url}/rec/download/{f.id}",
