@@ -243,8 +243,9 @@ class Archive(StoreBase):
                        cache_key: CacheKey | None = None) -> Erased:
         """Erase what the hub keeps written by these authors: their archived items and
         texts, the text of their events in the log (each row stays, emptied, so nothing is
-        ever taken in again nor mirrored twice), their deliveries not yet made, and, given
-        how the translation cache names an entry, the translations of their words."""
+        ever taken in again nor mirrored twice), their deliveries not yet made, their answers
+        to events, and, given how the translation cache names an entry, the translations of
+        their words."""
         i, e, d = t.archive_items.c, t.events.c, t.deliveries.c
         pairs: list[tuple[str, str]] = []
         erased = Erased(authors=tuple(author_ids))
@@ -274,6 +275,8 @@ class Archive(StoreBase):
                         conn.execute(update(t.events).where(e.seq == row.seq)
                                      .values(body=json.dumps(_emptied(body))))
                         seqs.append(int(row.seq))
+            # Their answers to events (a summary already sent names them until it changes).
+            conn.execute(delete(t.attendance).where(t.attendance.c.person.in_(author_ids)))
             cancelled = 0
             for chunk in _chunks(seqs):
                 cancelled += conn.execute(

@@ -17,6 +17,7 @@ from hub.events import Actor, Event, Kind, Ref
 from hub.store import PENDING, Store
 from hub.store import schema as t
 from hub.store.archive import FORGOTTEN
+from hub.store.calendar import Attendee
 from hub.store.records import PlannedDelivery
 from hub.translate.service import cache_key
 from tests.hub.store.engines import OnPostgres, OnSQLite
@@ -181,12 +182,15 @@ class ArchiveContract:
                                 "The air quality in our city.")
         network.translation_put(key("Other words", "pt", "en", "apertium"), "apertium", "pt",
                                 "en", "Someone else's")
+        network.attend("network-basecamp", "7001", [Attendee(
+            "whatsapp:351900000001", "Ana Souza", "yes", "members-wa", 1.0)])
         erased = network.archive_forget(
             ["whatsapp:351900000001"],
             lambda text, source, target, provider: key(text, source, target, provider))
         assert (erased.items, erased.texts, erased.events, erased.deliveries,
                 erased.translations) == (1, 1, 1, 1, 1)
         assert network.translation_get(key(words, "pt", "en", "apertium")) is None
+        assert network.attendance_of("network-basecamp", "7001") == []
         assert network.translation_get(key("Other words", "pt", "en", "apertium"))
         assert natives(network.archive_search([Probe("pt", "qualidade")])) == []
         with network.engine.begin() as conn:
