@@ -4,7 +4,9 @@ Same paths (`/api/<method>`), `{"ok": false, "error": …}` envelopes on HTTP 20
 with `x-oauth-scopes` on every answer, cursor pagination, 429 + `Retry-After` when a channel
 gets more than one post per `channel_interval`, the external file upload flow, and
 event_callback deliveries signed with the app's signing secret (v0). What the app posts
-comes back as events too, as Slack does, so echo suppression is exercised for real.
+comes back as events too, as Slack does, so echo suppression is exercised for real. A person
+pressing a button of a message sends a `block_actions` interactivity request, signed the same
+way, as a form (`payload=<json>`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from starlette.requests import Request
@@ -27,6 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from hub.sandbox.base import Emulator
+from hub.sandbox.slack_blocks import Press, block_actions, keep_blocks, valid_blocks
 
 log = logging.getLogger(__name__)
 SCOPES = ("chat:write", "chat:write.customize", "channels:history", "groups:history",
@@ -63,6 +66,8 @@ class SlackEmulator(Emulator):
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
         self.undelivered: list[dict[str, Any]] = []  # events the hub refused four times
+        # The app's Interactivity Request URL: where button presses go.
+        self.interactivity_url: str | None = None
         super().__init__()
 
     def routes(self) -> list[Any]:
@@ -139,6 +144,25 @@ class SlackEmulator(Emulator):
         await self._deliver({"type": "reaction_added", "user": user, "reaction": name,
                              "item": {"type": "message", "channel": channel, "ts": ts},
                              "event_ts": self._ts()})
+
+    async def user_clicks(self, channel: str, ts: str, user: str, value: str) -> httpx.Response:
+        """A person presses the button of `value` on a message: Slack posts a signed
+        block_actions request to the Interactivity Request URL; the hub's answer is returned.
+        A button the message does not show cannot be pressed (KeyError)."""
+        if self.interactivity_url is None:
+            raise RuntimeError("slack sandbox has no interactivity_url: Interactivity is off")
+        number = self.next_id()
+        press = Press(user=user, username=str(self.users.get(user, {}).get("name") or user),
+                      team_id=self.team_id, app_id=self.app_id, action_ts=self._ts(),
+                      trigger_id=f"{number}.{self.team_id}.sandbox",
+                      response_url=f"{self.base_url}/actions/{self.team_id}/{number}/sandbox")
+        payload = block_actions(channel, self._find(channel, ts), value, press)
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        stamp = str(int(time.time()))
+        return await self.fire(body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": self.sign(stamp, body)},
+            url=self.interactivity_url)
 
     def messages(self, channel: str) -> list[Message]:
         """A channel's messages, oldest first, replies included."""
@@ -246,6 +270,8 @@ class SlackEmulator(Emulator):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        if not valid_blocks(args.get("blocks")):
+            return {"ok": False, "error": "invalid_blocks"}
         if (args.get("username") or args.get("icon_url")) and \
                 (missing := self._needs("chat:write.customize")):
             return missing
@@ -271,8 +297,12 @@ class SlackEmulator(Emulator):
             return {"ok": False, "error": "message_not_found"}
         if found.get("bot_id") != self.bot_id:
             return {"ok": False, "error": "cant_update_message"}
+        if not valid_blocks(args.get("blocks")):
+            return {"ok": False, "error": "invalid_blocks"}
         previous = dict(found)
         found["text"] = str(args.get("text", found["text"]))
+        if "blocks" in args:  # Slack keeps a message's blocks unless told others, or none
+            keep_blocks(found, args["blocks"])
         found["edited"] = {"user": self.bot_user, "ts": self._ts()}
         await self._deliver({"type": "message", "subtype": "message_changed", "hidden": True,
                              "channel": channel, "ts": found["edited"]["ts"],
@@ -368,7 +398,12 @@ class SlackEmulator(Emulator):
         if channel:
             if channel not in self.channels:
                 return {"ok": False, "error": "channel_not_found"}
-            message = self._bot_message(str(args.get("initial_comment") or ""), {})
+            if not valid_blocks(args.get("blocks")):
+                return {"ok": False, "error": "invalid_blocks"}
+            comment = args.get("initial_comment")
+            # Slack ignores blocks beside an initial comment.
+            message = self._bot_message(str(comment or ""),
+                                        {} if comment else {"blocks": args.get("blocks")})
             message.update(subtype="file_share", files=done, upload=True)
             if args.get("thread_ts"):
                 message["thread_ts"] = str(args["thread_ts"])
@@ -480,6 +515,7 @@ class SlackEmulator(Emulator):
             message["icons"] = {"image_48": args["icon_url"]}
         if isinstance(args.get("metadata"), Mapping):
             message["metadata"] = dict(args["metadata"])
+        keep_blocks(message, args.get("blocks"))
         return message
 
     def _file(self, name: str, content: bytes, mimetype: str, user: str, *,

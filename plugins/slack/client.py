@@ -118,8 +118,9 @@ class SlackClient:
                              metadata: Mapping[str, Any] | None = None,
                              blocks: Sequence[Mapping[str, Any]] | None = None
                              ) -> dict[str, Any]:
+        """`blocks` replace the message's; None keeps them, and [] removes them."""
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
-        if blocks:
+        if blocks is not None:
             args["blocks"] = list(blocks)
         if metadata:
             args["metadata"] = dict(metadata)

@@ -1,11 +1,12 @@
-"""The Slack connector: Events API and catch-up in; chat.postMessage, threads, edits, deletes,
-files and reactions out (`outbound`). Glue between `client` and `mapping`, and the one place
-Slack errors are mapped.
+"""The Slack connector: Events API, catch-up and members' answers (`interactivity`) in;
+chat.postMessage, threads, edits, deletes, files and reactions out (`outbound`). Glue between
+`client` and `mapping`, and the one place Slack errors are mapped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from hub.calendar.answers import Answer
 from hub.connector import (
     MALFORMED,
     Address,
@@ -35,7 +37,7 @@ from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event, problems
 from hub.files import fetch
 from hub.http import transport_error
-from plugins.slack import copy_links, mapping, signing
+from plugins.slack import copy_links, interactivity, mapping, signing
 from plugins.slack.catchup import CallBudget, HistoryCursor
 from plugins.slack.client import AuthInfo, SlackApiError, SlackClient
 from plugins.slack.outbound import Outbound
@@ -159,22 +161,28 @@ class SlackConnector(Connector):
     # -- ingest -------------------------------------------------------------------------
 
     async def verify_webhook(self, request: WebhookRequest) -> WebhookAnswer | None:
-        """Slack's v0 signature over the raw body, within 300 s; answers url_verification.
-        Slack POSTs every event: a request of another method is none, however signed."""
+        """Slack's v0 signature over the raw body, within 300 s, for events and interactivity
+        requests alike; answers url_verification. Slack POSTs every request: one of another
+        method is none, however signed."""
         if request.method != "POST":
             raise WebhookRejected("Slack sends events as POST requests", status=405)
         signing.verify(self.settings.signing_secret, request.header("x-slack-request-timestamp"),
                        request.header("x-slack-signature"), request.body, request.received_at,
                        self.connection)
+        if request.path == interactivity.PATH:
+            return None  # a form, never a handshake
         payload = request.json()
         if isinstance(payload, dict) and payload.get("type") == "url_verification":
             return WebhookAnswer(200, str(payload.get("challenge", "")).encode(), "text/plain")
         return None
 
     async def receive(self, request: WebhookRequest) -> Inbound:
-        """Events of one delivery. Slack's retries of an event (same `event_id`) get the same
-        events back without new API calls; the store's unique key drops the duplicates. They
-        are never answered with nothing: the first attempt may not have been stored."""
+        """Events of one delivery, or the answers of one interactivity request. Slack's
+        retries of an event (same `event_id`) get the same events back without new API calls;
+        the store's unique key drops the duplicates. They are never answered with nothing: the
+        first attempt may not have been stored."""
+        if request.path == interactivity.PATH:
+            return Inbound(answers=await self._answers(request))
         payload = request.json()
         event_id = payload.get("event_id") if isinstance(payload, dict) else None
         if isinstance(event_id, str) and event_id in self._recent:
@@ -203,6 +211,28 @@ class SlackConnector(Connector):
             while len(self._recent) > 1024:
                 self._recent.popitem(last=False)
         return Inbound(events=events)
+
+    async def _answers(self, request: WebhookRequest) -> list[Answer]:
+        """The answers a member gave by pressing our buttons, with their display name."""
+        try:
+            form = dataclasses.replace(request, body=interactivity.payload_field(request.body))
+            answers = interactivity.answers_of(form.json(), self.connection, request.received_at)
+        except mapping.PayloadError as exc:
+            raise WebhookRejected(f"unreadable Slack interaction: {exc}", status=400) from None
+        except MALFORMED as exc:
+            raise unreadable("unreadable Slack interaction", exc) from None
+        named = []
+        for answer in answers:
+            try:
+                # Slack shows an error to whoever pressed after 3 s: the username will do.
+                async with asyncio.timeout(NAMING_SECONDS):
+                    person = await self._user(answer.person)
+            except TimeoutError:
+                log.warning("slack %s: users.info too slow; %s keeps their username",
+                            self.connection, answer.person.native_id)
+                person = answer.person
+            named.append(dataclasses.replace(answer, person=person))
+        return named
 
     def parse(self, payload: Any) -> list[Event]:
         """Pure: an Events API body to canonical events, the hub's own posts left out."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub import markup
+from hub.calendar.answers import Reply, button_id
 from hub.connector import Outgoing
 from hub.events import Actor, Attachment, Event, Kind, Ref
 from hub.rendering.original import Original
@@ -284,14 +285,30 @@ def mirror_metadata(outgoing: Outgoing, event_type: str) -> dict[str, Any]:
 SECTION_LIMIT = 3000  # characters of a section block's text (and of a context element's)
 
 
-def blocks(outgoing: Outgoing, text: str) -> list[dict[str, Any]] | None:
-    """Block Kit for a post that shows its original: the text in sections, the original in a
-    context block under it (small and grey, as Slack shows asides). None: text alone."""
-    if outgoing.original is None:
+def blocks(outgoing: Outgoing, text: str, buttons: Mapping[Reply, str] | None = None
+           ) -> list[dict[str, Any]] | None:
+    """Block Kit for a post that shows its original or asks for answers: the text in
+    sections, the original in a context block under it (small and grey, as Slack shows
+    asides), then the answer `buttons` (their words by reply). None: text alone."""
+    if outgoing.original is None and not buttons:
         return None
-    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
-                for chunk in _chunks(text, SECTION_LIMIT)]
-    return [*sections, context(outgoing.original)]
+    shown: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+                                   for chunk in _chunks(text, SECTION_LIMIT)]
+    if outgoing.original is not None:
+        shown.append(context(outgoing.original))
+    if buttons:
+        shown.append(answer_buttons(buttons))
+    return shown
+
+
+def answer_buttons(said: Mapping[Reply, str]) -> dict[str, Any]:
+    """An actions block of one button per reply, its value the reply's button id, which the
+    block_actions payload carries back (plugins/slack/interactivity)."""
+    return {"type": "actions", "elements": [
+        {"type": "button", "action_id": f"answer_{reply.value}",
+         "text": {"type": "plain_text", "text": words, "emoji": True},
+         "value": button_id(reply), **({"style": "primary"} if reply is Reply.YES else {})}
+        for reply, words in said.items()]}
 
 
 def context(original: Original) -> dict[str, Any]:

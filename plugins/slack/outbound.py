@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from hub.calendar.answers import asks_for_answers, labels
 from hub.connector import Form, LocalFile, Outgoing, Receipt, Target
 from hub.errors import AuthError, PermanentError, TransientError
 from hub.limits import RateLimiter
@@ -69,9 +70,9 @@ class Outbound:
         await self._ledger_set(key, PENDING)
         try:
             if outgoing.files:
-                made = await self._send_files(outgoing, channel, thread_ts)
+                made = await self._send_files(outgoing, target, thread_ts)
             else:
-                made = await self._post(outgoing, channel, thread_ts)
+                made = await self._post(outgoing, target, thread_ts)
         except (AuthError, PermanentError):
             await self._ledger_set(key, REFUSED)
             raise
@@ -119,7 +120,15 @@ class Outbound:
     def _marker(self, outgoing: Outgoing) -> dict[str, Any]:
         return mapping.mirror_metadata(outgoing, self.settings.metadata_event_type)
 
-    async def _post(self, outgoing: Outgoing, channel: str, thread_ts: str | None) -> str:
+    def _blocks(self, outgoing: Outgoing, text: str, target: Target
+                ) -> list[dict[str, Any]] | None:
+        """The post's blocks, with the answer buttons in the endpoint's language when it is
+        an event's announcement or reminder and the app takes interactivity requests."""
+        asks = self.settings.answer_buttons and asks_for_answers(outgoing)
+        return mapping.blocks(outgoing, text, labels(target.language) if asks else None)
+
+    async def _post(self, outgoing: Outgoing, target: Target, thread_ts: str | None) -> str:
+        channel = target.address.id
         customize = await self._customize()
         actor = outgoing.event.actor
         await self._pace(channel)
@@ -129,14 +138,14 @@ class Outbound:
                 channel, text, thread_ts=thread_ts,
                 username=outgoing.author if customize else None,
                 icon_url=actor.avatar_url if customize else None,
-                metadata=self._marker(outgoing), blocks=mapping.blocks(outgoing, text)))
+                metadata=self._marker(outgoing), blocks=self._blocks(outgoing, text, target)))
         except AuthError as exc:
             if not customize or "chat:write.customize" not in str(exc):
                 raise
             log.warning("slack %s: no chat:write.customize; authors shown as a prefix",
                         self.connector.connection)
             self._no_customize = True
-            return await self._post(outgoing, channel, thread_ts)
+            return await self._post(outgoing, target, thread_ts)
         return mapping.native_id(str(body.get("channel") or channel), str(body["ts"]))
 
     async def _pace(self, channel: str) -> None:
@@ -147,7 +156,9 @@ class Outbound:
             self._channels[channel] = limiter
         await limiter.acquire()
 
-    async def _send_files(self, outgoing: Outgoing, channel: str, thread_ts: str | None) -> str:
+    async def _send_files(self, outgoing: Outgoing, target: Target, thread_ts: str | None
+                          ) -> str:
+        channel = target.address.id
         ids = [await self._upload(file) for file in outgoing.files]
         await self._pace(channel)
         # Slack applies no author customisation to file shares: the prefix always shows.
@@ -155,7 +166,7 @@ class Outbound:
         await self.call(self.api.complete_upload(
             [(i, f.name) for i, f in zip(ids, outgoing.files, strict=True)], channel=channel,
             thread_ts=thread_ts, initial_comment=text or None,
-            blocks=mapping.blocks(outgoing, text)))
+            blocks=self._blocks(outgoing, text, target)))
         ts = await self._share_ts(ids[0], channel)
         return mapping.native_id(channel, ts or f"file:{ids[0]}")
 
@@ -222,10 +233,14 @@ class Outbound:
             ts = found
         prefix = outgoing.files != () or not await self._customize()
         text = mapping.render(outgoing, prefix=prefix)
+        blocks = self._blocks(outgoing, text, target)
+        if blocks is None and self.settings.answer_buttons:
+            # chat.update keeps a message's blocks unless told none: a cancelled event's
+            # announcement would keep its buttons, and the section its old words.
+            blocks = []
         await self._pace(channel)
         await self.call(self.api.update_message(
-            channel, ts, text, metadata=self._marker(outgoing),
-            blocks=mapping.blocks(outgoing, text)))
+            channel, ts, text, metadata=self._marker(outgoing), blocks=blocks))
 
     async def delete(self, target: Target, native_id: str) -> None:
         """Remove a post, file or reaction the hub made; one already gone counts as done."""

@@ -43,6 +43,12 @@ class SlackSettings(ConnectionSettings):
         default="passerelle_mirror", pattern=r"^[A-Za-z0-9_]+$",
         description="message metadata event_type that marks the hub's own posts",
     )
+    answer_buttons: bool = Field(
+        default=False,
+        description="put I'll come / I can't / Maybe buttons under announcements and reminders; "
+        "turn on once the app's Interactivity Request URL is "
+        "https://<host>/webhooks/<connection>/interactivity (a click elsewhere shows an error)",
+    )
     file_hosts: list[str] = Field(
         default_factory=lambda: ["files.slack.com"],
         description="hosts attachments may be downloaded from (with the bot token)",
