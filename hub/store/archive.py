@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, func, or_, select, text, update
@@ -33,6 +33,12 @@ ARCHIVE = "archive"  # the indexer's position in the event log (tracking)
 FORGOTTEN = "forgotten at its author's request"
 T = TypeVar("T")
 _CHUNK = 500  # ids per IN (…): well under every driver's limit on bound parameters
+# How many of a probe's newest matching texts are ranked, at most (see Archive._matches).
+WINDOW = 2000
+# Filters that leave no more items than this many days of the archive do are matched item by
+# item: an author's, a place's, a few weeks'.
+FEW_DAYS = timedelta(days=62)
+_TSQUERY = "websearch_to_tsquery(CAST(:config AS regconfig), :query)"
 
 
 class Archive(StoreBase):
@@ -137,26 +143,43 @@ class Archive(StoreBase):
 
     def _matches(self, conn: Connection, probe: Probe, filters: Filters,
                  limit: int) -> list[tuple[int, float]]:
+        """The best `limit` texts of one probe, each (item id, score: higher is better).
+
+        A common word matches a large share of a big archive: ranking every match would cost
+        in proportion. So the newest WINDOW matching texts are ranked (the newest first is how
+        both indexes read cheaply), unless the filters leave few items: then those items'
+        texts are matched one by one, all of them ranked.
+        """
         narrowing, params = _narrowing(filters)
-        params |= {"language": probe.language, "limit": limit}
+        params |= {"language": probe.language, "limit": limit, "window": WINDOW}
         if self.is_postgres:
             params |= {"config": search_index.configuration(probe.language),
                        "query": search_index.postgres_query(probe.query)}
-            sql = ("SELECT t.item_id, ts_rank(t.tsv, q) AS score "  # noqa: S608
-                   "FROM archive_texts t JOIN archive_items i ON i.id = t.item_id, "
-                   "websearch_to_tsquery(CAST(:config AS regconfig), :query) q "
-                   f"WHERE t.language = :language AND t.tsv @@ q{narrowing} "
+            sql = ("SELECT item_id, ts_rank(tsv, q) AS score FROM ("  # noqa: S608
+                   "SELECT t.item_id, t.tsv FROM archive_texts t "
+                   "JOIN archive_items i ON i.id = t.item_id "
+                   f"WHERE t.language = :language AND t.tsv @@ {_TSQUERY}{narrowing} "
+                   f"ORDER BY t.id DESC LIMIT :window) newest, {_TSQUERY} q "
                    "ORDER BY score DESC LIMIT :limit")
         else:
             match = search_index.sqlite_match(probe.query, probe.language or None)
             if match is None:
                 return []
             params["match"] = match
-            sql = ("SELECT t.item_id, -bm25(archive_fts) AS score FROM archive_fts "  # noqa: S608
-                   "JOIN archive_texts t ON t.id = archive_fts.rowid "
-                   "JOIN archive_items i ON i.id = t.item_id "
-                   f"WHERE archive_fts MATCH :match AND t.language = :language{narrowing} "
-                   "ORDER BY bm25(archive_fts) LIMIT :limit")
+            if _few_items(filters):
+                sql = ("SELECT t.item_id, -bm25(archive_fts) AS score "  # noqa: S608
+                       "FROM archive_items i CROSS JOIN archive_texts t CROSS JOIN archive_fts "
+                       "WHERE t.item_id = i.id AND archive_fts.rowid = t.id "
+                       f"AND archive_fts MATCH :match{narrowing} "
+                       "ORDER BY score DESC LIMIT :limit")
+            else:
+                sql = ("SELECT item_id, score FROM ("  # noqa: S608
+                       "SELECT t.item_id AS item_id, -bm25(archive_fts) AS score "
+                       "FROM archive_fts JOIN archive_texts t ON t.id = archive_fts.rowid "
+                       "JOIN archive_items i ON i.id = t.item_id "
+                       f"WHERE archive_fts MATCH :match{narrowing} "
+                       "ORDER BY archive_fts.rowid DESC LIMIT :window) "
+                       "ORDER BY score DESC LIMIT :limit")
         # Built of fixed column names; every value a person gave is a bound parameter.
         found = conn.execute(text(sql), params)
         return [(int(row[0]), float(row[1])) for row in found]
@@ -326,7 +349,8 @@ def _text_row(item_id: int, piece: ItemText, *, postgres: bool) -> dict[str, Any
     if postgres:
         return row | {"config": search_index.configuration(piece.language),
                       "document": search_index.postgres_document(piece.title, _searched(piece))}
-    return row | {"terms": words.indexed(piece.title, _searched(piece), piece.language or None)}
+    return row | {"terms": search_index.sqlite_terms(piece.title, _searched(piece),
+                                                     piece.language or None)}
 
 
 def _searched(piece: ItemText) -> str:
@@ -355,6 +379,16 @@ def _item(row: Any, texts: list[ItemText], copies: list[Copy]) -> ArchivedItem:
         files=tuple(row.files.splitlines()), texts=tuple(texts), copies=tuple(copies))
 
 
+def _few_items(filters: Filters) -> bool:
+    """Whether the filters leave few items: one person's or one place's, or a few weeks'."""
+    if filters.authors or filters.endpoints:
+        return True
+    if filters.since is not None:
+        until = filters.until or datetime.now(UTC)
+        return until - filters.since <= FEW_DAYS
+    return False
+
+
 def _narrowing(filters: Filters) -> tuple[str, dict[str, Any]]:
     """The SQL conditions on `i` (archive_items) that `filters` ask for, and their values."""
     clauses: list[str] = []
@@ -370,7 +404,12 @@ def _narrowing(filters: Filters) -> tuple[str, dict[str, Any]]:
     if filters.platforms:
         among("i.platform", "platform", filters.platforms)
     if filters.endpoints:
-        among("i.connection || '/' || i.endpoint", "endpoint", filters.endpoints)
+        places = []
+        for n, address in enumerate(sorted(filters.endpoints)):
+            connection, _, endpoint = address.partition("/")
+            params |= {f"place_c{n}": connection, f"place_e{n}": endpoint}
+            places.append(f"(i.connection = :place_c{n} AND i.endpoint = :place_e{n})")
+        clauses.append(f"({' OR '.join(places)})")
     if filters.authors:
         among("i.author_id", "author_id", filters.authors)
         among("lower(i.author)", "author", {a.lower() for a in filters.authors})

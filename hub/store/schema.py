@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid, so the big type is PostgreSQL's.
@@ -191,6 +192,10 @@ Index("archive_items_by_time", archive_items.c.occurred_at)
 Index("archive_items_by_thread", archive_items.c.thread_connection,
       archive_items.c.thread_native_id)
 Index("archive_items_by_author", archive_items.c.author_id)
+Index("archive_items_by_name", func.lower(archive_items.c.author))
+Index("archive_items_by_place", archive_items.c.connection, archive_items.c.endpoint,
+      archive_items.c.occurred_at)
+Index("archive_items_by_platform", archive_items.c.platform, archive_items.c.occurred_at)
 
 archive_texts = Table(
     "archive_texts",

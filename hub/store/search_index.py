@@ -17,8 +17,9 @@ from sqlalchemy import Connection, text
 from hub.archive.text import fold, primary, snowball, terms
 
 _SQLITE = (
+    # `_` joins a term to its language (fr_jardin): one token.
     "CREATE VIRTUAL TABLE IF NOT EXISTS archive_fts USING fts5(terms, content='archive_texts', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2 tokenchars '_'\")",
     "CREATE TRIGGER IF NOT EXISTS archive_texts_indexed AFTER INSERT ON archive_texts BEGIN "
     "INSERT INTO archive_fts(rowid, terms) VALUES (new.id, new.terms); END",
     "CREATE TRIGGER IF NOT EXISTS archive_texts_unindexed AFTER DELETE ON archive_texts BEGIN "
@@ -52,12 +53,25 @@ def configuration(language: str | None) -> str:
     return name if name in _SHIPPED else "simple"
 
 
+def sqlite_terms(title: str | None, body: str, language: str | None) -> str:
+    """What SQLite's index holds of one text: its terms, each joined to the text's language
+    (`fr_jardin`), so a probe in one language matches that language's texts alone, in the
+    index itself."""
+    return " ".join(_tagged(terms(f"{title or ''}\n{body}", language), language))
+
+
+def _tagged(found: list[str], language: str | None) -> list[str]:
+    tag = primary(language) or "xx"  # xx: no language anybody could tell
+    return [f"{tag}_{term}" for term in found]
+
+
 def sqlite_match(query: str, language: str | None) -> str | None:
     """The FTS5 query for `query` written in `language`: every word must be there, a
-    "quoted phrase" as a phrase. None when nothing in it can match (function words only)."""
+    "quoted phrase" as a phrase, each in the texts of that language. None when nothing in
+    it can match (function words only)."""
     parts: list[str] = []
     for index, piece in enumerate(_QUOTED.split(query)):
-        found = terms(piece, language)
+        found = _tagged(terms(piece, language), language)
         if not found:
             continue
         if index % 2:  # inside quotes
