@@ -8,8 +8,10 @@ URLs that expire
 after `media_url_ttl` seconds, and webhooks signed with the app secret
 (`X-Hub-Signature-256`). Every accepted message is reported in a `sent` status webhook that
 echoes its `biz_opaque_callback_data`, delivered again with backoff until the hub answers 200
-(as Meta retries). Act as a WhatsApp user with `user_sends_text`, `user_sends_image`,
-`user_reacts`; read what the business sent with `sent_to`.
+(as Meta retries). Interactive reply buttons messages are checked as the Cloud API checks
+them (a body, one to three buttons with unique ids and titles of at most 20 characters).
+Act as a WhatsApp user with `user_sends_text`, `user_sends_image`, `user_reacts`,
+`user_presses`; read what the business sent with `sent_to`.
 """
 
 from __future__ import annotations
@@ -200,6 +202,26 @@ class WhatsAppEmulator(Emulator):
     async def user_reacts(self, wa_id: str, message_id: str, emoji: str) -> str:
         return await self.user_sends(wa_id, {"type": "reaction", "reaction": {
             "message_id": message_id, "emoji": emoji}})
+
+    async def user_presses(self, wa_id: str, wamid: str, button_id: str, *,
+                           name: str | None = None) -> str:
+        """The user taps a reply button of the interactive message `wamid` the business sent
+        them: WhatsApp's `button_reply` webhook, naming the message in `context`."""
+        message = next((m for m in self.sent if m.wamid == wamid), None)
+        if message is None or message.to not in (wa_id, self.user(wa_id).user_id) \
+                or message.type != "interactive":
+            raise ValueError(f"{wa_id} received no interactive message {wamid}")
+        titles = {button["reply"]["id"]: button["reply"]["title"]
+                  for button in message.body["action"]["buttons"]}
+        if button_id not in titles:
+            raise ValueError(f"message {wamid} has no button {button_id!r}; it has "
+                             f"{sorted(titles)}")
+        return await self.user_sends(wa_id, {
+            "context": {"from": self.display_phone_number, "id": wamid},
+            "type": "interactive",
+            "interactive": {"type": "button_reply",
+                            "button_reply": {"id": button_id, "title": titles[button_id]}}},
+            name=name)
 
     async def fire_status(self, wamid: str, status: str, *, error: int | None = None
                           ) -> httpx.Response:
@@ -394,6 +416,8 @@ class WhatsAppEmulator(Emulator):
         if kind in MEDIA_LIMITS and "id" in content and content["id"] not in self.media:
             return graph_error(400, 131053, "(#131053) Media upload error",
                                details="media id does not exist")
+        if kind == "interactive":
+            return _interactive_refusal(content)
         if kind == "template":
             name = content.get("name")
             language = (content.get("language") or {}).get("code")
@@ -402,6 +426,48 @@ class WhatsAppEmulator(Emulator):
                                    "translation", details=f"template name ({name}) does not "
                                    f"exist in {language}")
         return None
+
+
+BODY_LIMIT, BUTTONS, TITLE_LIMIT, ID_LIMIT = 1024, 3, 20, 256
+
+
+def _interactive_refusal(content: Mapping[str, Any]) -> Response | None:
+    """What the Cloud API refuses in an interactive reply buttons message (the only kind of
+    interactive message the sandbox takes)."""
+    if content.get("type") != "button":
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details="the sandbox takes reply buttons messages only "
+                           '(interactive.type "button")')
+    text = (content.get("body") or {}).get("text")
+    if not isinstance(text, str) or not text:
+        return graph_error(400, 100, "(#100) The parameter interactive['body']['text'] is "
+                           "required.")
+    if len(text) > BODY_LIMIT:
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details=f"Body text length invalid. Max length: {BODY_LIMIT}")
+    buttons = (content.get("action") or {}).get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= BUTTONS:
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details=f"Buttons count invalid. Min: 1, Max: {BUTTONS}")
+    replies = [button.get("reply") if isinstance(button, dict) else None for button in buttons]
+    if not all(isinstance(reply, dict) and button.get("type") == "reply"
+               for button, reply in zip(buttons, replies, strict=True)):
+        return graph_error(400, 100, "(#100) Each button needs type \"reply\" and a reply "
+                           "object")
+    ids = [str(reply.get("id") or "") for reply in replies if isinstance(reply, dict)]
+    titles = [str(reply.get("title") or "") for reply in replies if isinstance(reply, dict)]
+    if not all(1 <= len(title) <= TITLE_LIMIT for title in titles):
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details=f"Button title length invalid. Min length: 1, Max length: "
+                           f"{TITLE_LIMIT}")
+    if not all(1 <= len(button) <= ID_LIMIT for button in ids):
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details=f"Button id length invalid. Min length: 1, Max length: "
+                           f"{ID_LIMIT}")
+    if len(set(ids)) != len(ids) or len(set(titles)) != len(titles):
+        return graph_error(400, 131009, "(#131009) Parameter value is not valid",
+                           details="Button ids and titles must be unique")
+    return None
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, str, str | None]]:

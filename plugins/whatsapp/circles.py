@@ -23,6 +23,10 @@ RECENT = 200
 PENDING = 20
 INBOUND = ""  # the idempotency key of entries that record a member's own messages
 REACTED = "reacted:"  # prefix of entries recording which message a hub reaction is on
+#: Prefix of entries recording the message that carries a hub item's answer buttons, followed
+#: by the endpoint the item was sent to: a press names that message's wamid, and the answer
+#: must name the hub's copy (the representative) where the hub's links know it.
+ASKED = "asked:"
 
 
 class Choice(StrEnum):
@@ -126,8 +130,15 @@ class Member:
 
     def own_id(self, representative: str) -> str | None:
         """The wamid, in this member's chat, of the message the hub knows as `representative`."""
-        return next((e.own for e in reversed(self.recent) if e.representative == representative),
-                    None)
+        return next((e.own for e in reversed(self.recent) if e.representative == representative
+                     and not e.key.startswith(ASKED)), None)
+
+    def asked(self, own: str) -> tuple[str, str] | None:
+        """The endpoint and the hub's id of the item whose answer buttons are on the message
+        `own` of this member's chat, if they are."""
+        found = next((e for e in reversed(self.recent)
+                      if e.own == own and e.key.startswith(ASKED)), None)
+        return (found.key.removeprefix(ASKED), found.representative) if found else None
 
     def reaction_target(self, representative: str) -> str | None:
         """The wamid a hub reaction (known by `representative`) was put on in this chat."""

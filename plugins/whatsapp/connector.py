@@ -19,6 +19,8 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import httpx
 
+from hub.calendar.answers import Answer, reply_of
+from hub.calendar.marks import is_attendance
 from hub.connector import (
     Address,
     Capability,
@@ -39,6 +41,7 @@ from hub.errors import (
     AuthError,
     ConfigError,
     ConnectorError,
+    NotSupported,
     PermanentError,
     TransientError,
     WebhookRejected,
@@ -47,6 +50,7 @@ from hub.events import Actor, Attachment, Event, Kind, Ref
 from hub.files import fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
 from plugins.whatsapp import circles, mapping
+from plugins.whatsapp.answers import Press
 from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.client import GraphClient, GraphError
 from plugins.whatsapp.fanout import Fanout, WindowClosedError
@@ -190,10 +194,15 @@ class WhatsAppConnector(Connector):
         for problem in delivery.problems:
             log.warning('connection "%s": WhatsApp reported %s', self.connection, problem)
         events: list[Event] = []
+        answers: list[Answer] = []
         statuses: list[DeliveryStatus] = []
         replace_by_template: list[tuple[Member, Pending]] = []
         async with self.lock:
             for item in delivery.received:
+                if item.pressed is not None:
+                    answer = self._answer(item, item.pressed, await self.roster.pressed(item))
+                    answers.extend([answer] if answer else [])
+                    continue
                 event = await self.roster.admit(item)
                 if event is not None:
                     events.append(event)
@@ -204,7 +213,29 @@ class WhatsAppConnector(Connector):
                     replace_by_template.append(redo)
         for member, pending in replace_by_template:
             await self._replace_by_template(member, pending)
-        return Inbound(events=events, statuses=statuses)
+        return Inbound(events=events, statuses=statuses, answers=answers)
+
+    def _answer(self, item: mapping.Received, press: Press, member: Member) -> Answer | None:
+        """A reply button pressed, as the answer it gives about the hub's copy of the item
+        it was under; None (logged) for a button or a message the hub does not know."""
+        reply = reply_of(press.button)
+        if reply is None:
+            log.info('connection "%s": member …%s pressed a button %r that is no answer '
+                     "button; nothing recorded", self.connection, member.key[-4:],
+                     press.button[:60])
+            return None
+        asked = member.asked(press.on) if press.on else None
+        if asked is None:
+            log.info('connection "%s": member …%s pressed %r on message %r, which carries no '
+                     "answer buttons the hub remembers; nothing recorded", self.connection,
+                     member.key[-4:], press.button, press.on[:80])
+            return None
+        endpoint, representative = asked
+        return Answer(about=Ref(platform=self.name, connection=self.connection,
+                                endpoint=endpoint, native_id=representative),
+                      person=Actor(platform=self.name, native_id=item.sender.key,
+                                   name=item.sender.name),
+                      reply=reply, at=item.at)
 
     async def _replace_by_template(self, member: Member, pending: Pending) -> None:
         """WhatsApp refused a free-form send after accepting it (131047 in a status): the
@@ -226,9 +257,11 @@ class WhatsAppConnector(Connector):
         """Text, media (uploaded once, sent by id), quote-replies and reactions.
 
         A circle fans out to each member; outside a member's 24-hour window the configured
-        template goes instead. The receipt names the first member's wamid.
+        template goes instead. An event's announcement or reminder carries the answer buttons
+        to members whose window is open. The receipt names the first member's wamid.
         """
-        fanout = Fanout(self, outgoing, target.address)
+        _refuse_attendance(outgoing, self.connection)
+        fanout = Fanout(self, outgoing, target.address, language=target.language)
         if target.address.kind == "group":
             return Receipt(await fanout.to_group(target.address.id))
         representative = await fanout.to_members(await self._recipients(target.address))
@@ -238,6 +271,7 @@ class WhatsAppConnector(Connector):
     async def update(self, outgoing: Outgoing, target: Target, native_id: str) -> None:
         """WhatsApp cannot edit a business message: the new text goes as a quote-reply of the
         old one, marked edited, to members whose 24-hour window is open."""
+        _refuse_attendance(outgoing, self.connection)
         body = "✏️ _Edited_\n" + outgoing.body
         notice = replace(outgoing, form=Form.REPLY, body=body, reply_to=native_id)
         fanout = Fanout(self, notice, target.address, notice=True)
@@ -365,6 +399,14 @@ class WhatsAppConnector(Connector):
             raise type(mapped)(detail, connection=self.connection,
                                retry_after=mapped.retry_after) from None
         raise PermanentError(detail, connection=self.connection)
+
+
+def _refuse_attendance(outgoing: Outgoing, connection: str) -> None:
+    """The attendance summary is kept up to date by edits, which WhatsApp cannot make."""
+    if is_attendance(outgoing.event):
+        raise NotSupported(
+            "WhatsApp cannot edit a message in place, so the attendance summary would arrive "
+            "again with every answer; it is not sent to WhatsApp", connection=connection)
 
 
 def _check_sha256(local: LocalFile, expected: str | None, connection: str) -> None:

@@ -13,9 +13,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from hub import markup
+from hub.calendar.answers import asks_for_answers
 from hub.connector import Address, Form, Outgoing
 from hub.errors import PermanentError
-from plugins.whatsapp import circles, mapping
+from plugins.whatsapp import answers, circles, mapping
 from plugins.whatsapp.circles import Entry, Member, Pending
 from plugins.whatsapp.formatting import CAPTION_LIMIT, to_whatsapp
 from plugins.whatsapp.sending import Sending
@@ -35,14 +36,20 @@ class Fanout:
     """What one Outgoing becomes on one WhatsApp endpoint."""
 
     def __init__(self, connector: WhatsAppConnector, outgoing: Outgoing, address: Address, *,
-                 notice: bool = False, header: bool = True) -> None:
+                 notice: bool = False, header: bool = True, language: str | None = None
+                 ) -> None:
         """`notice`: an edit or deletion told as a new message, only to members whose window
-        is open (no template is spent on it) and never an error when nobody can see it."""
+        is open (no template is spent on it) and never an error when nobody can see it.
+        `language`: the endpoint's, which the answer buttons speak."""
         self.connector = connector
         self.outgoing = outgoing
         self.address = address
         self.notice = notice
         self.header = header
+        self.language = language
+        # A notice says what became of an item; the buttons stay on the item itself.
+        self.asks = not notice and asks_for_answers(outgoing)
+        self._asked: dict[str, str] = {}  # member key -> the wamid carrying the buttons
         self._parts: list[dict[str, Any]] | None = None
         self._reacted: dict[str, str] = {}  # member key -> the message their reaction is on
         self._free_form: set[str] = set()  # members sent free text (the window may be wrong)
@@ -85,16 +92,23 @@ class Fanout:
         return parts
 
     async def _send_parts(self, recipient: dict[str, str], reply_to: str | None,
-                          sending: Sending | None = None) -> str:
-        first: str | None = None
-        for index, part in enumerate(await self.parts()):
+                          sending: Sending | None = None, *, member: Member | None = None
+                          ) -> str:
+        """The item's messages to one recipient; a member whose window is open gets the
+        answer buttons with an item that asks for them (noted in `_asked`)."""
+        parts, asked = await self.parts(), None
+        if member is not None and self.asks:
+            parts, asked = answers.with_buttons(parts, answers.question(self.outgoing),
+                                                self.language)
+        wamids: list[str] = []
+        for index, part in enumerate(parts):
             message = dict(part)
             if index == 0 and reply_to:
                 message["context"] = {"message_id": reply_to}
-            wamid = await self._one(sending, f"part:{index}", recipient, message)
-            first = first or wamid
-        assert first is not None  # parts() always yields at least the text
-        return first
+            wamids.append(await self._one(sending, f"part:{index}", recipient, message))
+        if member is not None and asked is not None:
+            self._asked[member.key] = wamids[asked]
+        return wamids[0]  # parts() always yields at least the text
 
     async def _one(self, sending: Sending | None, name: str, recipient: dict[str, str],
                    message: dict[str, Any]) -> str:
@@ -149,6 +163,9 @@ class Fanout:
             async with self.connector.lock:
                 fresh = await self.connector.roster.load(member.key) or member
                 fresh = fresh.remember(Entry(key, representative, own))
+                if member.key in self._asked:
+                    fresh = fresh.remember(Entry(f"{circles.ASKED}{self.address.endpoint}",
+                                                 representative, self._asked[member.key]))
                 if member.key in self._reacted:
                     reacted = f"{circles.REACTED}{self._reacted[member.key]}"
                     fresh = fresh.remember(Entry(reacted, representative, own))
@@ -184,7 +201,7 @@ class Fanout:
         if not is_open:
             return await self._template(member, sending)
         try:
-            own = await self._send_parts(member.address, own_reply, sending)
+            own = await self._send_parts(member.address, own_reply, sending, member=member)
         except WindowClosedError:
             async with self.connector.lock:
                 fresh = await self.connector.roster.load(member.key) or member

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from hub import markup
 from hub.connector import DeliveryStatus
 from hub.events import Actor, Attachment, Event, Kind, Ref, problems, storable
+from plugins.whatsapp.answers import Press, press_of
 from plugins.whatsapp.formatting import CAPTION_LIMIT, TEXT_LIMIT, clip, from_whatsapp, to_whatsapp
 
 PLATFORM = "whatsapp"
@@ -55,6 +56,7 @@ class Received:
     group_id: str | None
     at: datetime
     moved_to: str | None = None  # `user_changed_number`: the member's new number
+    pressed: Press | None = None  # a reply button pressed: an answer, not content to mirror
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +249,8 @@ def _received(message: Mapping[str, Any], contacts: list[Mapping[str, Any]],
     text = str((content.get("text") or {}).get("body", "")) if content.get("type") == "text" else ""
     event = Event(kind=kind, source=ref(target), parent=parent, actor=actor, occurred_at=at,
                   body=body, attachments=attachments, revision=revision, raw=raw)
-    return Received(event, sender, text if kind is Kind.MESSAGE_CREATED else "", group_id, at)
+    return Received(event, sender, text if kind is Kind.MESSAGE_CREATED else "", group_id, at,
+                    pressed=press_of(message))
 
 
 def content_of(message: Mapping[str, Any]) -> tuple[str, tuple[Attachment, ...]]:

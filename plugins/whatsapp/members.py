@@ -46,9 +46,7 @@ class Roster:
             if item.moved_to:
                 await self._move(member, item.moved_to, item.at)
             return None  # system notices neither open the window nor carry content
-        latest = max(item.at, member.last_inbound or item.at)
-        member = replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
-                         user_id=item.sender.user_id or member.user_id, name=item.sender.name)
+        member = _seen(member, item)
         keyword = circles.read_keyword(self.settings, item.text)
         if keyword is not None:
             member = circles.apply_keyword(self.settings, member, keyword, item.at)
@@ -62,6 +60,14 @@ class Roster:
             event = _rehome(event, f"circle/{circle}", member)
         await self.save(member)
         return event
+
+    async def pressed(self, item: mapping.Received) -> Member:
+        """A member pressed a reply button: like any message of theirs, it opens their 24-hour
+        window; the press itself is an answer, not content (the connector reads it)."""
+        member = await self.load(item.sender.key, item.sender.user_id)
+        member = _seen(member or Member(key=item.sender.key), item)
+        await self.save(member)
+        return member
 
     async def _move(self, member: Member, new_number: str, at: datetime) -> None:
         """A member changed number: the new number keeps their circle and history; the old
@@ -155,6 +161,13 @@ class Roster:
             if circles.circle_of(self.settings, key, record) == circle:
                 members.append(record or Member(key=key))
         return members
+
+
+def _seen(member: Member, item: mapping.Received) -> Member:
+    """The member after a message of theirs: its time opens the window, its sender names them."""
+    latest = max(item.at, member.last_inbound or item.at)
+    return replace(member, last_inbound=latest, wa_id=item.sender.wa_id or member.wa_id,
+                   user_id=item.sender.user_id or member.user_id, name=item.sender.name)
 
 
 def _rehome(event: Event, endpoint: str, member: Member) -> Event:

@@ -85,7 +85,8 @@ async def test_each_member_gets_the_invitation_with_the_announcement_as_its_capt
     assert b'filename="Assembleia das cidades.ics"' in upload
     assert b"Content-Type: text/plain" in upload and b"text/calendar" not in upload
     for member in (A, B):
-        [sent] = graph.to(member)
+        [sent, buttons] = graph.to(member)  # the answer buttons follow (test_answers.py)
+        assert buttons["type"] == "interactive"
         assert sent["type"] == "document"
         assert sent["document"]["filename"] == "Assembleia das cidades.ics"
         assert plain(sent["document"]["caption"]) == ANNOUNCED
