@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.calendar.answers import asks_for_answers, labels
 from hub.connector import Form, LocalFile, Outgoing, Receipt, Target
-from hub.errors import AuthError, PermanentError, TransientError
+from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.limits import RateLimiter
 from plugins.slack import mapping
 
@@ -69,7 +69,7 @@ class Outbound:
                 return Receipt(found)
         await self._ledger_set(key, PENDING)
         try:
-            if outgoing.files:
+            if outgoing.files and not self._asks(outgoing):
                 made = await self._send_files(outgoing, target, thread_ts)
             else:
                 made = await self._post(outgoing, target, thread_ts)
@@ -83,8 +83,25 @@ class Outbound:
         await self._ledger_set(key, made)
         if thread_ts:
             self.remember_root(made, mapping.native_id(channel, thread_ts))
+        if outgoing.files and self._asks(outgoing):
+            return Receipt(made, others=await self._files_under(outgoing, target, made))
         return Receipt(made)
 
+    async def _files_under(self, outgoing: Outgoing, target: Target, made: str
+                           ) -> tuple[str, ...]:
+        """Share the files of a post that carries answer buttons in its thread: Slack takes
+        buttons, and a notification's text, only on a message. The post is made and in the
+        ledger: a failure here leaves it without its files rather than posting it twice."""
+        channel, _ = mapping.split_native_id(made)
+        try:
+            shared = await self._share(outgoing.files, channel, self._thread_of(made),
+                                       comment=None, blocks=None)
+        except ConnectorError as exc:
+            log.warning("slack %s: %s posted without its files (%s)",
+                        self.connector.connection, made, exc)
+            return ()
+        self.remember_root(shared, self._roots.get(made, made))
+        return (shared,)
     async def _ledger_get(self, key: str) -> str | None:
         ledger: dict[str, str] = json.loads(await self.connector.state.get(LEDGER) or "{}")
         return ledger.get(key)
@@ -120,12 +137,16 @@ class Outbound:
     def _marker(self, outgoing: Outgoing) -> dict[str, Any]:
         return mapping.mirror_metadata(outgoing, self.settings.metadata_event_type)
 
+    def _asks(self, outgoing: Outgoing) -> bool:
+        """Whether a post carries the answer buttons: an event's announcement or reminder,
+        and the app takes interactivity requests."""
+        return self.settings.answer_buttons and asks_for_answers(outgoing)
+
     def _blocks(self, outgoing: Outgoing, text: str, target: Target
                 ) -> list[dict[str, Any]] | None:
-        """The post's blocks, with the answer buttons in the endpoint's language when it is
-        an event's announcement or reminder and the app takes interactivity requests."""
-        asks = self.settings.answer_buttons and asks_for_answers(outgoing)
-        return mapping.blocks(outgoing, text, labels(target.language) if asks else None)
+        """The post's blocks, with the answer buttons in the endpoint's language."""
+        said = labels(target.language) if self._asks(outgoing) else None
+        return mapping.blocks(outgoing, text, said)
 
     async def _post(self, outgoing: Outgoing, target: Target, thread_ts: str | None) -> str:
         channel = target.address.id
@@ -158,15 +179,20 @@ class Outbound:
 
     async def _send_files(self, outgoing: Outgoing, target: Target, thread_ts: str | None
                           ) -> str:
-        channel = target.address.id
-        ids = [await self._upload(file) for file in outgoing.files]
-        await self._pace(channel)
         # Slack applies no author customisation to file shares: the prefix always shows.
         text = mapping.render(outgoing, prefix=True)
+        return await self._share(outgoing.files, target.address.id, thread_ts,
+                                 comment=text or None,
+                                 blocks=self._blocks(outgoing, text, target))
+
+    async def _share(self, files: tuple[LocalFile, ...], channel: str, thread_ts: str | None,
+                     *, comment: str | None, blocks: list[dict[str, Any]] | None) -> str:
+        """Upload files and share them in one message; its native id."""
+        ids = [await self._upload(file) for file in files]
+        await self._pace(channel)
         await self.call(self.api.complete_upload(
-            [(i, f.name) for i, f in zip(ids, outgoing.files, strict=True)], channel=channel,
-            thread_ts=thread_ts, initial_comment=text or None,
-            blocks=self._blocks(outgoing, text, target)))
+            [(i, f.name) for i, f in zip(ids, files, strict=True)], channel=channel,
+            thread_ts=thread_ts, initial_comment=comment, blocks=blocks))
         ts = await self._share_ts(ids[0], channel)
         return mapping.native_id(channel, ts or f"file:{ids[0]}")
 
@@ -231,7 +257,10 @@ class Outbound:
                 raise PermanentError(f"file {ts[5:]} has no share message to edit yet",
                                      connection=self.connector.connection)
             ts = found
-        prefix = outgoing.files != () or not await self._customize()
+        # What was made as a file share shows the prefix; a post with buttons was made as a
+        # message, its files in its thread.
+        as_share = bool(outgoing.files) and not self._asks(outgoing)
+        prefix = as_share or not await self._customize()
         text = mapping.render(outgoing, prefix=prefix)
         blocks = self._blocks(outgoing, text, target)
         if blocks is None and self.settings.answer_buttons:

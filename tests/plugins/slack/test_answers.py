@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ import respx
 from pydantic import SecretStr
 
 from hub.calendar.answers import Answer, Reply
-from hub.connector import Address, MemoryStateBox, Shape, Target, WebhookRequest
+from hub.connector import Address, LocalFile, MemoryStateBox, Shape, Target, WebhookRequest
 from hub.errors import WebhookRejected
 from hub.events import Actor, Ref
 from hub.rendering.announcement import Status
@@ -281,3 +282,56 @@ async def test_an_unreadable_interaction_is_refused_with_400(make: Any, body: by
     with pytest.raises(WebhookRejected) as caught:
         await make().receive(request)
     assert caught.value.status == 400
+
+
+# -- an announcement with its invitation -----------------------------------------------------
+
+@pytest.fixture
+def invitation(tmp_path: Path) -> LocalFile:
+    path = tmp_path / "invitation.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    return LocalFile(path, "Assembly of the cities.ics", "text/calendar", path.stat().st_size)
+
+
+def upload_routes(api: respx.Router) -> respx.Route:
+    api.post("files.getUploadURLExternal").respond(json={
+        "ok": True, "upload_url": "https://files.slack.com/upload/v1/ICS", "file_id": "F0ICS"})
+    api.post("https://files.slack.com/upload/v1/ICS").respond(text="OK - 30")
+    api.post("files.info").respond(json={"ok": True, "file": {
+        "id": "F0ICS", "shares": {"public": {"C0123ABC": [{"ts": "1796119201.000300"}]}}}})
+    return api.post("files.completeUploadExternal", name="share").respond(json={
+        "ok": True, "files": [{"id": "F0ICS"}]})
+
+
+async def test_with_buttons_the_invitation_follows_in_the_announcements_thread(
+        make: Any, api: respx.Router, invitation: LocalFile) -> None:
+    share = upload_routes(api)
+    receipt = await make(answer_buttons=True).send(outgoing(files=(invitation,)), target("en"))
+    # Slack takes buttons, and a notification's text, on a message only: the announcement is
+    # posted, and its invitation shared under it.
+    post = sent(api.routes["send"])
+    assert labels_sent(post) == list(ENGLISH.values()) and "🗓" in post["text"]
+    assert receipt.native_id == "C0123ABC/1764149400.000200"  # the post, where buttons are
+    assert receipt.others == ("C0123ABC/1796119201.000300",)
+    shared = sent(share)
+    assert shared["thread_ts"] == "1764149400.000200"
+    assert "initial_comment" not in shared and "blocks" not in shared
+
+
+async def test_an_invitation_slack_refuses_leaves_the_announcement_alone(
+        make: Any, api: respx.Router, invitation: LocalFile,
+        caplog: pytest.LogCaptureFixture) -> None:
+    upload_routes(api)
+    api.routes["share"].respond(json={"ok": False, "error": "missing_scope",
+                                      "needed": "files:write"})
+    receipt = await make(answer_buttons=True).send(outgoing(files=(invitation,)), target("en"))
+    assert receipt.native_id == "C0123ABC/1764149400.000200" and receipt.others == ()
+    assert "posted without its files" in caplog.text and "files:write" in caplog.text
+
+
+async def test_without_buttons_the_announcement_is_still_the_invitations_comment(
+        make: Any, api: respx.Router, invitation: LocalFile) -> None:
+    share = upload_routes(api)
+    receipt = await make().send(outgoing(files=(invitation,)), target("en"))
+    assert receipt.native_id == "C0123ABC/1796119201.000300" and receipt.others == ()
+    assert "🗓" in sent(share)["initial_comment"] and not api.routes["send"].called
