@@ -1,11 +1,13 @@
 """Answers from WhatsApp over the demo's sandboxes: the assembly's announcement reaches each
 member of the circle with three buttons in Portuguese; a press comes back through the hub's
-webhook as the member's answer about the hub's copy there, and is counted for the event. The
-summary of who comes stays off WhatsApp, which cannot edit it in place."""
+webhook as the member's answer about the hub's copy there, and is counted for the event; a
+reminder asks again. The summary of who comes stays off WhatsApp, which cannot edit it in
+place."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,22 @@ async def test_a_press_on_whatsapp_is_counted_for_the_event(tmp_path: Path) -> N
         assert any("Ana Souza" in r["content"] and "Beatriz Lima" in r["content"]
                    for r in world.basecamp.recordings.values() if r["type"] == "Comment")
         assert len(world.whatsapp.sent) == sent_before
+
+
+async def test_a_reminder_asks_again_and_its_press_counts_for_the_event(tmp_path: Path) -> None:
+    async with sandboxes() as world, hub_on(world, tmp_path) as hub:
+        people = world.people
+        await members_join(world)
+        await schedule_entry(world)
+        await settle(hub, world)
+        entry = the_entry(world)
+        assert await hub.remind(datetime.fromisoformat(entry["starts_at"]) - timedelta(days=1))
+        await settle(hub, world)
+        [_, reminder] = [s for s in world.whatsapp.sent_to(people.bea)
+                         if s.type == "interactive"]
+        assert "Lembrete" in reminder.body["body"]["text"] and reminder.context
+        assert buttons(reminder) == PORTUGUESE
+        await world.whatsapp.user_presses(people.bea, reminder.wamid, "answer:maybe")
+        await settle(hub, world)
+        attendees = await hub.store.run(hub.store.attendance_of, BASECAMP, str(entry["id"]))
+        assert [(a.name, a.reply) for a in attendees] == [("Beatriz Lima", "maybe")]
