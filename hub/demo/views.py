@@ -133,8 +133,12 @@ def basecamp_view(world: World) -> View:
 def slack_view(world: World) -> View:
     slack = world.slack
     view = View("slack", f"channel {CHANNEL} at {slack.base_url}")
-    for message in slack.messages(CHANNEL):
-        if message.get("bot_id") != slack.bot_id:
+    mine = [m for m in slack.messages(CHANNEL) if m.get("bot_id") == slack.bot_id]
+    # An announcement with answer buttons has its invitation shared in its thread: one item.
+    invitations = {str(m.get("thread_ts")): m for m in mine if m.get("thread_ts")
+                   and any(str(f.get("name", "")).endswith(".ics") for f in m.get("files") or [])}
+    for message in mine:
+        if message.get("thread_ts") and invitations.get(str(message["thread_ts"])) is message:
             continue
         text = html.unescape(_SLACK_LINK.sub(lambda m: m.group(2) or m.group(1),
                                              str(message.get("text") or "")))
@@ -142,7 +146,9 @@ def slack_view(world: World) -> View:
         if not author and (prefixed := _PREFIX.match(text)):
             author, text = prefixed.group(1), text[prefixed.end():]
         reply = bool(message.get("thread_ts")) and message.get("thread_ts") != message["ts"]
-        files = [str(f["name"]) for f in message.get("files") or []]
+        files = [str(f["name"]) for f in [*(message.get("files") or []),
+                                          *(invitations.get(message["ts"], {}).get("files")
+                                            or [])]]
         lines, when = _lines(text), _when(text)
         kind = "reply" if reply else "event" if when else "message"
         view.items.append(Item(kind, lines[0] if lines else "", author, is_translated(text),
@@ -170,6 +176,8 @@ def whatsapp_view(world: World) -> View:
     # A circle send is one item in each member's chat: group the copies.
     copies: dict[str, list[Sent]] = {}
     for sent in wa.sent:
+        if sent.type == "interactive":
+            continue  # the answer buttons after an announcement: part of that item
         key = json.dumps([sent.type, sent.body], sort_keys=True)
         copies.setdefault(key, []).append(sent)
     view = View("whatsapp", f'circle "{CIRCLE}" of number {wa.display_phone_number} at '
@@ -188,6 +196,7 @@ def whatsapp_view(world: World) -> View:
                                        f"to {members}")))
     view.counts["events"] = sum(item.kind == "event" for item in view.items)
     view.counts["messages_on_phones"] = len(wa.sent)
+    view.counts["answer_buttons"] = sum(s.type == "interactive" for s in wa.sent)
     view.counts["members"] = len({s.to for s in wa.sent})
     return view
 

@@ -99,6 +99,7 @@ class World:
                                   f"{hub_url}/webhooks/{BASECAMP}/{BASECAMP_HOOK_SECRET}",
                                   ["Message", "Comment", "Schedule::Entry", "Upload"])
         self.slack.webhook_url = f"{hub_url}/webhooks/{SLACK}"
+        self.slack.interactivity_url = f"{hub_url}/webhooks/{SLACK}/interactivity"
         self.whatsapp.webhook_url = f"{hub_url}/webhooks/{WHATSAPP}"
         self.zoom.webhook_url = f"{hub_url}/webhooks/{ZOOM}"
 
@@ -161,7 +162,8 @@ def hub_settings(world: World, folder: Path) -> HubSettings:
             SLACK: {
                 "type": "slack", "bot_token": slack.token,
                 "signing_secret": slack.signing_secret, "base_url": f"{slack.base_url}/api",
-                "channel_interval_seconds": 0.06, "upload_share_wait_seconds": 2},
+                "channel_interval_seconds": 0.06, "upload_share_wait_seconds": 2,
+                "answer_buttons": True},
             WHATSAPP: {
                 "type": "whatsapp", "base_url": whatsapp.base_url,
                 "api_version": WHATSAPP_API_VERSION,

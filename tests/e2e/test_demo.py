@@ -72,10 +72,11 @@ def _check_figures(figures: dict[str, Any]) -> None:
     assert {k: platforms["slack"][k] for k in ("received", "thread_replies", "files", "events")} \
         == {"received": 6, "thread_replies": 2, "files": 2, "events": 1}
     # WhatsApp: six items, each on both members' phones; the announcement is the caption of
-    # its invitation.
+    # its invitation, followed by the answer buttons (a message of its own on each phone).
     assert {k: platforms["whatsapp"][k] for k in ("received", "messages_on_phones", "members",
-                                                  "events")} \
-        == {"received": 6, "messages_on_phones": 12, "members": 2, "events": 1}
+                                                  "events", "answer_buttons")} \
+        == {"received": 6, "messages_on_phones": 14, "members": 2, "events": 1,
+            "answer_buttons": 2}
     assert {k: platforms["zoom"][k] for k in ("received", "with_interpretation")} \
         == {"received": 1, "with_interpretation": 1}
     assert figures["mirrored"] == sum(p["received"] for p in platforms.values()) == 20
@@ -116,8 +117,12 @@ def _check_state(world: World) -> None:
     mirrored = [m for m in slack.messages(CHANNEL) if m.get("bot_id") == slack.bot_id]
     root, comment = mirrored[0], mirrored[1]
     assert comment["thread_ts"] == root["ts"] and root["username"] == "Camille Martin (Basecamp)"
-    shared, announced = [m for m in mirrored if m.get("files")]
+    shared, invitation = [m for m in mirrored if m.get("files")]
     assert slack.blobs[shared["files"][0]["id"]] == PHOTO
+    # The announcement ends with the answer buttons; its invitation is shared in its thread.
+    [announced] = [m for m in mirrored if any(block.get("type") == "actions"
+                                              for block in m.get("blocks") or ())]
+    assert invitation["thread_ts"] == announced["ts"]
     [upload] = [r for r in basecamp.recordings.values() if r["type"] == "Upload"]
     assert basecamp.blobs[f"upload-{upload['id']}"][0] == RECORDING
     assert upload["creator"]["id"] == basecamp.me["id"]
@@ -133,10 +138,11 @@ def _check_state(world: World) -> None:
                for m in mirrored)
     links = [s for s in wa.sent if meeting["join_url"] in str(s.body.get("body"))]
     assert len(links) == 2 and all(s.context for s in links)
-    _check_announcements(world, announced)
+    _check_announcements(world, announced, invitation)
 
 
-def _check_announcements(world: World, announced: dict[str, Any]) -> None:
+def _check_announcements(world: World, announced: dict[str, Any],
+                         invitation: dict[str, Any]) -> None:
     """The assembly as Slack (English, London) and WhatsApp (Portuguese, Lisbon) read it: its
     date and time in their language and zone, its invitation beside it."""
     [meeting] = world.zoom.meetings.values()
@@ -150,7 +156,7 @@ def _check_announcements(world: World, announced: dict[str, Any]) -> None:
             f"{'PM' if london.hour >= 12 else 'AM'} "
             f"({'British Summer Time' if london.dst() else 'Greenwich Mean Time'})") in text
     # Its summary is the title Slack's readers read (the meeting's topic is that English).
-    [ics] = announced["files"]
+    [ics] = invitation["files"]
     assert ics["name"] == f"{meeting['topic']}.ics"
     [entry] = Calendar.from_ical(world.slack.blobs[ics["id"]]).walk("VEVENT")
     assert entry.decoded("DTSTART") == starts and entry.decoded("DTEND") == ends
