@@ -82,3 +82,31 @@ async def test_an_answer_about_nothing_the_hub_knows_changes_nothing(tmp_path: P
                                    Actor(platform="slack", native_id="U1", name="Someone"),
                                    Reply.YES, datetime.now(UTC))])
         assert hub.store.last_seq() == before
+
+
+async def test_members_answering_on_whatsapp_and_slack_show_in_the_summary_on_basecamp(
+        tmp_path: Path) -> None:
+    """The issue's own check: two members press "I'll come" where they are, one on WhatsApp
+    and one on Slack; Basecamp's summary names both."""
+    async with sandboxes() as world, hub_on(world, tmp_path) as hub:
+        await members_join(world)
+        await schedule_entry(world)
+        await settle(hub, world)
+        [on_phone] = [s for s in world.whatsapp.sent_to(world.people.ana)
+                      if s.type == "interactive"]
+        assert [b["reply"]["title"] for b in on_phone.body["action"]["buttons"]] == [
+            "Vou", "Não posso", "Talvez"]
+        await world.whatsapp.user_presses(world.people.ana, on_phone.wamid, "answer:yes",
+                                          name="Ana Souza")
+        pressed = await world.slack.user_clicks(CHANNEL, slack_announcement(world)["ts"],
+                                                world.people.emma, "answer:yes")
+        assert pressed.status_code == 200
+        await settle(hub, world)
+        [summary] = summaries(world)
+        assert "Viennent (2) : " in summary["content"]
+        assert "Ana Souza (WhatsApp)" in summary["content"]
+        assert "Emma Wilson (Slack)" in summary["content"]
+        [in_thread] = slack_summary(world)  # and in the announcement's thread on Slack
+        assert "Coming (2): " in in_thread["text"]
+        # WhatsApp cannot edit in place: no summary there.
+        assert not [s for s in world.whatsapp.sent if "Quem vem" in str(s.body)]
