@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, func, or_, select, text, update
@@ -35,9 +35,6 @@ T = TypeVar("T")
 _CHUNK = 500  # ids per IN (…): well under every driver's limit on bound parameters
 # How many of a probe's newest matching texts are ranked, at most (see Archive._matches).
 WINDOW = 2000
-# Filters that leave no more items than this many days of the archive do are matched item by
-# item: an author's, a place's, a few weeks'.
-FEW_DAYS = timedelta(days=62)
 _TSQUERY = "websearch_to_tsquery(CAST(:config AS regconfig), :query)"
 
 
@@ -75,7 +72,7 @@ class Archive(StoreBase):
             ids.append(conn.execute(statement.returning(t.archive_items.c.id)).scalar_one())
         for chunk in _chunks(ids):
             conn.execute(delete(t.archive_texts).where(t.archive_texts.c.item_id.in_(chunk)))
-        rows = [_text_row(item_id, piece, postgres=self.is_postgres)
+        rows = [_text_row(item_id, item, piece, postgres=self.is_postgres)
                 for item_id, item in zip(ids, items, strict=True) for piece in item.texts]
         if rows:
             conn.execute(_POSTGRES_TEXT if self.is_postgres else t.archive_texts.insert(), rows)
@@ -146,9 +143,10 @@ class Archive(StoreBase):
         """The best `limit` texts of one probe, each (item id, score: higher is better).
 
         A common word matches a large share of a big archive: ranking every match would cost
-        in proportion. So the newest WINDOW matching texts are ranked (the newest first is how
-        both indexes read cheaply), unless the filters leave few items: then those items'
-        texts are matched one by one, all of them ranked.
+        in proportion. So the newest WINDOW matching texts that pass the filters are ranked
+        (newest first is how both indexes read cheaply). On SQLite the filters are matched
+        in the index too, as facet tokens, so finding those texts costs no more when the
+        filters leave few items; the rows are still checked exactly (a period by its days).
         """
         narrowing, params = _narrowing(filters)
         params |= {"language": probe.language, "limit": limit, "window": WINDOW}
@@ -162,27 +160,48 @@ class Archive(StoreBase):
                    f"ORDER BY t.id DESC LIMIT :window) newest, {_TSQUERY} q "
                    "ORDER BY score DESC LIMIT :limit")
         else:
-            match = search_index.sqlite_match(probe.query, probe.language or None)
+            groups = self._facet_groups(conn, filters)
+            match = None if groups is None else search_index.sqlite_match(
+                probe.query, probe.language or None, groups)
             if match is None:
                 return []
             params["match"] = match
-            if _few_items(filters):
-                sql = ("SELECT t.item_id, -bm25(archive_fts) AS score "  # noqa: S608
-                       "FROM archive_items i CROSS JOIN archive_texts t CROSS JOIN archive_fts "
-                       "WHERE t.item_id = i.id AND archive_fts.rowid = t.id "
-                       f"AND archive_fts MATCH :match{narrowing} "
-                       "ORDER BY score DESC LIMIT :limit")
-            else:
-                sql = ("SELECT item_id, score FROM ("  # noqa: S608
-                       "SELECT t.item_id AS item_id, -bm25(archive_fts) AS score "
-                       "FROM archive_fts JOIN archive_texts t ON t.id = archive_fts.rowid "
-                       "JOIN archive_items i ON i.id = t.item_id "
-                       f"WHERE archive_fts MATCH :match{narrowing} "
-                       "ORDER BY archive_fts.rowid DESC LIMIT :window) "
-                       "ORDER BY score DESC LIMIT :limit")
+            sql = ("SELECT item_id, score FROM ("  # noqa: S608
+                   "SELECT t.item_id AS item_id, -bm25(archive_fts) AS score "
+                   "FROM archive_fts JOIN archive_texts t ON t.id = archive_fts.rowid "
+                   "JOIN archive_items i ON i.id = t.item_id "
+                   f"WHERE archive_fts MATCH :match{narrowing} "
+                   "ORDER BY archive_fts.rowid DESC LIMIT :window) "
+                   "ORDER BY score DESC LIMIT :limit")
         # Built of fixed column names; every value a person gave is a bound parameter.
         found = conn.execute(text(sql), params)
         return [(int(row[0]), float(row[1])) for row in found]
+
+    def _facet_groups(self, conn: Connection, filters: Filters) -> list[list[str]] | None:
+        """The filters as groups of the index's facet tokens, one of each group to match
+        (SQLite): the index itself then yields only texts of items that pass, newest
+        first, however few they are. None when no item can pass (no such author)."""
+        groups = [[search_index.facet(prefix, value) for value in sorted(values)]
+                  for prefix, values in (
+                      ("p", filters.platforms), ("e", filters.endpoints),
+                      ("l", {words.primary(v) or v for v in filters.languages}),
+                      ("k", {kind.value for kind in filters.kinds})) if values]
+        if filters.has_file is not None:
+            groups.append([search_index.facet("f", str(int(filters.has_file)))])
+        if filters.authors:
+            i = t.archive_items.c
+            ids = conn.execute(select(i.author_id).where(or_(
+                i.author_id.in_(filters.authors),
+                func.lower(i.author).in_({a.lower() for a in filters.authors}))).distinct())
+            authors = [search_index.facet("a", row[0]) for row in ids]
+            if not authors:
+                return None
+            groups.append(authors)
+        if filters.since is not None:
+            period = search_index.months(filters.since, filters.until or datetime.now(UTC))
+            if period is not None:
+                groups.append(period)
+        return groups
 
     def archive_item(self, connection: str, native_id: str) -> ArchivedItem | None:
         with self._tx() as conn:
@@ -342,15 +361,19 @@ _POSTGRES_TEXT = text(
     "to_tsvector(CAST(:config AS regconfig), :document))")
 
 
-def _text_row(item_id: int, piece: ItemText, *, postgres: bool) -> dict[str, Any]:
+def _text_row(item_id: int, item: ArchivedItem, piece: ItemText, *,
+              postgres: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"item_id": item_id, "language": piece.language,
                            "original": piece.original, "title": piece.title,
                            "body": piece.body, "provider": piece.provider}
     if postgres:
         return row | {"config": search_index.configuration(piece.language),
                       "document": search_index.postgres_document(piece.title, _searched(piece))}
+    facets = search_index.Facets(item.platform, item.kind.value, item.language,
+                                 bool(item.files), item.address, item.author_id,
+                                 item.occurred_at)
     return row | {"terms": search_index.sqlite_terms(piece.title, _searched(piece),
-                                                     piece.language or None)}
+                                                     piece.language or None, facets.tokens())}
 
 
 def _searched(piece: ItemText) -> str:
@@ -377,16 +400,6 @@ def _item(row: Any, texts: list[ItemText], copies: list[Copy]) -> ArchivedItem:
         occurred_at=datetime.fromtimestamp(row.occurred_at, UTC), parent=parent,
         thread=(row.thread_connection, row.thread_native_id), url=row.url,
         files=tuple(row.files.splitlines()), texts=tuple(texts), copies=tuple(copies))
-
-
-def _few_items(filters: Filters) -> bool:
-    """Whether the filters leave few items: one person's or one place's, or a few weeks'."""
-    if filters.authors or filters.endpoints:
-        return True
-    if filters.since is not None:
-        until = filters.until or datetime.now(UTC)
-        return until - filters.since <= FEW_DAYS
-    return False
 
 
 def _narrowing(filters: Filters) -> tuple[str, dict[str, Any]]:

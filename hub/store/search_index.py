@@ -10,7 +10,11 @@ no extension, so no role with the right to create one.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, text
 
@@ -37,6 +41,8 @@ _SHIPPED = frozenset({
     "lithuanian", "nepali", "norwegian", "portuguese", "romanian", "russian", "serbian",
     "spanish", "swedish", "tamil", "turkish", "yiddish"})
 
+# A period of more months than this is checked on the rows only (see `months`).
+MAX_MONTHS = 24
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
@@ -53,11 +59,60 @@ def configuration(language: str | None) -> str:
     return name if name in _SHIPPED else "simple"
 
 
-def sqlite_terms(title: str | None, body: str, language: str | None) -> str:
+def sqlite_terms(title: str | None, body: str, language: str | None,
+                 facets: Sequence[str] = ()) -> str:
     """What SQLite's index holds of one text: its terms, each joined to the text's language
     (`fr_jardin`), so a probe in one language matches that language's texts alone, in the
-    index itself."""
-    return " ".join(_tagged(terms(f"{title or ''}\n{body}", language), language))
+    index itself; then its item's facets (`facets_of`), so that filters are matched there
+    too."""
+    return " ".join([*_tagged(terms(f"{title or ''}\n{body}", language), language), *facets])
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the filters ask of an item, as the index's facet tokens."""
+
+    platform: str
+    kind: str
+    language: str | None
+    has_file: bool
+    address: str  # connection/endpoint
+    author_id: str
+    occurred_at: datetime
+
+    def tokens(self) -> list[str]:
+        return [facet("p", self.platform), facet("k", self.kind),
+                facet("l", primary(self.language) or "xx"), facet("f", str(int(self.has_file))),
+                facet("e", self.address), facet("a", self.author_id), month(self.occurred_at)]
+
+
+def month(moment: datetime) -> str:
+    return f"m_{moment.astimezone(UTC):%Y%m}"
+
+
+def months(since: datetime, until: datetime) -> list[str] | None:
+    """The month tokens of a period (`until` excluded); None past MAX_MONTHS of them (then
+    the period is only checked on the rows, not matched in the index)."""
+    found: list[str] = []
+    at = since.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while at < until and len(found) <= MAX_MONTHS:
+        found.append(month(at))
+        at = (at + timedelta(days=32)).replace(day=1)
+    return found if len(found) <= MAX_MONTHS else None
+
+
+def facet(prefix: str, value: str) -> str:
+    """The token of an item's value: p platform, k kind, l language, f has a file, e place,
+    a author (see Facets)."""
+    return f"{prefix}_{_token(value)}"
+
+
+def _token(value: str) -> str:
+    """A value as one token of letters and digits: short names as they are, others hashed."""
+    folded = fold(value)
+    if folded.isascii() and folded.isalnum() and len(folded) <= 20:
+        return folded
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def _tagged(found: list[str], language: str | None) -> list[str]:
@@ -65,11 +120,14 @@ def _tagged(found: list[str], language: str | None) -> list[str]:
     return [f"{tag}_{term}" for term in found]
 
 
-def sqlite_match(query: str, language: str | None) -> str | None:
+def sqlite_match(query: str, language: str | None,
+                 facets: Sequence[Sequence[str]] = ()) -> str | None:
     """The FTS5 query for `query` written in `language`: every word must be there, a
-    "quoted phrase" as a phrase, each in the texts of that language. None when nothing in
-    it can match (function words only)."""
-    parts: list[str] = []
+    "quoted phrase" as a phrase, each in the texts of that language; and for each group of
+    `facets`, one of its tokens. None when nothing in it can match (function words only)."""
+    parts: list[str] = [" OR ".join(f'"{token}"' for token in group).join("()")
+                        for group in facets]
+    words_at = len(parts)
     for index, piece in enumerate(_QUOTED.split(query)):
         found = _tagged(terms(piece, language), language)
         if not found:
@@ -78,7 +136,9 @@ def sqlite_match(query: str, language: str | None) -> str | None:
             parts.append('"' + " ".join(found) + '"')
         else:
             parts.extend(f'"{term}"' for term in found)
-    return " AND ".join(parts) or None
+    if len(parts) == words_at:
+        return None  # facets alone: no word to find
+    return " AND ".join(parts)
 
 
 def postgres_document(title: str | None, body: str) -> str:

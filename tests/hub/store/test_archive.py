@@ -112,6 +112,8 @@ class ArchiveContract:
         (Filters(kinds=frozenset({ItemKind.CHAT})), ["slack-1", "wa-1"]),
         (Filters(since=T0 + timedelta(days=5)), ["slack-1", "wa-1"]),
         (Filters(until=T0 + timedelta(days=5)), ["post"]),
+        # Past two years the period is not matched in the index, only checked on the rows.
+        (Filters(since=T0 - timedelta(days=1000), until=T0 + timedelta(days=5)), ["post"]),
         (Filters(has_file=True), ["wa-1"]),
         (Filters(has_file=False), ["post", "slack-1"]),
     ])
