@@ -69,7 +69,8 @@ def search(query: Annotated[str, typer.Argument(help="words in any of the networ
     if not results.hits:
         narrowed = " with these filters" if filters != _none() else ""
         raise fail(f'nothing found for "{query}"{narrowed}', 1)
-    asked = ", ".join(f"{p.language}: {p.query}" for p in results.probes)
+    # The last probe, of texts of no known language, is the query as written: not news.
+    asked = ", ".join(f"{p.language}: {p.query}" for p in results.probes if p.language)
     typer.echo(f"{len(results.hits)} found (asked as {asked})\n", err=True)
     for hit in results.hits:
         typer.echo(hit_text(hit))
