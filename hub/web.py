@@ -1,13 +1,16 @@
-"""The HTTP face of the hub: webhooks in, health, metrics, and the event stream API.
+"""The HTTP face of the hub: webhooks in, health, metrics, the event stream API, the archive
+API and each bridge's calendar feed.
 
-A webhook is acknowledged only after its events are committed; a request that fails
+A webhook is acknowledged only after its events are committed (and the answers to events it
+carries recorded); a request that fails
 verification or is malformed is refused with 4xx and nothing of it is stored; while the hub
 stops, every webhook is answered 503 (the platform sends it again).
 
 The archive API (`/api/search`, `/api/threads/…`) answers as `passerelle search` and `thread`
 do. The event API (`/api/events`, `/api/events/stream`) leaves out the hub's own copies (a
 platform telling back what the hub posted there) unless `?all=1`; each event says
-`"own_copy"`.
+`"own_copy"`. A calendar feed (`/calendar/<bridge>/<token>.ics`) needs no admin token: its
+address is the secret (hub/calendar/web.py).
 """
 
 from __future__ import annotations
