@@ -125,57 +125,68 @@ class Archive(StoreBase):
     def archive_search(self, probes: Sequence[Probe], filters: Filters | None = None,
                        limit: int = 20) -> list[Found]:
         """The items whose text in a probe's language holds every word of that probe's
-        query, best first: each item once, at its best match."""
+        query, best first: each item once, at its best match.
+
+        A common word matches a large share of a big archive: ranking every match would cost
+        in proportion. So the newest WINDOW matching texts that pass the filters are ranked
+        (newest first is how both indexes read cheaply), every probe in one statement. On
+        SQLite the filters are matched in the index too, as facet tokens, so finding those
+        texts costs no more when the filters leave few items; the rows are still checked
+        exactly (a period by its days).
+        """
         filters = filters or Filters()
         best: dict[int, tuple[float, str]] = {}
         with self._tx() as conn:
-            for probe in probes:
-                for item_id, score in self._matches(conn, probe, filters, limit):
-                    if item_id not in best or score > best[item_id][0]:
-                        best[item_id] = (score, probe.language)
+            for item_id, score, language in self._matches(conn, probes, filters, limit):
+                if item_id not in best or score > best[item_id][0]:
+                    best[item_id] = (score, language)
             ranked = sorted(best.items(), key=lambda entry: -entry[1][0])[:limit]
             items = self._items(conn, [item_id for item_id, _ in ranked])
         return [Found(items[item_id], score, language)
                 for item_id, (score, language) in ranked if item_id in items]
 
-    def _matches(self, conn: Connection, probe: Probe, filters: Filters,
-                 limit: int) -> list[tuple[int, float]]:
-        """The best `limit` texts of one probe, each (item id, score: higher is better).
-
-        A common word matches a large share of a big archive: ranking every match would cost
-        in proportion. So the newest WINDOW matching texts that pass the filters are ranked
-        (newest first is how both indexes read cheaply). On SQLite the filters are matched
-        in the index too, as facet tokens, so finding those texts costs no more when the
-        filters leave few items; the rows are still checked exactly (a period by its days).
-        """
+    def _matches(self, conn: Connection, probes: Sequence[Probe], filters: Filters,
+                 limit: int) -> list[tuple[int, float, str]]:
+        """The best matching texts, each (item id, score: higher is better, its language):
+        enough of them for `limit` items however many languages each matched in."""
+        if not probes:
+            return []
         narrowing, params = _narrowing(filters)
-        params |= {"language": probe.language, "limit": limit, "window": WINDOW}
+        params |= {"rows": limit * len(probes), "window": WINDOW}
+        # The items are read only for the filters that ask something of them.
+        items = " JOIN archive_items i ON i.id = t.item_id" if narrowing else ""
         if self.is_postgres:
-            params |= {"config": search_index.configuration(probe.language),
-                       "query": search_index.postgres_query(probe.query)}
-            sql = ("SELECT item_id, ts_rank(tsv, q) AS score FROM ("  # noqa: S608
-                   "SELECT t.item_id, t.tsv FROM archive_texts t "
-                   "JOIN archive_items i ON i.id = t.item_id "
-                   f"WHERE t.language = :language AND t.tsv @@ {_TSQUERY}{narrowing} "
-                   f"ORDER BY t.id DESC LIMIT :window) newest, {_TSQUERY} q "
-                   "ORDER BY score DESC LIMIT :limit")
+            asked, ranked, queries = [], [], []
+            for n, probe in enumerate(probes):
+                params |= {f"l{n}": probe.language,
+                           f"c{n}": search_index.configuration(probe.language),
+                           f"q{n}": search_index.postgres_query(probe.query)}
+                query = f"websearch_to_tsquery(CAST(:c{n} AS regconfig), :q{n})"
+                asked.append(f"(t.language = :l{n} AND t.tsv @@ {query})")
+                ranked.append(f"WHEN :l{n} THEN {query}")
+                queries.append(query)
+            sql = (f"SELECT item_id, ts_rank(tsv, CASE language {' '.join(ranked)} END) "  # noqa: S608
+                   "AS score, language FROM (SELECT t.item_id, t.tsv, t.language "
+                   f"FROM archive_texts t{items} "
+                   # Any probe's words, as the GIN index finds them; then each in its language.
+                   f"WHERE t.tsv @@ ({' || '.join(queries)}) AND ({' OR '.join(asked)})"
+                   f"{narrowing} ORDER BY t.id DESC LIMIT :window) newest "
+                   "ORDER BY score DESC LIMIT :rows")
         else:
             groups = self._facet_groups(conn, filters)
             match = None if groups is None else search_index.sqlite_match(
-                probe.query, probe.language or None, groups)
+                [(p.query, p.language or None) for p in probes], groups)
             if match is None:
                 return []
             params["match"] = match
-            sql = ("SELECT item_id, score FROM ("  # noqa: S608
-                   "SELECT t.item_id AS item_id, -bm25(archive_fts) AS score "
-                   "FROM archive_fts JOIN archive_texts t ON t.id = archive_fts.rowid "
-                   "JOIN archive_items i ON i.id = t.item_id "
-                   f"WHERE archive_fts MATCH :match{narrowing} "
-                   "ORDER BY archive_fts.rowid DESC LIMIT :window) "
-                   "ORDER BY score DESC LIMIT :limit")
+            sql = ("SELECT t.item_id, newest.score, t.language FROM ("  # noqa: S608
+                   "SELECT rowid, -bm25(archive_fts) AS score FROM archive_fts "
+                   "WHERE archive_fts MATCH :match ORDER BY rowid DESC LIMIT :window) newest "
+                   f"JOIN archive_texts t ON t.id = newest.rowid{items} WHERE 1 = 1{narrowing} "
+                   "ORDER BY newest.score DESC LIMIT :rows")
         # Built of fixed column names; every value a person gave is a bound parameter.
         found = conn.execute(text(sql), params)
-        return [(int(row[0]), float(row[1])) for row in found]
+        return [(int(row[0]), float(row[1]), str(row[2])) for row in found]
 
     def _facet_groups(self, conn: Connection, filters: Filters) -> list[list[str]] | None:
         """The filters as groups of the index's facet tokens, one of each group to match

@@ -120,14 +120,23 @@ def _tagged(found: list[str], language: str | None) -> list[str]:
     return [f"{tag}_{term}" for term in found]
 
 
-def sqlite_match(query: str, language: str | None,
+def sqlite_match(probes: Sequence[tuple[str, str | None]],
                  facets: Sequence[Sequence[str]] = ()) -> str | None:
-    """The FTS5 query for `query` written in `language`: every word must be there, a
-    "quoted phrase" as a phrase, each in the texts of that language; and for each group of
-    `facets`, one of its tokens. None when nothing in it can match (function words only)."""
-    parts: list[str] = [" OR ".join(f'"{token}"' for token in group).join("()")
-                        for group in facets]
-    words_at = len(parts)
+    """One FTS5 query for every probe (a query and the language it is written in): a text
+    matches when it holds every word of one probe in that probe's language (a "quoted
+    phrase" as a phrase), and, for each group of `facets`, one of its tokens. None when
+    nothing can match (function words only)."""
+    clauses = [clause for query, language in probes
+               if (clause := _words(query, language)) is not None]
+    if not clauses:
+        return None
+    groups = [" OR ".join(f'"{token}"' for token in group) for group in facets]
+    return " AND ".join(f"({part})" for part in [" OR ".join(f"({c})" for c in clauses),
+                                                 *groups])
+
+
+def _words(query: str, language: str | None) -> str | None:
+    parts: list[str] = []
     for index, piece in enumerate(_QUOTED.split(query)):
         found = _tagged(terms(piece, language), language)
         if not found:
@@ -136,9 +145,7 @@ def sqlite_match(query: str, language: str | None,
             parts.append('"' + " ".join(found) + '"')
         else:
             parts.extend(f'"{term}"' for term in found)
-    if len(parts) == words_at:
-        return None  # facets alone: no word to find
-    return " AND ".join(parts)
+    return " AND ".join(parts) or None
 
 
 def postgres_document(title: str | None, body: str) -> str:
