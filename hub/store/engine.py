@@ -52,6 +52,10 @@ def open_engine(url: str) -> Engine:
         f'store url "{parsed.drivername}:…" is not supported; use sqlite or postgresql')
 
 
+CACHE_KIB = 64 * 1024
+MMAP_BYTES = 1024 * 1024 * 1024
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy issue BEGIN itself, so every transaction is explicit and immediate.
     dbapi_connection.isolation_level = None
@@ -61,6 +65,11 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+    # The archive's full-text index reads megabytes of a common word's doclists: a page cache
+    # of 64 MiB (instead of 2) and reads through a memory map keep a search from reading
+    # them through the system call by call.
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
