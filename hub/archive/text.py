@@ -92,11 +92,6 @@ def terms(text: str, language: str | None) -> list[str]:
     return [fold(stem) for stem in stems]
 
 
-def indexed(title: str | None, body: str, language: str | None) -> str:
-    """What the index holds for one text: its terms, space-separated."""
-    return " ".join(terms(f"{title or ''}\n{body}", language))
-
-
 @dataclass(frozen=True)
 class Snippet:
     """A passage of a text around what matched; `marks` are (start, end) offsets into `text`

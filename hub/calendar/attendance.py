@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from hub.archive.records import Key
 from hub.calendar.answers import Answer, keyword_reply
 from hub.calendar.marks import ATTENDANCE, is_attendance, is_reminder
 from hub.events import Actor, Event, Kind
@@ -25,7 +26,6 @@ from hub.store.calendar import Attendee
 
 log = logging.getLogger(__name__)
 
-Key = tuple[str, str]
 
 
 class Attendance:

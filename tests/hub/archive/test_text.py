@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.archive.text import fold, indexed, primary, snippet, terms
+from hub.archive.text import fold, primary, snippet, terms
 
 
 def test_folding_drops_case_and_diacritics() -> None:
@@ -16,10 +16,6 @@ def test_each_language_stems_its_own_words_and_leaves_out_function_words() -> No
     assert terms("the gardens", "en") == ["garden"]
     # A language without a stemmer keeps its words, folded.
     assert terms("Ĉiu ĝardeno", "xx") == ["ciu", "gardeno"]
-
-
-def test_what_is_indexed_holds_the_title_and_the_body() -> None:
-    assert indexed("Marché", "Le marché de Porto", "fr").split() == ["march", "march", "porto"]
 
 
 def test_primary_subtags() -> None:
