@@ -26,6 +26,7 @@ from hub.http import make_client
 from hub.limits import RetryPolicy
 from hub.metrics import Metrics
 from hub.network import Network
+from hub.people.members import Members
 from hub.plugins import Registry, make_plugin_manager
 from hub.polling import Poller
 from hub.router import plan
@@ -62,6 +63,7 @@ class Hub:
     indexer: Indexer | None = None  # keeps the archive; None where it is switched off
     reminders: Reminders | None = None  # None: no reminders are configured
     attendance: Attendance | None = None  # members' answers to events (set by Hub.start)
+    members: Members | None = None  # the network's people (set by Hub.start)
     url: str = ""
     # Something to do: new events to route, or a delivery finished (its successor may go).
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -104,6 +106,7 @@ class Hub:
                 store.release_claims()
             metrics = Metrics()
             activity = Activity()
+            members = Members(store, network, settings.people)
             d = settings.delivery
             worker = DeliveryWorker(
                 store, network,
@@ -115,13 +118,14 @@ class Hub:
                 on_settled=lambda s: hub.settled(s),
                 ingest=lambda events: hub.ingest(events),
                 activity=activity,
+                members=members,
             )
             hub = cls(settings, plugins, registry, store, network, http, metrics, worker,
                       Poller(lambda events, cursor: hub.ingest(events, cursor), activity),
                       detector, translation, activity,
                       Indexer(store, network, translation, settings.archive)
                       if settings.archive.enabled else None,
-                      _reminders(settings, store, network), Attendance(store))
+                      _reminders(settings, store, network), Attendance(store), members)
             if serve_web:
                 from hub.serving import serve  # uvicorn in this loop
                 from hub.web import make_app
@@ -283,6 +287,11 @@ class Hub:
                 await self.index()
             except Exception:  # the next pass starts again from the archive's position
                 log.exception("indexing the archive failed this time; trying again")
+            try:
+                if self.members is not None:
+                    await self.members.catch_up()
+            except Exception:  # the next pass starts again from the people's position
+                log.exception("meeting the authors of new events failed; trying again")
 
     async def answered(self, answers: Sequence[Answer]) -> None:
         """Members' answers to events (buttons pressed, keywords written): recorded, and

@@ -19,9 +19,10 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
 from hub.errors import ConfigError, WebhookRejected
-from hub.events import Attachment, Event, problems, without_lone_surrogates
+from hub.events import Actor, Attachment, Event, problems, without_lone_surrogates
 from hub.files import DEFAULT_MAX_BYTES, DownloadPolicy
 from hub.files import LocalFile as LocalFile  # connectors meet it here, with Outgoing
+from hub.people.model import Identity
 from hub.rendering.announcement import Announcement
 from hub.rendering.original import Original
 
@@ -142,12 +143,18 @@ class Outgoing:
     announcement: Announcement | None = None
     # What the author wrote, for readers of its translation (the bridge's show_original).
     original: Original | None = None
+    # The author as the network knows them, the same on every platform ("Ana Souza, Lisbon");
+    # None where the people's directory does not know them.
+    signed_as: str | None = None
+    # People the item mentions who have an account on the target's connection and want a
+    # mention to reach them there even where they muted the place (their native ids there).
+    mentioned: tuple[str, ...] = ()
 
     @property
     def author(self) -> str:
-        """The visible author line, e.g. `Ana Souza (WhatsApp)`."""
+        """The visible author line, e.g. `Ana Souza, Lisbon (WhatsApp)`."""
         label = self.source_label or self.event.source.platform.capitalize()
-        return f"{self.event.actor.name} ({label})"
+        return f"{self.signed_as or self.event.actor.name} ({label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +421,18 @@ class Connector:
         recorded it), for the console's live stream; None where the platform gives no address
         or this connector cannot tell it without asking the platform for each item."""
         return None
+
+    def identity_of(self, actor: Actor) -> Identity:
+        """An event's author as the people's directory meets them. A connector whose users
+        are phone numbers (WhatsApp) says so here: the number is what matches them."""
+        return Identity(self.connection, self.name, actor.native_id, actor.name,
+                        email=actor.email)
+
+    async def people(self) -> Sequence[Identity]:
+        """The users of this connection as the platform lists them, with the verified e-mail
+        addresses and profile it gives; empty where it lists none. Read when the hub starts
+        and every `[people] refresh_minutes`; a failure is logged and tried again then."""
+        return ()
 
     async def download(self, attachment: Attachment) -> LocalFile:
         """Fetch an attachment into a temporary file via hub.files. Needs Capability.DOWNLOAD."""

@@ -27,6 +27,7 @@ from hub.events import Event, Ref
 from hub.limits import RateLimiter, RetryPolicy
 from hub.network import Network
 from hub.outgoing import Composer, Localise, discard, is_notice, notice_event
+from hub.people.members import Members
 from hub.router import Bridge, BridgeEndpoint, anchor
 from hub.store import Delivery, Link, Store
 from hub.store.records import Completion, Whereabouts
@@ -66,7 +67,8 @@ class DeliveryWorker:
                  on_settled: Callable[[Settled], None] | None = None,
                  ingest: Callable[[list[Event]], Awaitable[object]],
                  clock: Callable[[], float] = time.time,
-                 activity: Activity | None = None) -> None:
+                 activity: Activity | None = None,
+                 members: Members | None = None) -> None:
         self.store = store
         self.activity = activity or Activity()  # what the console's overview shows
         self.network = network
@@ -74,7 +76,8 @@ class DeliveryWorker:
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease
-        self.composer = Composer(network, localise, localise_title, earlier=self._earlier)
+        self.composer = Composer(network, localise, localise_title, earlier=self._earlier,
+                                 members=members)
         self.on_settled = on_settled
         self.ingest = ingest
         self.clock = clock

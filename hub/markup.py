@@ -50,6 +50,11 @@ class Mention:
     native_id: str
     name: str = ""
 
+    @property
+    def shown(self) -> str:
+        """How the mention reads where it cannot be a platform's own: `@Hugo Bernard`."""
+        return f"@{self.name or self.native_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class Break:
@@ -293,7 +298,7 @@ def plain_inline(inlines: tuple[Inline, ...]) -> str:
             label = plain_inline(node.children)
             out.append(f"{label} ({node.url})" if label and label != node.url else node.url)
         elif isinstance(node, Mention):
-            out.append(f"@{node.name or node.native_id}")
+            out.append(node.shown)
         else:
             out.append("\n")
     return "".join(out)

@@ -17,6 +17,8 @@ from hub.connector import Capability, Connector, Form, LocalFile, Outgoing
 from hub.events import Actor, Event, Kind, Ref
 from hub.markup import first_line, plain_text
 from hub.network import Network
+from hub.people.members import Members
+from hub.people.mentions import localise_mentions
 from hub.rendering.announcement import announce, remind
 from hub.rendering.attendance import attendance
 from hub.rendering.invitation import MIME_TYPE, file_name, invitation
@@ -43,11 +45,13 @@ class Composer:
     """Builds each delivery's `Outgoing`, translated when its bridge translates."""
 
     def __init__(self, network: Network, localise: Localise | None = None,
-                 localise_title: Localise | None = None, earlier: Earlier | None = None) -> None:
+                 localise_title: Localise | None = None, earlier: Earlier | None = None,
+                 members: Members | None = None) -> None:
         self.network = network
         self.localise = localise
         self.localise_title = localise_title
         self.earlier = earlier
+        self.members = members
 
     async def outgoing(self, delivery: Delivery, event: Event, bridge: Bridge,
                        member: BridgeEndpoint, form: Form, reply_to: str | None,
@@ -76,6 +80,10 @@ class Composer:
             announcement = remind(event, reader(member, event), member.timezone, title=title,
                                   before=timedelta(minutes=minutes_before(event)))
             title = None  # the reminder's headline names the event
+        signed_as: str | None = None
+        mentioned: tuple[str, ...] = ()
+        if self.members is not None:
+            signed_as, body, mentioned = await self._people(event, body, member)
         files = _written(files, event, title, body, keep=announcement is not None)
         if form is Form.POST and not title:
             title = first_line(body) or event.actor.name
@@ -88,7 +96,25 @@ class Composer:
                         files=files, source_label=label, uncertain=delivery.uncertain,
                         since=since, announcement=announcement,
                         original=await self._original(event, bridge, member, title, body,
-                                                      source))
+                                                      source),
+                        signed_as=signed_as, mentioned=mentioned)
+
+    async def _people(self, event: Event, body: str, member: BridgeEndpoint
+                      ) -> tuple[str | None, str, tuple[str, ...]]:
+        """The author's one name and city, the body's mentions made for the target, and who
+        of those mentioned must be reached there (see Outgoing.mentioned)."""
+        assert self.members is not None
+        target = member.address.connection
+        connector = self.network.connectors.get(target)
+        author = await self.members.author(event)
+        if connector is None:
+            return (author.signature if author else None), body, ()
+        body, people = localise_mentions(body, await self.members.directory(),
+                                         source=event.source.connection, target=target,
+                                         target_platform=connector.name)
+        reached = tuple(there.native_id for person in people
+                        if person.reach_when_mentioned and (there := person.on(target)))
+        return (author.signature if author else None), body, reached
 
     def _platform_name(self, connection: str) -> str:
         connector = self.network.connectors.get(connection)

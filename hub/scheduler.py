@@ -40,6 +40,12 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
         name="route and deliver", max_instances=1, coalesce=True, misfire_grace_time=5,
         replace_existing=True,
     )
+    if hub.members is not None:
+        scheduler.add_job(
+            hub.members.refresh, "interval", minutes=hub.settings.people.refresh_minutes,
+            next_run_time=datetime.now(UTC), id="people", name="read the member lists",
+            max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
+        )
     return scheduler
 
 

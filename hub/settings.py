@@ -208,6 +208,30 @@ class CalendarSettings(_Section):
         "its start (empty: none)")
 
 
+class PeopleSettings(_Section):
+    file: Path | None = Field(
+        default=None, description="the people file: each member's name, city, role, "
+        "languages, expertise and the addresses that match their accounts (docs/people.md)")
+    refresh_minutes: PositiveInt = Field(
+        default=60, description="how often each connection's member list is read again")
+
+
+class GroupSettings(_Section):
+    """An expertise group: posts carrying one of its hashtags also go to its places."""
+
+    title: str | None = Field(default=None, description="its name as people read it")
+    hashtags: list[str] = Field(
+        default_factory=list, description='in every language its members write: '
+        '["#mobility", "#mobilité", "#mobilidade", "#movilidad"]')
+    translate: bool = True
+    endpoints: list[EndpointSettings] = Field(
+        default_factory=list, description="where its tagged posts go (direction \"out\" "
+        "unless said otherwise)")
+    question_reminder_minutes: PositiveInt | None = Field(
+        default=None, description="a question (\"?\" with the group's hashtag) nobody "
+        "answered this long after is reminded to the group once; unset: never")
+
+
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
@@ -273,9 +297,11 @@ class HubSettings(BaseSettings):
     translation: TranslationSettings = Field(default_factory=TranslationSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
     # Each connection is validated by its connector's settings model (hub.network).
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     bridges: dict[str, BridgeSettings] = Field(default_factory=dict)
+    groups: dict[str, GroupSettings] = Field(default_factory=dict)
 
     @property
     def provenance(self) -> Provenance | None:

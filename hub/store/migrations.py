@@ -14,7 +14,9 @@ from hub.store.schema import (
     archive_texts,
     attendance,
     events,
+    identities,
     metadata,
+    people_mends,
     schema_version,
 )
 
@@ -48,8 +50,15 @@ def _archive(conn: Connection) -> None:
     next(index for index in events.indexes if index.name == "events_by_kind").create(conn)
 
 
+def _people(conn: Connection) -> None:
+    """Version 5: the people the hub met on each connection and the admins' mends of who is
+    who. The people's indexer starts from the first event, so every author is met again."""
+    for table in (identities, people_mends):
+        table.create(conn)
+
+
 # STEPS[n] brings a database from version n+1 to n+2. Version 1 is the first release.
-STEPS: list[Step] = [_attempted_at, _no_members_table, _archive]
+STEPS: list[Step] = [_attempted_at, _no_members_table, _archive, _people]
 CURRENT = 1 + len(STEPS)
 
 

@@ -227,3 +227,30 @@ attendance = Table(
     Column("answered_at", Float, nullable=False),
     PrimaryKeyConstraint("connection", "native_id", "person"),
 )
+
+# The network's people (hub/people): each account the hub met, as its platform describes it
+# (the author of an event, or a connection's member list), and the admins' mends of the
+# matching, in the order made. Who is one person is derived from these and the people file.
+identities = Table(
+    "identities",
+    metadata,
+    Column("connection", String(200), nullable=False),
+    Column("native_id", String(300), nullable=False),
+    Column("platform", String(50), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("email", String(320)),
+    Column("phone", String(20)),
+    Column("profile", Text, nullable=False),  # JSON: city, organisation, role, timezone
+    Column("seen_at", Float, nullable=False),
+    PrimaryKeyConstraint("connection", "native_id"),
+)
+
+people_mends = Table(
+    "people_mends",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("action", String(10), nullable=False),  # merge, split
+    Column("a", String(520), nullable=False),  # connection:native_id
+    Column("b", String(520), nullable=False),  # connection:native_id, "" for a split
+    Column("made_at", Float, nullable=False),
+)

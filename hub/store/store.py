@@ -3,7 +3,7 @@
 `EventLog` (events, cursors, routing), `Outbox` (deliveries and links) and `Memories` (small
 per-connection and translation state) share one engine through `StoreBase`; `Figures` and
 `Tracing` read what the admin console shows; `Archive` keeps the network's memory;
-`Calendar` reads its calendar events.
+`Calendar` reads its calendar events; `People` keeps who the hub met.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from hub.store.figures import Figures
 from hub.store.log import EventLog, Planner
 from hub.store.memory import Memories
 from hub.store.outbox import Outbox
+from hub.store.people import People
 from hub.store.tracing import Tracing
 
 __all__ = ["Planner", "Store"]
 
 
-class Store(EventLog, Outbox, Memories, Figures, Tracing, Archive, Calendar):
+class Store(EventLog, Outbox, Memories, Figures, Tracing, Archive, Calendar, People):
     """Events, cursors, the outbox, links and the hub's small memories."""
 
     @classmethod

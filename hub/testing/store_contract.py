@@ -391,7 +391,8 @@ class StoreContract:
                 "NOT NULL, native_id VARCHAR(500) NOT NULL, name VARCHAR(500) NOT NULL, "
                 "state VARCHAR(40) NOT NULL, last_inbound_at FLOAT, updated_at FLOAT NOT NULL, "
                 "PRIMARY KEY (connection, endpoint, native_id))"))
-            for table in ("archive_fts", "archive_texts", "archive_items", "attendance"):  # v4
+            for table in ("archive_fts", "archive_texts", "archive_items", "attendance",  # v4
+                          "identities", "people_mends"):  # v5
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             conn.execute(text("DROP INDEX events_by_kind"))
             conn.execute(t.schema_version.delete())

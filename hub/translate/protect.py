@@ -152,7 +152,7 @@ class _Builder:
                 return self.span(node.url, "url")
             return self.pair("[", f"]({node.url})", node.children)
         if isinstance(node, markup.Mention):
-            return self.span(markup.mention(node.platform, node.native_id))
+            return self.span(markup.mention(node.platform, node.native_id, node.name))
         return self.span("\n")
 
     def text(self, text: str) -> str:

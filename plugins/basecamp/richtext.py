@@ -310,7 +310,7 @@ def _inline_html(nodes: tuple[markup.Inline, ...], sgids: Mapping[str, str]) -> 
                 out.append(f'<bc-attachment sgid="{html.escape(sgid, quote=True)}">'
                            "</bc-attachment>")
             else:
-                out.append(html.escape(f"@{node.native_id}", quote=False))
+                out.append(html.escape(node.shown, quote=False))
     return "".join(out)
 
 

@@ -144,7 +144,7 @@ def _inlines(nodes: tuple[markup.Inline, ...]) -> str:
                        else f"<{url}>")
         elif isinstance(node, markup.Mention):
             out.append(f"<@{node.native_id}>" if node.platform == PLATFORM
-                       else escape_mrkdwn(f"@{node.native_id}"))
+                       else escape_mrkdwn(node.shown))
         else:
             out.append("\n")
     return "".join(out)

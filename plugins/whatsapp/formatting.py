@@ -120,7 +120,7 @@ def _render(inlines: tuple[markup.Inline, ...]) -> str:
             label = _render(node.children)
             out.append(f"{label} ({node.url})" if label and label != node.url else node.url)
         elif isinstance(node, markup.Mention):
-            out.append(f"@{node.native_id}")
+            out.append(node.shown)
         else:
             out.append("\n")
     return "".join(out)

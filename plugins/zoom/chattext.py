@@ -149,7 +149,7 @@ def _inline(out: ChatText, nodes: Iterable[markup.Inline]) -> None:
             else:
                 out.message += node.url
         elif isinstance(node, markup.Mention):
-            out.message += f"@{node.native_id}"
+            out.message += node.shown
             if node.platform == PLATFORM:
                 out.at_items.append({"at_contact": node.native_id, "at_type": 1,
                                      "start_position": start, "end_position": len(out.message)})

@@ -35,7 +35,7 @@ async def test_a_failing_poll_logs_twice_per_outage(network: Network,
     assert messages[1] == "poll of east/chat/general recovered"
 
 
-async def test_the_scheduler_has_one_job_per_polled_endpoint_and_a_delivery_job(
+async def test_the_scheduler_has_a_job_per_polled_endpoint_a_delivery_and_a_people_job(
         network: Network) -> None:
     settings = network.settings(connections={
         "east": {"type": "pigeon", "token": "good-token", "base_url": "https://east.test",
@@ -45,10 +45,11 @@ async def test_the_scheduler_has_one_job_per_polled_endpoint_and_a_delivery_job(
     async with network.start(settings) as hub:
         scheduler = make_scheduler(hub)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"poll:east/chat/general", "poll:west/chat/lobby", "deliver"}
+    assert set(jobs) == {"poll:east/chat/general", "poll:west/chat/lobby", "deliver", "people"}
     assert jobs["poll:east/chat/general"].trigger.interval.total_seconds() == 15
     assert jobs["poll:west/chat/lobby"].trigger.interval.total_seconds() == 60
     assert jobs["deliver"].max_instances == 1
+    assert jobs["people"].trigger.interval.total_seconds() == 60 * 60  # [people] refresh
 
 
 async def test_the_scheduler_runs_polls_and_deliveries(network: Network) -> None:
