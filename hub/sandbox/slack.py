@@ -33,7 +33,8 @@ from hub.sandbox.slack_blocks import Press, block_actions, keep_blocks, valid_bl
 
 log = logging.getLogger(__name__)
 SCOPES = ("chat:write", "chat:write.customize", "channels:history", "groups:history",
-          "files:read", "files:write", "users:read", "reactions:read", "reactions:write")
+          "files:read", "files:write", "users:read", "users:read.email", "reactions:read",
+          "reactions:write")
 Message = dict[str, Any]
 
 
@@ -80,11 +81,17 @@ class SlackEmulator(Emulator):
     def add_channel(self, channel: str) -> None:
         self.channels.setdefault(channel, [])
 
-    def add_user(self, user: str, name: str, avatar: str | None = None) -> None:
-        self.users[user] = {"id": user, "team_id": self.team_id, "name": name.lower(),
-                            "real_name": name, "profile": {
-                                "display_name": name, "real_name": name,
-                                "image_72": avatar or f"https://avatars.example/{user}.png"}}
+    def add_user(self, user: str, name: str, avatar: str | None = None, *,
+                 email: str | None = None, title: str = "", tz: str = "Europe/Lisbon",
+                 bot: bool = False, deleted: bool = False) -> None:
+        """A member of the workspace; their e-mail address is made from their name unless
+        given (Slack shows it to tokens with users:read.email only)."""
+        self.users[user] = {
+            "id": user, "team_id": self.team_id, "name": name.lower(), "deleted": deleted,
+            "real_name": name, "tz": tz, "is_bot": bot, "is_app_user": False,
+            "profile": {"display_name": name, "real_name": name, "title": title,
+                        "email": email or _address(name),
+                        "image_72": avatar or f"https://avatars.example/{user}.png"}}
 
     async def post(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
                    broadcast: bool = False) -> Message:
@@ -368,7 +375,28 @@ class SlackEmulator(Emulator):
         if missing := self._needs("users:read"):
             return missing
         user = self.users.get(str(args.get("user", "")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        return ({"ok": True, "user": self._shown_user(user)} if user
+                else {"ok": False, "error": "user_not_found"})
+
+    async def m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every member, deleted ones and bots included, a cursor's page at a time."""
+        if missing := self._needs("users:read"):
+            return missing
+        users = sorted(self.users.values(), key=lambda u: str(u["id"]))
+        limit = max(1, min(int(args.get("limit") or 1000), 1000))
+        start = int(base64.b64decode(args["cursor"]).decode().split(":")[1]) \
+            if args.get("cursor") else 0
+        more = start + limit < len(users)
+        cursor = base64.b64encode(f"user:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "members": [self._shown_user(u) for u in users[start:start + limit]],
+                "cache_ts": int(time.time()), "response_metadata": {"next_cursor": cursor}}
+
+    def _shown_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A user as this token may see them: no e-mail address without users:read.email."""
+        if "users:read.email" in self.scopes:
+            return user
+        profile = {k: v for k, v in user["profile"].items() if k != "email"}
+        return {**user, "profile": profile}
 
     async def m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         if missing := self._needs("files:write"):
@@ -533,6 +561,11 @@ class SlackEmulator(Emulator):
     def _share(self, file: dict[str, Any], channel: str, ts: str) -> None:
         file["shares"].setdefault("public", {}).setdefault(channel, []).append(
             {"ts": ts, "channel_name": channel, "reply_count": 0})
+
+
+def _address(name: str) -> str:
+    """`Ana Souza` -> `ana.souza@example.org`: every sandbox person has an address."""
+    return ".".join(name.lower().split()) + "@example.org"
 
 
 async def _arguments(request: Request) -> dict[str, Any] | None:

@@ -156,6 +156,14 @@ class SlackClient:
         found = body.get("user")
         return found if isinstance(found, dict) else {}
 
+    async def users_list(self, *, cursor: str | None, limit: int) -> dict[str, Any]:
+        """One page of the workspace's members (`users.list`, cursor-paginated)."""
+        form = {"limit": str(limit)}
+        if cursor:
+            form["cursor"] = cursor
+        body, _ = await self.call("users.list", form=form)
+        return body
+
     async def get_upload_url(self, filename: str, length: int) -> tuple[str, str]:
         body, _ = await self.call("files.getUploadURLExternal",
                                   form={"filename": filename, "length": str(length)})

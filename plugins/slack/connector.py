@@ -37,7 +37,8 @@ from hub.errors import AuthError, ConnectorError, PermanentError, TransientError
 from hub.events import Actor, Attachment, Event, problems
 from hub.files import fetch
 from hub.http import transport_error
-from plugins.slack import copy_links, interactivity, mapping, signing
+from hub.people.model import Identity
+from plugins.slack import copy_links, interactivity, mapping, people, signing
 from plugins.slack.catchup import CallBudget, HistoryCursor
 from plugins.slack.client import AuthInfo, SlackApiError, SlackClient
 from plugins.slack.outbound import Outbound
@@ -66,6 +67,8 @@ HINTS = {
     "cant_delete_message": "Slack lets a bot delete only what it posted",
 }
 NAMING_SECONDS = 1.0
+PEOPLE_PAGE = 200  # Slack's advice for users.list
+PEOPLE_PAGES = 100  # a bound, should a cursor never end
 
 
 class SlackConnector(Connector):
@@ -271,6 +274,19 @@ class SlackConnector(Connector):
                             problems(exc))
                 return actor
         return self._users[actor.native_id]
+
+    async def people(self) -> list[Identity]:
+        """The workspace's people (users.list, every page): e-mail addresses need the
+        users:read.email scope, and come without it as nothing, never as an error."""
+        found: list[Identity] = []
+        cursor: str | None = None
+        for _ in range(PEOPLE_PAGES):
+            body = await self.call(self.api.users_list(cursor=cursor, limit=PEOPLE_PAGE))
+            found += people.identities(body.get("members") or (), self.connection)
+            cursor = (body.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                break
+        return found
 
     async def poll(self, address: Address, cursor: str | None) -> PollResult:
         """Catch up through conversations.history/replies within the configured call budget.
