@@ -95,7 +95,8 @@ def read_people_file(path: Path | None) -> dict[str, DeclaredPerson]:
         try:
             people[person_id] = DeclaredPerson.model_validate(entry)
         except ValidationError as exc:
-            where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
+            where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: "
+                              f"{e['msg'].removeprefix('Value error, ')}"
                               for e in exc.errors())
             raise ConfigError(f"people file {path}: [people.{person_id}] {where}") from exc
     return people

@@ -31,9 +31,13 @@ class Mend:
 
 
 def match(identities: Iterable[Identity], declared: Mapping[str, DeclaredPerson],
-          mends: Sequence[Mend] = ()) -> Directory:
-    """Every person the identities, the file and the mends describe."""
-    seen = {i.text: i for i in identities}
+          mends: Sequence[Mend] = (), platforms: Mapping[str, str] | None = None
+          ) -> Directory:
+    """Every person the identities, the file and the mends describe. `platforms` names the
+    platform of each configured connection: an identity the file claims there counts before
+    the hub meets it (a mention of someone who never wrote yet)."""
+    seen = {i.text: i for i in _claimed(declared, platforms or {})}
+    seen.update((i.text, i) for i in identities)
     groups = _Groups()
     split_at = {m.a: n for n, m in enumerate(mends) if m.action == "split"}
     claims: dict[str, str] = {}  # an address or identity text -> the file's person id
@@ -63,6 +67,17 @@ def match(identities: Iterable[Identity], declared: Mapping[str, DeclaredPerson]
         groups.join(mend.a, mend.b)
     people = [_person(members, seen, declared) for members in groups.sets()]
     return Directory.of(p for p in people if p is not None)
+
+
+def _claimed(declared: Mapping[str, DeclaredPerson],
+             platforms: Mapping[str, str]) -> list[Identity]:
+    claimed = []
+    for entry in declared.values():
+        for text in entry.identities:
+            connection, _, native_id = text.partition(":")
+            if connection in platforms:
+                claimed.append(Identity(connection, platforms[connection], native_id, entry.name))
+    return claimed
 
 
 def _declared(person_id: str) -> str:
@@ -111,9 +126,11 @@ def _name_rank(identity: Identity) -> tuple[int, str]:
 
 def _best_name(identities: Sequence[Identity]) -> str:
     """A full name where some platform knows one (`Ana Souza` over `ana`), else the first."""
-    named = [i.name for i in identities if i.name and i.name != i.native_id]
+    named = [i.name for i in identities if i.name and i.name not in (i.native_id, i.phone)]
     full = [n for n in named if " " in n.strip()]
-    return (full or named or [identities[0].native_id])[0]
+    # Never a phone number: it would sign their items on every platform.
+    fallback = next((i.native_id for i in identities if not i.phone), "?")
+    return (full or named or [fallback])[0]
 
 
 def _derived_id(identities: Sequence[Identity]) -> str:

@@ -44,7 +44,8 @@ class Members:
         if self._directory is None or time.monotonic() - self._built_at > FRESH_SECONDS:
             identities = await self.store.run(self.store.people_identities)
             mends = await self.store.run(self.store.people_mends)
-            self._directory = match(identities, self.declared, mends)
+            platforms = {name: c.name for name, c in self.network.connectors.items()}
+            self._directory = match(identities, self.declared, mends, platforms)
             self._built_at = time.monotonic()
         return self._directory
 

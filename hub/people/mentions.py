@@ -23,7 +23,9 @@ def localise_mentions(body: str, directory: Directory, *, source: str, target: s
             return found.group(0)
         mentioned.setdefault(person.id, person)
         there = person.on(target)
-        if there is not None and there.platform == target_platform:
+        # A phone number is never written into an item, even as a token: where people are
+        # numbers (WhatsApp) the mention stays a name.
+        if there is not None and there.platform == target_platform and not there.phone:
             return markup.mention(target_platform, there.native_id, person.name)
         return markup.mention(platform, native_id, person.name or name)
 

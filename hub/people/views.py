@@ -23,6 +23,10 @@ LABELS = {
     "languages": "Languages", "tags": "Expertise", "places": "Where",
     "emails": "E-mail", "phones": "Phone",
 }
+#: What a listing says of itself, in the same catalogs (singular and plural, then none).
+COUNT = ("%(num)s person", "%(num)s people")
+NOBODY = "Nobody is in the directory yet."
+NOBODY_KNOWS = "Nobody in the directory knows %(tag)s."
 
 
 class UnknownPerson(LookupError):
