@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 # Importing them adds their commands to `app`.
-from hub.cli import archive, calendar, exporting, operate, stored, upkeep  # noqa: F401
+from hub.cli import archive, calendar, exporting, operate, people, stored, upkeep  # noqa: F401
 from hub.cli.base import app
 
 __all__ = ["app", "build", "main"]

@@ -13,9 +13,10 @@ import typer
 from hub.cli.base import ConfigOption, JsonOption, app, fail, load, open_store, print_json, say
 
 if TYPE_CHECKING:
-    from hub.archive.records import ArchivedItem, Filters
+    from hub.archive.records import ArchivedItem, Erased, Filters
     from hub.archive.search import Hit, Results
     from hub.settings import HubSettings
+    from hub.store import Store
     from hub.store.archive import CacheKey
 
 PlatformOption = Annotated[list[str] | None, typer.Option(
@@ -115,16 +116,31 @@ def forget(config: ConfigOption = None, as_json: JsonOption = False,
            author: Annotated[str, typer.Option(
                "--author", help="the person: their name as the archive shows it, or "
                "platform:id")] = "",
+           person: Annotated[str, typer.Option(
+               "--person", help="a person of the directory (their id, or "
+               "connection:native_id): every account of theirs, and what the directory "
+               "keeps of them")] = "",
            yes: Annotated[bool, typer.Option(
                "--yes", help="erase; without it, only say what would be erased")] = False
            ) -> None:
     """Erase a person's items (the right to erasure): from the archive, the text of their
     events in the store, and their deliveries not yet made. Copies already on the
-    platforms stay there: delete them on each platform."""
-    if not author:
-        raise fail("name the person: --author NAME or --author platform:id")
+    platforms stay there: delete them on each platform. With --person, also the identities
+    the directory met and the admins' mends naming them (see docs/people.md)."""
+    if not author and not person:
+        raise fail("name the person: --author NAME, --author platform:id or --person ID")
+    if author and person:
+        raise fail("name the person once: --author or --person")
     settings = load(config)
     store = open_store(settings)
+    if person:
+        from hub.cli.people import forget_person
+
+        try:
+            forget_person(settings, store, person, yes=yes, as_json=as_json)
+        finally:
+            store.close()
+        return
     try:
         authors = store.archive_authors(author)
         if not authors:
@@ -138,7 +154,7 @@ def forget(config: ConfigOption = None, as_json: JsonOption = False,
                     f"({entry['author_id']})", as_json=as_json)
             say("run again with --yes to erase", as_json=as_json)
             return
-        erased = store.archive_forget([a for a, _, _ in authors], _cache_key(settings))
+        erased = erase_authors(settings, store, [a for a, _, _ in authors])
     finally:
         store.close()
     report = {"authors": listed, "items": erased.items, "texts": erased.texts,
@@ -152,6 +168,11 @@ def forget(config: ConfigOption = None, as_json: JsonOption = False,
                f"text(s), the words of {erased.events} stored event(s), "
                f"{erased.deliveries} delivery(ies) not yet made, "
                f"{erased.translations} cached translation(s) of their words")
+
+
+def erase_authors(settings: HubSettings, store: Store, author_ids: list[str]) -> Erased:
+    """Erase what the store keeps written by these authors (`platform:native_id`)."""
+    return store.archive_forget(author_ids, _cache_key(settings))
 
 
 def _cache_key(settings: HubSettings) -> CacheKey:

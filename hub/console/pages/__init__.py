@@ -18,6 +18,7 @@ from hub.console.pages import (
     connect,
     dead_letters,
     overview,
+    people,
     search,
     stream,
     thread,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from hub.console.app import Console
 
 STATIC = Path(__file__).parent.parent / "static"
-PAGES = (overview, bridges, stream, search, thread, dead_letters, check, connect)
+PAGES = (overview, bridges, stream, search, thread, people, dead_letters, check, connect)
 
 
 def all_routes(console: Console) -> list[BaseRoute]:
