@@ -116,13 +116,17 @@ class BasecampEmulator(Emulator):
                 "client_id": self.client_id, "client_secret": self.client_secret,
                 "own_identities": [str(self.me["id"])], **extra}
 
-    def add_person(self, name: str, email: str) -> Record:
+    def add_person(self, name: str, email: str, *, title: str | None = None,
+                   location: str | None = None, company: str = "Sandbox Network",
+                   time_zone: str = "Etc/UTC") -> Record:
+        """Someone on the account, as `/people.json` and `/people/<id>.json` show them."""
         pid = self.next_id()
         sgid = _sgid(f"gid://bc3/Person/{pid}?expires_in")
         person = {"id": pid, "attachable_sgid": sgid, "name": name, "email_address": email,
-                  "personable_type": "User", "title": None, "bio": None, "location": None,
+                  "personable_type": "User", "title": title, "bio": None, "location": location,
                   "created_at": self.now(), "updated_at": self.now(), "admin": False,
-                  "owner": False, "client": False, "employee": True, "time_zone": "Etc/UTC",
+                  "owner": False, "client": False, "employee": True, "time_zone": time_zone,
+                  "company": {"id": 1033447817, "name": company},
                   "avatar_url": f"https://3.basecamp-static.com/{self.account_id}/people/{pid}"}
         self.people[pid] = person
         self.attachments[sgid] = {"person": pid}
@@ -333,6 +337,13 @@ class BasecampEmulator(Emulator):
         kept = _TAG.sub(strip, text)
         return _ATTACHMENT.sub(expand, kept)
 
+    def mentioned(self, record: Record) -> list[Record]:
+        """The people a recording's text mentions (its `bc-attachment`s of a person's sgid),
+        in order: what Basecamp notifies."""
+        text = str(record.get(TEXT_FIELD.get(record["type"], "content")) or "")
+        return [self.people[found["person"]] for sgid in _ATTACHMENT.findall(text)
+                if "person" in (found := self.attachments.get(sgid, {}))]
+
     def _files_in(self, text: str) -> list[Record]:
         return [{k: v for k, v in self.attachments[s].items() if k not in ("data", "key")}
                 for s in _ATTACHMENT.findall(text or "") if "filename" in
@@ -359,6 +370,7 @@ class BasecampEmulator(Emulator):
             ("GET", "/projects.json", self.r_projects),
             ("GET", "/projects/recordings.json", self.r_recordings),
             ("GET", "/projects/{id:int}.json", self.r_project),
+            ("GET", "/people.json", self.r_people),
             ("GET", "/people/{id:int}.json", self.r_person),
             ("POST", "/message_boards/{id:int}/messages.json", self.r_create_message),
             ("GET", "/message_boards/{id:int}/messages.json", self.r_messages),
@@ -489,6 +501,9 @@ class BasecampEmulator(Emulator):
     async def r_project(self, request: Request) -> Response:
         found = self.projects.get(request.path_params["id"])
         return self.answer(request, found) if found else _error(404, "not found")
+
+    async def r_people(self, request: Request) -> Response:
+        return self.page(request, sorted(self.people.values(), key=lambda p: p["id"]))
 
     async def r_person(self, request: Request) -> Response:
         found = self.people.get(request.path_params["id"])

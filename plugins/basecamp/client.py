@@ -195,6 +195,10 @@ class BasecampClient:
                                                      what=f"reading person {person_id}")
         return result
 
+    async def people(self, *, max_pages: int = 50) -> list[dict[str, Any]]:
+        """Everyone the hub's user can see on the account (`GET /people.json`)."""
+        return await self.all_items("people.json", what="listing people", max_pages=max_pages)
+
     async def lines(self, chat_id: str, *, max_pages: int = 3) -> list[dict[str, Any]]:
         """Campfire lines (`GET /chats/{id}/lines.json`), the first `max_pages` pages."""
         return await self.all_items(f"chats/{chat_id}/lines.json", max_pages=max_pages,

@@ -39,7 +39,8 @@ from hub.errors import (
 from hub.events import Attachment, Event
 from hub.files import fetch
 from hub.http import raise_for_status
-from plugins.basecamp import mapping
+from hub.people.model import Identity
+from plugins.basecamp import mapping, people
 from plugins.basecamp.client import AccountInactive, BasecampClient, NotFound
 from plugins.basecamp.inbound import Reader
 from plugins.basecamp.oauth import OAuthTokens
@@ -267,6 +268,11 @@ class BasecampConnector(Connector):
         if address.kind not in TOOLS:
             self.shape_of(address)
         return await Reader(self).poll(address, cursor)
+
+    async def people(self) -> list[Identity]:
+        """The account's people (every page of `/people.json`), the hub's own user left out."""
+        client = await self.ready()
+        return people.identities(await client.people(), self.connection, own=await self.me())
 
     # -- deliver ----------------------------------------------------------------------------
 
