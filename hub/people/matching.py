@@ -126,10 +126,13 @@ def _name_rank(identity: Identity) -> tuple[int, str]:
 
 def _best_name(identities: Sequence[Identity]) -> str:
     """A full name where some platform knows one (`Ana Souza` over `ana`), else the first."""
-    named = [i.name for i in identities if i.name and i.name not in (i.native_id, i.phone)]
+    named = [i.name for i in identities if i.name and i.name not in (i.native_id, i.phone)
+             and normal_email(i.name) is None and normal_phone(i.name) is None]
     full = [n for n in named if " " in n.strip()]
-    # Never a phone number: it would sign their items on every platform.
-    fallback = next((i.native_id for i in identities if not i.phone), "?")
+    # Never an address or a number: the name signs their items on every platform.
+    fallback = next((i.native_id for i in identities
+                     if not i.phone and normal_email(i.native_id) is None),
+                    f"{identities[0].platform.capitalize()} member")
     return (full or named or [fallback])[0]
 
 

@@ -93,11 +93,16 @@ def test_a_mend_naming_an_identity_never_met_changes_nothing() -> None:
     assert people_of(directory) == [["members-wa:351912345678"]]
 
 
-def test_a_phone_number_never_becomes_a_name() -> None:
+def test_neither_a_phone_number_nor_an_address_becomes_a_name() -> None:
     nameless = Identity("members-wa", "whatsapp", "351912345678", "351912345678",
                         phone="351912345678")
     [person] = match([nameless], {}).people
     assert "351912345678" not in person.name
+    addressed = Identity("zoom", "zoom", "ana@x.example", "ana@x.example",
+                         email="ana@x.example")
+    named = Identity("slack", "slack", "U0ANA", "Ana Souza", email="ana@x.example")
+    assert match([addressed], {}).people[0].name == "Zoom member"
+    assert match([addressed, named], {}).people[0].name == "Ana Souza"
 
 
 def test_an_identity_the_file_claims_counts_before_the_hub_meets_it() -> None:
