@@ -1,4 +1,5 @@
-"""What `passerelle check` finds, as data: the store, each connection, each bridge.
+"""What `passerelle check` finds, as data: the store, each connection, each bridge and
+expertise group (a group's configuration problems are the network's: hub/network.py).
 
 The command prints it (hub/cli/operate.py) and the console's Check page shows it, run against
 the running hub's own network and store, so a token a connector renews while checking lands
@@ -19,6 +20,7 @@ from hub.app import translates
 from hub.connector import Connector, MemoryStateBox, StateBox
 from hub.errors import HubError
 from hub.network import Network
+from hub.people.groups import group_name
 from hub.plugins import Registry
 from hub.settings import HubSettings
 from hub.store import Store
@@ -69,9 +71,10 @@ class EndpointSummary:
 
 @dataclass(frozen=True, slots=True)
 class BridgeSummary:
-    name: str
+    name: str  # an expertise group's is `group:<name>`
     translated: bool
     endpoints: tuple[EndpointSummary, ...]
+    hashtags: tuple[str, ...] = ()  # a group's, as compared
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,7 @@ def bridges_of(network: Network) -> tuple[BridgeSummary, ...]:
     return tuple(
         BridgeSummary(bridge.name, bridge.translate, tuple(
             EndpointSummary(str(e.address), e.shape.value, e.direction.value, e.language)
-            for e in bridge.endpoints))
+            for e in bridge.endpoints), tuple(sorted(bridge.hashtags)))
         for bridge in network.bridges)
 
 
@@ -179,7 +182,8 @@ def report_data(report: CheckReport) -> dict[str, Any]:
         "bridges": [{"name": b.name, "translated": b.translated,
                      "endpoints": [{"address": e.address, "shape": e.shape,
                                     "direction": e.direction, "language": e.language}
-                                   for e in b.endpoints]}
+                                   for e in b.endpoints],
+                     **({"hashtags": list(b.hashtags)} if b.hashtags else {})}
                     for b in report.bridges],
         "notes": [] if report.connections else [NO_CONNECTIONS],
     }
@@ -196,8 +200,12 @@ def report_lines(report: CheckReport) -> list[str]:
         lines.append(f"connection {found.name} ({found.platform}): ok")
         lines.extend(f"  {line}" for line in found.lines)
     for bridge in report.bridges:
-        lines.append(f"bridge {bridge.name}: {len(bridge.endpoints)} endpoints"
-                     + (", translated" if bridge.translated else ""))
+        group = group_name(bridge.name)
+        lines.append((f"group {group}: " if group else f"bridge {bridge.name}: ")
+                     + f"{len(bridge.endpoints)} endpoints"
+                     + (", translated" if bridge.translated else "")
+                     + (f", hashtags {' '.join('#' + t for t in bridge.hashtags)}"
+                        if bridge.hashtags else ""))
         lines.extend(f"  {endpoint}" for endpoint in bridge.endpoints)
     if not report.connections:
         lines.append(NO_CONNECTIONS)

@@ -6,7 +6,7 @@ each naming the culprit and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import httpx
@@ -22,16 +22,36 @@ from hub.connector import (
 )
 from hub.errors import ConfigError
 from hub.http import hide_in_logs
+from hub.people.groups import (
+    group_bridge,
+    group_name,
+    group_problems,
+    notice_addresses,
+    shared_hashtags,
+)
+from hub.people.model import Directory, Person, normal_tag
 from hub.plugins import Registry
 from hub.router import Bridge, BridgeEndpoint, kinds_received
-from hub.settings import BridgeSettings, HubSettings, connection_variable, describe_validation
+from hub.settings import (
+    BridgeSettings,
+    Direction,
+    EndpointSettings,
+    GroupSettings,
+    HubSettings,
+    connection_variable,
+    describe_validation,
+)
 
 StateFactory = Callable[[str], StateBox]
 
 
 @dataclass
 class Network:
-    """Connections and bridges, ready to run."""
+    """Connections and bridges, ready to run.
+
+    `bridges` ends with the expertise groups' (`group:mobility`, hashtags set), whose
+    endpoints are the groups' places and, once `notify` has read the directory, the members
+    who asked to be told of their posts directly."""
 
     connectors: dict[str, Connector]
     bridges: tuple[Bridge, ...]
@@ -39,8 +59,15 @@ class Network:
     memberships: dict[str, tuple[Bridge, BridgeEndpoint]] = field(init=False)  # the first
     members: dict[tuple[str, str], tuple[Bridge, BridgeEndpoint]] = field(init=False)
     own_identities: dict[str, frozenset[str]] = field(init=False)
+    # Each group's bridge as configured, before anyone's direct notice is added.
+    _groups: dict[str, Bridge] = field(init=False)
+    _notified: Directory | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self._groups = {b.name: b for b in self.bridges if b.hashtags}
+        self._derive()
+
+    def _derive(self) -> None:
         self.memberships, self.members = {}, {}
         for bridge in self.bridges:
             for member in bridge.endpoints:
@@ -62,7 +89,11 @@ class Network:
         bridges = _zoned(tuple(
             bridge for name, bridge_settings in settings.bridges.items()
             if (bridge := _bridge(name, bridge_settings, settings, connectors, problems))
+        ) + tuple(
+            group for name, group_settings in settings.groups.items()
+            if (group := _group(name, group_settings, settings, connectors, problems))
         ), problems)
+        problems.extend(shared_hashtags(settings.groups))
         if problems:
             raise ConfigError(problems)
         hide_in_logs(value.get_secret_value() for connector in connectors.values()
@@ -81,6 +112,39 @@ class Network:
         """An endpoint's membership of one bridge: its language and options there, and the
         bridge's own `translate` and `show_original`."""
         return self.members.get((bridge_name, address))
+
+    def notify(self, directory: Directory) -> None:
+        """Make each member who asked to be told of a group's posts (`notify = ["mobility"]`)
+        a target of that group, on their own chat (WhatsApp's `member/<wa_id>`), in their
+        first language. Cheap when the directory is the one read last time."""
+        if directory is self._notified:
+            return
+        platforms = {name: connector.name for name, connector in self.connectors.items()}
+        bridges = []
+        for bridge in self.bridges:
+            group = self._groups.get(bridge.name)
+            if group is None:
+                bridges.append(bridge)
+                continue
+            told = [e for person, at in notice_addresses(
+                directory.people, group_name(group.name) or "", platforms)
+                if (e := self._notice(group, person, Address.parse(at))) is not None]
+            bridges.append(replace(group, endpoints=group.endpoints + tuple(told)))
+        self.bridges = tuple(bridges)
+        self._notified = directory
+        self._derive()
+
+    def _notice(self, group: Bridge, person: Person, address: Address) -> BridgeEndpoint | None:
+        if group.member(address.connection, address.endpoint) is not None:
+            return None  # that chat is one of the group's places already
+        try:
+            shape = self.connectors[address.connection].shape_of(address)
+        except ConfigError:
+            return None  # the connector takes no such chat: nowhere to tell them
+        return BridgeEndpoint(
+            address=address, shape=shape, direction=Direction.OUT,
+            language=person.languages[0] if person.languages else None,
+            timezone=person.timezone, notice_for=frozenset(i.key for i in person.identities))
 
     def polled_endpoints(self) -> list[Address]:
         """Feeding endpoints whose connector polls, each once."""
@@ -135,41 +199,52 @@ def _connector(name: str, table: Mapping[str, object], registry: Registry,
     return connector
 
 
-def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
-            connectors: Mapping[str, Connector], problems: list[str]) -> Bridge | None:
+def _endpoints(label: str, entries: Sequence[EndpointSettings], settings: HubSettings,
+               connectors: Mapping[str, Connector], problems: list[str],
+               direction: Direction | None = None) -> tuple[list[BridgeEndpoint], bool]:
+    """The endpoints a bridge or group lists, each checked; and whether one of them is on a
+    connection that is itself broken (judging the flow would then mislead). `direction`
+    overrides what each entry says (a group's places only receive)."""
     members: list[BridgeEndpoint] = []
-    before = len(problems)
-    incomplete = False  # an endpoint's connection is broken: judging the flow would mislead
-    for entry in bridge.endpoints:
+    incomplete = False
+    for entry in entries:
         try:
             address = Address.parse(entry.at)
         except ConfigError as exc:
-            problems.append(f'bridge "{name}": {exc}')
+            problems.append(f"{label}: {exc}")
             continue
         connector = connectors.get(address.connection)
         if connector is None:
             if address.connection not in settings.connections:
                 known = ", ".join(sorted(settings.connections)) or "none"
                 problems.append(
-                    f'bridge "{name}": endpoint "{entry.at}" is on no connection; add '
+                    f'{label}: endpoint "{entry.at}" is on no connection; add '
                     f'[connections.{address.connection}] or fix the name (known: {known})')
             incomplete = True  # its connection's problem was reported already
             continue
         try:
             shape = connector.shape_of(address)
         except ConfigError as exc:
-            problems.append(f'bridge "{name}": {exc}')
+            problems.append(f"{label}: {exc}")
             continue
         if any(m.address == address for m in members):
-            problems.append(f'bridge "{name}": endpoint "{entry.at}" is listed twice; remove one')
+            problems.append(f'{label}: endpoint "{entry.at}" is listed twice; remove one')
             continue
         member = BridgeEndpoint(
-            address=address, shape=shape, direction=entry.direction,
+            address=address, shape=shape, direction=direction or entry.direction,
             kinds=frozenset(entry.kinds) if entry.kinds is not None else None,
             language=entry.language, render=entry.render, options=dict(entry.options),
             timezone=entry.timezone)
-        problems.extend(_capability_problems(name, member, connector))
+        problems.extend(_capability_problems(label, member, connector))
         members.append(member)
+    return members, incomplete
+
+
+def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
+            connectors: Mapping[str, Connector], problems: list[str]) -> Bridge | None:
+    before = len(problems)
+    members, incomplete = _endpoints(f'bridge "{name}"', bridge.endpoints, settings,
+                                     connectors, problems)
     if len(bridge.endpoints) < 2:
         problems.append(f'bridge "{name}" has {len(bridge.endpoints)} endpoint(s); a bridge '
                         "mirrors between two or more: add another endpoint or remove the bridge")
@@ -178,6 +253,20 @@ def _bridge(name: str, bridge: BridgeSettings, settings: HubSettings,
     problems.extend(_flow_problems(name, members))
     return Bridge(name=name, endpoints=tuple(members), translate=bridge.translate,
                   show_original=bridge.show_original)
+
+
+def _group(name: str, group: GroupSettings, settings: HubSettings,
+           connectors: Mapping[str, Connector], problems: list[str]) -> Bridge | None:
+    """A group as a bridge whose places only receive, sent what carries its hashtags."""
+    label = f'group "{name}"'
+    before = len(problems)
+    problems.extend(group_problems(name, group))
+    members, incomplete = _endpoints(label, group.endpoints, settings, connectors, problems,
+                                     direction=Direction.OUT)
+    if len(problems) > before or incomplete:
+        return None
+    return Bridge(name=group_bridge(name), endpoints=tuple(members), translate=group.translate,
+                  hashtags=frozenset(normal_tag(tag) for tag in group.hashtags))
 
 
 def _zoned(bridges: tuple[Bridge, ...], problems: list[str]) -> tuple[Bridge, ...]:
@@ -199,10 +288,11 @@ def _zoned(bridges: tuple[Bridge, ...], problems: list[str]) -> tuple[Bridge, ..
         for member in bridge.endpoints)) for bridge in bridges)
 
 
-def _capability_problems(bridge: str, member: BridgeEndpoint, connector: Connector) -> list[str]:
+def _capability_problems(owner: str, member: BridgeEndpoint, connector: Connector
+                         ) -> list[str]:
     found = []
     caps = connector.capabilities
-    label = f'bridge "{bridge}": endpoint "{member.address}"'
+    label = f'{owner}: endpoint "{member.address}"'
     if member.direction.receives and Capability.SEND not in caps:
         found.append(f'{label}: a {connector.name} connection cannot send; set direction = "in"')
     if member.direction.feeds and not caps & (Capability.POLL | Capability.WEBHOOK):

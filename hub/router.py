@@ -6,12 +6,13 @@ delivery worker can never disagree about what a combination does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
 from hub.connector import Action, Address, Form, Shape
 from hub.events import Event, Kind, Ref
+from hub.people.groups import group_bridge, hashtags, reminded_group
 from hub.settings import Direction, Render, ShowOriginal
 from hub.store.records import PlannedDelivery, StoredEvent
 
@@ -28,6 +29,9 @@ class BridgeEndpoint:
     render: Render = Render.TRANSLATED
     options: Mapping[str, Any] = field(default_factory=dict)
     timezone: str | None = None  # IANA; None: calendar events read in their own zone
+    # A direct notice to one person (a group's member who asked to be told): their
+    # identities, so they are never told of what they wrote themselves. Empty: a place.
+    notice_for: frozenset[tuple[str, str]] = frozenset()
 
     def passes(self, kind: Kind) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -41,6 +45,9 @@ class Bridge:
     endpoints: tuple[BridgeEndpoint, ...]
     translate: bool = True
     show_original: ShowOriginal = ShowOriginal.NONE
+    # An expertise group's (`group:mobility`): the hashtags, as compared, that send an item
+    # to its endpoints, which only receive. Empty: an ordinary bridge, routed by membership.
+    hashtags: frozenset[str] = frozenset()
 
     def member(self, connection: str, endpoint: str) -> BridgeEndpoint | None:
         return next(
@@ -116,14 +123,22 @@ def plan(
     bridges: Sequence[Bridge],
     copies: Set[tuple[str, str]],
     own_identities: Mapping[str, Set[str]],
+    grouped: Mapping[tuple[str, str], Set[str]] | None = None,
 ) -> list[PlannedDelivery]:
     """Deliveries for a batch of stored events.
 
     Never routed again: items the hub made itself (`copies`, from the links) and items whose
     author is one of the hub's own identities on that connection. An event reaches each target
-    endpoint once even when two bridges share both ends.
+    endpoint once even when two bridges share both ends, or a bridge and a group.
+
+    An expertise group (a bridge with hashtags) takes an item that carries one of them, and
+    what follows an item it took: its replies, reactions, edits and deletion. `grouped` says
+    which groups took an earlier item, `(connection, native_id)` -> bridge names, for the
+    items the batch's events hang under or change (a copy's key names its original's groups).
     """
     planned: list[PlannedDelivery] = []
+    places = [bridge for bridge in bridges if not bridge.hashtags]
+    groups = [bridge for bridge in bridges if bridge.hashtags]
     for stored in batch:
         event = stored.event
         source = event.source
@@ -132,25 +147,61 @@ def plan(
         if event.actor.native_id in own_identities.get(source.connection, ()):
             continue
         seen: set[str] = set()
-        for bridge in bridges:
+        reminded = reminded_group(event)
+        for bridge in places if reminded is None else ():
             member = bridge.member(source.connection, source.endpoint)
             if member is None or not member.direction.feeds or not member.passes(event.kind):
                 continue
-            for target in bridge.endpoints:
-                target_text = str(target.address)
-                if target is member or target_text in seen or not target.direction.receives:
+            planned.extend(_to(stored, bridge, bridge.endpoints, seen, skip=member))
+        tags = hashtags(event) if groups else frozenset()
+        followed = _followed(event, grouped or {})
+        for group in groups:
+            if reminded is not None:
+                if group.name != group_bridge(reminded):
                     continue
-                if not target.passes(event.kind):
-                    continue
-                converted = conversion(event.kind, event.parent is not None,
-                                       bool(event.attachments), target.shape)
-                if converted is None:
-                    continue
-                seen.add(target_text)
-                form, action = converted
-                planned.append(PlannedDelivery(
-                    event_seq=stored.seq, bridge=bridge.name, target=target_text, form=form,
-                    action=action,
-                    ordering_key=f"{source.connection}/{source.endpoint}>{target_text}",
-                ))
+                targets = group.endpoints
+            elif group.hashtags & tags:
+                targets = tuple(t for t in group.endpoints
+                                if (source.connection, event.actor.native_id) not in t.notice_for)
+            elif group.name in followed:
+                targets = tuple(t for t in group.endpoints if not t.notice_for)
+            else:
+                continue
+            planned.extend(_to(stored, group, targets, seen,
+                               skip=group.member(source.connection, source.endpoint)))
     return planned
+
+
+def _followed(event: Event, grouped: Mapping[tuple[str, str], Set[str]]) -> Set[str]:
+    """The groups that took the item `event` hangs under (a reply, a reaction) or changes
+    (an edit, a deletion)."""
+    found = set(grouped.get((event.source.connection, event.source.native_id), ()))
+    if event.parent is not None:
+        found |= grouped.get((event.parent.connection, event.parent.native_id), set())
+    return found
+
+
+def _to(stored: StoredEvent, bridge: Bridge, targets: Sequence[BridgeEndpoint],
+        seen: set[str], skip: BridgeEndpoint | None) -> Iterator[PlannedDelivery]:
+    """`stored` to each of `targets` of `bridge` that receives it in some form, except `skip`
+    (where it came from) and what `seen` holds (reached already); `seen` grows."""
+    event = stored.event
+    source = event.source
+    for target in targets:
+        target_text = str(target.address)
+        if target is skip or target_text in seen or not target.direction.receives:
+            continue
+        if target.address.connection == source.connection and \
+                target.address.endpoint == source.endpoint:
+            continue  # never back where it was written
+        if not target.passes(event.kind):
+            continue
+        converted = conversion(event.kind, event.parent is not None, bool(event.attachments),
+                               target.shape)
+        if converted is None:
+            continue
+        seen.add(target_text)
+        form, action = converted
+        yield PlannedDelivery(
+            event_seq=stored.seq, bridge=bridge.name, target=target_text, form=form,
+            action=action, ordering_key=f"{source.connection}/{source.endpoint}>{target_text}")

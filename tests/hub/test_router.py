@@ -133,3 +133,84 @@ def test_anchor_is_the_parent_or_the_announced_event() -> None:
 def test_kinds_received_by_a_calendar() -> None:
     assert kinds_received(endpoint("cal/calendar/1", Shape.CALENDAR)) == {
         Kind.EVENT_CREATED, Kind.EVENT_UPDATED, Kind.EVENT_CANCELLED}
+
+
+# -- expertise groups ---------------------------------------------------------------------
+
+MOBILITY = Bridge("group:mobility", (
+    endpoint("slack/chat/C0MOBILITY", direction=Direction.OUT, language="en"),
+    endpoint("west/chat/lobby", direction=Direction.OUT),
+    endpoint("wa/member/351911111111", direction=Direction.OUT,
+             notice_for=frozenset({("wa", "351911111111"), ("slack", "U0ANA")})),
+), hashtags=frozenset({"mobility", "mobilidade", "mobilite"}))
+
+
+def said(body: str, title: str | None = None, **fields: object) -> Event:
+    return event(**fields).model_copy(update={"body": body, "title": title})  # type: ignore[arg-type]
+
+
+def planned(events: list[Event], grouped: dict[tuple[str, str], set[str]] | None = None,
+            bridges: tuple[Bridge, ...] = (GENERAL, MOBILITY)) -> list[tuple[str, str]]:
+    stored = [StoredEvent(n + 1, e) for n, e in enumerate(events)]
+    return [(p.bridge, p.target) for p in plan(stored, bridges, frozenset(), {}, grouped)]
+
+
+@pytest.mark.parametrize(("text", "title", "grouped"), [
+    ("Alguém conhece bons exemplos? #mobilidade", None, True),
+    ("#Mobilidade: o que fazem as vossas cidades?", None, True),
+    ("Nos villes et la #mobilité douce", None, True),  # accents fold: mobilite
+    ("**#MOBILITY** matters", None, True),
+    ("See [our #mobility plan](https://example.org/plan)", None, True),  # a link's words
+    ("", "#mobility: a question", True),  # a title's hashtag
+    ("mobility without a hash", None, False),
+    ("See https://example.org/page#mobility", None, False),  # inside an address
+    ("Run `grep #mobility` on it", None, False),  # inside code
+    ("#mobilityplan is another tag", None, False),
+    ("C#mobility is glued to a word", None, False),
+])
+def test_a_tagged_item_also_goes_to_its_group(text: str, title: str | None,
+                                              grouped: bool) -> None:
+    group = [t for b, t in planned([said(text, title)]) if b == "group:mobility"]
+    # The lobby is reached by the general bridge already; the author is not told of their
+    # own post, and no one else asked.
+    expected = ["slack/chat/C0MOBILITY", "wa/member/351911111111"] if grouped else []
+    assert group == expected
+
+
+def test_a_group_never_sends_back_where_the_post_was_written_nor_twice() -> None:
+    from_group = said("#mobility news", connection="slack", endpoint_id="chat/C0MOBILITY")
+    assert planned([from_group]) == [("group:mobility", "west/chat/lobby"),
+                                     ("group:mobility", "wa/member/351911111111")]
+    general = planned([said("#mobility news")])
+    assert general.count(("general", "west/chat/lobby")) == 1
+    assert ("group:mobility", "west/chat/lobby") not in general
+
+
+def test_a_member_is_not_told_of_what_they_wrote_themselves() -> None:
+    for own in (said("#mobility?", connection="wa", endpoint_id="circle/general",
+                     actor="351911111111"),
+                said("#mobility?", connection="slack", endpoint_id="chat/C0OTHER",
+                     actor="U0ANA")):
+        assert ("group:mobility", "wa/member/351911111111") not in planned([own])
+
+
+def test_replies_and_changes_follow_a_tagged_post_into_its_group() -> None:
+    reply = said("Lisboa tem um plano.", parent="root")
+    took = {("east", "root"): {"group:mobility"}}
+    assert planned([reply], took, (MOBILITY,)) == [("group:mobility", "slack/chat/C0MOBILITY"),
+                                                   ("group:mobility", "west/chat/lobby")]
+    assert planned([reply], {}, (MOBILITY,)) == []  # its post went to no group
+    edit = said("edited, no tag left", kind=Kind.MESSAGE_UPDATED, native_id="root")
+    assert [t for _, t in planned([edit], took, (MOBILITY,))] == [
+        "slack/chat/C0MOBILITY", "west/chat/lobby"]  # a direct notice is not edited
+
+
+def test_an_unanswered_questions_reminder_goes_to_its_group_only() -> None:
+    reminder = said("Alguém sabe?", parent="q1", native_id="unanswered/mobility/q1",
+                    actor="unanswered").model_copy(
+        update={"raw": {"unanswered": {"group": "mobility"}}})
+    assert planned([reminder]) == [("group:mobility", "slack/chat/C0MOBILITY"),
+                                   ("group:mobility", "west/chat/lobby"),
+                                   ("group:mobility", "wa/member/351911111111")]
+    other = reminder.model_copy(update={"raw": {"unanswered": {"group": "waste"}}})
+    assert planned([other]) == []
