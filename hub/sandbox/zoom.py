@@ -143,12 +143,16 @@ class ZoomEmulator(Emulator):
         self.refresh_tokens: set[str] = set()  # each good once, as Zoom's are
         self.granted: list[str] = []  # access tokens given for a code, oldest first
         self.last_bearer: str | None = None  # the token of the latest API call
+        # The account's users, as GET /users lists them; the host first.
+        self.users: list[dict[str, Any]] = [self._user_record(
+            self.account.host_id, self.account.host_email, "Hana", "Host")]
         super().__init__()
 
     def routes(self) -> list[Any]:
         return [
             *self.consent.routes(),
             Route("/oauth/token", self._token, methods=["POST"]),
+            Route("/v2/users", self._list_users, methods=["GET"]),
             Route("/v2/users/{user_id}", self._user, methods=["GET"]),
             Route("/v2/users/{user_id}/meetings", self._create_meeting, methods=["POST"]),
             Route("/v2/users/{user_id}/meetings", self._list_meetings, methods=["GET"]),
@@ -251,6 +255,40 @@ class ZoomEmulator(Emulator):
         return JSONResponse({"id": self.account.host_id, "email": self.account.host_email,
                              "first_name": "Hana", "last_name": "Host", "type": 2,
                              "status": "active", "account_id": self.account.account_id})
+
+    def add_user(self, email: str, first_name: str, last_name: str, *,
+                 timezone: str = "Europe/Paris", status: str = "active") -> dict[str, Any]:
+        """Someone on the account; Team Chat names them by their display name."""
+        user = self._user_record(secrets.token_urlsafe(16)[:22], email, first_name, last_name,
+                                 timezone=timezone, status=status)
+        self.users.append(user)
+        return user
+
+    def _user_record(self, user_id: str, email: str, first_name: str, last_name: str, *,
+                     timezone: str = "Europe/Paris", status: str = "active") -> dict[str, Any]:
+        """A user in the shape of the List users example of Zoom's reference."""
+        return {"id": user_id, "first_name": first_name, "last_name": last_name,
+                "display_name": f"{first_name} {last_name}", "email": email, "type": 2,
+                "pmi": 6589310093, "timezone": timezone, "verified": 1, "dept": "",
+                "created_at": "2019-06-01T07:58:03Z", "user_created_at": "2019-06-01T07:58:03Z",
+                "last_login_time": "2026-03-25T05:40:55Z", "language": "en-US",
+                "status": status, "role_id": "0"}
+
+    async def _list_users(self, request: Request) -> Response:
+        """Users of one status (active unless asked), `page_size` at a time."""
+        if (refused := self._gate(request)) is not None:
+            return refused
+        query = request.query_params
+        wanted = [u for u in self.users if u["status"] == query.get("status", "active")]
+        size = max(1, min(int(query.get("page_size") or 30), 2000))
+        token = query.get("next_page_token") or ""
+        start = int(base64.urlsafe_b64decode(token).decode()) if token else 0
+        more = start + size < len(wanted)
+        following = base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else ""
+        return JSONResponse({"next_page_token": following,
+                             "page_count": -(-len(wanted) // size), "page_size": size,
+                             "total_records": len(wanted),
+                             "users": wanted[start:start + size]})
 
     async def _create_meeting(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
@@ -463,7 +501,9 @@ class ZoomEmulator(Emulator):
         message: dict[str, Any] = {
             "id": str(uuid.uuid4()).upper(), "message": text, "sender": sender,
             "sender_member_id": hashlib.sha256(sender.encode()).hexdigest()[:46],
-            "sender_display_name": sender.split("@")[0].title(),
+            "sender_display_name": next(
+                (u["display_name"] for u in self.users if u["email"] == sender),
+                sender.split("@")[0].title()),
             "date_time": _stamp(moment), "timestamp": int(moment.timestamp() * 1000),
             "channel_id": channel,
         }

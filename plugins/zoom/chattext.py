@@ -29,12 +29,14 @@ def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
                                str(item.get("format_attr") or "")))
     mentions: dict[int, tuple[int, str]] = {}
     for item in at_items or ():
-        contact = isinstance(item, Mapping) and (item.get("at_contact_member_id")
-                                                 or item.get("at_contact_user_id"))
+        contact = isinstance(item, Mapping) and _contact(item)
         if isinstance(item, Mapping) and item.get("at_type") == 1 and contact:
             start, end, _, _ = _span(item, len(text), "", "")
             if end > start:
-                mentions[start] = (end, markup.mention(PLATFORM, str(contact)))
+                # The mention's own text names who it is for readers elsewhere: `@Hugo`.
+                name = text[start:end].strip().removeprefix("@")
+                mentions[start] = (end, markup.mention(PLATFORM, str(contact),
+                                                       "" if name == contact else name))
     cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans),
                    *mentions, *(end for end, _ in mentions.values())})
     out: list[str] = []
@@ -57,6 +59,17 @@ def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
         group.append(text[start:end])
     out.append(_wrap("".join(group), group_styles))
     return "".join(out)
+
+
+def _contact(item: Mapping[str, Any]) -> str:
+    """Who a mention is for: their e-mail address where Zoom gives it (a webhook's
+    `at_contact`), which is how the people's directory knows Zoom users
+    (plugins/zoom/people.py); else their member id, else their user id."""
+    given = item.get("at_contact")
+    if isinstance(given, str) and "@" in given:
+        return given.strip().lower()
+    return str(item.get("at_contact_member_id") or item.get("at_contact_user_id")
+               or given or "")
 
 
 def _span(item: Mapping[str, Any], size: int, kind: str, attr: str) -> tuple[int, int, str, str]:

@@ -176,6 +176,11 @@ class ZoomClient:
     async def get_user(self, user_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/users/{_segment(user_id)}")
 
+    async def list_users(self, *, page_token: str | None = None) -> dict[str, Any]:
+        """One page of the account's active users (`GET /users`)."""
+        return await self._json("GET", "/users", params={
+            "status": "active", "page_size": 300, "next_page_token": page_token})
+
     # -- meetings
 
     async def create_meeting(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,10 +40,11 @@ from hub.errors import (
     TransientError,
     WebhookRejected,
 )
-from hub.events import Attachment, Event
+from hub.events import Actor, Attachment, Event
 from hub.files import DownloadPolicy, fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
-from plugins.zoom import mapping, signing
+from hub.people.model import Identity
+from plugins.zoom import mapping, people, signing
 from plugins.zoom.authorization import UserTokens
 from plugins.zoom.catchup import Catchup
 from plugins.zoom.client import (
@@ -52,6 +53,7 @@ from plugins.zoom.client import (
     RedirectRefused,
     ZoomApiError,
     ZoomClient,
+    pages,
 )
 from plugins.zoom.meetings import Meetings
 from plugins.zoom.settings import DEFAULT_API_URL, ZoomSettings
@@ -127,6 +129,19 @@ class ZoomConnector(Connector):
                        else "from access_token"), posted]
         return [f"token minted for account {self.zoom.account_id} ({token.api_url})",
                 f"scopes: {token.scope or '(none listed)'}", posted]
+
+    # ------------------------------------------------------------ people
+
+    async def people(self) -> list[Identity]:
+        """The account's active users (`GET /users`, every page), known by e-mail address
+        (plugins/zoom/people.py says why). Needs the `user:read:admin` scope."""
+        with self._calls("listing users"):
+            return people.identities(
+                [user async for user in pages(lambda page: self.client.list_users(
+                    page_token=page), "users")], self.connection)
+
+    def identity_of(self, actor: Actor) -> Identity:
+        return people.identity_of(actor, self.connection)
 
     # ------------------------------------------------------------ connecting (hub.authorizing)
 

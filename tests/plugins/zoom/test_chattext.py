@@ -20,7 +20,7 @@ from plugins.zoom import chattext
                    "format_attr": "https://example.org/d"}], None,
      "see [docs](https://example.org/d)"),
     ("@Ana hi", None, [{"at_contact_member_id": "M1", "at_type": 1, "start_position": 0,
-                        "end_position": 4}], "<@zoom:M1> hi"),
+                        "end_position": 4}], "<@zoom:M1|Ana> hi"),
     ("@all hi", None, [{"at_type": 2, "start_position": 0, "end_position": 4}], "@all hi"),
     ("short", [{"start_position": 2, "end_position": 99, "format_type": "Italic"}], None,
      "sh*ort*"),
@@ -44,6 +44,15 @@ def test_canonical_round_trips_through_team_chat_text(body: str) -> None:
     assert markup.plain_text(chattext.to_canonical(text.message, text.rich_text,
                                                   text.at_items)) == markup.plain_text(body)
     assert chattext.to_canonical(text.message, text.rich_text, text.at_items) == body
+
+
+def test_a_mention_made_elsewhere_is_an_at_item_of_the_address_with_the_name() -> None:
+    text = chattext.to_zoom_text("ask <@zoom:hugo@lyon.example|Hugo Bernard>")
+    assert text.message == "ask @Hugo Bernard"
+    assert text.at_items == [{"at_contact": "hugo@lyon.example", "at_type": 1,
+                               "start_position": 4, "end_position": 17}]
+    assert chattext.to_canonical(text.message, None, text.at_items) == \
+        "ask <@zoom:hugo@lyon.example|Hugo Bernard>"
 
 
 def test_zoom_mentions_become_at_items() -> None:
