@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hub.app import Hub
 from hub.connector import Address
+from hub.people.questions import Questions
 from hub.polling import poll_interval
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,17 @@ ARCHIVE_INTERVAL = 5.0
 # How often reminders are planned again for calendar events other processes took in.
 CALENDAR_INTERVAL = 60.0
 REMIND_JOB = "remind"
+# How often the groups' open questions are looked at: a reminder is at most this late.
+QUESTIONS_INTERVAL = 60.0
+QUESTIONS_JOB = "questions"
+# How often the groups' direct notices are matched again to the directory (itself cached for
+# about as long: hub/people/members.py).
+NOTICE_INTERVAL = 60.0
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
-    """One poll job per polled endpoint and one job that routes and delivers."""
+    """One poll job per polled endpoint, one job that routes and delivers, and the people's:
+    member lists read, the groups' direct notices kept, their open questions reminded."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     settings = hub.settings.scheduler
     for address in hub.network.polled_endpoints():
@@ -46,7 +54,35 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
             next_run_time=datetime.now(UTC), id="people", name="read the member lists",
             max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
         )
+        if hub.settings.groups:
+            scheduler.add_job(
+                _notify, "interval", args=[hub], seconds=NOTICE_INTERVAL,
+                next_run_time=datetime.now(UTC), id="notices",
+                name="tell the groups' members directly", max_instances=1, coalesce=True,
+                misfire_grace_time=60, replace_existing=True,
+            )
+    questions = Questions(hub.store, hub.settings.groups)
+    if questions.groups:
+        scheduler.add_job(
+            remind_questions, "interval", args=[hub, questions], seconds=QUESTIONS_INTERVAL,
+            next_run_time=datetime.now(UTC), id=QUESTIONS_JOB,
+            name="remind the questions nobody answered", max_instances=1, coalesce=True,
+            misfire_grace_time=None, replace_existing=True,
+        )
     return scheduler
+
+
+async def remind_questions(hub: Hub, questions: Questions, now: datetime | None = None
+                           ) -> int:
+    """Take in the reminders of the groups' questions due at `now` (default: now); returns
+    how many were new (one made already, here or by another hub, is nothing new)."""
+    return len(await hub.ingest(await questions.due(now or datetime.now(UTC))))
+
+
+async def _notify(hub: Hub) -> None:
+    """The groups' direct notices follow the directory: who asked, where they are now."""
+    assert hub.members is not None
+    hub.network.notify(await hub.members.directory())
 
 
 @contextlib.asynccontextmanager

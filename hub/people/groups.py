@@ -18,9 +18,11 @@ from hub.people.model import Person, normal_tag
 from hub.settings import Direction, GroupSettings
 
 GROUP_PREFIX = "group:"
-#: A reminder of an unanswered question: its actor's id, its raw payload's key, and the head
-#: of its native id (hub/people/questions.py makes it).
+#: A reminder of an unanswered question: its raw payload's key and the head of its native id
+#: (hub/people/questions.py makes it).
 UNANSWERED = "unanswered"
+#: The actor of the hub's own words: no member is met by them (hub/people/members.py).
+HUB_ACTOR = "passerelle"
 #: The WhatsApp connector's endpoint kind for one member's own chat (`conn/member/<wa_id>`).
 MEMBER_KIND = "member"
 NOTICE_PLATFORMS = ("whatsapp",)  # where a person can be told directly, preferred first
@@ -128,7 +130,7 @@ def is_question(event: Event) -> bool:
 
 def reminded_group(event: Event) -> str | None:
     """The group an unanswered question's reminder is for; None for any other event."""
-    if event.actor.native_id != UNANSWERED:
+    if event.actor.native_id != HUB_ACTOR:
         return None
     mark = event.raw.get(UNANSWERED)
     return str(mark["group"]) if isinstance(mark, dict) and "group" in mark else None

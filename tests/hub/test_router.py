@@ -207,7 +207,7 @@ def test_replies_and_changes_follow_a_tagged_post_into_its_group() -> None:
 
 def test_an_unanswered_questions_reminder_goes_to_its_group_only() -> None:
     reminder = said("Alguém sabe?", parent="q1", native_id="unanswered/mobility/q1",
-                    actor="unanswered").model_copy(
+                    actor="passerelle").model_copy(
         update={"raw": {"unanswered": {"group": "mobility"}}})
     assert planned([reminder]) == [("group:mobility", "slack/chat/C0MOBILITY"),
                                    ("group:mobility", "west/chat/lobby"),
