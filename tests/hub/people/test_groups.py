@@ -4,6 +4,7 @@ asked to be told added as targets. Hashtag routing itself is tabled in tests/hub
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,8 @@ from hub.network import Network
 from hub.people.groups import group_problems, is_question, notice_addresses, shared_hashtags
 from hub.people.model import Directory, Identity, Person
 from hub.plugins import Registry, make_plugin_manager
-from hub.settings import Direction, GroupSettings, HubSettings
+from hub.settings import Direction, GroupSettings, HubSettings, load_settings
+from tests.config.test_example import EXAMPLE, uncommented
 from tests.hub.fakes import PLUGINS
 
 PIGEON = {"type": "pigeon", "token": "t"}
@@ -161,3 +163,18 @@ def asked(body: str, title: str | None = None, kind: Kind = Kind.MESSAGE_CREATED
 ])
 def test_what_is_a_question(item: Event, question: bool) -> None:
     assert is_question(item) is question
+
+
+def test_the_example_group_is_valid_with_the_example_connections(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    block = text.split("# --- example groups: begin")[1].split("# --- example groups: end")[0]
+    groups = "\n".join(line.removeprefix("# ") for line in block.splitlines()[1:])
+    path = uncommented(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + groups, encoding="utf-8")
+    settings = load_settings(path)
+    registry = Registry.collect(make_plugin_manager())
+    network = Network.build(settings, registry, httpx.AsyncClient(), lambda _: MemoryStateBox())
+    group = next(b for b in network.bridges if b.name == "group:mobility")
+    assert group.hashtags == {"mobility", "mobilite", "mobilidade", "movilidad"}
+    assert settings.groups["mobility"].question_reminder_minutes == 240
+    assert load_settings(EXAMPLE).people.refresh_minutes == 60
