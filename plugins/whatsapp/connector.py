@@ -49,7 +49,8 @@ from hub.errors import (
 from hub.events import Actor, Attachment, Event, Kind, Ref
 from hub.files import fetch
 from hub.http import parse_retry_after, raise_for_status, transport_error
-from plugins.whatsapp import circles, mapping
+from hub.people.model import Identity
+from plugins.whatsapp import circles, mapping, people
 from plugins.whatsapp.answers import Press
 from plugins.whatsapp.circles import Member, Pending
 from plugins.whatsapp.client import GraphClient, GraphError
@@ -251,6 +252,16 @@ class WhatsAppConnector(Connector):
             await self.roster.save(fresh.remember(
                 circles.Entry("template", pending.representative, own)))
 
+    # -- people ----------------------------------------------------------------------------
+
+    async def people(self) -> list[Identity]:
+        """Everyone in or once in a circle (opted out too), with their phone number; WhatsApp
+        has no member list to ask, so this is the connection's own memory."""
+        return people.identities(await self.roster.everyone(), self.connection)
+
+    def identity_of(self, actor: Actor) -> Identity:
+        return people.identity_of(actor, self.connection)
+
     # -- outbound --------------------------------------------------------------------------
 
     async def send(self, outgoing: Outgoing, target: Target) -> Receipt:
@@ -264,7 +275,8 @@ class WhatsAppConnector(Connector):
         fanout = Fanout(self, outgoing, target.address, language=target.language)
         if target.address.kind == "group":
             return Receipt(await fanout.to_group(target.address.id))
-        representative = await fanout.to_members(await self._recipients(target.address))
+        representative = await fanout.to_members(
+            await self._recipients(target.address, mentioned=outgoing.mentioned))
         assert representative is not None  # only notices may reach nobody
         return Receipt(representative)
 
@@ -278,13 +290,14 @@ class WhatsAppConnector(Connector):
         if target.address.kind == "group":
             await fanout.to_group(target.address.id)
             return
-        await fanout.to_members(await self._recipients(target.address))
+        await fanout.to_members(await self._recipients(target.address, had=native_id))
 
     async def delete(self, target: Target, native_id: str) -> None:
         """WhatsApp cannot delete a business message: a reaction is taken back (empty emoji);
         a message gets a quote-reply saying it was deleted at its source."""
         address = target.address
-        members = [] if address.kind == "group" else await self._recipients(address)
+        members = [] if address.kind == "group" else await self._recipients(address,
+                                                                             had=native_id)
         reacted = [(m, own) for m in members if (own := m.reaction_target(native_id))]
         if reacted:
             for member, own in reacted:
@@ -306,12 +319,22 @@ class WhatsAppConnector(Connector):
         else:
             await fanout.to_members(members)
 
-    async def _recipients(self, address: Address) -> list[Member]:
+    async def _recipients(self, address: Address, *, mentioned: tuple[str, ...] = (),
+                          had: str | None = None) -> list[Member]:
+        """Who an item to `address` goes to: a circle's opted-in members, and, beyond them,
+        the members it mentions who want a mention to reach them (`mentioned`, their choice
+        in the people file) or, for an edit or deletion, whoever got the item (`had`)."""
         self._require_number()
         self.shape_of(address)
         if address.kind == "member":
             return [await self.roster.load(address.id) or Member(key=address.id)]
-        return await self.roster.circle_members(address.id)
+        members = await self.roster.circle_members(address.id)
+        members += await self.roster.mentioned(mentioned, members)
+        if had is not None:
+            present = {m.key for m in members}
+            members += [m for m in await self.roster.everyone()
+                        if m.key not in present and m.own_id(had) is not None]
+        return members
 
     async def send_template(self, member: Member, values: dict[str, str],
                             tag: dict[str, str] | None = None) -> str:

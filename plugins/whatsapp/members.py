@@ -162,6 +162,29 @@ class Roster:
                 members.append(record or Member(key=key))
         return members
 
+    async def everyone(self) -> list[Member]:
+        """Everyone the connection knows of, once each: the members configured in a circle
+        or who joined one, opted out or not (the people's directory lists them all)."""
+        keys: dict[str, None] = {}
+        for circle in self.settings.circles:
+            keys.update(dict.fromkeys(circles.candidates(self.settings, circle,
+                                                         await self.joined(circle))))
+        return [await self.load(key) or Member(key=key) for key in keys]
+
+    async def mentioned(self, keys: tuple[str, ...], present: list[Member]) -> list[Member]:
+        """Members an item mentions who want it even where they are not in its circle (they
+        said so in the people file), beyond those `present`: anyone the connection knows."""
+        have = {m.key for m in present}
+        found = []
+        for key in dict.fromkeys(keys):
+            if key in have:
+                continue
+            member = await self.load(key)
+            if member is None and circles.seeded_circle(self.settings, key) is None:
+                continue  # a number this connection never met: it has nothing to send it
+            found.append(member or Member(key=key))
+        return found
+
 
 def _seen(member: Member, item: mapping.Received) -> Member:
     """The member after a message of theirs: its time opens the window, its sender names them."""
