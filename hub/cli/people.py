@@ -220,7 +220,11 @@ def _read(settings: HubSettings, store: Store | None = None) -> Read:
     finally:
         if store is None:
             opened.close()
-    return Read(match(identities, declared, mends), identities, mends, declared)
+    # As the running hub matches: an identity the file claims on a configured connection
+    # counts before the hub meets it (hub/people/members.py).
+    platforms = {name: str(connection.get("type", ""))
+                 for name, connection in settings.connections.items()}
+    return Read(match(identities, declared, mends, platforms), identities, mends, declared)
 
 
 def _one(directory: Directory, given: str) -> Person:

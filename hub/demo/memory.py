@@ -13,6 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from hub.demo.people import HEADING
 from hub.demo.world import PLATFORMS
 from hub.settings import StoreSettings, config_path
 from hub.store.backup import backup_sqlite
@@ -33,6 +34,16 @@ def keep(store: StoreSettings) -> tuple[Path, bool]:
         path.unlink(missing_ok=True)
     backup_sqlite(store, target)
     return target, target == DEFAULT_STORE
+
+
+def keep_people(people_file: Path) -> Path | None:
+    """Copy the demo's people file beside the kept store, unless a file of that name holds
+    anything but an earlier demo's people; returns where it went."""
+    target = Path(people_file.name)
+    if target.exists() and not target.read_text(encoding="utf-8").startswith(HEADING):
+        return None
+    target.write_text(people_file.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
 
 
 def _free_for_demo(path: Path) -> bool:

@@ -62,6 +62,9 @@ async def staged(folder: Path) -> AsyncIterator[tuple[World, Hub]]:
     """The sandboxes and a hub keeping its store in `folder`, webhooks pointed at it."""
     async with sandboxes() as world, Hub.start(hub_settings(world, folder)) as hub:
         world.connect(hub.url)
+        # What the scheduler does first when it runs: read each platform's member list.
+        if hub.members is not None:
+            await hub.members.refresh()
         yield world, hub
 
 
@@ -79,8 +82,16 @@ def _kept(hub: Hub) -> str:
     except (OSError, HubError) as exc:
         return f"The demo's store was not kept: {exc}"
     if found_by_default:
+        people = hub.settings.people.file
+        try:
+            kept = memory.keep_people(people) if people is not None else None
+        except OSError:
+            kept = None  # the store is kept all the same; only the hint goes
+        described = (f" (HUB_PEOPLE__FILE={kept} adds their cities and expertise)"
+                     if kept is not None else "")
         return (f"Its store stays in {where}, where `passerelle search` looks first: try "
-                "passerelle search \"projet de jardins\"")
+                "passerelle search \"projet de jardins\", or passerelle people to see who "
+                f"is where{described}")
     return (f"Its store stays in {where} (your configuration names another store): try "
             f"HUB_STORE__URL=sqlite:///{where} passerelle search \"projet de jardins\"")
 
@@ -121,9 +132,13 @@ async def _acts(hub: Hub, world: World, say: Say) -> list[str]:
 
 
 async def settle(hub: Hub, world: World) -> None:
-    """Let every webhook in, route it and deliver it, echoes included."""
+    """Let every webhook in, meet its authors, route it and deliver it, echoes included.
+    Authors are met before delivery (the scheduler's indexer meets them as they come), so
+    each item is signed with its author's one name and city from the first."""
     for _ in range(ROUNDS):
         await world.quiet()
+        if hub.members is not None:
+            await hub.members.catch_up()
         await hub.settle(SETTLE_SECONDS)
 
 

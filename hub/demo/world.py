@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from hub.demo.people import write_people_file
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.basecamp import BasecampEmulator
 from hub.sandbox.slack import SlackEmulator
@@ -46,6 +47,9 @@ class People:
     james: str = "U0JAMES"  # Slack, writes English
     ana: str = "351912345678"  # WhatsApp, writes Portuguese
     bea: str = "351913333333"  # WhatsApp, writes Portuguese
+    # Camille is in the Slack workspace too (she writes nothing there): one person, matched
+    # by the e-mail address both profiles give, on two platforms.
+    camille_on_slack: str = "U0CAMILLE"
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,10 @@ async def sandboxes() -> AsyncIterator[World]:
     slack.add_channel(CHANNEL)
     people = People(camille=basecamp.add_person("Camille Martin", "camille@example.org"),
                     hugo=basecamp.add_person("Hugo Bernard", "hugo@example.org"))
-    slack.add_user(people.emma, "Emma Wilson")
-    slack.add_user(people.james, "James Okoro")
+    slack.add_user(people.emma, "Emma Wilson", tz="Europe/London")
+    slack.add_user(people.james, "James Okoro", tz="Europe/London")
+    slack.add_user(people.camille_on_slack, "Camille Martin", email="camille@example.org",
+                   tz="Europe/Paris")
     async with (serve_emulator(basecamp), serve_emulator(slack),
                 serve_emulator(WhatsAppEmulator()) as whatsapp,
                 serve_emulator(ZoomEmulator()) as zoom):
@@ -156,6 +162,7 @@ def hub_settings(world: World, folder: Path) -> HubSettings:
         "delivery": {"backoff_base_seconds": 0.2, "backoff_cap_seconds": 2.0},
         "files": {"temp_dir": str(folder)},
         "translation": {"enabled": True, "providers": ["apertium"], "glossary": GLOSSARY},
+        "people": {"file": str(write_people_file(folder))},
         "connections": {
             BASECAMP: basecamp.connection(webhook_secret=BASECAMP_HOOK_SECRET, projects=[project],
                                           initial_lookback_minutes=5),

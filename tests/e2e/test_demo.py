@@ -27,6 +27,7 @@ from hub.demo.report import render
 from hub.demo.runner import staged, tell
 from hub.demo.story import ACTS, PHOTO, RECORDING
 from hub.demo.world import CHANNEL, SLACK, World, hub_settings, sandboxes
+from hub.people.views import person_json
 from hub.sandbox.base import Fault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +91,22 @@ def _check_figures(figures: dict[str, Any]) -> None:
         assert figures["translated"] == 0
 
 
+#: The story's people and every platform each is on (Camille is in the Slack workspace too).
+DEMO_PEOPLE = {"Camille Martin": ["basecamp", "slack"], "Hugo Bernard": ["basecamp"],
+               "Emma Wilson": ["slack"], "James Okoro": ["slack"],
+               "Ana Souza": ["whatsapp"], "Beatriz Lima": ["whatsapp"]}
+
+
+def _check_people(rows: list[dict[str, Any]]) -> None:
+    """The issue's check: each of the story's people listed once, with their platforms, and
+    never an e-mail address or phone number unless asked for."""
+    named = [row["name"] for row in rows]
+    for name, platforms in DEMO_PEOPLE.items():
+        assert named.count(name) == 1, f"{name} is listed {named.count(name)} times: {named}"
+        assert next(r for r in rows if r["name"] == name)["platforms"] == platforms
+    assert not any({"emails", "phones"} & set(row) for row in rows)
+
+
 @pytest.mark.slow
 async def test_the_story_reaches_every_platform(tmp_path: Path,
                                                 loopback_only: list[str]) -> None:
@@ -97,6 +114,13 @@ async def test_the_story_reaches_every_platform(tmp_path: Path,
     async with staged(tmp_path) as (world, hub):
         outcome = await tell(world, hub, lines.append)
         _check_state(world)
+        assert hub.members is not None
+        rows = [person_json(p) for p in (await hub.members.directory()).people]
+        _check_people(rows)
+        # What the people file says of them, over what the platforms say.
+        assert {r["name"]: r["city"] for r in rows if r["name"] in DEMO_PEOPLE} == {
+            "Camille Martin": "Lyon", "Hugo Bernard": "Grenoble", "Emma Wilson": "Bristol",
+            "James Okoro": "Manchester", "Ana Souza": "Lisboa", "Beatriz Lima": "Porto"}
         report = render(outcome)
         _check_report_names_real_content(world, report)
     _check_figures(outcome.figures())
@@ -116,7 +140,12 @@ def _check_state(world: World) -> None:
     slack, basecamp, zoom, wa = world.slack, world.basecamp, world.zoom, world.whatsapp
     mirrored = [m for m in slack.messages(CHANNEL) if m.get("bot_id") == slack.bot_id]
     root, comment = mirrored[0], mirrored[1]
-    assert comment["thread_ts"] == root["ts"] and root["username"] == "Camille Martin (Basecamp)"
+    # Each item is signed with its author's one name and city, the same on every platform.
+    assert comment["thread_ts"] == root["ts"]
+    assert root["username"] == "Camille Martin, Lyon (Basecamp)"
+    from_whatsapp = {m["username"] for m in mirrored if "WhatsApp" in str(m.get("username"))}
+    assert "Ana Souza, Lisboa (WhatsApp)" in from_whatsapp
+    assert from_whatsapp <= {"Ana Souza, Lisboa (WhatsApp)", "Beatriz Lima, Porto (WhatsApp)"}
     shared, invitation = [m for m in mirrored if m.get("files")]
     assert slack.blobs[shared["files"][0]["id"]] == PHOTO
     # The announcement ends with the answer buttons; its invitation is shared in its thread.
@@ -271,6 +300,7 @@ def test_the_command_plays_it_through_the_cli(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PASSERELLE_CONFIG", None)
     env.pop("HUB_STORE__URL", None)
+    env.pop("HUB_PEOPLE__FILE", None)
     done = subprocess.run([sys.executable, "-m", "hub", "demo", "--json"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == (0 if APERTIUM else 1), done.stdout + done.stderr
@@ -279,14 +309,17 @@ def test_the_command_plays_it_through_the_cli(tmp_path: Path) -> None:
     # The story and the report, for people, on stderr.
     assert "[6/6] The assembly is recorded on Zoom" in done.stderr
     for name in ("Basecamp — project", "Slack — channel", "WhatsApp — circle", "Zoom — meetings",
-                 "Emma Wilson (Slack)", "Beatriz Lima (WhatsApp)", "Hugo Bernard (Basecamp)",
+                 "Emma Wilson, Bristol (Slack)", "Beatriz Lima, Porto (WhatsApp)",
+                 "Hugo Bernard, Grenoble (Basecamp)",
                  "shared_screen_with_speaker_view.mp4", "https://us05web.zoom.us/j/"):
         assert name in done.stderr
     # The scheduler's heartbeat never overlaps a tick, so it has nothing to warn about.
     assert "maximum number of running instances reached" not in done.stderr
     # Its store stays where `passerelle search` looks on the embedded defaults.
     assert "Its store stays in passerelle.db" in done.stderr
+    assert "HUB_PEOPLE__FILE=passerelle-people.toml" in done.stderr
     _search_what_the_demo_shared(tmp_path, env)
+    _people_the_demo_met(tmp_path, env)
 
 
 def _search(folder: Path, env: dict[str, str], query: str) -> dict[str, Any]:
@@ -314,6 +347,20 @@ def _search_what_the_demo_shared(folder: Path, env: dict[str, str]) -> None:
     hit = post["hits"][found.index(("basecamp", "post", "Camille Martin"))]
     assert hit["shown"]["language"] == "pt"  # the passage in the asker's language
     assert hit["snippet"][slice(*hit["marks"][0])].lower() in {"encontro", "lisboa", "próximo"}
+
+
+def _people_the_demo_met(folder: Path, env: dict[str, str]) -> None:
+    """`passerelle people --json` on the store the demo left: each person once, with their
+    platforms; with the people file it kept beside the store, their cities too."""
+    for people_file in (None, "passerelle-people.toml"):
+        file_env = {"HUB_PEOPLE__FILE": people_file} if people_file else {}
+        listed = subprocess.run([sys.executable, "-m", "hub", "people", "--json"],
+                                cwd=folder, env={**env, **file_env},
+                                capture_output=True, text=True, timeout=120, check=True)
+        rows = json.loads(listed.stdout)
+        _check_people(rows)
+        if people_file:
+            assert next(r for r in rows if r["name"] == "Ana Souza")["city"] == "Lisboa"
 
 
 async def test_the_printed_access_lets_one_call_each_sandbox(loopback_only: list[str]) -> None:
