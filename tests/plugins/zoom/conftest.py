@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import respx
+
+from hub.connector import MemoryStateBox
+from plugins.zoom.connector import ZoomConnector
+from plugins.zoom.settings import ZoomSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "zoom"
@@ -42,3 +49,19 @@ def token_response(api_url: str = API) -> dict[str, Any]:
 @pytest.fixture
 def settings() -> dict[str, Any]:
     return dict(SETTINGS)
+
+
+@pytest.fixture
+def api() -> respx.Router:
+    """respx routes of the Zoom API, the token endpoint answering as Zoom documents it."""
+    router = respx.Router(assert_all_mocked=True, base_url=API)
+    router.post(f"{OAUTH}/oauth/token", name="token").respond(json=token_response())
+    return router
+
+
+@pytest.fixture
+async def connector(api: respx.Router) -> AsyncIterator[ZoomConnector]:
+    """A connector on the `api` routes, with the shared settings."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
+        yield ZoomConnector("zoom-net", ZoomSettings.model_validate(SETTINGS), http,
+                            MemoryStateBox())

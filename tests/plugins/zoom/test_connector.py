@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from hub.rendering.original import original
 from plugins.zoom.connector import ZoomConnector
 from plugins.zoom.settings import ZoomSettings
 from plugins.zoom.teamchat import chat_markup
-from tests.plugins.zoom.conftest import API, OAUTH, SETTINGS, load, token_response
+from tests.plugins.zoom.conftest import SETTINGS, load, token_response
 
 HOST = "KDcuGIm1QgePTO8WbOqwIQ"
 CALENDAR = Target(Address("zoom-net", "calendar", HOST), Shape.CALENDAR, "en",
@@ -71,20 +70,6 @@ def chat_event(body: str = "Hello **network**") -> Event:
                             native_id="1.2"),
                  actor=Actor(platform="slack", native_id="U1", name="Ana Souza"),
                  occurred_at=datetime(2026, 11, 26, 9, tzinfo=UTC), body=body)
-
-
-@pytest.fixture
-def api() -> respx.Router:
-    router = respx.Router(assert_all_mocked=True, base_url=API)
-    router.post(f"{OAUTH}/oauth/token", name="token").respond(json=token_response())
-    return router
-
-
-@pytest.fixture
-async def connector(api: respx.Router) -> AsyncIterator[ZoomConnector]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
-        yield ZoomConnector("zoom-net", ZoomSettings.model_validate(SETTINGS), http,
-                            MemoryStateBox())
 
 
 # ------------------------------------------------------------------ auth

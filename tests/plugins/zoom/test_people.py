@@ -3,22 +3,18 @@ and mentions named the same way."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from hub.connector import MemoryStateBox
 from hub.errors import AuthError, TransientError
 from hub.events import Actor
 from hub.people.model import Identity
 from hub.sandbox.base import serve_emulator
 from hub.sandbox.zoom import ZoomEmulator
 from plugins.zoom.connector import ZoomConnector
-from plugins.zoom.settings import ZoomSettings
-from tests.plugins.zoom.conftest import API, OAUTH, SETTINGS, token_response
 from tests.plugins.zoom.test_emulator import connector_for, token
 
 
@@ -31,20 +27,6 @@ def user(user_id: str, email: str, first: str, last: str, **extra: Any) -> dict[
             "last_login_time": "2022-03-25T05:40:55Z", "last_client_version":
             "5.2.45120.0906(win)", "language": "en-US", "status": "active", "role_id": "0",
             "employee_unique_id": "HqDyI037Qjili1kNsSIrIg", "group_ids": [], **extra}
-
-
-@pytest.fixture
-def api() -> respx.Router:
-    router = respx.Router(assert_all_mocked=True, base_url=API)
-    router.post(f"{OAUTH}/oauth/token").respond(json=token_response())
-    return router
-
-
-@pytest.fixture
-async def connector(api: respx.Router) -> AsyncIterator[ZoomConnector]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
-        yield ZoomConnector("zoom-net", ZoomSettings.model_validate(SETTINGS), http,
-                            MemoryStateBox())
 
 
 async def test_every_page_is_read_and_users_are_known_by_address(
