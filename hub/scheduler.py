@@ -56,7 +56,7 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
         )
         if hub.settings.groups:
             scheduler.add_job(
-                _notify, "interval", args=[hub], seconds=NOTICE_INTERVAL,
+                notify_groups, "interval", args=[hub], seconds=NOTICE_INTERVAL,
                 next_run_time=datetime.now(UTC), id="notices",
                 name="tell the groups' members directly", max_instances=1, coalesce=True,
                 misfire_grace_time=60, replace_existing=True,
@@ -79,7 +79,7 @@ async def remind_questions(hub: Hub, questions: Questions, now: datetime | None 
     return len(await hub.ingest(await questions.due(now or datetime.now(UTC))))
 
 
-async def _notify(hub: Hub) -> None:
+async def notify_groups(hub: Hub) -> None:
     """The groups' direct notices follow the directory: who asked, where they are now."""
     assert hub.members is not None
     hub.network.notify(await hub.members.directory())

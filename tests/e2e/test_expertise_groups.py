@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from hub.app import Hub
+from hub.demo.people import PEOPLE, people_toml
 from hub.demo.runner import settle
 from hub.demo.story import members_join
 from hub.demo.world import (
@@ -28,8 +29,8 @@ from hub.demo.world import (
     sandboxes,
 )
 from hub.people.questions import Questions
-from hub.scheduler import remind_questions
-from hub.settings import BridgeSettings, GroupSettings, HubSettings
+from hub.scheduler import notify_groups, remind_questions
+from hub.settings import BridgeSettings, GroupSettings, HubSettings, PeopleSettings
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("apertium") is None,
@@ -41,10 +42,18 @@ WAIT = timedelta(minutes=30)
 
 
 def settings(world: World, folder: Path) -> HubSettings:
-    """The demo's connections; the WhatsApp circle bridged with one Slack channel only, a
-    Basecamp board bridged with another; the mobility group's place, a third channel."""
+    """The demo's connections and people, Beatriz asking to be told of the mobility group's
+    posts; the WhatsApp circle bridged with one Slack channel only, a Basecamp board bridged
+    with another; the mobility group's place, a third channel."""
     base = hub_settings(world, folder)
+    people = folder / "people.toml"
+    PEOPLE["bea"] = {**PEOPLE["bea"], "notify": ["mobility"]}
+    try:
+        people.write_text(people_toml(), encoding="utf-8")
+    finally:
+        PEOPLE["bea"] = {k: v for k, v in PEOPLE["bea"].items() if k != "notify"}
     return base.model_copy(update={
+        "people": PeopleSettings(file=people),
         "bridges": {
             "circle": BridgeSettings.model_validate({"endpoints": [
                 {"at": f"{WHATSAPP}/circle/{CIRCLE}", "language": "pt"},
@@ -144,3 +153,26 @@ async def test_an_unanswered_question_is_reminded_to_its_group_once(tmp_path: Pa
                 and m["ts"] not in (buses["ts"],) and m.get("user") != world.people.emma]
     # The bridged channel got the two questions, never the reminder.
     assert len(in_channel) == 2
+
+
+async def test_a_member_who_asked_is_told_of_a_tagged_post_on_their_own_whatsapp(
+        tmp_path: Path) -> None:
+    async with network() as world, hub_on(world, tmp_path) as hub:
+        await members_join(world)
+        await settle(hub, world)
+        assert hub.members is not None
+        await hub.members.refresh()  # the scheduler's jobs: the member lists read, and
+        await notify_groups(hub)  # who asked to be told, where they are
+        sent_before = len(world.whatsapp.sent)
+        await world.slack.post(ELSEWHERE, world.people.emma,
+                               "Does any city count its tram riders? #mobility")
+        await settle(hub, world)
+        told = world.whatsapp.sent[sent_before:]
+        in_group = texts(world, MOBILITY)
+        on_board = board_items(world)
+    # Beatriz, and only she, in Portuguese, on her own chat; the group's channel and the
+    # board bridged with the channel it was written in have it too.
+    assert [s.to for s in told] == [world.people.bea]
+    assert "#mobility" in str(told[0].body) and "cidade" in str(told[0].body)
+    assert len(in_group) == 1 and "tram" in in_group[0]
+    assert len(on_board) == 1
