@@ -34,7 +34,9 @@ def to_canonical(text: str, rich_text: Any = None, at_items: Any = None) -> str:
             start, end, _, _ = _span(item, len(text), "", "")
             if end > start:
                 # The mention's own text names who it is for readers elsewhere: `@Hugo`.
-                name = text[start:end].strip().removeprefix("@")
+                name = text[start:end].strip().removeprefix("@").strip()
+                if not name and "@" in contact:
+                    name = contact.split("@")[0]  # an address is never shown elsewhere
                 mentions[start] = (end, markup.mention(PLATFORM, str(contact),
                                                        "" if name == contact else name))
     cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans),

@@ -95,6 +95,13 @@ async def test_a_429_is_transient_with_slacks_retry_after(
     assert caught.value.retry_after == 30
 
 
+async def test_a_5xx_is_transient(http: tuple[respx.Router, httpx.AsyncClient]) -> None:
+    router, client = http
+    router.post("users.list").respond(503)
+    with pytest.raises(TransientError):
+        await connector(client).people()
+
+
 async def test_a_token_without_users_read_is_an_admins_matter(
         http: tuple[respx.Router, httpx.AsyncClient]) -> None:
     router, client = http

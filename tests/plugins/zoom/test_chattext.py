@@ -21,6 +21,11 @@ from plugins.zoom import chattext
      "see [docs](https://example.org/d)"),
     ("@Ana hi", None, [{"at_contact_member_id": "M1", "at_type": 1, "start_position": 0,
                         "end_position": 4}], "<@zoom:M1|Ana> hi"),
+    ("@Jill Chill, hi", None, [{"at_contact": "JChill@example.com", "at_contact_member_id":
+                                "R4VM29Oj", "at_type": 1, "start_position": 0,
+                                "end_position": 11}], "<@zoom:jchill@example.com|Jill Chill>, hi"),
+    ("@ hi", None, [{"at_contact": "jchill@example.com", "at_type": 1, "start_position": 0,
+                     "end_position": 1}], "<@zoom:jchill@example.com|jchill> hi"),
     ("@all hi", None, [{"at_type": 2, "start_position": 0, "end_position": 4}], "@all hi"),
     ("short", [{"start_position": 2, "end_position": 99, "format_type": "Italic"}], None,
      "sh*ort*"),
