@@ -159,6 +159,10 @@ class SlackConnector(Connector):
             if "chat:write.customize" not in auth.scopes:
                 lines.append("scope chat:write.customize is missing: authors are shown as a "
                              '"Name (Platform):" prefix instead of their name and avatar')
+            if "users:read.email" not in auth.scopes:
+                lines.append("scope users:read.email is missing: members come without e-mail "
+                             "addresses, so only the people file matches them with their "
+                             "accounts elsewhere")
         return lines
 
     # -- ingest -------------------------------------------------------------------------

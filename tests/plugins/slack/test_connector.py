@@ -30,7 +30,7 @@ from hub.events import Actor, Attachment, Event, Kind, Ref
 from plugins.slack.connector import SlackConnector
 from plugins.slack.settings import SlackSettings
 from plugins.slack.signing import sign
-from tests.plugins.slack.conftest import AUTH_TEST, Ticks
+from tests.plugins.slack.conftest import AUTH_TEST, SCOPES, Ticks
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -478,7 +478,12 @@ async def test_download_sends_the_token_to_slack_hosts_only(api: respx.Router,
 async def test_check_reports_the_workspace_and_missing_scopes(make: Any, api: respx.Router
                                                              ) -> None:
     lines = await make().check(online=True)
-    assert lines == ['workspace "Lisbon" (https://lisbon.slack.com/) as bot user U0BOT']
+    assert lines == ['workspace "Lisbon" (https://lisbon.slack.com/) as bot user U0BOT',
+                     "scope users:read.email is missing: members come without e-mail "
+                     "addresses, so only the people file matches them with their accounts "
+                     "elsewhere"]
+    api["check"].respond(json=AUTH_TEST, headers={"x-oauth-scopes": SCOPES + ",users:read.email"})
+    assert len(await make().check(online=True)) == 1
     api["check"].respond(json=AUTH_TEST, headers={"x-oauth-scopes": "chat:write,users:read"})
     with pytest.raises(AuthError, match="channels:history, files:read, files:write"):
         await make().check(online=True)
