@@ -180,3 +180,12 @@ def test_forget_a_person_lists_then_erases_their_identities_and_mends(config: Pa
     assert names == {"Ana Souza": [], "Camille Martin": ["basecamp", "slack"]}
     code, _, err = run("forget", "--person", "ana", "--author", "x", "--config", str(config))
     assert code == 2 and "--author or --person" in err
+
+
+def test_a_people_file_that_says_something_wrong_is_named(config: Path, tmp_path: Path) -> None:
+    (tmp_path / "people.toml").write_text('[people.ana]\nname = "Ana"\nphones = ["12"]\n',
+                                          encoding="utf-8")
+    code, _, err = run("people", "--config", str(config))
+    assert code == 2
+    assert f"people file {tmp_path}/people.toml: [people.ana] phones" in err
+    assert "'12' is not an international phone number" in err
