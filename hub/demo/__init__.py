@@ -2,7 +2,9 @@
 
 A French post on Basecamp with a comment, an English Slack thread, Portuguese WhatsApp
 messages with a photo, a schedule entry that becomes a Zoom meeting with interpretation and
-is announced everywhere, and the meeting's recording filed in Basecamp. The demo prints its
+is announced everywhere, and the meeting's recording filed in Basecamp. Its people are one
+person each across platforms (hub/demo/people.py), signed with one name and city everywhere,
+as `passerelle people` lists them on the store the demo keeps. The demo prints its
 progress, then what each platform shows; with `--json` all of that goes to stderr and stdout
 holds one JSON object, the figures.
 """
