@@ -65,8 +65,10 @@ class Person:
     declared: bool = False  # described in the people file, not only matched
 
     def on(self, connection: str) -> Identity | None:
-        """Their identity on `connection`, if they have one there."""
-        return next((i for i in self.identities if i.connection == connection), None)
+        """Their identity on `connection`, if they have one there; of two (a member id met
+        as an author, the account the member list gives), the one with an address."""
+        there = [i for i in self.identities if i.connection == connection]
+        return next((i for i in there if i.email), there[0] if there else None)
 
     @property
     def platforms(self) -> list[str]:

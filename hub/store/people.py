@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, tuple_
 
 from hub.people.matching import Mend
-from hub.people.model import Identity, IdentityKey
+from hub.people.model import Identity, IdentityKey, normal_email, normal_phone
 from hub.store import schema as t
 from hub.store.base import StoreBase
 
@@ -105,9 +105,16 @@ def _latest(identities: Sequence[Identity]) -> list[Identity]:
 def _merged(known: Identity | None, new: Identity) -> Identity:
     if known is None:
         return new
-    fields = ("name", "email", "phone", *_PROFILE)
-    return Identity(new.connection, new.platform, new.native_id,
+    fields = ("email", "phone", *_PROFILE)
+    # An author's name may be the platform's stand-in (their address, their number): it
+    # never replaces a name the member list gave.
+    name = new.name if _real_name(new.name) or not known.name else known.name
+    return Identity(new.connection, new.platform, new.native_id, name,
                     **{f: getattr(new, f) or getattr(known, f) for f in fields})
+
+
+def _real_name(name: str) -> bool:
+    return bool(name) and normal_email(name) is None and normal_phone(name) is None
 
 
 def _identity(row: Any) -> Identity:

@@ -241,6 +241,27 @@ class ConnectorConformance:
             assert events, f"{path.name} gave no event"
             self._assert_valid(events)
 
+    def test_authors_are_people_of_this_connection(self, connector: Connector) -> None:
+        """The people's directory meets each author as an identity of this connection and
+        platform, never with an address or a number standing for their name."""
+        for path in self.samples:
+            for event in connector.parse(json.loads(path.read_text(encoding="utf-8"))):
+                identity = connector.identity_of(event.actor)
+                assert (identity.connection, identity.platform) == (CONNECTION,
+                                                                    self.connector_cls.name)
+                assert identity.native_id
+                assert identity.name not in (identity.email, identity.phone) or not \
+                    identity.name, f"{path.name}: {identity.name!r} is an address"
+
+    async def test_people_are_of_this_connection(self, connector: Connector,
+                                                 api: respx.Router) -> None:
+        if "people" not in api.routes:
+            pytest.skip("no route named people: its member list takes no request")
+        listed = await connector.people()
+        assert listed, "the people route gave no one"
+        assert {(i.connection, i.platform) for i in listed} == {(CONNECTION,
+                                                                 self.connector_cls.name)}
+
     def _assert_valid(self, events: Any) -> None:
         for event in events:
             assert isinstance(event, Event)

@@ -40,7 +40,9 @@ def identity_of(actor: Actor, connection: str) -> Identity:
     """An author as the directory meets them: by address when Zoom gave one (a member of
     another account may come with their member id only)."""
     address = normal_email(actor.email)
-    return Identity(connection, PLATFORM, address or actor.native_id, actor.name, email=address)
+    # Zoom names a sender by their address where it has no display name: that is no name.
+    name = "" if normal_email(actor.name) else actor.name
+    return Identity(connection, PLATFORM, address or actor.native_id, name, email=address)
 
 
 def _text(value: Any) -> str | None:

@@ -119,7 +119,8 @@ async def test_a_mend_needs_the_session_s_token_and_names_someone(demo: Demo) ->
         same = await client.post(f"{demo.console}/people/merge",
                                  data={"a": "camille", "b": "camille", "csrf": csrf})
         assert same.status_code == 400
-        assert "Choose two different people to merge, each with an account on some platform." in same.text
+        assert ("Choose two different people to merge, each with an account on some "
+                "platform.") in same.text
         unknown = await client.post(f"{demo.console}/people/split",
                                     data={"identity": f"{SLACK}:U0NOBODY", "csrf": csrf})
         assert unknown.status_code == 400

@@ -42,7 +42,8 @@ def heavy(modules: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("args", [("--help",), ("status", "--help"), ("backup", "--help"),
                                   ("deadletters", "list", "--help"), ("search", "--help"),
-                                  ("forget", "--help"), ("calendar", "url", "--help")])
+                                  ("forget", "--help"), ("calendar", "url", "--help"),
+                                  ("people", "--help"), ("people", "merge", "--help")])
 def test_help_loads_nothing_heavy(args: tuple[str, ...]) -> None:
     found = loaded(*args)
     assert heavy(found["import"]) == []

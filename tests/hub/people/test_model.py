@@ -82,3 +82,11 @@ def test_a_person_signs_with_their_city_where_it_is_known() -> None:
     assert ANA.signature == "Ana Souza"
     assert HUGO.on("net-basecamp") == HUGO.identities[1] and HUGO.on("members-wa") is None
     assert HUGO.platforms == ["basecamp", "slack"]
+
+
+def test_of_two_accounts_on_one_connection_the_one_with_an_address_is_theirs() -> None:
+    guest = Identity("net-zoom", "zoom", "m-1", "Hugo")
+    account = Identity("net-zoom", "zoom", "hugo@lyon.example", "Hugo Bernard",
+                       email="hugo@lyon.example")
+    person = Person(id="hugo", name="Hugo Bernard", identities=(guest, account))
+    assert person.on("net-zoom") is account

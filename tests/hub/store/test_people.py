@@ -30,6 +30,13 @@ class PeopleContract:
         assert (kept.name, kept.city, kept.email, kept.role, kept.timezone) == (
             "Emma W.", "Leeds", "emma@example.org", "organiser", "Europe/London")
 
+    def test_a_stand_in_name_never_replaces_a_real_one(self, store: Store) -> None:
+        store.people_meet([EMMA])
+        store.people_meet([Identity(SLACK, "slack", "U0EMMA", "emma@example.org")])
+        store.people_meet([ANA])
+        store.people_meet([Identity(WHATSAPP, "whatsapp", ANA.native_id, "+351 912 345 678")])
+        assert [i.name for i in store.people_identities()] == ["Emma Wilson", "Ana"]
+
     def test_one_identity_twice_in_a_batch_is_merged_the_latest_last(
             self, store: Store) -> None:
         store.people_meet([JAMES, Identity(SLACK, "slack", "U0JAMES", "",

@@ -52,6 +52,11 @@ def api_router() -> respx.Router:
     launchpad(router)
     router.get("my/profile.json", name="profile").respond(json=profile())
     router.get("projects.json", name="check").respond(json=[project()])
+    router.get("people.json", name="people").respond(json=[{
+        "id": 1049715914, "attachable_sgid": "BAh7CEkiCGdpZAY6BkVUSSIr1049715914--919d2c8b",
+        "name": "Ana Souza", "email_address": "ana@example.org", "personable_type": "User",
+        "title": "Coordinator", "time_zone": "Europe/Lisbon", "company": {"id": 1,
+                                                                         "name": "Lisboa"}}])
     router.get(f"projects/{PROJECT}.json", name="project").respond(json=project())
     router.post(f"chats/{CHAT}/lines.json", name="send").respond(
         201, json=load("campfire_line_get.json"))

@@ -52,4 +52,10 @@ def api() -> respx.Router:
         "ok": True, "user": {"id": "U0ANA", "name": "ana", "real_name": "Ana Souza",
                              "profile": {"display_name": "Ana", "real_name": "Ana Souza",
                                          "image_72": "https://avatars.slack-edge.com/ana.png"}}})
+    router.post("users.list", name="people").respond(json={
+        "ok": True, "members": [{"id": "U0ANA", "name": "ana", "real_name": "Ana Souza",
+                                 "deleted": False, "is_bot": False, "tz": "Europe/Lisbon",
+                                 "profile": {"real_name": "Ana Souza", "display_name": "Ana",
+                                             "email": "ana@example.org"}}],
+        "response_metadata": {"next_cursor": ""}})
     return router

@@ -65,4 +65,9 @@ def api() -> respx.Router:
     router.post("/v2/chat/users/me/messages", name="send").respond(
         201, json={"id": "8cfaf567-bf5a-4acc-b4f2-88b3d371aca5"})
     router.get("/v2/chat/users/me/messages", name="poll").respond(json=history())
+    router.get("/v2/users", name="people").respond(json={
+        "page_size": 300, "total_records": 1, "next_page_token": "",
+        "users": [{"id": "z8yAAAAA8bbbQ", "first_name": "Ana", "last_name": "Souza",
+                   "display_name": "Ana Souza", "email": "ana@example.org", "type": 1,
+                   "status": "active", "timezone": "Europe/Lisbon"}]})
     return router
