@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.checking import CheckReport, StoreCheck, bridges_of, report_data, report_lines
 from hub.connector import MemoryStateBox, Shape
 from hub.errors import ConfigError
 from hub.events import Actor, Event, Kind, Ref
@@ -178,3 +179,15 @@ def test_the_example_group_is_valid_with_the_example_connections(tmp_path: Path)
     assert group.hashtags == {"mobility", "mobilite", "mobilidade", "movilidad"}
     assert settings.groups["mobility"].question_reminder_minutes == 240
     assert load_settings(EXAMPLE).people.refresh_minutes == 60
+
+
+def test_check_lists_a_group_with_its_hashtags() -> None:
+    network = build({"mobility": MOBILITY})
+    report = CheckReport(StoreCheck("sqlite://"), (), bridges_of(network))
+    lines = report_lines(report)
+    assert "group mobility: 1 endpoints, translated, hashtags #mobilidade #mobilite " \
+           "#mobility" in lines
+    assert "  west/chat/mobility (chat, out, en)" in lines
+    [group] = report_data(report)["bridges"]
+    assert (group["name"], group["hashtags"]) == (
+        "group:mobility", ["mobilidade", "mobilite", "mobility"])
