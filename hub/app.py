@@ -212,13 +212,15 @@ class Hub:
 
     async def route(self) -> int:
         """Plan deliveries for every new event; returns how many events were read."""
+        if self.members is not None:  # members who asked to be told of a group's posts
+            self.network.notify(await self.members.directory())
         bridges = self.network.bridges
         own = self.network.own_identities
         total = 0
         while True:
             count = await self.store.run(
                 self.store.route, ROUTER,
-                lambda batch, copies: plan(batch, bridges, copies, own),
+                lambda batch, known: plan(batch, bridges, known.copies, own, known.grouped),
                 self.settings.scheduler.route_batch,
             )
             total += count
@@ -425,6 +427,8 @@ def _reminders(settings: HubSettings, store: Store, network: Network) -> Reminde
 
 
 def translates(settings: HubSettings, network: Network) -> bool:
-    """Whether any bridge joins readers of different languages and asks for translation."""
+    """Whether any bridge joins readers of different languages and asks for translation (a
+    group's readers may read another language than any post tagged for it)."""
     return settings.translation.enabled and any(
-        bridge.translate and len(bridge.languages) > 1 for bridge in network.bridges)
+        bridge.translate and (len(bridge.languages) > 1 or bool(bridge.hashtags))
+        for bridge in network.bridges)

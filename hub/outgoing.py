@@ -17,8 +17,10 @@ from hub.connector import Capability, Connector, Form, LocalFile, Outgoing
 from hub.events import Actor, Event, Kind, Ref
 from hub.markup import first_line, plain_text
 from hub.network import Network
+from hub.people.groups import reminded_group
 from hub.people.members import Members
 from hub.people.mentions import localise_mentions
+from hub.people.questions import unanswered
 from hub.rendering.announcement import announce, remind
 from hub.rendering.attendance import attendance
 from hub.rendering.invitation import MIME_TYPE, file_name, invitation
@@ -80,6 +82,8 @@ class Composer:
             announcement = remind(event, reader(member, event), member.timezone, title=title,
                                   before=timedelta(minutes=minutes_before(event)))
             title = None  # the reminder's headline names the event
+        elif reminded_group(event) is not None:
+            body = unanswered(body, reader(member, event))
         signed_as: str | None = None
         mentioned: tuple[str, ...] = ()
         if self.members is not None:
@@ -132,7 +136,7 @@ class Composer:
         endpoint's text is one (not the original itself, nor the original quoted already)."""
         if bridge.show_original is ShowOriginal.NONE or member.render is not Render.TRANSLATED:
             return None
-        if is_reminder(event) or is_attendance(event):
+        if is_reminder(event) or is_attendance(event) or reminded_group(event) is not None:
             return None  # the hub's own words, written in each reader's language
         if not translated(event, member, title, body):
             return None

@@ -22,6 +22,7 @@ from hub.connector import Capability, Shape
 from hub.events import Event, Kind
 from hub.markup import plain_text
 from hub.network import Network
+from hub.people.groups import reminded_group
 from hub.settings import ArchiveSettings, Render
 from hub.store import Store
 from hub.store.archive import ARCHIVE
@@ -169,8 +170,9 @@ def _key_of_parent(event: Event) -> Key:
 
 def _archived(event: Event, network: Network) -> bool:
     """Whether an event is something people wrote or shared (not a reaction, not the hub's
-    own words: a reminder, an attendance summary)."""
-    if event.kind.noun == "reaction" or is_reminder(event) or is_attendance(event):
+    own words: a reminder, an attendance summary, a question's reminder)."""
+    if event.kind.noun == "reaction" or is_reminder(event) or is_attendance(event) \
+            or reminded_group(event) is not None:
         return False
     return event.actor.native_id not in network.own_identities.get(event.source.connection, ())
 

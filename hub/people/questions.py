@@ -23,6 +23,7 @@ from hub.calendar.marks import is_attendance, is_reminder
 from hub.events import Actor, Event
 from hub.people.groups import HUB_ACTOR, UNANSWERED, hashtags, is_question, reminded_group
 from hub.people.model import normal_tag
+from hub.rendering.words import words
 from hub.settings import GroupSettings
 from hub.store import Store, StoredEvent
 
@@ -31,13 +32,6 @@ BATCH = 500
 # A hub starting afresh reads this many of the newest events for the questions still open:
 # older ones were reminded by the hub that ran then, or are long past their reminder.
 LOOKBACK = 20_000
-
-# "Still unanswered:" in each reader's language; a language missing here reads English.
-HEADLINE: Mapping[str, str] = {
-    "en": "Still unanswered:", "fr": "Toujours sans réponse :", "pt": "Ainda sem resposta:",
-    "es": "Todavía sin respuesta:", "de": "Noch unbeantwortet:", "it": "Ancora senza risposta:",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Question:
@@ -110,8 +104,7 @@ def worth_sending(question: Question, now: datetime) -> bool:
 def unanswered(body: str, language: str | None) -> str:
     """A reminder's body as its readers see it: the headline in their language, then the
     question (already translated for them)."""
-    primary = (language or "").replace("_", "-").split("-", 1)[0].lower()
-    return f"{HEADLINE.get(primary, HEADLINE['en'])}\n\n{body}"
+    return f"{words(language)['unanswered']}\n\n{body}"
 
 
 class Questions:

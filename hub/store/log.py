@@ -10,9 +10,9 @@ from sqlalchemy import Connection, func, select, text, update
 from hub.events import Event, Kind
 from hub.store import schema as t
 from hub.store.base import PENDING, StoreBase
-from hub.store.records import PlannedDelivery, StoredEvent
+from hub.store.records import Known, PlannedDelivery, StoredEvent
 
-Planner = Callable[[Sequence[StoredEvent], set[tuple[str, str]]], Sequence[PlannedDelivery]]
+Planner = Callable[[Sequence[StoredEvent], Known], Sequence[PlannedDelivery]]
 
 
 class EventLog(StoreBase):
@@ -113,8 +113,9 @@ class EventLog(StoreBase):
 
     def route(self, consumer: str, planner: Planner, limit: int = 500) -> int:
         """Plan deliveries for the events after `consumer`'s position and advance it, in one
-        transaction. The planner is pure; it gets the events and which of them are copies the
-        hub made itself. Returns how many events were read."""
+        transaction. The planner is pure; it gets the events and what the store knows of
+        them (`Known`: the hub's own copies, what expertise groups took). Returns how many
+        events were read."""
         now = time.time()
         with self._tx() as conn:
             conn.execute(
@@ -130,12 +131,13 @@ class EventLog(StoreBase):
                 return 0
             copies = self._copies(conn, [(s.event.source.connection, s.event.source.native_id)
                                          for s in batch])
+            known = Known(copies, self._grouped(conn, batch))
             rows = [{"event_seq": plan.event_seq, "bridge": plan.bridge, "target": plan.target,
                      "form": plan.form.value, "action": plan.action.value,
                      "ordering_key": plan.ordering_key, "status": PENDING, "attempts": 0,
                      "created_at": now, "age_from": now, "next_attempt_at": now,
                      "claimed_until": 0.0, "parked": False}
-                    for plan in planner(batch, copies)]
+                    for plan in planner(batch, known)]
             if rows:
                 conn.execute(self._insert(t.deliveries).on_conflict_do_nothing(), rows)
             conn.execute(
@@ -143,6 +145,36 @@ class EventLog(StoreBase):
                 .values(position=batch[-1].seq)
             )
             return len(batch)
+
+    def _grouped(self, conn: Connection, batch: Sequence[StoredEvent]
+                 ) -> dict[tuple[str, str], set[str]]:
+        """The expertise groups (`group:` bridges) that took each item the batch's events hang
+        under or change: replies, reactions, edits and deletions follow a post into them."""
+        keys = {(s.event.source.connection, s.event.source.native_id) for s in batch}
+        keys |= {(s.event.parent.connection, s.event.parent.native_id) for s in batch
+                 if s.event.parent is not None}
+        origins = {key: key for key in keys}
+        links, events, deliveries = t.links.c, t.events.c, t.deliveries.c
+        for connection in {c for c, _ in keys}:
+            natives = sorted(n for c, n in keys if c == connection)
+            found = conn.execute(select(links.native_id, links.origin_connection,
+                                        links.origin_native_id)
+                                 .where(links.connection == connection,
+                                        links.native_id.in_(natives)))
+            for link in found:
+                origins[(connection, link.native_id)] = (link.origin_connection,
+                                                         link.origin_native_id)
+        taken: dict[tuple[str, str], set[str]] = {}
+        for connection in {c for c, _ in origins.values()}:
+            natives = sorted({n for c, n in origins.values() if c == connection})
+            rows = conn.execute(
+                select(events.native_id, deliveries.bridge).distinct()
+                .join(t.deliveries, deliveries.event_seq == events.seq)
+                .where(events.connection == connection, events.native_id.in_(natives),
+                       deliveries.bridge.like("group:%")))
+            for row in rows:
+                taken.setdefault((connection, row.native_id), set()).add(row.bridge)
+        return {key: taken[origin] for key, origin in origins.items() if origin in taken}
 
     def _copies(self, conn: Connection, items: list[tuple[str, str]]) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from hub.connector import Action, Form
 from hub.events import Event
@@ -14,6 +15,16 @@ class StoredEvent:
 
     seq: int
     event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the store knows that routing a batch needs: which of its items are the hub's own
+    copies, and which expertise groups (their bridge names) took the items its events hang
+    under or change, by `(connection, native_id)` (a copy's key names its original's)."""
+
+    copies: set[tuple[str, str]] = field(default_factory=set)
+    grouped: Mapping[tuple[str, str], set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from hub.events import Actor, Event, Kind, Ref
 from hub.store import DEAD, DONE, PENDING, Link, PlannedDelivery, Store, StoredEvent
 from hub.store import schema as t
 from hub.store.migrations import CURRENT, migrate
-from hub.store.records import Completion, StateWrite, Whereabouts
+from hub.store.records import Completion, Known, StateWrite, Whereabouts
 from hub.store.store import Planner
 
 T0 = 1_800_000_000.0
@@ -40,7 +40,7 @@ def make_event(native_id: str, *, kind: Kind = Kind.MESSAGE_CREATED, revision: s
 
 def to(target: str, key: Callable[[int], str] = lambda seq: "one conversation") -> Planner:
     """A planner sending every event to `target`, ordered by `key(seq)`."""
-    def planner(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+    def planner(batch: Sequence[StoredEvent], known: Known
                 ) -> list[PlannedDelivery]:
         return [PlannedDelivery(s.seq, "b", target, Form.MESSAGE, Action.CREATE, key(s.seq))
                 for s in batch]
@@ -117,7 +117,7 @@ class StoreContract:
     def test_a_failing_planner_leaves_no_trace(self, store: Store) -> None:
         store.append([make_event("1")])
 
-        def planner(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+        def planner(batch: Sequence[StoredEvent], known: Known
                     ) -> list[PlannedDelivery]:
             raise ValueError("bug")
 
@@ -135,18 +135,47 @@ class StoreContract:
         store.append([make_event("w-1", connection="west")])
         seen: list[set[tuple[str, str]]] = []
 
-        def planner(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+        def planner(batch: Sequence[StoredEvent], known: Known
                     ) -> list[PlannedDelivery]:
-            seen.append(copies)
+            seen.append(known.copies)
             return []
 
         store.route("router", planner)
         assert seen == [{("west", "w-1")}]
 
+    def test_route_tells_the_planner_which_groups_took_what_events_follow(
+            self, store: Store) -> None:
+        store.append([make_event("1"), make_event("2")])
+
+        def to_group(batch: Sequence[StoredEvent], known: Known) -> list[PlannedDelivery]:
+            return [PlannedDelivery(s.seq, "group:mobility", "west/chat/lobby", Form.MESSAGE,
+                                    Action.CREATE, "k") for s in batch
+                    if s.event.source.native_id == "1"]
+
+        store.route("router", to_group)
+        [delivery] = store.claim(T0, 10, 60)
+        store.hand_over([Completion(delivery.id, "w-1", (
+            Link("east", "chat/general", "1", "west", "chat/lobby", "w-1"),))], T0, 60)
+        # A reply under the copy, a reply under the original, an edit of it, and a reply
+        # under the post no group took.
+        store.append([make_event("r-1", connection="west", parent="w-1"),
+                      make_event("r-2", parent="1"),
+                      make_event("1", kind=Kind.MESSAGE_UPDATED, revision="2"),
+                      make_event("r-3", parent="2")])
+        seen: list[Known] = []
+
+        def planner(batch: Sequence[StoredEvent], known: Known) -> list[PlannedDelivery]:
+            seen.append(known)
+            return []
+
+        store.route("router", planner)
+        assert dict(seen[0].grouped) == {("west", "w-1"): {"group:mobility"},
+                                          ("east", "1"): {"group:mobility"}}
+
     def test_one_delivery_per_event_and_target(self, store: Store) -> None:
         store.append([make_event("1")])
 
-        def twice(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+        def twice(batch: Sequence[StoredEvent], known: Known
                   ) -> list[PlannedDelivery]:
             return [PlannedDelivery(batch[0].seq, name, "west/chat/lobby", Form.MESSAGE,
                                     Action.CREATE, "k") for name in ("b1", "b2")]

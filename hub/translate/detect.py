@@ -29,13 +29,11 @@ def _language(code: str) -> Any:
 
 
 def network_languages(settings: HubSettings) -> list[str]:
-    """The languages the bridges' endpoints declare: the only ones worth telling apart."""
-    return sorted({
-        endpoint.language
-        for bridge in settings.bridges.values()
-        for endpoint in bridge.endpoints
-        if endpoint.language
-    })
+    """The languages the bridges' and the groups' endpoints declare: the only ones worth
+    telling apart."""
+    endpoints = [e for bridge in settings.bridges.values() for e in bridge.endpoints]
+    endpoints += [e for group in settings.groups.values() for e in group.endpoints]
+    return sorted({endpoint.language for endpoint in endpoints if endpoint.language})
 
 
 class Detector:

@@ -112,6 +112,16 @@ async def test_a_tagged_whatsapp_message_reaches_its_group_in_english_and_nowher
         assert board_items(world) == []
         # Beatriz, in the circle, is the only one WhatsApp sends anything to.
         assert {s.to for s in world.whatsapp.sent[sent_before:]} <= {world.people.bea}
+        # Emma answers under the copy in the bridged channel: the answer follows the post
+        # into the group's channel, under its copy there.
+        [root], [copy] = world.slack.messages(MOBILITY), world.slack.messages(CHANNEL)
+        await world.slack.post(CHANNEL, world.people.emma, "London did the same in 2019.",
+                               thread_ts=copy["ts"])
+        await settle(hub, world)
+        followed = [m for m in world.slack.messages(MOBILITY) if m["ts"] != root["ts"]]
+        assert [m.get("thread_ts") for m in followed] == [root["ts"]]
+        assert "London did the same in 2019." in str(followed[0].get("text"))
+        assert texts(world, ELSEWHERE) == [] and board_items(world) == []
     # In English for the group's channel, as for the bridged one, the hashtag kept.
     assert "nossa cidade" not in grouped and "plano de" not in grouped
     assert "city" in grouped.lower() and "#Mobilidade" in grouped
@@ -148,7 +158,8 @@ async def test_an_unanswered_question_is_reminded_to_its_group_once(tmp_path: Pa
         in_channel = texts(world, CHANNEL)
     [reminder] = [m for m in in_group
                   if m.get("thread_ts") == bikes["ts"] and m["ts"] != bikes["ts"]]
-    assert "?" in str(reminder.get("text", "")) and "plano" not in str(reminder.get("text"))
+    said = str(reminder.get("text", ""))
+    assert said.startswith("Still unanswered:") and "?" in said and "plano" not in said
     assert not [m for m in in_group if m.get("thread_ts") == buses["ts"]
                 and m["ts"] not in (buses["ts"],) and m.get("user") != world.people.emma]
     # The bridged channel got the two questions, never the reminder.

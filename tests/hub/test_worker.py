@@ -24,6 +24,7 @@ from hub.network import Network
 from hub.rendering.announcement import Status
 from hub.router import Bridge, BridgeEndpoint, plan
 from hub.store import Delivery, PlannedDelivery, Store, StoredEvent
+from hub.store.records import Known
 from hub.store.statebox import holding_writes
 from hub.testing.store_contract import make_event, to
 from tests.hub.fakes import FakeConnector, FakeSettings
@@ -101,9 +102,9 @@ def member(at: str, language: str | None = None) -> BridgeEndpoint:
 
 
 async def deliver_all(store: Store, network: Network, worker: DeliveryWorker) -> None:
-    def planner(batch: Sequence[StoredEvent], copies: set[tuple[str, str]]
+    def planner(batch: Sequence[StoredEvent], known: Known
                 ) -> Sequence[PlannedDelivery]:
-        return plan(batch, network.bridges, copies, network.own_identities)
+        return plan(batch, network.bridges, known.copies, network.own_identities)
 
     store.route("router", planner)
     while await worker.pump():
