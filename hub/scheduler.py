@@ -24,14 +24,12 @@ REMIND_JOB = "remind"
 # How often the groups' open questions are looked at: a reminder is at most this late.
 QUESTIONS_INTERVAL = 60.0
 QUESTIONS_JOB = "questions"
-# How often the groups' direct notices are matched again to the directory (itself cached for
-# about as long: hub/people/members.py).
-NOTICE_INTERVAL = 60.0
 
 
 def make_scheduler(hub: Hub) -> AsyncIOScheduler:
     """One poll job per polled endpoint, one job that routes and delivers, and the people's:
-    member lists read, the groups' direct notices kept, their open questions reminded."""
+    member lists read, the groups' open questions reminded (each routing keeps the groups'
+    direct notices matched to the directory: Hub.route)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     settings = hub.settings.scheduler
     for address in hub.network.polled_endpoints():
@@ -54,13 +52,6 @@ def make_scheduler(hub: Hub) -> AsyncIOScheduler:
             next_run_time=datetime.now(UTC), id="people", name="read the member lists",
             max_instances=1, coalesce=True, misfire_grace_time=60, replace_existing=True,
         )
-        if hub.settings.groups:
-            scheduler.add_job(
-                notify_groups, "interval", args=[hub], seconds=NOTICE_INTERVAL,
-                next_run_time=datetime.now(UTC), id="notices",
-                name="tell the groups' members directly", max_instances=1, coalesce=True,
-                misfire_grace_time=60, replace_existing=True,
-            )
     questions = Questions(hub.store, hub.settings.groups)
     if questions.groups:
         scheduler.add_job(
@@ -77,12 +68,6 @@ async def remind_questions(hub: Hub, questions: Questions, now: datetime | None 
     """Take in the reminders of the groups' questions due at `now` (default: now); returns
     how many were new (one made already, here or by another hub, is nothing new)."""
     return len(await hub.ingest(await questions.due(now or datetime.now(UTC))))
-
-
-async def notify_groups(hub: Hub) -> None:
-    """The groups' direct notices follow the directory: who asked, where they are now."""
-    assert hub.members is not None
-    hub.network.notify(await hub.members.directory())
 
 
 @contextlib.asynccontextmanager

@@ -29,7 +29,7 @@ from hub.demo.world import (
     sandboxes,
 )
 from hub.people.questions import Questions
-from hub.scheduler import notify_groups, remind_questions
+from hub.scheduler import remind_questions
 from hub.settings import BridgeSettings, GroupSettings, HubSettings, PeopleSettings
 
 pytestmark = [pytest.mark.slow,
@@ -172,8 +172,8 @@ async def test_a_member_who_asked_is_told_of_a_tagged_post_on_their_own_whatsapp
         await members_join(world)
         await settle(hub, world)
         assert hub.members is not None
-        await hub.members.refresh()  # the scheduler's jobs: the member lists read, and
-        await notify_groups(hub)  # who asked to be told, where they are
+        await hub.members.refresh()  # the scheduler's job: the member lists read (routing
+        # then finds who asked to be told, where they are)
         sent_before = len(world.whatsapp.sent)
         await world.slack.post(ELSEWHERE, world.people.emma,
                                "Does any city count its tram riders? #mobility")
