@@ -20,6 +20,7 @@ from hub.app import translates
 from hub.connector import Connector, MemoryStateBox, StateBox
 from hub.errors import HubError
 from hub.network import Network
+from hub.people.declared import read_people_file
 from hub.people.groups import group_name
 from hub.plugins import Registry
 from hub.settings import HubSettings
@@ -90,10 +91,11 @@ class CheckReport:
 
 def build_checked(settings: HubSettings, registry: Registry, http: httpx.AsyncClient,
                   state: Callable[[str], StateBox]) -> Network:
-    """The network, the language detector and the translators, or a ConfigError naming every
-    problem."""
+    """The network, the language detector, the translators and the people file, or a
+    ConfigError naming every problem."""
     network = Network.build(settings, registry, http, state)
     Detector.for_network(settings)
+    read_people_file(settings.people.file)
     if translates(settings, network):
         check_providers(settings.translation, registry.translators)
     return network

@@ -174,3 +174,15 @@ async def test_validation_names_every_problem(tmp_path: Path, sandbox: BasecampE
         with pytest.raises(ConfigError) as raised:
             await validate(broken, REGISTRY, http)
     assert len(raised.value.problems) >= 2
+
+
+async def test_a_people_file_that_says_something_wrong_fails_the_check(
+        tmp_path: Path, sandbox: BasecampEmulator) -> None:
+    people = tmp_path / "people.toml"
+    people.write_text('[people.hugo]\nname = "Hugo"\nemails = ["hugo at lyon"]\n',
+                      encoding="utf-8")
+    broken = DemoSettings.model_validate({"connections": {"bc": sandbox.connection()},
+                                          "people": {"file": str(people)}})
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ConfigError, match=r"\[people.hugo\] emails: 'hugo at lyon' is not"):
+            await validate(broken, REGISTRY, http)
