@@ -147,8 +147,8 @@ async def _start(runner: asyncio.Runner, stack: contextlib.AsyncExitStack, tmp: 
     hub = await stack.enter_async_context(Hub.start(settings_))
     http = await stack.enter_async_context(httpx.AsyncClient(timeout=30.0))
 
-    # Seeds: the shared real payloads, plus what each sandbox fires for real activity (their
-    # ids name things that exist, so a mutated copy travels deeper: API reads, mapping).
+    # Seeds: the real payloads of tests/fixtures, plus what each sandbox fires for real activity
+    # (their ids name things that exist, so a mutated copy travels deeper: API reads, mapping).
     basecamp.add_webhook(project, f"{hub.url}/webhooks/basecamp/{BASECAMP_SECRET}")
     slack.webhook_url = f"{hub.url}/webhooks/slack"
     whatsapp.webhook_url = f"{hub.url}/webhooks/whatsapp"

@@ -49,7 +49,10 @@ def test_named_template_parameters() -> None:
 
 def test_readme_example_is_valid() -> None:
     readme = Path(__file__).resolve().parents[3] / "plugins" / "whatsapp" / "README.md"
-    block = readme.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
+    # The README's connection example, wherever it sits among its other TOML blocks.
+    blocks = [part.split("```", 1)[0]
+              for part in readme.read_text(encoding="utf-8").split("```toml\n")[1:]]
+    [block] = [block for block in blocks if "[connections.members-whatsapp]" in block]
     table = tomllib.loads(block)["connections"]["members-whatsapp"]
     secrets = {"access_token": "EAAG-readme-token", "app_secret": "readme-app-secret",
                "verify_token": "readme-verify-token"}

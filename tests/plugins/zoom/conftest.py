@@ -17,7 +17,10 @@ from plugins.zoom.settings import ZoomSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "zoom"
-SHARED = ROOT.parent / "shared" / "fixtures" / "zoom"
+# Fixtures that are no webhook delivery of an event: the handshake Zoom sends, the answer it
+# expects, and a request body the hub sends to Zoom.
+NOT_EVENTS = frozenset({"url_validation_request.json", "url_validation_response.json",
+                        "meeting_create_request_docs_example.json"})
 API = "https://api.zoom.us"
 OAUTH = "https://zoom.us"
 SETTINGS: dict[str, Any] = {
@@ -32,9 +35,8 @@ SETTINGS: dict[str, Any] = {
 
 
 def load(name: str) -> dict[str, Any]:
-    """A fixture by file name: ours first, then the shared ones."""
-    path = FIXTURES / name if (FIXTURES / name).exists() else SHARED / name
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    """A fixture of tests/fixtures/zoom by file name, parsed."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return data
 
 

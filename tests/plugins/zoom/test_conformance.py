@@ -11,7 +11,14 @@ import respx
 
 from hub.testing.conformance import ConnectorConformance
 from plugins.zoom.connector import ZoomConnector
-from tests.plugins.zoom.conftest import API, FIXTURES, OAUTH, SETTINGS, token_response
+from tests.plugins.zoom.conftest import (
+    API,
+    FIXTURES,
+    NOT_EVENTS,
+    OAUTH,
+    SETTINGS,
+    token_response,
+)
 
 CHANNEL = "qrstuvwxyz67890"
 
@@ -36,7 +43,7 @@ class TestZoomConformance(ConnectorConformance):
     connector_cls = ZoomConnector
     settings: ClassVar[dict[str, Any]] = dict(SETTINGS)
     address = f"zoom-net/chat/{CHANNEL}"
-    samples: ClassVar = sorted(FIXTURES.glob("*.json"))
+    samples: ClassVar = sorted(p for p in FIXTURES.glob("*.json") if p.name not in NOT_EVENTS)
     error_responses: ClassVar[dict[str, httpx.Response]] = {
         "auth": httpx.Response(401, json={"code": 124, "message": "Invalid access token."}),
         "permanent": httpx.Response(404, json={"code": 4130,

@@ -16,7 +16,7 @@ from hub.connector import MemoryStateBox, WebhookRequest
 from hub.errors import WebhookRejected
 from plugins.zoom.connector import ZoomConnector
 from plugins.zoom.settings import ZoomSettings
-from tests.plugins.zoom.conftest import SETTINGS, SHARED, load
+from tests.plugins.zoom.conftest import FIXTURES, SETTINGS, load
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 STAMP = str(int(NOW.timestamp()))
@@ -49,7 +49,7 @@ async def connector() -> AsyncIterator[ZoomConnector]:
 
 async def test_url_validation_answers_with_the_encrypted_token(connector: ZoomConnector
                                                                ) -> None:
-    body = (SHARED / "url_validation_request.json").read_bytes()
+    body = (FIXTURES / "url_validation_request.json").read_bytes()
     answer = await connector.verify_webhook(request(body))
     assert answer is not None
     assert answer.status == 200
@@ -70,7 +70,7 @@ async def test_signed_event_passes(connector: ZoomConnector) -> None:
 
 def _tampered() -> list[tuple[str, dict[str, Any]]]:
     body = json.dumps(load("meeting_created.json")).encode()
-    handshake = (SHARED / "url_validation_request.json").read_bytes()
+    handshake = (FIXTURES / "url_validation_request.json").read_bytes()
     return [
         ("body changed after signing", {"body": body.replace(b"My Meeting", b"My Meetinh"),
                                         "headers": {"x-zm-signature": sign(body)}}),
