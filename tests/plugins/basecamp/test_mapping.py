@@ -1,4 +1,5 @@
-"""Basecamp payloads → canonical events, on every shared fixture and on edits derived from them."""
+"""Basecamp payloads → canonical events, on every fixture of tests/fixtures/basecamp and on edits
+derived from them."""
 
 from __future__ import annotations
 

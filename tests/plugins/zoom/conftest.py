@@ -63,7 +63,7 @@ def api() -> respx.Router:
 
 @pytest.fixture
 async def connector(api: respx.Router) -> AsyncIterator[ZoomConnector]:
-    """A connector on the `api` routes, with the shared settings."""
+    """A connector on the `api` routes, with `SETTINGS`."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(api.async_handler)) as http:
         yield ZoomConnector("zoom-net", ZoomSettings.model_validate(SETTINGS), http,
                             MemoryStateBox())
