@@ -227,7 +227,7 @@ async def _search(settings: HubSettings, query: str, filters: Filters, language:
         async with make_client() as http:
             translation = None
             if settings.translation.enabled and len(languages) > 1:
-                translation = TranslationService(settings.translation,
+                translation = TranslationService(settings.translation.for_a_few_texts(),
                                                  registry_of(settings).translators, store, http)
             try:
                 searcher = Searcher(store, languages, detector=detector, translation=translation)

@@ -56,5 +56,6 @@ HEADING = "# The demo's people (passerelle demo; docs/people.md).\n\n"
 def write_people_file(folder: Path) -> Path:
     """Write the people file into the demo's folder; returns its path."""
     path = folder / FILE_NAME
+    folder.mkdir(parents=True, exist_ok=True)
     path.write_text(people_toml(), encoding="utf-8")
     return path

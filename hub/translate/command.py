@@ -63,7 +63,8 @@ async def _run(
     store = open_store(settings.store.model_copy(update={"url": url}))
     try:
         async with make_client() as http:
-            service = TranslationService(settings.translation, registry.translators, store, http)
+            service = TranslationService(settings.translation.for_a_few_texts(),
+                                         registry.translators, store, http)
             try:
                 if source is None:
                     languages = set(network_languages(settings)) or set(DEFAULT_LANGUAGES)

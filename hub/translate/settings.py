@@ -47,9 +47,15 @@ class ProviderSettings(BaseModel):
 
 
 class ApertiumSettings(ProviderSettings):
-    """Apertium: an APy server when `apy_url` is set, else the `apertium` command."""
+    """Apertium: an APy server when `apy_url` is set (or the hub's own, `own_server`), else
+    the `apertium` command."""
 
     apy_url: AnyHttpUrl | None = Field(default=None, description="e.g. http://127.0.0.1:2737")
+    own_server: bool = Field(
+        default=False, description="with no apy_url: start an APy server of the hub's own "
+        "(apertium-apy) on a loopback port at the first translation; about 20 ms a text instead "
+        "of 250 ms, for 30-300 MB of memory per direction in use (docs/deploy.md)")
+    server_command: str = Field(default="apertium-apy", description="the APy program")
     command: str = Field(default="apertium", description="the apertium program")
     data_dir: str | None = Field(default=None, description="apertium -d: where the pairs live")
     routes: dict[str, list[str]] = Field(
@@ -165,6 +171,13 @@ class TranslationSettings(BaseModel):
     # Tables of providers from other plugins, validated by their own settings model; they
     # may hold secrets as plain values until then, so they are never shown or dumped.
     other: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False, exclude=True)
+
+    def for_a_few_texts(self) -> TranslationSettings:
+        """These settings for a command that translates a text or two and ends (`passerelle
+        translate`, a search's query): Apertium's command, never a server of its own, which
+        would take longer to start than the texts take to translate."""
+        return self.model_copy(update={"apertium": self.apertium.model_copy(
+            update={"own_server": False})})
 
     def load_glossary(self) -> Glossary:
         """The glossary in force: shipped, the admin's file, the names never translated."""

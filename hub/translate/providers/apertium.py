@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 import shutil
 import tomllib
@@ -27,7 +28,10 @@ from hub.errors import PermanentError, TransientError
 from hub.translate.languages import normalize, primary
 from hub.translate.provider import Translator
 from hub.translate.providers._http import call_json, shape_error
+from hub.translate.providers.apy_server import ApyUnavailable, shared_server
 from hub.translate.settings import ApertiumSettings, ProviderSettings
+
+log = logging.getLogger(__name__)
 
 # Several segments may be translated at once; each is a short-lived process.
 PROCESSES = 4
@@ -176,6 +180,7 @@ class ApertiumTranslator(Translator):
         assert isinstance(settings, ApertiumSettings)
         self.options = settings
         self.apy = str(settings.apy_url).rstrip("/") if settings.apy_url else None
+        self._own_server = settings.own_server and settings.apy_url is None
         self._hops: list[Hop] | None = None
         self._slots = asyncio.Semaphore(PROCESSES)
         self.routes: Mapping[str, Sequence[Sequence[str]]] = {
@@ -186,8 +191,25 @@ class ApertiumTranslator(Translator):
         preferred = self.routes.get(f"{primary(source)}-{primary(target)}", ())
         return route(hops, source, target, preferred)
 
+    async def _serving(self) -> None:
+        """With `own_server`: the process's own APy server, started (again, if it died). One
+        that cannot start leaves the command to translate, said once."""
+        if not self._own_server:
+            return
+        try:
+            url = await shared_server(self.options.server_command, self.options.data_dir,
+                                      self.http)
+        except ApyUnavailable as exc:
+            log.warning("apertium: no APy server of its own (%s); the apertium command "
+                        "translates instead", exc)
+            self._own_server, self.apy, self._hops = False, None, None
+            return
+        if self.apy != url:
+            self.apy = url
+
     async def hops(self) -> list[Hop]:
         """The installed directions, asked once."""
+        await self._serving()
         if self._hops is None:
             self._hops = await (self._apy_hops() if self.apy else self._cli_hops())
         return self._hops
