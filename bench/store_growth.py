@@ -2,7 +2,7 @@
 docs/deploy.md.
 
 Each event is what the hub keeps for one Slack message mirrored to three targets: the event
-as the Slack connector parses a real Events API payload (shared fixture, with its raw
+as the Slack connector parses a real Events API payload (tests/fixtures, with its raw
 payload, as stored), its three deliveries, each claimed and done, and the link from each copy
 to its origin. The text of each message differs (a few sentences of varying length) so
 compression and page filling are not flattered by repetition.
@@ -38,7 +38,7 @@ from hub.plugins import Registry, make_plugin_manager
 from hub.store import Store, StoredEvent
 from hub.store.records import Completion, Link, PlannedDelivery
 
-FIXTURE = (Path(__file__).parents[2] / "shared" / "fixtures" / "slack"
+FIXTURE = (Path(__file__).parents[1] / "tests" / "fixtures" / "slack"
            / "event_message_new.json")
 SOURCE = ("lisbon-slack", "chat/C043YJGBY49")
 TARGETS = ("network-basecamp/board/2085958504", "members-whatsapp/circle/general",
