@@ -20,6 +20,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
          "--no-default-browser-check", "--hide-scrollbars",
+         # No page translation, optimisation hints or on-device models: background work a
+         # test never asked for, which started while a page of another language was open.
+         "--disable-features=Translate,OptimizationHints,OptimizationGuideModelDownloading,"
+         "OptimizationHintsFetching,OnDeviceModelService,MediaRouter",
          "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank"]
 
 
