@@ -33,6 +33,7 @@ BATCH = 500
 # older ones were reminded by the hub that ran then, or are long past their reminder.
 LOOKBACK = 20_000
 
+
 @dataclass(frozen=True, slots=True)
 class Question:
     """A tagged question that, unanswered, is reminded to `group` at `due_at`."""
