@@ -169,7 +169,10 @@ class WebSettings(_Section):
 class SchedulerSettings(_Section):
     poll_interval_seconds: PositiveFloat = 60.0
     poll_jitter_seconds: NonNegativeFloat = 5.0
-    delivery_interval_seconds: PositiveFloat = 0.5
+    # New events are routed and delivered at once (the pump is woken); this beat is for what
+    # falls due with time: retries, and events other processes stored (PostgreSQL). Each beat
+    # asks the store, so it is what an idle hub costs (bench/idle.py).
+    delivery_interval_seconds: PositiveFloat = 1.0
     route_batch: PositiveInt = 500
 
 
