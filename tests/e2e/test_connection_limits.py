@@ -13,7 +13,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ import pytest
 from hub.app import Hub
 from hub.serving import Listening, ServerLimits, serve
 from hub.settings import HubSettings
+from hub.testing.waiting import until
 from hub.web import make_app
 from tests.hub.fakes import PLUGINS
 
@@ -55,12 +56,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     async with Hub.start(settings, extra_plugins=PLUGINS, transport=refused,
                          serve_web=False) as started:
         yield started
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(BOUND):
-        while not condition():  # noqa: ASYNC110 - the server's state, with no event to await
-            await asyncio.sleep(0.01)
 
 
 async def webhook(listening: Listening, item_id: str) -> httpx.Response:
@@ -105,7 +100,7 @@ async def flood_with_unfinished_bodies(listening: Listening) -> None:
         def waiting() -> int:
             return sum(not a.done() for a in answers)
 
-        await eventually(lambda: budget.in_use == waiting() * HALF)
+        await until(lambda: budget.in_use == waiting() * HALF, within=BOUND, every=0.01)
         refused = [a.result() for a in answers if a.done()]
         assert len(refused) >= 4  # eight halves fill the budget
         assert {a.split(b"\r\n", 1)[0] for a in refused} == {b"HTTP/1.1 503 Service Unavailable"}
@@ -117,7 +112,7 @@ async def flood_with_unfinished_bodies(listening: Listening) -> None:
         for _, writer in opened:
             writer.close()
     # The clients gone, their requests end and give their bytes back.
-    await eventually(lambda: budget.in_use == 0)
+    await until(lambda: budget.in_use == 0, within=BOUND, every=0.01)
     assert budget.peak <= BUDGET
 
 

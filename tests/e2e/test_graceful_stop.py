@@ -22,7 +22,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from hub.sandbox.base import serve_emulator
 from hub.sandbox.basecamp import BasecampEmulator
 from hub.sandbox.slack import SlackEmulator
 from hub.store import PENDING, Store
+from hub.testing.waiting import until
 from tests.hub.conftest import Network
 from tests.hub.fakes import PLUGINS
 
@@ -172,16 +173,6 @@ def problems(logged: list[dict[str, Any]]) -> str:
                      if entry["level"] in ("error", "critical"))
 
 
-async def until(condition: Callable[[], bool], bound: float, what: str) -> None:
-    """Wait, at most `bound` seconds, for what the sandboxes hold to meet `condition`."""
-    try:
-        async with asyncio.timeout(bound):
-            for _ in iter(condition, True):  # the sandboxes announce no change: look again
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"{what} within {bound:.0f} s") from None
-
-
 def arrived(basecamp: BasecampEmulator, project: int) -> dict[str, list[int]]:
     """For each target, which flow messages it holds (one number per copy; a board message
     says it in its subject and its content)."""
@@ -215,8 +206,8 @@ async def test_sigterm_mid_flow_exits_in_time_and_nothing_is_lost_or_doubled(
                 await slack.post(CHANNEL, "U0EMMA", f"flow message {n} of {POSTS}")
             await slack.quiet()  # every post is stored: what follows is delivery alone
             await until(lambda: chat.holding.is_set()
-                        and len(arrived(basecamp, project)["board"]) >= 3, SETTLE_BOUND,
-                        "the flow never started")
+                        and len(arrived(basecamp, project)["board"]) >= 3,
+                        within=SETTLE_BOUND, what="the flow's start")
             code = await first.terminate()
         chat.release.set()
         assert code == 0, first.stderr.decode()
@@ -228,7 +219,7 @@ async def test_sigterm_mid_flow_exits_in_time_and_nothing_is_lost_or_doubled(
 
         async with passerelle_run(config) as second:
             await until(lambda: all(len(v) >= POSTS for v in arrived(basecamp, project).values()),
-                        SETTLE_BOUND, "the flow did not finish after the restart")
+                        within=SETTLE_BOUND, what="the flow's end after the restart")
             assert await second.terminate() == 0, second.stderr.decode()
         assert not problems(records(second)), problems(records(second))
 

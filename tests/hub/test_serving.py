@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from hub.serving import (
     _url,
     serve,
 )
+from hub.testing.waiting import until
 
 BOUND = 10.0  # seconds: far beyond any limit under test, only reached when one fails
 # One deadline small at a time: the other stays out of the way, so that a connection
@@ -97,12 +98,6 @@ async def connection(port: int, sent: bytes = b""
 async def until_closed(reader: asyncio.StreamReader) -> bytes:
     """Everything the server says before it closes the connection (bounded)."""
     return await asyncio.wait_for(reader.read(), BOUND)
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(BOUND):
-        while not condition():  # noqa: ASYNC110 - the server's state, with no event to await
-            await asyncio.sleep(0.01)
 
 
 async def dribble_until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -222,7 +217,7 @@ async def test_a_body_that_stops_halfway_is_answered_408_without_an_error_logged
     async with running(BODIES) as (listening, port), \
             connection(port, request(b"abc", length=10)) as (reader, _):
         answer = await until_closed(reader)
-        await eventually(lambda: listening.budget.in_use == 0)
+        await until(lambda: listening.budget.in_use == 0, within=BOUND, every=0.01)
     assert status(answer) == 408
     assert uvicorn_errors == []
 
@@ -255,18 +250,19 @@ async def test_bodies_past_the_budget_are_refused_503_and_the_budget_comes_back(
         budget = listening.budget
         async with connection(port, request(b"a" * 40_000, length=60_000)) as (first, w1), \
                 connection(port, request(b"b" * 40_000, length=60_000)) as (_, _):
-            await eventually(lambda: budget.in_use == 80_000)
+            await until(lambda: budget.in_use == 80_000, within=BOUND, every=0.01)
             async with connection(port, request(b"c" * 40_000, length=60_000)) as (third, _):
                 refused = await asyncio.wait_for(third.readuntil(b"later\n"), BOUND)
             assert status(refused) == 503
             assert f"retry-after: {BUSY_RETRY_AFTER_SECONDS}".encode() in refused
-            await eventually(lambda: budget.in_use == 80_000)  # the refused one's bytes are back
+            # The refused one's bytes are back.
+            await until(lambda: budget.in_use == 80_000, within=BOUND, every=0.01)
 
             w1.write(b"a" * 20_000)  # the first one ends within the budget
             assert status(await until_closed(first)) == 200
-            await eventually(lambda: budget.in_use == 40_000)
+            await until(lambda: budget.in_use == 40_000, within=BOUND, every=0.01)
         # The second client went away halfway: its bytes come back too.
-        await eventually(lambda: budget.in_use == 0)
+        await until(lambda: budget.in_use == 0, within=BOUND, every=0.01)
         assert budget.peak <= 100_000
         async with connection(port, request(b"after")) as (reader, _):
             answer = await until_closed(reader)
@@ -279,7 +275,7 @@ async def test_a_refused_body_is_read_to_its_end_and_the_connection_serves_again
     async with running(limits) as (listening, port), \
             connection(port, request(b"x" * 5_000, close=False) + request(b"small")) as (r, _):
         answers = await until_closed(r)
-        await eventually(lambda: listening.budget.in_use == 0)
+        await until(lambda: listening.budget.in_use == 0, within=BOUND, every=0.01)
     assert status(answers) == 503
     assert answers.count(b"HTTP/1.1 200 OK") == 1 and answers.endswith(b"5\n")
 
