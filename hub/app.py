@@ -212,7 +212,8 @@ class Hub:
 
     async def route(self) -> int:
         """Plan deliveries for every new event; returns how many events were read."""
-        if self.members is not None:  # members who asked to be told of a group's posts
+        groups = self.network.has_groups
+        if groups and self.members is not None:  # who asked to be told of a group's posts
             self.network.notify(await self.members.directory())
         bridges = self.network.bridges
         own = self.network.own_identities
@@ -221,7 +222,7 @@ class Hub:
             count = await self.store.run(
                 self.store.route, ROUTER,
                 lambda batch, known: plan(batch, bridges, known.copies, own, known.grouped),
-                self.settings.scheduler.route_batch,
+                self.settings.scheduler.route_batch, groups=groups,
             )
             total += count
             if count == 0:

@@ -113,6 +113,11 @@ class Network:
         bridge's own `translate` and `show_original`."""
         return self.members.get((bridge_name, address))
 
+    @property
+    def has_groups(self) -> bool:
+        """Whether any expertise group is configured: routing then asks what follows them."""
+        return bool(self._groups)
+
     def notify(self, directory: Directory) -> None:
         """Make each member who asked to be told of a group's posts (`notify = ["mobility"]`)
         a target of that group, on their own chat (WhatsApp's `member/<wa_id>`), in their

@@ -81,8 +81,8 @@ class Members:
         copies = await self.store.run(self.store.made_by_hub, [s.seq for s in batch])
         met = [identity for stored in batch if stored.seq not in copies
                and (identity := self._identity(stored.event)) is not None]
-        if await self.store.run(self.store.people_meet, met, start, batch[-1].seq) and met:
-            self.changed()
+        if await self.store.run(self.store.people_meet, met, start, batch[-1].seq):
+            self.changed()  # someone new, or described anew: not every author met again
         return len(batch)
 
     async def refresh(self) -> None:
@@ -100,8 +100,7 @@ class Members:
             if name in self._failing:
                 log.info("connection %s: its member list is read again", name)
                 self._failing.discard(name)
-            if listed:
-                await self.store.run(self.store.people_meet, listed)
+            if await self.store.run(self.store.people_meet, listed):
                 self.changed()
 
     def _identity(self, event: Event) -> Identity | None:

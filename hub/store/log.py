@@ -111,11 +111,12 @@ class EventLog(StoreBase):
             ).scalar_one_or_none()
         return int(value or 0)
 
-    def route(self, consumer: str, planner: Planner, limit: int = 500) -> int:
+    def route(self, consumer: str, planner: Planner, limit: int = 500, *,
+              groups: bool = False) -> int:
         """Plan deliveries for the events after `consumer`'s position and advance it, in one
         transaction. The planner is pure; it gets the events and what the store knows of
-        them (`Known`: the hub's own copies, what expertise groups took). Returns how many
-        events were read."""
+        them (`Known`: the hub's own copies and, with `groups`, what expertise groups took).
+        Returns how many events were read."""
         now = time.time()
         with self._tx() as conn:
             conn.execute(
@@ -131,7 +132,7 @@ class EventLog(StoreBase):
                 return 0
             copies = self._copies(conn, [(s.event.source.connection, s.event.source.native_id)
                                          for s in batch])
-            known = Known(copies, self._grouped(conn, batch))
+            known = Known(copies, self._grouped(conn, batch) if groups else {})
             rows = [{"event_seq": plan.event_seq, "bridge": plan.bridge, "target": plan.target,
                      "form": plan.form.value, "action": plan.action.value,
                      "ordering_key": plan.ordering_key, "status": PENDING, "attempts": 0,

@@ -21,25 +21,30 @@ _PROFILE = ("city", "organisation", "role", "timezone")
 
 class People(StoreBase):
     def people_meet(self, identities: Sequence[Identity], start: int | None = None,
-                    end: int | None = None) -> bool:
+                    end: int | None = None) -> int | None:
         """Keep what the platforms say of these identities now (a later word replaces an
-        earlier one, but a blank never erases what was known). With `start` and `end`, also
-        move the people's indexer from `start` to `end` in the same transaction; False,
-        writing nothing, when another process moved it first."""
+        earlier one, but a blank never erases what was known); returns how many were new or
+        described differently, the only rows written. With `start` and `end`, also move the
+        people's indexer from `start` to `end` in the same transaction; None, writing nothing,
+        when another process moved it first."""
         now = time.time()
         with self._tx() as conn:
             if start is not None and end is not None and not self._advance(conn, start, end):
-                return False
+                return None
             known = self._identities(conn, [i.key for i in identities])
+            changed = 0
             for identity in _latest(identities):
                 merged = _merged(known.get(identity.key), identity)
+                if merged == known.get(identity.key):
+                    continue  # an author met again, as they were: nothing to write
+                changed += 1
                 values = {"platform": merged.platform, "name": merged.name,
                           "email": merged.email, "phone": merged.phone,
                           "profile": json.dumps({k: getattr(merged, k) for k in _PROFILE
                                                  if getattr(merged, k)}, sort_keys=True),
                           "seen_at": now}
                 self._put(conn, t.identities, ("connection", "native_id"), identity.key, values)
-        return True
+        return changed
 
     def people_identities(self) -> list[Identity]:
         """Every identity the hub met."""

@@ -241,7 +241,7 @@ identities = Table(
     Column("email", String(320)),
     Column("phone", String(20)),
     Column("profile", Text, nullable=False),  # JSON: city, organisation, role, timezone
-    Column("seen_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),  # when last described differently
     PrimaryKeyConstraint("connection", "native_id"),
 )
 

@@ -168,7 +168,7 @@ class StoreContract:
             seen.append(known)
             return []
 
-        store.route("router", planner)
+        store.route("router", planner, groups=True)
         assert dict(seen[0].grouped) == {("west", "w-1"): {"group:mobility"},
                                           ("east", "1"): {"group:mobility"}}
 

@@ -59,7 +59,11 @@ async def test_authors_are_met_from_the_stream_and_matched_by_the_admins_mends(
         for user in ("u-1", "u-2"):
             await fire(hub, "east", {**network.east.add("general", "hi"), "user": user})
         await hub.settle()
-        assert await hub.members.catch_up() == 2
+        # West tells of the copies the hub made there, as platforms do: not people.
+        for copy in list(network.west.items.values()):
+            await fire(hub, "west", copy)
+        await hub.settle()
+        assert await hub.members.catch_up() == 4
         directory = await hub.members.directory()
         assert sorted(i.text for p in directory.people for i in p.identities) == [
             "east:u-1", "east:u-2"]
@@ -67,8 +71,6 @@ async def test_authors_are_met_from_the_stream_and_matched_by_the_admins_mends(
         await hub.members.mend(Mend("merge", "east:u-1", "east:u-2"))
         [person] = (await hub.members.directory()).people
         assert person.name == "Person u-1"
-        # The hub's own copies are never met as people.
-        assert {p.id for p in (await hub.members.directory()).people} == {person.id}
 
 
 async def test_a_people_file_with_a_mistake_stops_the_hub_at_start(

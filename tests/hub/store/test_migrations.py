@@ -114,7 +114,7 @@ def test_migrate_brings_an_earlier_schema_forward_keeping_the_data(tmp_path: Pat
         assert store.position("people") == 0
         ana = Identity("members-whatsapp", "whatsapp", "351912345678", "Ana",
                        phone="351912345678")
-        assert store.people_meet([ana], 0, 2) is True
+        assert store.people_meet([ana], 0, 2) == 1
         assert store.people_identities() == [ana] and store.position("people") == 2
     finally:
         store.close()

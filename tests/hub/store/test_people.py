@@ -19,7 +19,8 @@ JAMES = Identity(SLACK, "slack", "U0JAMES", "James Okoro")
 class PeopleContract:
     def test_what_the_platforms_say_is_kept_profile_and_all(self, store: Store) -> None:
         assert store.people_identities() == []
-        assert store.people_meet([EMMA, ANA]) is True
+        assert store.people_meet([EMMA, ANA]) == 2
+        assert store.people_meet([EMMA, ANA]) == 0  # met again as they were: nothing written
         assert store.people_identities() == [EMMA, ANA]  # by connection, then native id
 
     def test_a_later_word_replaces_an_earlier_but_a_blank_erases_nothing(
@@ -46,12 +47,12 @@ class PeopleContract:
             Identity(SLACK, "slack", "U0JAMES", "James O.", email="james@example.org")]
 
     def test_the_indexer_moves_with_what_it_met_or_not_at_all(self, store: Store) -> None:
-        assert store.people_meet([EMMA], 0, 5) is True
+        assert store.people_meet([EMMA], 0, 5) == 1
         assert store.position("people") == 5
         # Another process moved it first: nothing of this batch is written.
-        assert store.people_meet([ANA], 0, 7) is False
+        assert store.people_meet([ANA], 0, 7) is None
         assert store.people_identities() == [EMMA] and store.position("people") == 5
-        assert store.people_meet([], 5, 9) is True and store.position("people") == 9
+        assert store.people_meet([], 5, 9) == 0 and store.position("people") == 9
 
     def test_mends_are_kept_in_the_order_made(self, store: Store) -> None:
         made = [Mend("merge", f"{SLACK}:U0EMMA", f"{WHATSAPP}:351912345678"),
